@@ -1,0 +1,112 @@
+package rdb
+
+// A Record is one item of an RDB file, in file order. Reader.Next returns
+// one of: *Header, *Aux, *ModuleAux, *Function, *SelectDB, *ResizeDB,
+// *SlotInfo, *Entry. The end of the file (opcode 255 and the checksum) is not
+// a record: Next returns io.EOF after it, and Reader.Checksum reports it.
+type Record interface {
+	// Offset is the byte offset of the record's first byte in the input.
+	Offset() int64
+}
+
+// pos is embedded in every record to carry its offset.
+type pos struct{ off int64 }
+
+func (p pos) Offset() int64 { return p.off }
+
+// Header is the file's magic and version: "REDIS" and 1..12, or "VALKEY" and
+// Valkey's own numbering (80 and up).
+type Header struct {
+	pos
+	Magic   string // "REDIS" or "VALKEY"
+	Version int
+}
+
+// Aux is an auxiliary field (opcode 250): redis-ver, redis-bits, ctime,
+// used-mem, repl-id, aof-base, ...
+type Aux struct {
+	pos
+	Key, Value []byte
+	raw        []byte // the record's bytes after the opcode, as read; reused by the Writer when Key/Value are unchanged
+	rawKey     string
+	rawValue   string
+}
+
+// ModuleAux is a module's auxiliary data (opcode 247), kept raw: the bytes
+// after the opcode, up to and including the module EOF marker.
+type ModuleAux struct {
+	pos
+	ModuleID uint64 // 54-bit name + 10-bit encoding version, as module.c packs it
+	Raw      []byte
+}
+
+// ModuleName decodes the 9-character module name from the module id.
+func (m *ModuleAux) ModuleName() string { return moduleName(m.ModuleID) }
+
+// Function is a function library (opcode 245, or 246 for 7.0 release
+// candidates). Code is the library source for 245.
+type Function struct {
+	pos
+	Opcode byte   // OpFunction2 or OpFunctionPreGA
+	Code   []byte // for OpFunction2: the library code (as FUNCTION LOAD takes it)
+	Raw    []byte // the bytes after the opcode, exactly as in the file
+}
+
+// SelectDB switches the database that the following entries belong to.
+type SelectDB struct {
+	pos
+	DB  int
+	raw []byte
+}
+
+// ResizeDB is the size hint that precedes a database's keys.
+type ResizeDB struct {
+	pos
+	DBSize, ExpiresSize uint64
+	raw                 []byte
+}
+
+// SlotInfo is a cluster slot size hint (opcode 244).
+type SlotInfo struct {
+	pos
+	Slot, SlotSize, ExpiresSlotSize uint64
+	raw                             []byte
+}
+
+// Entry is one key with its value. Value holds the value's bytes exactly as
+// they are in the file (everything after the key), so writing an entry back
+// copies them; Decode turns them into data when a caller needs it.
+type Entry struct {
+	pos
+	DB   int
+	Key  []byte
+	Type byte // TypeString ... TypeHashListpackEx
+
+	// ExpireMs is the absolute expiry in unix milliseconds, or -1 for none.
+	ExpireMs int64
+	// ExpireSeconds is true when the file used the old 4-byte seconds form
+	// (opcode 253); the Writer keeps that form when it can.
+	ExpireSeconds bool
+	// Idle is the LRU idle time in seconds (opcode 248), or -1 when absent.
+	Idle int64
+	// Freq is the LFU counter (opcode 249), or -1 when absent.
+	Freq int
+
+	// Value is the raw value bytes. Without the KeepValues option of the
+	// Reader it is nil (values are skipped by length); ValueLen is always set.
+	Value    []byte
+	ValueLen int64
+
+	// as read, so the Writer can reproduce the file byte for byte when the
+	// fields above are unchanged
+	rawKey     []byte
+	origKey    string
+	origExpire int64
+	origSecs   bool
+	origIdle   int64
+	origFreq   int
+	prefix     []byte // expiry/idle/freq opcodes exactly as read
+}
+
+// HasExpiry reports whether the entry has an expiry.
+func (e *Entry) HasExpiry() bool { return e.ExpireMs >= 0 }
