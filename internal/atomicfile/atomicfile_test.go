@@ -1,0 +1,205 @@
+package atomicfile
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range des {
+		names = append(names, d.Name())
+	}
+	return names
+}
+
+func TestCommitReplacesAndKeepsMode(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "dump.rdb")
+	if err := os.WriteFile(p, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(f.TempPath()) != dir {
+		t.Fatalf("temp %s not beside %s", f.TempPath(), p)
+	}
+	if _, err := f.WriteString("new content"); err != nil {
+		t.Fatal(err)
+	}
+	// Before Commit the original is untouched.
+	if b, _ := os.ReadFile(p); string(b) != "old" {
+		t.Fatalf("original changed before commit: %q", b)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil || string(b) != "new content" {
+		t.Fatalf("after commit: %q %v", b, err)
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != 0o640 {
+		t.Fatalf("mode %v, want 0640", st.Mode().Perm())
+	}
+	if n := entries(t, dir); len(n) != 1 {
+		t.Fatalf("leftover files: %v", n)
+	}
+	if err := f.Abort(); err != nil {
+		t.Fatalf("Abort after Commit: %v", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "new content" {
+		t.Fatal("Abort after Commit changed the file")
+	}
+}
+
+func TestAbortLeavesOriginal(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "dump.rdb")
+	os.WriteFile(p, []byte("old"), 0o644)
+	f, err := Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("partial")
+	if err := f.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "old" {
+		t.Fatalf("original changed: %q", b)
+	}
+	if n := entries(t, dir); len(n) != 1 {
+		t.Fatalf("leftover files: %v", n)
+	}
+	if err := f.Commit(); err == nil {
+		t.Fatal("Commit after Abort succeeded")
+	}
+}
+
+func TestNewFileAndSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.rdb")
+	os.WriteFile(real, []byte("x"), 0o600)
+	link := filepath.Join(dir, "link.rdb")
+	if err := os.Symlink("real.rdb", link); err != nil {
+		t.Skip("no symlinks:", err)
+	}
+	f, err := Create(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("y")
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("symlink replaced by a file")
+	}
+	if b, _ := os.ReadFile(real); string(b) != "y" {
+		t.Fatalf("target = %q", b)
+	}
+
+	nf := filepath.Join(dir, "new.rdb")
+	f, err = Create(nf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("z")
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(nf); string(b) != "z" {
+		t.Fatalf("new file = %q", b)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Create(dir); err == nil {
+		t.Fatal("Create on a directory succeeded")
+	}
+	if _, err := Create(filepath.Join(dir, "missing", "x.rdb")); err == nil {
+		t.Fatal("Create in a missing directory succeeded")
+	}
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(dir, "ro")
+		os.Mkdir(ro, 0o555)
+		if _, err := Create(filepath.Join(ro, "x.rdb")); err == nil {
+			t.Fatal("Create in a read-only directory succeeded")
+		}
+	}
+	if _, err := Create(""); err == nil {
+		t.Fatal("Create(\"\") succeeded")
+	}
+}
+
+func TestStdout(t *testing.T) {
+	f, err := Create("-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.File != os.Stdout || f.TempPath() != "" {
+		t.Fatal("- is not stdout")
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Abort(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSignal runs a child process that creates a file, then sends it SIGINT
+// and checks that the temp file is gone and the original untouched.
+func TestSignal(t *testing.T) {
+	if p := os.Getenv("ATOMICFILE_CHILD"); p != "" {
+		AbortOnSignal()
+		f, err := Create(p)
+		if err != nil {
+			os.Exit(3)
+		}
+		f.WriteString("partial")
+		os.Stdout.WriteString("ready\n")
+		time.Sleep(30 * time.Second)
+		os.Exit(4)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "dump.rdb")
+	os.WriteFile(p, []byte("old"), 0o644)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSignal$")
+	cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD="+p)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if _, err := out.Read(buf); err != nil || !strings.HasPrefix(string(buf), "ready") {
+		t.Fatalf("child not ready: %q %v", buf, err)
+	}
+	if n := entries(t, dir); len(n) != 2 {
+		t.Fatalf("expected a temp file while writing, have %v", n)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("child exit: %v", err)
+	}
+	if n := entries(t, dir); len(n) != 1 {
+		t.Fatalf("temp file left after SIGINT: %v", n)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "old" {
+		t.Fatalf("original changed: %q", b)
+	}
+}
