@@ -119,35 +119,47 @@ func serverMajor(bin string) (int, error) {
 // the server when the test ends.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	bin := Binary(tb, "redis-server")
+	Binary(tb, "redis-server")
+	s, err := Launch(tb.TempDir(), opts...)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+// Launch is Start for programs that are not tests (the corpus generator): it
+// runs redis-server in dir and leaves stopping it to the caller.
+func Launch(dir string, opts ...Option) (*Server, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, fmt.Errorf("redis-server not installed: %s", InstallHint)
+	}
 	cfg := config{timeout: 30 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	major, err := serverMajor(bin)
 	if err != nil {
-		tb.Fatalf("redistest: %v", err)
+		return nil, err
 	}
-	dir := tb.TempDir()
 	if cfg.rdb != "" {
 		if err := copyFile(cfg.rdb, filepath.Join(dir, DumpName)); err != nil {
-			tb.Fatalf("redistest: copying RDB: %v", err)
+			return nil, fmt.Errorf("copying RDB: %w", err)
 		}
 	}
 	var lastErr error
 	for attempt := 0; attempt < 8; attempt++ {
 		s, retry, err := tryStart(bin, major, dir, cfg)
 		if err == nil {
-			tb.Cleanup(s.Stop)
-			return s
+			return s, nil
 		}
 		lastErr = err
 		if !retry {
 			break
 		}
 	}
-	tb.Fatalf("redistest: redis-server did not start: %v", lastErr)
-	return nil
+	return nil, fmt.Errorf("redis-server did not start: %w", lastErr)
 }
 
 // pickPort chooses the port of an attempt; tests replace it to force collisions.
