@@ -1,0 +1,104 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/rdbtool/rdbtool/internal/redistest"
+	"github.com/rdbtool/rdbtool/rdb"
+	"github.com/redis/go-redis/v9"
+)
+
+// fastSync makes a server start the replication transfer at once.
+var fastSync = redistest.WithArgs("--repl-diskless-sync-delay", "0")
+
+func fill(t testing.TB, c *redis.Client, n int) {
+	t.Helper()
+	ctx := context.Background()
+	p := c.Pipeline()
+	for i := 0; i < n; i++ {
+		p.Set(ctx, fmt.Sprintf("k:%d", i), strings.Repeat("v", i%300), 0)
+		if i%1000 == 999 {
+			if _, err := p.Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSyncStreamForms(t *testing.T) {
+	for _, diskless := range []string{"yes", "no"} {
+		t.Run("diskless="+diskless, func(t *testing.T) {
+			s := redistest.Start(t, fastSync, redistest.WithArgs("--repl-diskless-sync", diskless))
+			fill(t, s.Client(t), 5000)
+			o, err := ParseURL("redis://" + s.Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := OpenSync(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if (st.Size() < 0) != (diskless == "yes") {
+				t.Fatalf("size %d with diskless %s", st.Size(), diskless)
+			}
+			// small reads exercise the held-back end mark
+			var buf bytes.Buffer
+			if _, err := io.CopyBuffer(&buf, struct{ io.Reader }{st}, make([]byte, 7)); err != nil {
+				t.Fatal(err)
+			}
+			b := buf.Bytes()
+			if !bytes.HasPrefix(b, []byte("REDIS0")) || len(b) < 20 {
+				t.Fatalf("stream starts %q (len %d)", b[:min(len(b), 16)], len(b))
+			}
+			if b[len(b)-9] != rdb.OpEOF {
+				t.Fatalf("byte before the checksum is %d, want EOF opcode", b[len(b)-9])
+			}
+			if got, want := rdb.CRC64(0, b[:len(b)-8]), binary.LittleEndian.Uint64(b[len(b)-8:]); got != want {
+				t.Fatalf("checksum %x, stored %x", got, want)
+			}
+			if st.Size() >= 0 && int64(len(b)) != st.Size() {
+				t.Fatalf("read %d bytes, announced %d", len(b), st.Size())
+			}
+		})
+	}
+}
+
+func TestSyncWrongPassword(t *testing.T) {
+	s := withPassword(t, redistest.Start(t), "s3cret")
+	o, err := ParseURL("redis://:wrongpw@" + s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = OpenSync(context.Background(), o)
+	if err == nil {
+		t.Fatal("sync with a wrong password succeeded")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, s.Addr) || strings.Contains(msg, "wrongpw") || !strings.Contains(msg, "AUTH") {
+		t.Fatalf("error %q: want the server address, AUTH, no password", msg)
+	}
+}
+
+// withPassword sets requirepass after start (redistest pings without AUTH).
+func withPassword(t testing.TB, s *redistest.Server, pw string) *redistest.Server {
+	t.Helper()
+	if err := s.Client(t).ConfigSet(context.Background(), "requirepass", pw).Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // so that redistest's SHUTDOWN needs no AUTH
+		c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: pw})
+		c.ConfigSet(context.Background(), "requirepass", "")
+		c.Close()
+	})
+	return s
+}
