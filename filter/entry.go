@@ -1,0 +1,314 @@
+package filter
+
+import (
+	"container/heap"
+	"fmt"
+	"strings"
+
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// A Filter decides about one entry of a stream. It may change the entry
+// (Persist removes its expiry); keep false drops it from the output.
+type Filter interface {
+	Apply(e *rdb.Entry) (keep bool)
+}
+
+// Chain applies filters in order; the first that drops an entry stops it.
+type Chain []Filter
+
+// Apply runs every filter until one drops e.
+func (c Chain) Apply(e *rdb.Entry) bool {
+	for _, f := range c {
+		if !f.Apply(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// Types is a set of logical type names ("string", "list", "set", "zset",
+// "hash", "stream", "module"); empty matches every type.
+type Types []string
+
+// ParseTypes checks the names and returns them as Types.
+func ParseTypes(names []string) (Types, error) {
+	for _, n := range names {
+		switch n {
+		case "string", "list", "set", "zset", "hash", "stream", "module":
+		default:
+			return nil, fmt.Errorf("unknown type %q: use one of string, list, set, zset, hash, stream, module", n)
+		}
+	}
+	return Types(names), nil
+}
+
+// Match reports whether typ (a value type byte) is one of the types.
+func (ts Types) Match(typ byte) bool {
+	if len(ts) == 0 {
+		return true
+	}
+	name := typeName(typ)
+	for _, t := range ts {
+		if t == name {
+			return true
+		}
+	}
+	return false
+}
+
+// DBs is a set of database numbers; empty matches every database.
+type DBs []int
+
+// Match reports whether db is in the set.
+func (ds DBs) Match(db int) bool {
+	if len(ds) == 0 {
+		return true
+	}
+	for _, d := range ds {
+		if d == db {
+			return true
+		}
+	}
+	return false
+}
+
+// Select is the key selection shared by keys, prune and persist: an entry
+// is selected when it satisfies every condition given (within one
+// condition, any of the listed globs, types or databases will do).
+type Select struct {
+	Match      Globs
+	Types      Types
+	DBs        DBs
+	LargerThan int64 // value bytes (> this); 0 = no condition
+}
+
+// Selects reports whether e satisfies every condition.
+func (s *Select) Selects(e *rdb.Entry) bool {
+	return s.DBs.Match(e.DB) && s.Types.Match(e.Type) &&
+		(s.LargerThan <= 0 || e.ValueLen > s.LargerThan) && s.Match.Match(e.Key)
+}
+
+// Empty reports whether no condition is set (every key is selected).
+func (s *Select) Empty() bool {
+	return len(s.Match) == 0 && len(s.Types) == 0 && len(s.DBs) == 0 && s.LargerThan <= 0
+}
+
+// Prune drops the selected entries, except those in Spare (see
+// KeepNewest). It counts what it removed.
+type Prune struct {
+	Select
+	Spare *Spare // may be nil
+
+	Removed      int   // entries dropped
+	RemovedBytes int64 // their value bytes
+	Spared       int   // selected entries kept because of Spare
+}
+
+// Apply drops e when it is selected and not spared.
+func (p *Prune) Apply(e *rdb.Entry) bool {
+	if !p.Selects(e) {
+		return true
+	}
+	if p.Spare.Has(e.DB, e.Key) {
+		p.Spared++
+		return true
+	}
+	p.Removed++
+	p.RemovedBytes += e.ValueLen
+	return false
+}
+
+// Spare is the set of keys KeepNewest chose to keep.
+type Spare struct {
+	keys map[spareKey]struct{}
+}
+
+type spareKey struct {
+	db  int
+	key string
+}
+
+// Has reports whether (db, key) is spared. A nil Spare spares nothing.
+func (s *Spare) Has(db int, key []byte) bool {
+	if s == nil {
+		return false
+	}
+	_, ok := s.keys[spareKey{db, string(key)}]
+	return ok
+}
+
+// Len is the number of spared keys.
+func (s *Spare) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.keys)
+}
+
+// KeepNewest collects, from the keys offered to it, the n whose names sort
+// last in natural order (ties between databases: the higher database
+// last). Memory is O(n): a heap of the best n so far. Use it in a first
+// pass over the file (values skipped), then hand Spare() to Prune.
+type KeepNewest struct {
+	n int
+	h keyHeap
+}
+
+// NewKeepNewest keeps the n newest names.
+func NewKeepNewest(n int) *KeepNewest { return &KeepNewest{n: n} }
+
+// Offer considers one selected key.
+func (k *KeepNewest) Offer(db int, key []byte) {
+	if k.n <= 0 {
+		return
+	}
+	item := spareKey{db, string(key)}
+	if len(k.h) < k.n {
+		heap.Push(&k.h, item)
+		return
+	}
+	if keyLess(k.h[0], item) {
+		k.h[0] = item
+		heap.Fix(&k.h, 0)
+	}
+}
+
+// Spare returns the chosen keys.
+func (k *KeepNewest) Spare() *Spare {
+	s := &Spare{keys: make(map[spareKey]struct{}, len(k.h))}
+	for _, it := range k.h {
+		s.keys[it] = struct{}{}
+	}
+	return s
+}
+
+func keyLess(a, b spareKey) bool {
+	if c := NaturalCompare([]byte(a.key), []byte(b.key)); c != 0 {
+		return c < 0
+	}
+	return a.db < b.db
+}
+
+// keyHeap is a min-heap: the oldest of the kept names on top.
+type keyHeap []spareKey
+
+func (h keyHeap) Len() int           { return len(h) }
+func (h keyHeap) Less(i, j int) bool { return keyLess(h[i], h[j]) }
+func (h keyHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *keyHeap) Push(x any)        { *h = append(*h, x.(spareKey)) }
+func (h *keyHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// Persist removes the expiry of the entries whose key matches (all keys
+// when Match is empty). An entry whose expiry is already past (before
+// NowMs: a real Redis would drop it on load) is dropped when DropExpired is
+// set, otherwise kept without expiry and recorded in Past.
+type Persist struct {
+	Match       Globs
+	DropExpired bool
+	NowMs       int64 // unix ms; the reference for "already past"
+
+	Persisted   int // expiries removed from keys still live
+	Dropped     int // expired entries dropped (DropExpired)
+	PastKept    int // expired entries kept (and persisted)
+	Past        []KeyRef
+	MaxPastList int // how many Past entries to record (0 = 100)
+}
+
+// KeyRef names one key.
+type KeyRef struct {
+	DB  int
+	Key []byte
+}
+
+func (k KeyRef) String() string { return fmt.Sprintf("db%d %s", k.DB, Quote(k.Key)) }
+
+// Apply removes e's expiry, or drops e when expired and DropExpired.
+func (p *Persist) Apply(e *rdb.Entry) bool {
+	if !e.HasExpiry() || !p.Match.Match(e.Key) {
+		return true
+	}
+	if Expired(e, p.NowMs) {
+		if p.DropExpired {
+			p.Dropped++
+			return false
+		}
+		p.PastKept++
+		max := p.MaxPastList
+		if max == 0 {
+			max = 100
+		}
+		if len(p.Past) < max {
+			p.Past = append(p.Past, KeyRef{e.DB, append([]byte(nil), e.Key...)})
+		}
+	} else {
+		p.Persisted++
+	}
+	e.ExpireMs = -1
+	e.ExpireSeconds = false
+	return true
+}
+
+// DropExpired drops every entry whose expiry is already past, as a Redis
+// master does on load, and leaves the others alone.
+type DropExpired struct {
+	NowMs   int64
+	Dropped int
+}
+
+// Apply drops e when it has expired.
+func (d *DropExpired) Apply(e *rdb.Entry) bool {
+	if Expired(e, d.NowMs) {
+		d.Dropped++
+		return false
+	}
+	return true
+}
+
+// Expired reports whether e's expiry is before nowMs. Redis drops a key on
+// load when its expiry is strictly earlier than the load time.
+func Expired(e *rdb.Entry, nowMs int64) bool {
+	return e.HasExpiry() && e.ExpireMs < nowMs
+}
+
+// Quote renders a key for one-line output: as is when it is printable
+// ASCII without spaces, quotes or backslashes, else as a Go-style quoted
+// string ("a b", "\xff").
+func Quote(key []byte) string {
+	plain := len(key) > 0
+	for _, c := range key {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '\'' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(key)
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range key {
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < ' ' || c >= 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

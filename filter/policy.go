@@ -1,0 +1,142 @@
+package filter
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Policy is the refresh recipe and the rules a committed dump must obey,
+// kept in a small YAML file beside the dump (dump.rdb.policy, or
+// .rdbpolicy in the same directory). Every field is optional:
+//
+//	# dump.rdb.policy: what `rdbtool refresh` does and `rdbtool check` enforces
+//	prune:                  # refresh removes keys matching any of these globs
+//	  - "fpg:*"
+//	prune-larger-than: 1MiB # ... only those larger than this (with prune: both must hold)
+//	drop-expired: true      # refresh drops keys whose TTL is already past
+//	no-ttl: true            # check: no key may have an expiry
+//	max-value-size: 1MiB    # check: no value larger than this
+//	max-file-size: 50MB     # check: the whole file no larger than this
+//	forbid:                 # check: no key may match these
+//	  - "fpg:*"
+//	require:                # check: each glob must match at least one key
+//	  - "corr:*"
+//
+// Sizes take the forms ParseSize accepts (bytes, 512KiB, 4MB, 1.5GiB).
+type Policy struct {
+	Prune           []string `yaml:"prune"`
+	PruneLargerThan Size     `yaml:"prune-larger-than"`
+	DropExpired     bool     `yaml:"drop-expired"`
+	NoTTL           bool     `yaml:"no-ttl"`
+	MaxValueSize    Size     `yaml:"max-value-size"`
+	MaxFileSize     Size     `yaml:"max-file-size"`
+	Forbid          []string `yaml:"forbid"`
+	Require         []string `yaml:"require"`
+
+	// Path is where the policy was read from ("" when built in code).
+	Path string `yaml:"-"`
+}
+
+// Size is a byte count that reads from YAML as a number or a size string.
+type Size int64
+
+// UnmarshalYAML accepts 1048576 or "1MiB".
+func (s *Size) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: a size must be a number or a string like 4MB", n.Line)
+	}
+	if v, err := strconv.ParseInt(n.Value, 10, 64); err == nil && v >= 0 {
+		*s = Size(v)
+		return nil
+	}
+	v, err := ParseSize(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	*s = Size(v)
+	return nil
+}
+
+// DirPolicyName is the policy FindPolicy looks for in the dump's directory
+// when there is no DUMP.policy beside the dump.
+const DirPolicyName = ".rdbpolicy"
+
+// ParsePolicy reads a policy from YAML. Unknown fields are errors, so a
+// typo cannot silently disable a rule.
+func ParsePolicy(data []byte) (*Policy, error) {
+	p := &Policy{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(p); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("policy: %v", err)
+	}
+	return p, nil
+}
+
+// LoadPolicy reads a policy file.
+func LoadPolicy(path string) (*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := ParsePolicy(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	p.Path = path
+	return p, nil
+}
+
+// FindPolicy looks for the policy of the dump at dumpPath: dumpPath +
+// ".policy", then .rdbpolicy in the same directory. It returns nil, nil
+// when there is none (and for stdin, "-").
+func FindPolicy(dumpPath string) (*Policy, error) {
+	if dumpPath == "-" || dumpPath == "" {
+		return nil, nil
+	}
+	for _, cand := range []string{dumpPath + ".policy", filepath.Join(filepath.Dir(dumpPath), DirPolicyName)} {
+		p, err := LoadPolicy(cand)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// Merge adds the rules of o to p (globs are unioned, booleans or'ed, a
+// size set in o replaces p's).
+func (p *Policy) Merge(o *Policy) {
+	if o == nil {
+		return
+	}
+	p.Prune = append(p.Prune, o.Prune...)
+	if o.PruneLargerThan > 0 {
+		p.PruneLargerThan = o.PruneLargerThan
+	}
+	p.DropExpired = p.DropExpired || o.DropExpired
+	p.NoTTL = p.NoTTL || o.NoTTL
+	if o.MaxValueSize > 0 {
+		p.MaxValueSize = o.MaxValueSize
+	}
+	if o.MaxFileSize > 0 {
+		p.MaxFileSize = o.MaxFileSize
+	}
+	p.Forbid = append(p.Forbid, o.Forbid...)
+	p.Require = append(p.Require, o.Require...)
+}
+
+// HasRules reports whether the policy has any check rule.
+func (p *Policy) HasRules() bool {
+	return p.NoTTL || p.MaxValueSize > 0 || p.MaxFileSize > 0 || len(p.Forbid) > 0 || len(p.Require) > 0
+}
