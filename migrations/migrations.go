@@ -1,0 +1,425 @@
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+)
+
+//go:embed sql/*.sql
+var embedded embed.FS
+
+// FS holds the migrations built into the binary, one NNNNN_name.sql file per
+// version at its root.
+var FS fs.FS = mustSub(embedded, "sql")
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	s, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return s
+}
+
+// VersionTable is the table recording applied versions (goose's default).
+const VersionTable = "goose_db_version"
+
+// LockID is the key of the session-level advisory lock every mutating
+// operation holds, so two processes migrating one database take turns.
+const LockID int64 = 0x72646274_6d696772 // "rdbtmigr"
+
+// ErrDatabaseNewer is returned (wrapped in a *NewerError) when the database
+// records a version this binary does not know.
+var ErrDatabaseNewer = errors.New("database schema is newer than this rdbtool")
+
+// NewerError says which version the database is at and which is the newest
+// the binary knows. Nothing was changed when it is returned.
+type NewerError struct{ Database, Known int64 }
+
+func (e *NewerError) Error() string {
+	return fmt.Sprintf("database is at migration version %d but this rdbtool knows versions up to %d; "+
+		"upgrade rdbtool (nothing was changed)", e.Database, e.Known)
+}
+
+func (e *NewerError) Unwrap() error { return ErrDatabaseNewer }
+
+// Migrator applies one set of migrations to one database.
+type Migrator struct {
+	db       *sql.DB
+	closeDB  bool
+	fsys     fs.FS
+	provider *goose.Provider // nil when the set is empty
+	sources  []Source
+}
+
+// Source is one migration file.
+type Source struct {
+	Version int64
+	Name    string // file name, e.g. 00001_correlator.sql
+}
+
+// Result is one migration applied or rolled back.
+type Result struct {
+	Source
+	Direction string // "up" or "down"
+	Duration  time.Duration
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("%-4s %s (%s)", r.Direction, r.Name, r.Duration.Round(time.Millisecond))
+}
+
+// State is one line of Status.
+type State struct {
+	Source
+	Applied   bool
+	AppliedAt time.Time // zero when not applied
+	Unknown   bool      // applied in the database but not known to this binary
+}
+
+// Option configures a Migrator.
+type Option func(*Migrator)
+
+// WithFS uses the migrations in fsys instead of the embedded set.
+func WithFS(fsys fs.FS) Option { return func(m *Migrator) { m.fsys = fsys } }
+
+// New returns a Migrator over db. db must allow at least two open
+// connections: one holds the advisory lock while another migrates.
+func New(db *sql.DB, opts ...Option) (*Migrator, error) {
+	m := &Migrator{db: db, fsys: FS}
+	for _, o := range opts {
+		o(m)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, m.fsys,
+		goose.WithLogger(goose.NopLogger()),
+		goose.WithDisableGlobalRegistry(true),
+	)
+	switch {
+	case errors.Is(err, goose.ErrNoMigrations):
+	case err != nil:
+		return nil, fmt.Errorf("migrations: %w", err)
+	default:
+		m.provider = p
+		for _, s := range p.ListSources() {
+			m.sources = append(m.sources, Source{Version: s.Version, Name: path.Base(s.Path)})
+		}
+	}
+	return m, nil
+}
+
+// NewFromPool returns a Migrator over a pgx pool; Close does not close the pool.
+func NewFromPool(pool *pgxpool.Pool, opts ...Option) (*Migrator, error) {
+	db := stdlib.OpenDBFromPool(pool)
+	m, err := New(db, opts...)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	m.closeDB = true
+	return m, nil
+}
+
+// Close releases what New or NewFromPool opened.
+func (m *Migrator) Close() error {
+	if m.closeDB {
+		return m.db.Close()
+	}
+	return nil
+}
+
+// Sources lists the known migrations in version order.
+func (m *Migrator) Sources() []Source { return append([]Source(nil), m.sources...) }
+
+// Latest is the newest version the Migrator knows, 0 for an empty set.
+func (m *Migrator) Latest() int64 {
+	if len(m.sources) == 0 {
+		return 0
+	}
+	return m.sources[len(m.sources)-1].Version
+}
+
+func (m *Migrator) known(v int64) bool {
+	if v == 0 {
+		return true
+	}
+	for _, s := range m.sources {
+		if s.Version == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Up applies every pending migration.
+func (m *Migrator) Up(ctx context.Context) ([]Result, error) {
+	return m.To(ctx, m.Latest())
+}
+
+// DownBy rolls back the n most recently applied migrations (fewer if fewer
+// are applied).
+func (m *Migrator) DownBy(ctx context.Context, n int) ([]Result, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("migrations: down by %d: steps must not be negative", n)
+	}
+	var res []Result
+	err := m.locked(ctx, func(ctx context.Context, conn *sql.Conn, current int64) error {
+		applied, err := appliedVersions(ctx, conn)
+		if err != nil {
+			return err
+		}
+		target := int64(0)
+		if n < len(applied) {
+			target = applied[len(applied)-1-n]
+		}
+		res, err = m.move(ctx, current, target)
+		return err
+	})
+	return res, err
+}
+
+// To migrates up or down until target is the current version. target 0
+// rolls back everything.
+func (m *Migrator) To(ctx context.Context, target int64) ([]Result, error) {
+	if !m.known(target) {
+		return nil, fmt.Errorf("migrations: unknown version %d (known: %s)", target, m.versionList())
+	}
+	var res []Result
+	err := m.locked(ctx, func(ctx context.Context, _ *sql.Conn, current int64) (err error) {
+		res, err = m.move(ctx, current, target)
+		return err
+	})
+	return res, err
+}
+
+func (m *Migrator) move(ctx context.Context, current, target int64) ([]Result, error) {
+	var (
+		rs  []*goose.MigrationResult
+		err error
+	)
+	switch {
+	case m.provider == nil || current == target:
+		return nil, nil
+	case target > current:
+		rs, err = m.provider.UpTo(ctx, target)
+	default:
+		rs, err = m.provider.DownTo(ctx, target)
+	}
+	var res []Result
+	for _, r := range rs {
+		if r == nil || r.Source == nil || r.Error != nil {
+			continue
+		}
+		res = append(res, Result{
+			Source:    Source{Version: r.Source.Version, Name: path.Base(r.Source.Path)},
+			Direction: r.Direction, Duration: r.Duration,
+		})
+	}
+	if err != nil {
+		var pe *goose.PartialError
+		if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
+			return res, fmt.Errorf("migrations: %s %s failed (rolled back, earlier steps kept): %w",
+				pe.Failed.Direction, path.Base(pe.Failed.Source.Path), pe.Err)
+		}
+		return res, fmt.Errorf("migrations: %w", err)
+	}
+	return res, nil
+}
+
+// Version returns the current version (0 for an empty or unversioned
+// database). It changes nothing.
+func (m *Migrator) Version(ctx context.Context) (int64, error) {
+	conn, err := m.db.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	return currentVersion(ctx, conn)
+}
+
+// Status lists every known migration and any version the database records
+// that this binary does not know. It changes nothing.
+func (m *Migrator) Status(ctx context.Context) ([]State, error) {
+	conn, err := m.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	applied := map[int64]time.Time{}
+	ok, err := versionTableExists(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		rows, err := conn.QueryContext(ctx, "SELECT version_id, tstamp FROM "+VersionTable+" WHERE version_id > 0")
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var v int64
+			var at time.Time
+			if err := rows.Scan(&v, &at); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			applied[v] = at
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var out []State
+	for _, s := range m.sources {
+		at, ok := applied[s.Version]
+		out = append(out, State{Source: s, Applied: ok, AppliedAt: at})
+		delete(applied, s.Version)
+	}
+	for v, at := range applied {
+		out = append(out, State{Source: Source{Version: v, Name: "(unknown to this rdbtool)"},
+			Applied: true, AppliedAt: at, Unknown: true})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// Stamp records version as the current one without running any migration:
+// it adopts a database whose schema was built by other means (by hand, by
+// alembic) and matches that version. Every known version up to it is marked
+// applied and every later record removed. Stamp(ctx, 0) forgets all versions.
+func (m *Migrator) Stamp(ctx context.Context, version int64) error {
+	if !m.known(version) {
+		return fmt.Errorf("migrations: unknown version %d (known: %s)", version, m.versionList())
+	}
+	return m.locked(ctx, func(ctx context.Context, conn *sql.Conn, _ int64) error {
+		store, err := database.NewStore(database.DialectPostgres, VersionTable)
+		if err != nil {
+			return err
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var ok bool
+		if err := tx.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", VersionTable).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			if err := store.CreateVersionTable(ctx, tx); err != nil {
+				return err
+			}
+			if err := store.Insert(ctx, tx, database.InsertRequest{Version: 0}); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+VersionTable+" WHERE version_id > 0"); err != nil {
+			return err
+		}
+		for _, s := range m.sources {
+			if s.Version > version {
+				break
+			}
+			if err := store.Insert(ctx, tx, database.InsertRequest{Version: s.Version}); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	})
+}
+
+func (m *Migrator) versionList() string {
+	if len(m.sources) == 0 {
+		return "none"
+	}
+	vs := make([]string, 0, len(m.sources)+1)
+	vs = append(vs, "0")
+	for _, s := range m.sources {
+		vs = append(vs, fmt.Sprint(s.Version))
+	}
+	return strings.Join(vs, ", ")
+}
+
+// locked runs fn holding the advisory lock on a dedicated connection, after
+// refusing a database newer than the known set.
+func (m *Migrator) locked(ctx context.Context, fn func(ctx context.Context, conn *sql.Conn, current int64) error) (err error) {
+	conn, err := m.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	held := false
+	defer func() {
+		if held {
+			_, uerr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", LockID)
+			if uerr != nil {
+				// Discard the session rather than return it to the pool still locked.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}
+		conn.Close()
+	}()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", LockID); err != nil {
+		// The lock may have been granted just as ctx ended: drop the session.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		return fmt.Errorf("migrations: wait for the migration lock: %w", err)
+	}
+	held = true
+	current, err := currentVersion(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if current > m.Latest() {
+		return &NewerError{Database: current, Known: m.Latest()}
+	}
+	return fn(ctx, conn, current)
+}
+
+func versionTableExists(ctx context.Context, conn *sql.Conn) (bool, error) {
+	var ok bool
+	err := conn.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", VersionTable).Scan(&ok)
+	return ok, err
+}
+
+func currentVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
+	ok, err := versionTableExists(ctx, conn)
+	if err != nil || !ok {
+		return 0, err
+	}
+	var v int64
+	err = conn.QueryRowContext(ctx, "SELECT COALESCE(max(version_id), 0) FROM "+VersionTable).Scan(&v)
+	return v, err
+}
+
+// appliedVersions returns the applied versions (>0) in ascending order.
+func appliedVersions(ctx context.Context, conn *sql.Conn) ([]int64, error) {
+	ok, err := versionTableExists(ctx, conn)
+	if err != nil || !ok {
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT version_id FROM "+VersionTable+" WHERE version_id > 0 ORDER BY 1")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var vs []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}
