@@ -1,0 +1,572 @@
+package rdb
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// DecodeValue decodes a value's raw bytes (everything after the key, as in
+// the file) of type typ into its data. The result's byte slices may share
+// memory with raw. Errors wrap ErrCorrupt, ErrTruncated, ErrLength or
+// ErrUnknownType.
+func DecodeValue(typ byte, raw []byte) (*Value, error) {
+	d := vdec{b: raw, keep: true}
+	v := &Value{Kind: TypeName(typ)}
+	if err := d.value(typ, v); err != nil {
+		return nil, err
+	}
+	if d.p != len(raw) {
+		return nil, fmt.Errorf("%w: %d bytes left over after the %s value", ErrCorrupt, len(raw)-d.p, TypeName(typ))
+	}
+	return v, nil
+}
+
+// ValidateValue checks a value's raw bytes as deeply as DecodeValue does
+// (every length, count, listpack/ziplist/intset/zipmap structure, stream
+// layout) without building the data. It returns an error exactly when
+// DecodeValue would.
+func ValidateValue(typ byte, raw []byte) error {
+	d := vdec{b: raw}
+	if err := d.value(typ, nil); err != nil {
+		return err
+	}
+	if d.p != len(raw) {
+		return fmt.Errorf("%w: %d bytes left over after the %s value", ErrCorrupt, len(raw)-d.p, TypeName(typ))
+	}
+	return nil
+}
+
+// Decode decodes the entry's value: DecodeValue(e.Type, e.Value).
+func (e *Entry) Decode() (*Value, error) {
+	if e.Value == nil && e.ValueLen > 0 {
+		return nil, fmt.Errorf("%w: the entry's value bytes were not kept (SkipValues)", ErrTruncated)
+	}
+	return DecodeValue(e.Type, e.Value)
+}
+
+// valuePrefixLen decodes a value at the start of b and returns how many
+// bytes it spans (used to walk files in tests and to find value ends).
+func valuePrefixLen(typ byte, b []byte) (int, error) {
+	d := vdec{b: b}
+	if err := d.value(typ, nil); err != nil {
+		return 0, err
+	}
+	return d.p, nil
+}
+
+// vdec walks a raw value. With keep it builds data; without, it only
+// checks, reusing scratch for decompressed blobs so checking stays
+// allocation-light.
+type vdec struct {
+	b       []byte
+	p       int
+	keep    bool
+	scratch []byte
+}
+
+func errCorrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
+}
+
+func (d *vdec) truncated(what string) error {
+	return fmt.Errorf("%w: value ends inside %s (offset %d of %d)", ErrTruncated, what, d.p, len(d.b))
+}
+
+// readLen reads an RDB length. enc is true for the special string
+// encodings (int8/16/32, LZF), whose kind is then returned in n.
+func (d *vdec) readLen() (n uint64, enc bool, err error) {
+	if d.p >= len(d.b) {
+		return 0, false, d.truncated("a length")
+	}
+	c := d.b[d.p]
+	switch c >> 6 {
+	case len6Bit:
+		d.p++
+		return uint64(c & 0x3f), false, nil
+	case len14Bit:
+		if d.p+2 > len(d.b) {
+			return 0, false, d.truncated("a 14-bit length")
+		}
+		n = uint64(c&0x3f)<<8 | uint64(d.b[d.p+1])
+		d.p += 2
+		return n, false, nil
+	case lenEncVal:
+		d.p++
+		return uint64(c & 0x3f), true, nil
+	}
+	switch c {
+	case len32Bit:
+		if d.p+5 > len(d.b) {
+			return 0, false, d.truncated("a 32-bit length")
+		}
+		n = uint64(binary.BigEndian.Uint32(d.b[d.p+1:]))
+		d.p += 5
+		return n, false, nil
+	case len64Bit:
+		if d.p+9 > len(d.b) {
+			return 0, false, d.truncated("a 64-bit length")
+		}
+		n = binary.BigEndian.Uint64(d.b[d.p+1:])
+		d.p += 9
+		return n, false, nil
+	}
+	return 0, false, errCorrupt("unknown length encoding 0x%02x", c)
+}
+
+// readUint reads a plain (non-string) length-encoded number.
+func (d *vdec) readUint(what string) (uint64, error) {
+	n, enc, err := d.readLen()
+	if err != nil {
+		return 0, err
+	}
+	if enc {
+		return 0, errCorrupt("%s: string encoding where a length was expected", what)
+	}
+	return n, nil
+}
+
+// readCount reads a count of items that each take at least minSize bytes,
+// so it can be checked against what is left before anything is allocated.
+func (d *vdec) readCount(what string, minSize int) (int, error) {
+	n, err := d.readUint(what)
+	if err != nil {
+		return 0, err
+	}
+	if left := uint64(len(d.b) - d.p); n > left/uint64(minSize) {
+		return 0, fmt.Errorf("%w: %s %d does not fit in the %d bytes left", ErrLength, what, n, left)
+	}
+	return int(n), nil
+}
+
+// readStr reads an RDB string. When need is false and the value is not
+// being kept, plain strings are skipped without looking at them (LZF data
+// is still decompressed, to check it). The result may alias d.b or, when
+// not keeping, d.scratch.
+func (d *vdec) readStr(need bool) ([]byte, error) {
+	n, enc, err := d.readLen()
+	if err != nil {
+		return nil, err
+	}
+	if !enc {
+		if n > uint64(len(d.b)-d.p) {
+			return nil, fmt.Errorf("%w: string of %d bytes runs past the end (%d left)", ErrLength, n, len(d.b)-d.p)
+		}
+		s := d.b[d.p : d.p+int(n) : d.p+int(n)]
+		d.p += int(n)
+		return s, nil
+	}
+	var iv int64
+	switch n {
+	case encInt8:
+		if d.p+1 > len(d.b) {
+			return nil, d.truncated("an int8 string")
+		}
+		iv = int64(int8(d.b[d.p]))
+		d.p++
+	case encInt16:
+		if d.p+2 > len(d.b) {
+			return nil, d.truncated("an int16 string")
+		}
+		iv = int64(int16(binary.LittleEndian.Uint16(d.b[d.p:])))
+		d.p += 2
+	case encInt32:
+		if d.p+4 > len(d.b) {
+			return nil, d.truncated("an int32 string")
+		}
+		iv = int64(int32(binary.LittleEndian.Uint32(d.b[d.p:])))
+		d.p += 4
+	case encLZF:
+		return d.readLZF()
+	default:
+		return nil, errCorrupt("unknown string encoding %d", n)
+	}
+	if !need && !d.keep {
+		return nil, nil
+	}
+	if d.keep {
+		return strconv.AppendInt(nil, iv, 10), nil
+	}
+	d.scratch = strconv.AppendInt(d.scratch[:0], iv, 10)
+	return d.scratch, nil
+}
+
+// lzfMaxRatio bounds LZF expansion: the best case is a 3-byte back
+// reference producing 264 bytes.
+const lzfMaxRatio = 88
+
+func (d *vdec) readLZF() ([]byte, error) {
+	clen, err := d.readUint("LZF compressed length")
+	if err != nil {
+		return nil, err
+	}
+	ulen, err := d.readUint("LZF uncompressed length")
+	if err != nil {
+		return nil, err
+	}
+	if clen > uint64(len(d.b)-d.p) {
+		return nil, fmt.Errorf("%w: LZF data of %d bytes runs past the end (%d left)", ErrLength, clen, len(d.b)-d.p)
+	}
+	if ulen == 0 || clen == 0 || ulen > clen*lzfMaxRatio {
+		return nil, errCorrupt("LZF string: %d compressed bytes cannot expand to %d", clen, ulen)
+	}
+	src := d.b[d.p : d.p+int(clen)]
+	d.p += int(clen)
+	var dst []byte
+	if d.keep {
+		dst = make([]byte, ulen)
+	} else {
+		if uint64(cap(d.scratch)) < ulen {
+			d.scratch = make([]byte, ulen)
+		}
+		dst = d.scratch[:ulen]
+	}
+	if err := lzfDecompress(src, dst); err != nil {
+		return nil, errCorrupt("LZF string: %v", err)
+	}
+	return dst, nil
+}
+
+// readBlob reads a string that holds an encoded structure (ziplist,
+// listpack, intset, zipmap).
+func (d *vdec) readBlob() ([]byte, error) { return d.readStr(true) }
+
+// readRaw reads n plain bytes.
+func (d *vdec) readRaw(n int, what string) ([]byte, error) {
+	if n > len(d.b)-d.p {
+		return nil, d.truncated(what)
+	}
+	s := d.b[d.p : d.p+n]
+	d.p += n
+	return s, nil
+}
+
+// readMillis reads an 8-byte little-endian unix time in ms.
+func (d *vdec) readMillis(what string) (int64, error) {
+	s, err := d.readRaw(8, what)
+	if err != nil {
+		return 0, err
+	}
+	return int64(binary.LittleEndian.Uint64(s)), nil
+}
+
+// readTextDouble reads a zset (type 3) score: one length byte (253 NaN,
+// 254 +Inf, 255 -Inf) and that many bytes of text.
+func (d *vdec) readTextDouble() (float64, error) {
+	if d.p >= len(d.b) {
+		return 0, d.truncated("a score")
+	}
+	n := d.b[d.p]
+	d.p++
+	switch n {
+	case 253:
+		return math.NaN(), nil
+	case 254:
+		return math.Inf(1), nil
+	case 255:
+		return math.Inf(-1), nil
+	}
+	s, err := d.readRaw(int(n), "a score")
+	if err != nil {
+		return 0, err
+	}
+	return parseScore(s)
+}
+
+// parseScore parses a score stored as text, as strtod would.
+func parseScore(s []byte) (float64, error) {
+	f, err := strconv.ParseFloat(string(s), 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return f, nil
+		}
+		return 0, errCorrupt("score %q is not a number", s)
+	}
+	return f, nil
+}
+
+// readBinaryDouble reads an 8-byte little-endian IEEE 754 double (zset2).
+func (d *vdec) readBinaryDouble() (float64, error) {
+	s, err := d.readRaw(8, "a score")
+	if err != nil {
+		return 0, err
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(s)), nil
+}
+
+// value decodes (v != nil) or checks (v == nil) a value of type typ.
+func (d *vdec) value(typ byte, v *Value) error {
+	switch typ {
+	case TypeString:
+		s, err := d.readStr(false)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			v.String = s
+		}
+		return nil
+	case TypeList, TypeSet:
+		n, err := d.readCount("list/set length", 1)
+		if err != nil {
+			return err
+		}
+		var out [][]byte
+		if v != nil {
+			out = make([][]byte, 0, n)
+		}
+		for i := 0; i < n; i++ {
+			s, err := d.readStr(false)
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				out = append(out, s)
+			}
+		}
+		if v != nil {
+			if typ == TypeList {
+				v.List = out
+			} else {
+				v.Set = out
+			}
+		}
+		return nil
+	case TypeZSet, TypeZSet2:
+		n, err := d.readCount("zset length", 2)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			v.ZSet = make([]ZMember, 0, n)
+		}
+		for i := 0; i < n; i++ {
+			m, err := d.readStr(false)
+			if err != nil {
+				return err
+			}
+			var sc float64
+			if typ == TypeZSet {
+				sc, err = d.readTextDouble()
+			} else {
+				sc, err = d.readBinaryDouble()
+			}
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				v.ZSet = append(v.ZSet, ZMember{Member: m, Score: sc})
+			}
+		}
+		return nil
+	case TypeHash:
+		n, err := d.readCount("hash length", 2)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			v.Hash = make([]HashField, 0, n)
+		}
+		for i := 0; i < n; i++ {
+			f, err := d.readStr(false)
+			if err != nil {
+				return err
+			}
+			val, err := d.readStr(false)
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				v.Hash = append(v.Hash, HashField{Field: f, Value: val, ExpireMs: -1})
+			}
+		}
+		return nil
+	case TypeHashMetadataPreGA, TypeHashMetadata:
+		return d.hashMetadata(typ, v)
+	case TypeModule2:
+		return d.module(v)
+	case TypeModule:
+		return fmt.Errorf("%w: type 6 (module value of Redis 4.0 release candidates) cannot be read", ErrUnknownType)
+	case TypeHashZipmap:
+		b, err := d.readBlob()
+		if err != nil {
+			return err
+		}
+		return zmWalk(b, v)
+	case TypeListZiplist, TypeZSetZiplist, TypeHashZiplist:
+		b, err := d.readBlob()
+		if err != nil {
+			return err
+		}
+		return zlWalk(b, typ, v)
+	case TypeSetIntset:
+		b, err := d.readBlob()
+		if err != nil {
+			return err
+		}
+		return isWalk(b, v)
+	case TypeListQuicklist:
+		n, err := d.readCount("quicklist node count", 1)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			b, err := d.readBlob()
+			if err != nil {
+				return err
+			}
+			if err := zlWalk(b, TypeListQuicklist, v); err != nil {
+				return fmt.Errorf("quicklist node %d: %w", i, err)
+			}
+		}
+		return nil
+	case TypeListQuicklist2:
+		return d.quicklist2(v)
+	case TypeHashListpack, TypeZSetListpack, TypeSetListpack:
+		b, err := d.readBlob()
+		if err != nil {
+			return err
+		}
+		return lpWalkValue(b, typ, v)
+	case TypeHashListpackExPreGA, TypeHashListpackEx:
+		if typ == TypeHashListpackEx {
+			if _, err := d.readMillis("the minimum field expiry"); err != nil {
+				return err
+			}
+		}
+		b, err := d.readBlob()
+		if err != nil {
+			return err
+		}
+		return lpWalkValue(b, typ, v)
+	case TypeStreamListpacks, TypeStreamListpacks2, TypeStreamListpacks3:
+		return d.stream(typ, v)
+	}
+	return fmt.Errorf("%w: value type %d", ErrUnknownType, typ)
+}
+
+func (d *vdec) quicklist2(v *Value) error {
+	n, err := d.readCount("quicklist node count", 2)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		c, err := d.readUint("quicklist node container")
+		if err != nil {
+			return err
+		}
+		switch c {
+		case quicklistNodePlain:
+			s, err := d.readStr(false)
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				v.List = append(v.List, s)
+			}
+		case quicklistNodePacked:
+			b, err := d.readBlob()
+			if err != nil {
+				return err
+			}
+			if err := lpWalkValue(b, TypeListQuicklist2, v); err != nil {
+				return fmt.Errorf("quicklist node %d: %w", i, err)
+			}
+		default:
+			return errCorrupt("quicklist node %d: unknown container %d", i, c)
+		}
+	}
+	return nil
+}
+
+// ebExpireTimeMax is the largest hash field expiry Redis accepts (2^48-1).
+const ebExpireTimeMax = 1<<48 - 1
+
+func (d *vdec) hashMetadata(typ byte, v *Value) error {
+	var minExp uint64
+	if typ == TypeHashMetadata {
+		m, err := d.readMillis("the minimum field expiry")
+		if err != nil {
+			return err
+		}
+		minExp = uint64(m)
+		if minExp > ebExpireTimeMax+1 {
+			return errCorrupt("hash: minimum field expiry %d out of range", minExp)
+		}
+	}
+	n, err := d.readCount("hash length", 3)
+	if err != nil {
+		return err
+	}
+	if v != nil {
+		v.Hash = make([]HashField, 0, n)
+	}
+	for i := 0; i < n; i++ {
+		ttl, err := d.readUint("hash field expiry")
+		if err != nil {
+			return err
+		}
+		exp := ttl
+		if typ == TypeHashMetadata && ttl != 0 {
+			exp = ttl + minExp - 1
+			if exp < ttl {
+				return errCorrupt("hash field %d: expiry overflows", i)
+			}
+		}
+		if exp > ebExpireTimeMax {
+			return errCorrupt("hash field %d: expiry %d out of range", i, exp)
+		}
+		f, err := d.readStr(false)
+		if err != nil {
+			return err
+		}
+		val, err := d.readStr(false)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			e := int64(exp)
+			if exp == 0 {
+				e = -1
+			}
+			v.Hash = append(v.Hash, HashField{Field: f, Value: val, ExpireMs: e})
+		}
+	}
+	return nil
+}
+
+// module walks a module2 value: the module id, then opcode-tagged fields
+// up to the EOF opcode.
+func (d *vdec) module(v *Value) error {
+	id, err := d.readUint("module id")
+	if err != nil {
+		return err
+	}
+	for i := 0; ; i++ {
+		op, err := d.readUint("module opcode")
+		if err != nil {
+			return err
+		}
+		switch op {
+		case ModuleOpEOF:
+			if v != nil {
+				v.Module = &ModuleValue{ID: id, Name: moduleName(id), EncVer: ModuleEncVer(id)}
+			}
+			return nil
+		case ModuleOpSInt, ModuleOpUInt:
+			_, err = d.readUint("module integer")
+		case ModuleOpFloat:
+			_, err = d.readRaw(4, "a module float")
+		case ModuleOpDouble:
+			_, err = d.readRaw(8, "a module double")
+		case ModuleOpString:
+			_, err = d.readStr(false)
+		default:
+			return errCorrupt("module %s: field %d has unknown opcode %d", moduleName(id), i, op)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

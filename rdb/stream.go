@@ -1,0 +1,318 @@
+package rdb
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// A stream (t_stream.c) is stored as: the number of listpack nodes; per
+// node a 16-byte master ID (ms, seq big endian) and a listpack; then the
+// length, last ID, (type 19+) first ID, max deleted ID, entries added; then
+// the consumer groups with their pending entries and consumers.
+//
+// Each listpack starts with the master entry: live count, deleted count,
+// number of master fields, the master field names, 0. Then every entry:
+// flags, ms and seq deltas from the master ID, then either the values of
+// the master fields (flag SAMEFIELDS) or a field count and field/value
+// pairs, then lp-count (the number of listpack elements of the entry
+// minus one).
+
+const (
+	streamFlagDeleted    = 1
+	streamFlagSameFields = 2
+)
+
+func (d *vdec) streamID(what string) (StreamID, error) {
+	ms, err := d.readUint(what)
+	if err != nil {
+		return StreamID{}, err
+	}
+	seq, err := d.readUint(what)
+	if err != nil {
+		return StreamID{}, err
+	}
+	return StreamID{ms, seq}, nil
+}
+
+func (d *vdec) rawStreamID(what string) (StreamID, error) {
+	s, err := d.readRaw(16, what)
+	if err != nil {
+		return StreamID{}, err
+	}
+	return StreamID{binary.BigEndian.Uint64(s), binary.BigEndian.Uint64(s[8:])}, nil
+}
+
+func (d *vdec) stream(typ byte, v *Value) error {
+	var st *Stream
+	if v != nil {
+		st = &Stream{}
+		v.Stream = st
+	}
+	nodes, err := d.readCount("stream node count", 2)
+	if err != nil {
+		return err
+	}
+	var live uint64
+	for i := 0; i < nodes; i++ {
+		key, err := d.readStr(true)
+		if err != nil {
+			return err
+		}
+		if len(key) != 16 {
+			return errCorrupt("stream node %d: master ID key is %d bytes, not 16", i, len(key))
+		}
+		master := StreamID{binary.BigEndian.Uint64(key), binary.BigEndian.Uint64(key[8:])}
+		lp, err := d.readBlob()
+		if err != nil {
+			return err
+		}
+		n, err := streamWalkListpack(lp, master, st)
+		if err != nil {
+			return fmt.Errorf("stream node %d: %w", i, err)
+		}
+		live += n
+	}
+	length, err := d.readUint("stream length")
+	if err != nil {
+		return err
+	}
+	if length != live {
+		return errCorrupt("stream: length %d, but the listpacks hold %d live entries", length, live)
+	}
+	last, err := d.streamID("stream last ID")
+	if err != nil {
+		return err
+	}
+	var first, maxDel StreamID
+	added := length
+	if typ >= TypeStreamListpacks2 {
+		if first, err = d.streamID("stream first ID"); err != nil {
+			return err
+		}
+		if maxDel, err = d.streamID("stream max deleted ID"); err != nil {
+			return err
+		}
+		if added, err = d.readUint("stream entries added"); err != nil {
+			return err
+		}
+	} else if st != nil && len(st.Entries) > 0 {
+		first = st.Entries[0].ID
+	}
+	if st != nil {
+		st.Length, st.LastID, st.FirstID, st.MaxDeletedID, st.EntriesAdded = length, last, first, maxDel, added
+	}
+	groups, err := d.readCount("stream group count", 4)
+	if err != nil {
+		return err
+	}
+	if st != nil && groups > 0 {
+		st.Groups = make([]StreamGroup, 0, groups)
+	}
+	for g := 0; g < groups; g++ {
+		name, err := d.readStr(false)
+		if err != nil {
+			return err
+		}
+		gr := StreamGroup{Name: name, EntriesRead: -1}
+		if gr.LastID, err = d.streamID("group last ID"); err != nil {
+			return err
+		}
+		if typ >= TypeStreamListpacks2 {
+			er, err := d.readUint("group entries read")
+			if err != nil {
+				return err
+			}
+			gr.EntriesRead = int64(er)
+		}
+		npel, err := d.readCount("group pending count", 25)
+		if err != nil {
+			return err
+		}
+		if st != nil && npel > 0 {
+			gr.Pending = make([]StreamPEL, 0, npel)
+		}
+		for j := 0; j < npel; j++ {
+			var pe StreamPEL
+			if pe.ID, err = d.rawStreamID("pending entry ID"); err != nil {
+				return err
+			}
+			if pe.DeliveryTime, err = d.readMillis("pending delivery time"); err != nil {
+				return err
+			}
+			if pe.DeliveryCount, err = d.readUint("pending delivery count"); err != nil {
+				return err
+			}
+			if st != nil {
+				gr.Pending = append(gr.Pending, pe)
+			}
+		}
+		ncons, err := d.readCount("group consumer count", 10)
+		if err != nil {
+			return err
+		}
+		if st != nil && ncons > 0 {
+			gr.Consumers = make([]StreamConsumer, 0, ncons)
+		}
+		for c := 0; c < ncons; c++ {
+			cname, err := d.readStr(false)
+			if err != nil {
+				return err
+			}
+			co := StreamConsumer{Name: cname, ActiveTime: -1}
+			if co.SeenTime, err = d.readMillis("consumer seen time"); err != nil {
+				return err
+			}
+			if typ >= TypeStreamListpacks3 {
+				if co.ActiveTime, err = d.readMillis("consumer active time"); err != nil {
+					return err
+				}
+			}
+			np, err := d.readCount("consumer pending count", 16)
+			if err != nil {
+				return err
+			}
+			if st != nil && np > 0 {
+				co.Pending = make([]StreamID, 0, np)
+			}
+			for j := 0; j < np; j++ {
+				id, err := d.rawStreamID("consumer pending ID")
+				if err != nil {
+					return err
+				}
+				if st != nil {
+					co.Pending = append(co.Pending, id)
+				}
+			}
+			if st != nil {
+				gr.Consumers = append(gr.Consumers, co)
+			}
+		}
+		if st != nil {
+			st.Groups = append(st.Groups, gr)
+		}
+	}
+	return nil
+}
+
+// streamWalkListpack checks one stream node and, when st is not nil,
+// appends its live entries. It returns the number of live entries.
+func streamWalkListpack(lp []byte, master StreamID, st *Stream) (uint64, error) {
+	it, err := lpOpen(lp)
+	if err != nil {
+		return 0, err
+	}
+	count, err := it.mustInt("master entry count")
+	if err != nil {
+		return 0, err
+	}
+	deleted, err := it.mustInt("master deleted count")
+	if err != nil {
+		return 0, err
+	}
+	nmf, err := it.mustInt("master field count")
+	if err != nil {
+		return 0, err
+	}
+	// Every element takes at least 2 bytes: bound the counts by the size.
+	limit := int64(len(lp))
+	if count < 0 || deleted < 0 || nmf < 0 || count > limit || deleted > limit || nmf > limit {
+		return 0, errCorrupt("stream listpack: invalid master entry counts %d/%d/%d", count, deleted, nmf)
+	}
+	var masterFields [][]byte
+	if st != nil {
+		masterFields = make([][]byte, 0, nmf)
+	}
+	for j := int64(0); j < nmf; j++ {
+		e, err := it.must("a master field")
+		if err != nil {
+			return 0, err
+		}
+		if st != nil {
+			masterFields = append(masterFields, e.bytes())
+		}
+	}
+	if z, err := it.mustInt("the master entry terminator"); err != nil {
+		return 0, err
+	} else if z != 0 {
+		return 0, errCorrupt("stream listpack: master entry terminator is %d, not 0", z)
+	}
+	var live int64
+	for k := int64(0); k < count+deleted; k++ {
+		flags, err := it.mustInt("entry flags")
+		if err != nil {
+			return 0, err
+		}
+		msd, err := it.mustInt("entry ID ms delta")
+		if err != nil {
+			return 0, err
+		}
+		seqd, err := it.mustInt("entry ID seq delta")
+		if err != nil {
+			return 0, err
+		}
+		keep := st != nil && flags&streamFlagDeleted == 0
+		var ent StreamEntry
+		fields, extra := nmf, int64(3)
+		if flags&streamFlagSameFields == 0 {
+			if fields, err = it.mustInt("entry field count"); err != nil {
+				return 0, err
+			}
+			if fields < 0 || fields > limit {
+				return 0, errCorrupt("stream listpack: entry %d has %d fields", k, fields)
+			}
+			extra += fields + 1
+			if keep {
+				ent.Fields = make([]StreamField, 0, fields)
+			}
+			for j := int64(0); j < fields; j++ {
+				f, err := it.must("a field name")
+				if err != nil {
+					return 0, err
+				}
+				val, err := it.must("a field value")
+				if err != nil {
+					return 0, err
+				}
+				if keep {
+					ent.Fields = append(ent.Fields, StreamField{Name: f.bytes(), Value: val.bytes()})
+				}
+			}
+		} else {
+			if keep {
+				ent.Fields = make([]StreamField, 0, fields)
+			}
+			for j := int64(0); j < fields; j++ {
+				val, err := it.must("a field value")
+				if err != nil {
+					return 0, err
+				}
+				if keep {
+					ent.Fields = append(ent.Fields, StreamField{Name: masterFields[j], Value: val.bytes()})
+				}
+			}
+		}
+		lpc, err := it.mustInt("entry lp-count")
+		if err != nil {
+			return 0, err
+		}
+		if lpc != fields+extra {
+			return 0, errCorrupt("stream listpack: entry %d lp-count %d, expected %d", k, lpc, fields+extra)
+		}
+		if flags&streamFlagDeleted == 0 {
+			live++
+		}
+		if keep {
+			ent.ID = StreamID{master.Ms + uint64(msd), master.Seq + uint64(seqd)}
+			st.Entries = append(st.Entries, ent)
+		}
+	}
+	if live != count {
+		return 0, errCorrupt("stream listpack: master entry counts %d live entries, found %d", count, live)
+	}
+	if _, done, err := it.next(); err != nil {
+		return 0, err
+	} else if !done {
+		return 0, errCorrupt("stream listpack: elements after the last entry")
+	}
+	return uint64(live), nil
+}
