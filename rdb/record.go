@@ -2,7 +2,7 @@ package rdb
 
 // A Record is one item of an RDB file, in file order. Reader.Next returns
 // one of: *Header, *Aux, *ModuleAux, *Function, *SelectDB, *ResizeDB,
-// *SlotInfo, *Entry. The end of the file (opcode 255 and the checksum) is not
+// *SlotInfo, *SlotImport (Valkey), *Entry. The end of the file (opcode 255 and the checksum) is not
 // a record: Next returns io.EOF after it, and Reader.Checksum reports it.
 type Record interface {
 	// Offset is the byte offset of the record's first byte in the input.
@@ -28,8 +28,8 @@ type Aux struct {
 	pos
 	Key, Value []byte
 	raw        []byte // the record's bytes after the opcode, as read; reused by the Writer when Key/Value are unchanged
-	rawKey     string
-	rawValue   string
+	origKey    string // Key and Value as read, to detect changes
+	origValue  string
 }
 
 // ModuleAux is a module's auxiliary data (opcode 247), kept raw: the bytes
@@ -48,15 +48,19 @@ func (m *ModuleAux) ModuleName() string { return moduleName(m.ModuleID) }
 type Function struct {
 	pos
 	Opcode byte   // OpFunction2 or OpFunctionPreGA
-	Code   []byte // for OpFunction2: the library code (as FUNCTION LOAD takes it)
+	Code   []byte // the library code (as FUNCTION LOAD takes it)
 	Raw    []byte // the bytes after the opcode, exactly as in the file
+	// for OpFunctionPreGA: library name, engine and description
+	Name, Engine, Desc []byte
+	origCode           string
 }
 
 // SelectDB switches the database that the following entries belong to.
 type SelectDB struct {
 	pos
-	DB  int
-	raw []byte
+	DB     int
+	raw    []byte
+	origDB int
 }
 
 // ResizeDB is the size hint that precedes a database's keys.
@@ -64,6 +68,7 @@ type ResizeDB struct {
 	pos
 	DBSize, ExpiresSize uint64
 	raw                 []byte
+	orig                [2]uint64
 }
 
 // SlotInfo is a cluster slot size hint (opcode 244).
@@ -71,6 +76,14 @@ type SlotInfo struct {
 	pos
 	Slot, SlotSize, ExpiresSlotSize uint64
 	raw                             []byte
+	orig                            [3]uint64
+}
+
+// SlotImport is Valkey's slot import state (opcode 243 in VALKEY files),
+// kept raw: the bytes after the opcode.
+type SlotImport struct {
+	pos
+	Raw []byte
 }
 
 // Entry is one key with its value. Value holds the value's bytes exactly as
@@ -92,20 +105,20 @@ type Entry struct {
 	// Freq is the LFU counter (opcode 249), or -1 when absent.
 	Freq int
 
-	// Value is the raw value bytes. Without the KeepValues option of the
+	// Value is the raw value bytes. With the SkipValues option of the
 	// Reader it is nil (values are skipped by length); ValueLen is always set.
 	Value    []byte
 	ValueLen int64
 
 	// as read, so the Writer can reproduce the file byte for byte when the
 	// fields above are unchanged
-	rawKey     []byte
-	origKey    string
+	rawKey     []byte // the key's string encoding exactly as read
 	origExpire int64
 	origSecs   bool
 	origIdle   int64
 	origFreq   int
 	prefix     []byte // expiry/idle/freq opcodes exactly as read
+	noSelectDB bool   // read before any SELECTDB record (the Writer then emits none for DB 0)
 }
 
 // HasExpiry reports whether the entry has an expiry.

@@ -1,0 +1,1197 @@
+package rdb
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+)
+
+// readerBufSize is the size of the Reader's internal buffer. Everything is
+// parsed from it; the source sees only large reads.
+const readerBufSize = 1 << 20
+
+// opSlotImport is Valkey's slot import opcode (243, VALKEY files only; Redis
+// 8 uses the same number for something else).
+const opSlotImport = 243
+
+// maxStringLen bounds any string length read from a file (Redis's own limit
+// is 512 MB for a value, larger for proto-max-bulk-len; 1<<40 is absurd).
+const maxStringLen = 1 << 40
+
+// A ReaderOption configures a Reader.
+type ReaderOption func(*Reader)
+
+// SkipValues makes the Reader skip value bytes by their structure instead of
+// keeping them: Entry.Value is nil, Entry.ValueLen is set. This is the fast
+// path for inspecting a file.
+func SkipValues() ReaderOption { return func(r *Reader) { r.skipValues = true } }
+
+// IgnoreChecksum makes a CRC-64 mismatch at the end of the file a status
+// (ChecksumMismatch in Reader.Checksum) instead of an error.
+func IgnoreChecksum() ReaderOption { return func(r *Reader) { r.ignoreChecksum = true } }
+
+// ChecksumStatus tells what the end of the file said about the checksum.
+type ChecksumStatus int
+
+const (
+	// ChecksumUnread: the end of the file has not been reached.
+	ChecksumUnread ChecksumStatus = iota
+	// ChecksumOK: the stored CRC-64 matches the bytes.
+	ChecksumOK
+	// ChecksumZero: the stored checksum is 0 (written with rdbchecksum no).
+	ChecksumZero
+	// ChecksumAbsent: RDB version < 5 has no checksum.
+	ChecksumAbsent
+	// ChecksumMismatch: the stored checksum is wrong (seen only with IgnoreChecksum).
+	ChecksumMismatch
+)
+
+func (s ChecksumStatus) String() string {
+	switch s {
+	case ChecksumUnread:
+		return "unread"
+	case ChecksumOK:
+		return "ok"
+	case ChecksumZero:
+		return "zero (not checked)"
+	case ChecksumAbsent:
+		return "absent"
+	case ChecksumMismatch:
+		return "mismatch"
+	}
+	return "ChecksumStatus(" + strconv.Itoa(int(s)) + ")"
+}
+
+// ChecksumInfo is the checksum outcome, available after Next returned io.EOF.
+type ChecksumInfo struct {
+	Status   ChecksumStatus
+	Stored   uint64 // the CRC-64 stored in the file
+	Computed uint64 // the CRC-64 of every byte before it
+}
+
+// Reader reads an RDB file as a stream of records. It buffers internally
+// (do not wrap the source in a bufio.Reader) and parses its own buffer, so
+// reading costs about one pass over the bytes plus the checksum.
+type Reader struct {
+	src    io.Reader
+	buf    []byte
+	r, w   int
+	base   int64 // input offset of buf[0]
+	crc    uint64
+	crcPos int   // buf[:crcPos] is in crc
+	srcErr error // first error the source returned (io.EOF at the end)
+	left   int64 // bytes the source still holds beyond buf[w:], or -1 when unknown
+
+	capturing bool
+	capStart  int
+	capBuf    []byte
+
+	skipValues     bool
+	ignoreChecksum bool
+
+	header   *Header
+	valkey   bool
+	db       int
+	selected bool
+	done     bool
+	err      error
+	sum      ChecksumInfo
+}
+
+// NewReader returns a Reader for src. The first record Next returns is the
+// *Header.
+func NewReader(src io.Reader, opts ...ReaderOption) *Reader {
+	r := &Reader{src: src, left: -1}
+	for _, o := range opts {
+		o(r)
+	}
+	r.left = sourceSize(src)
+	size := readerBufSize
+	if r.left >= 0 && r.left+64 < int64(size) {
+		size = int(r.left) + 64
+	}
+	r.buf = make([]byte, size)
+	return r
+}
+
+// sourceSize returns how many bytes src still holds when that is known
+// cheaply (bytes.Reader, strings.Reader, bytes.Buffer, regular files), else -1.
+func sourceSize(src io.Reader) int64 {
+	switch s := src.(type) {
+	case interface{ Len() int }:
+		return int64(s.Len())
+	case *os.File:
+		fi, err := s.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return -1
+		}
+		cur, err := s.Seek(0, io.SeekCurrent)
+		if err != nil || cur > fi.Size() {
+			return -1
+		}
+		return fi.Size() - cur
+	}
+	return -1
+}
+
+// Offset returns the number of input bytes consumed so far.
+func (r *Reader) Offset() int64 { return r.base + int64(r.r) }
+
+// Header returns the file header, nil before the first Next.
+func (r *Reader) Header() *Header { return r.header }
+
+// Checksum reports the checksum outcome once Next has returned io.EOF.
+func (r *Reader) Checksum() ChecksumInfo { return r.sum }
+
+// Next returns the next record, or io.EOF after the end-of-file opcode and
+// the checksum. Errors are *Error values carrying the offset and the key;
+// after an error Next keeps returning it.
+func (r *Reader) Next() (Record, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.done {
+		return nil, io.EOF
+	}
+	var rec Record
+	var err error
+	if r.header == nil {
+		rec, err = r.readHeader()
+	} else {
+		rec, err = r.readRecord()
+	}
+	if err != nil {
+		r.capturing = false
+		r.capBuf = nil
+		if err != io.EOF {
+			var re *Error
+			if !errors.As(err, &re) {
+				err = &Error{Offset: r.Offset(), Err: err}
+			}
+			r.err = err
+		}
+		return nil, err
+	}
+	return rec, nil
+}
+
+// ---- buffer management ----
+
+// truncErr is returned by fill when the source ended; callers wrap it.
+var errReaderEOF = fmt.Errorf("%w", ErrTruncated)
+
+// compact moves the unread bytes to the front of the buffer, folding the
+// consumed bytes into the checksum and, when capturing, into capBuf.
+func (r *Reader) compact() {
+	if r.r == 0 {
+		return
+	}
+	r.crc = CRC64(r.crc, r.buf[r.crcPos:r.r])
+	if r.capturing {
+		r.capBuf = append(r.capBuf, r.buf[r.capStart:r.r]...)
+		r.capStart = 0
+	}
+	n := copy(r.buf, r.buf[r.r:r.w])
+	r.base += int64(r.r)
+	r.w = n
+	r.r = 0
+	r.crcPos = 0
+}
+
+// fill makes at least n (<= len(buf)) unread bytes available.
+func (r *Reader) fill(n int) error {
+	if r.w-r.r >= n {
+		return nil
+	}
+	if r.srcErr != nil {
+		return r.sourceError()
+	}
+	r.compact()
+	zero := 0
+	for r.w-r.r < n {
+		if r.srcErr != nil {
+			return r.sourceError()
+		}
+		m, err := r.src.Read(r.buf[r.w:])
+		if m < 0 || m > len(r.buf)-r.w {
+			r.srcErr = errors.New("rdb: source returned an invalid count")
+			continue
+		}
+		r.w += m
+		if r.left >= 0 {
+			r.left -= int64(m)
+			if r.left < 0 {
+				r.left = 0
+			}
+		}
+		if err != nil {
+			r.srcErr = err
+		} else if m == 0 {
+			zero++
+			if zero > 100 {
+				r.srcErr = io.ErrNoProgress
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Reader) sourceError() error {
+	if r.srcErr == io.EOF || r.srcErr == io.ErrUnexpectedEOF {
+		return errReaderEOF
+	}
+	return r.srcErr
+}
+
+// remaining returns the number of input bytes not yet consumed, or -1.
+func (r *Reader) remaining() int64 {
+	if r.left < 0 {
+		if r.srcErr != nil {
+			return int64(r.w - r.r)
+		}
+		return -1
+	}
+	return r.left + int64(r.w-r.r)
+}
+
+func (r *Reader) pos() int64 { return r.base + int64(r.r) }
+
+func (r *Reader) readByte() (byte, error) {
+	if r.r >= r.w {
+		if err := r.fill(1); err != nil {
+			return 0, err
+		}
+	}
+	b := r.buf[r.r]
+	r.r++
+	return b, nil
+}
+
+// take returns the next n (<= 16) bytes; the slice is valid until the next read.
+func (r *Reader) take(n int) ([]byte, error) {
+	if r.w-r.r < n {
+		if err := r.fill(n); err != nil {
+			return nil, err
+		}
+	}
+	p := r.buf[r.r : r.r+n]
+	r.r += n
+	return p, nil
+}
+
+// skip consumes n bytes, reading through the source as needed.
+func (r *Reader) skip(n uint64) error {
+	for {
+		avail := uint64(r.w - r.r)
+		if n <= avail {
+			r.r += int(n)
+			return nil
+		}
+		n -= avail
+		r.r = r.w
+		if err := r.fill(1); err != nil {
+			return err
+		}
+	}
+}
+
+// skipSpan consumes n bytes that a length in the file announced: a length
+// beyond the end of the input is ErrLength (and ErrTruncated).
+func (r *Reader) skipSpan(n uint64, what string) error {
+	if n > maxStringLen {
+		return fmt.Errorf("%w: %s length %d is absurd", ErrLength, what, n)
+	}
+	if rem := r.remaining(); rem >= 0 && n > uint64(rem) {
+		return fmt.Errorf("%w: %s length %d runs past the end of the input (%d bytes left) (%w)", ErrLength, what, n, rem, ErrTruncated)
+	}
+	if r.capturing && n > uint64(len(r.buf)) {
+		// grow the capture once, bounded by what the input holds
+		if rem := r.remaining(); rem >= 0 {
+			need := len(r.capBuf) + (r.r - r.capStart) + int(n)
+			if cap(r.capBuf) < need {
+				nb := make([]byte, len(r.capBuf), need)
+				copy(nb, r.capBuf)
+				r.capBuf = nb
+			}
+		}
+	}
+	if err := r.skip(n); err != nil {
+		if err == errReaderEOF {
+			return fmt.Errorf("%w: %s length %d runs past the end of the input (%w)", ErrLength, what, n, ErrTruncated)
+		}
+		return err
+	}
+	return nil
+}
+
+// readLen reads a length encoding; enc reports the special (11) form, whose
+// value is then the encoding type.
+func (r *Reader) readLen() (v uint64, enc bool, err error) {
+	if r.w-r.r >= 9 {
+		b := r.buf[r.r]
+		switch b >> 6 {
+		case len6Bit:
+			r.r++
+			return uint64(b & 0x3f), false, nil
+		case len14Bit:
+			v = uint64(b&0x3f)<<8 | uint64(r.buf[r.r+1])
+			r.r += 2
+			return v, false, nil
+		case lenEncVal:
+			r.r++
+			return uint64(b & 0x3f), true, nil
+		}
+		switch b {
+		case len32Bit:
+			v = uint64(binary.BigEndian.Uint32(r.buf[r.r+1:]))
+			r.r += 5
+			return v, false, nil
+		case len64Bit:
+			v = binary.BigEndian.Uint64(r.buf[r.r+1:])
+			r.r += 9
+			return v, false, nil
+		}
+		return 0, false, fmt.Errorf("%w: bad length encoding 0x%02x", ErrCorrupt, b)
+	}
+	b, err := r.readByte()
+	if err != nil {
+		return 0, false, err
+	}
+	switch b >> 6 {
+	case len6Bit:
+		return uint64(b & 0x3f), false, nil
+	case len14Bit:
+		b2, err := r.readByte()
+		if err != nil {
+			return 0, false, err
+		}
+		return uint64(b&0x3f)<<8 | uint64(b2), false, nil
+	case lenEncVal:
+		return uint64(b & 0x3f), true, nil
+	}
+	switch b {
+	case len32Bit:
+		p, err := r.take(4)
+		if err != nil {
+			return 0, false, err
+		}
+		return uint64(binary.BigEndian.Uint32(p)), false, nil
+	case len64Bit:
+		p, err := r.take(8)
+		if err != nil {
+			return 0, false, err
+		}
+		return binary.BigEndian.Uint64(p), false, nil
+	}
+	return 0, false, fmt.Errorf("%w: bad length encoding 0x%02x", ErrCorrupt, b)
+}
+
+// readCount reads a plain length (a count or a number), rejecting the
+// special string encodings.
+func (r *Reader) readCount(what string) (uint64, error) {
+	v, enc, err := r.readLen()
+	if err != nil {
+		return 0, err
+	}
+	if enc {
+		return 0, fmt.Errorf("%w: %s: string encoding where a length was expected", ErrCorrupt, what)
+	}
+	return v, nil
+}
+
+// skipString consumes one string encoding (plain, integer or LZF).
+func (r *Reader) skipString(what string) error {
+	n, enc, err := r.readLen()
+	if err != nil {
+		return err
+	}
+	if !enc {
+		return r.skipSpan(n, what)
+	}
+	switch n {
+	case encInt8:
+		return r.skip(1)
+	case encInt16:
+		return r.skip(2)
+	case encInt32:
+		return r.skip(4)
+	case encLZF:
+		clen, err := r.readCount(what + " (LZF compressed length)")
+		if err != nil {
+			return err
+		}
+		ulen, err := r.readCount(what + " (LZF length)")
+		if err != nil {
+			return err
+		}
+		if ulen == 0 || clen == 0 {
+			return fmt.Errorf("%w: %s: LZF string with zero length", ErrCorrupt, what)
+		}
+		return r.skipSpan(clen, what)
+	}
+	return fmt.Errorf("%w: %s: unknown string encoding %d", ErrCorrupt, what, n)
+}
+
+// ---- capture: keeping the exact bytes of a record ----
+
+func (r *Reader) beginCapture() {
+	r.capturing = true
+	r.capStart = r.r
+	r.capBuf = r.capBuf[:0]
+}
+
+// endCapture returns a fresh slice holding every byte since beginCapture.
+func (r *Reader) endCapture() []byte {
+	var out []byte
+	if len(r.capBuf) == 0 {
+		out = make([]byte, r.r-r.capStart)
+		copy(out, r.buf[r.capStart:r.r])
+	} else {
+		out = append(r.capBuf, r.buf[r.capStart:r.r]...)
+	}
+	r.capBuf = nil
+	r.capturing = false
+	return out
+}
+
+// peekCapture returns a copy of the bytes captured so far (error paths).
+func (r *Reader) peekCapture() []byte {
+	out := append([]byte(nil), r.capBuf...)
+	return append(out, r.buf[r.capStart:r.r]...)
+}
+
+// ---- records ----
+
+func (r *Reader) readHeader() (Record, error) {
+	if err := r.fill(9); err != nil {
+		if err != errReaderEOF {
+			return nil, err
+		}
+		have := r.buf[r.r:r.w]
+		if !hasPrefixFold(have, "REDIS") && !hasPrefixFold(have, "VALKEY") {
+			return nil, &Error{Offset: 0, Err: fmt.Errorf("%w: %q", ErrMagic, have)}
+		}
+		return nil, &Error{Offset: r.pos() + int64(len(have)), Err: fmt.Errorf("%w: in the header", ErrTruncated)}
+	}
+	p := r.buf[r.r : r.r+9]
+	var magic string
+	var digits []byte
+	switch {
+	case string(p[:5]) == "REDIS":
+		magic, digits = "REDIS", p[5:9]
+	case string(p[:6]) == "VALKEY":
+		magic, digits = "VALKEY", p[6:9]
+	default:
+		return nil, &Error{Offset: 0, Err: fmt.Errorf("%w: %q", ErrMagic, p)}
+	}
+	ver := 0
+	for _, d := range digits {
+		if d < '0' || d > '9' {
+			return nil, &Error{Offset: 0, Err: fmt.Errorf("%w: %q is not a version number", ErrVersion, p)}
+		}
+		ver = ver*10 + int(d-'0')
+	}
+	if magic == "REDIS" && (ver < 1 || ver > MaxVersion+1) {
+		return nil, &Error{Offset: 0, Err: fmt.Errorf("%w %d (this package reads 1 to %d)", ErrVersion, ver, MaxVersion+1)}
+	}
+	if magic == "VALKEY" && ver < 80 {
+		return nil, &Error{Offset: 0, Err: fmt.Errorf("%w: VALKEY %d (Valkey versions start at 80)", ErrVersion, ver)}
+	}
+	r.r += 9
+	r.header = &Header{Magic: magic, Version: ver}
+	r.valkey = magic == "VALKEY"
+	return r.header, nil
+}
+
+func hasPrefixFold(have []byte, magic string) bool {
+	if len(have) > len(magic) {
+		have = have[:len(magic)]
+	}
+	return string(have) == magic[:len(have)]
+}
+
+func (r *Reader) readRecord() (Record, error) {
+	start := r.pos()
+	r.beginCapture()
+	t, err := r.readByte()
+	if err != nil {
+		return nil, &Error{Offset: start, Err: fmt.Errorf("%w: expected a record or the end-of-file marker", ErrTruncated)}
+	}
+	var rec Record
+	switch t {
+	case OpEOF:
+		r.capturing = false
+		return nil, r.finish()
+	case OpAux:
+		rec, err = r.readAux(start)
+	case OpSelectDB:
+		rec, err = r.readSelectDB(start)
+	case OpResizeDB:
+		rec, err = r.readResizeDB(start)
+	case OpSlotInfo:
+		rec, err = r.readSlotInfo(start)
+	case OpFunction2:
+		rec, err = r.readFunction2(start)
+	case OpFunctionPreGA:
+		rec, err = r.readFunctionPreGA(start)
+	case OpModuleAux:
+		rec, err = r.readModuleAux(start)
+	default:
+		if t == opSlotImport && r.valkey {
+			rec, err = r.readSlotImport(start)
+			break
+		}
+		rec, err = r.readEntry(start, t)
+	}
+	if err != nil {
+		var re *Error
+		if !errors.As(err, &re) {
+			err = &Error{Offset: r.pos(), Err: err}
+		}
+		return nil, err
+	}
+	return rec, nil
+}
+
+// finish reads the checksum after the EOF opcode.
+func (r *Reader) finish() error {
+	r.done = true
+	if r.header.Version < 5 && !r.valkey {
+		r.sum = ChecksumInfo{Status: ChecksumAbsent}
+		return io.EOF
+	}
+	r.crc = CRC64(r.crc, r.buf[r.crcPos:r.r])
+	r.crcPos = r.r
+	computed := r.crc
+	at := r.pos()
+	p, err := r.take(8)
+	if err != nil {
+		r.done = false
+		return &Error{Offset: at, Err: fmt.Errorf("%w: in the checksum after the end-of-file marker", ErrTruncated)}
+	}
+	r.crcPos = r.r
+	stored := binary.LittleEndian.Uint64(p)
+	r.sum = ChecksumInfo{Stored: stored, Computed: computed}
+	switch {
+	case stored == 0:
+		r.sum.Status = ChecksumZero
+	case stored == computed:
+		r.sum.Status = ChecksumOK
+	default:
+		r.sum.Status = ChecksumMismatch
+		if !r.ignoreChecksum {
+			r.done = false
+			return &Error{Offset: at, Err: fmt.Errorf("%w: file says %016x, content gives %016x", ErrChecksum, stored, computed)}
+		}
+	}
+	return io.EOF
+}
+
+func (r *Reader) readAux(start int64) (Record, error) {
+	if err := r.skipString("aux field name"); err != nil {
+		return nil, err
+	}
+	if err := r.skipString("aux field value"); err != nil {
+		return nil, err
+	}
+	blk := r.endCapture()
+	raw := blk[1:]
+	key, n, err := rdrString(raw)
+	if err != nil {
+		return nil, err
+	}
+	val, _, err := rdrString(raw[n:])
+	if err != nil {
+		return nil, err
+	}
+	a := &Aux{pos: pos{start}, Key: key, Value: val, raw: raw, origKey: string(key), origValue: string(val)}
+	return a, nil
+}
+
+func (r *Reader) readSelectDB(start int64) (Record, error) {
+	v, err := r.readCount("database number")
+	if err != nil {
+		return nil, err
+	}
+	if v > 1<<31-1 {
+		return nil, fmt.Errorf("%w: database number %d", ErrCorrupt, v)
+	}
+	blk := r.endCapture()
+	r.db = int(v)
+	r.selected = true
+	return &SelectDB{pos: pos{start}, DB: int(v), raw: blk[1:], origDB: int(v)}, nil
+}
+
+func (r *Reader) readResizeDB(start int64) (Record, error) {
+	a, err := r.readCount("resize-db size")
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.readCount("resize-db expires size")
+	if err != nil {
+		return nil, err
+	}
+	blk := r.endCapture()
+	return &ResizeDB{pos: pos{start}, DBSize: a, ExpiresSize: b, raw: blk[1:], orig: [2]uint64{a, b}}, nil
+}
+
+func (r *Reader) readSlotInfo(start int64) (Record, error) {
+	var v [3]uint64
+	for i := range v {
+		x, err := r.readCount("slot info")
+		if err != nil {
+			return nil, err
+		}
+		v[i] = x
+	}
+	blk := r.endCapture()
+	return &SlotInfo{pos: pos{start}, Slot: v[0], SlotSize: v[1], ExpiresSlotSize: v[2], raw: blk[1:], orig: v}, nil
+}
+
+func (r *Reader) readSlotImport(start int64) (Record, error) {
+	if err := r.skipString("slot import job name"); err != nil {
+		return nil, err
+	}
+	n, err := r.readCount("slot import range count")
+	if err != nil {
+		return nil, err
+	}
+	for i := uint64(0); i < 2*n; i++ {
+		if _, err := r.readCount("slot import range"); err != nil {
+			return nil, err
+		}
+	}
+	blk := r.endCapture()
+	return &SlotImport{pos: pos{start}, Raw: blk[1:]}, nil
+}
+
+func (r *Reader) readFunction2(start int64) (Record, error) {
+	if err := r.skipString("function library"); err != nil {
+		return nil, err
+	}
+	blk := r.endCapture()
+	code, _, err := rdrString(blk[1:])
+	if err != nil {
+		return nil, err
+	}
+	return &Function{pos: pos{start}, Opcode: OpFunction2, Code: code, Raw: blk[1:], origCode: string(code)}, nil
+}
+
+// readFunctionPreGA reads a 7.0 release-candidate library: name, engine,
+// a description flag and optional description, code.
+func (r *Reader) readFunctionPreGA(start int64) (Record, error) {
+	if err := r.skipString("function name"); err != nil {
+		return nil, err
+	}
+	if err := r.skipString("function engine"); err != nil {
+		return nil, err
+	}
+	hasDesc, err := r.readCount("function description flag")
+	if err != nil {
+		return nil, err
+	}
+	if hasDesc != 0 {
+		if err := r.skipString("function description"); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.skipString("function code"); err != nil {
+		return nil, err
+	}
+	blk := r.endCapture()
+	raw := blk[1:]
+	f := &Function{pos: pos{start}, Opcode: OpFunctionPreGA, Raw: raw}
+	p := raw
+	var n int
+	if f.Name, n, err = rdrString(p); err != nil {
+		return nil, err
+	}
+	p = p[n:]
+	if f.Engine, n, err = rdrString(p); err != nil {
+		return nil, err
+	}
+	p = p[n:]
+	flag, _, n, err := rdrLen(p)
+	if err != nil {
+		return nil, err
+	}
+	p = p[n:]
+	if flag != 0 {
+		if f.Desc, n, err = rdrString(p); err != nil {
+			return nil, err
+		}
+		p = p[n:]
+	}
+	if f.Code, _, err = rdrString(p); err != nil {
+		return nil, err
+	}
+	f.origCode = string(f.Code)
+	return f, nil
+}
+
+func (r *Reader) readEntry(start int64, t byte) (Record, error) {
+	e := &Entry{pos: pos{start}, DB: r.db, ExpireMs: -1, Idle: -1, Freq: -1, noSelectDB: !r.selected}
+	prefix := false
+	for {
+		switch t {
+		case OpExpireTimeMs:
+			p, err := r.take(8)
+			if err != nil {
+				return nil, err
+			}
+			e.ExpireMs = int64(binary.LittleEndian.Uint64(p))
+			e.ExpireSeconds = false
+		case OpExpireTime:
+			p, err := r.take(4)
+			if err != nil {
+				return nil, err
+			}
+			e.ExpireMs = int64(binary.LittleEndian.Uint32(p)) * 1000
+			e.ExpireSeconds = true
+		case OpIdle:
+			v, err := r.readCount("idle time")
+			if err != nil {
+				return nil, err
+			}
+			if v > 1<<62 {
+				return nil, fmt.Errorf("%w: idle time %d", ErrCorrupt, v)
+			}
+			e.Idle = int64(v)
+		case OpFreq:
+			b, err := r.readByte()
+			if err != nil {
+				return nil, err
+			}
+			e.Freq = int(b)
+		default:
+			goto value
+		}
+		prefix = true
+		at := r.pos()
+		var err error
+		if t, err = r.readByte(); err != nil {
+			return nil, &Error{Offset: at, Err: fmt.Errorf("%w: expected the value type after an expire/idle/freq opcode", ErrTruncated)}
+		}
+	}
+value:
+	typeOff := r.pos() - 1
+	if !typeKnown(t) {
+		kind := ErrUnknownType
+		if t >= opSlotImport {
+			kind = ErrUnknownOpcode
+		}
+		if prefix && t >= opSlotImport {
+			return nil, &Error{Offset: typeOff, Err: fmt.Errorf("%w: opcode %d after an expire/idle/freq opcode, where a value type belongs", ErrCorrupt, t)}
+		}
+		return nil, &Error{Offset: typeOff, Err: fmt.Errorf("%w %d", kind, t)}
+	}
+	if t == TypeModule {
+		return nil, &Error{Offset: typeOff, Err: fmt.Errorf("%w 6: pre-release module value (Redis 4.0 RC) has no skippable structure", ErrUnknownType)}
+	}
+	e.Type = t
+	e.origExpire, e.origSecs, e.origIdle, e.origFreq = e.ExpireMs, e.ExpireSeconds, e.Idle, e.Freq
+	keyOff := int(r.pos() - start)
+	if err := r.skipString("key"); err != nil {
+		return nil, err
+	}
+	keyEnd := int(r.pos() - start)
+	var blk []byte
+	if r.skipValues {
+		blk = r.endCapture()
+		if err := e.setKey(blk, keyOff, keyEnd, typeOff-start); err != nil {
+			return nil, err
+		}
+		vstart := r.pos()
+		if err := r.skipValue(t); err != nil {
+			return nil, r.valueError(err, e.Key)
+		}
+		e.ValueLen = r.pos() - vstart
+		return e, nil
+	}
+	if err := r.skipValue(t); err != nil {
+		captured := r.peekCapture()
+		key, _, kerr := rdrString(captured[keyOff:keyEnd])
+		if kerr != nil {
+			key = nil
+		}
+		return nil, r.valueError(err, key)
+	}
+	blk = r.endCapture()
+	if err := e.setKey(blk, keyOff, keyEnd, typeOff-start); err != nil {
+		return nil, err
+	}
+	e.Value = blk[keyEnd:len(blk):len(blk)]
+	e.ValueLen = int64(len(e.Value))
+	return e, nil
+}
+
+func (r *Reader) valueError(err error, key []byte) error {
+	var re *Error
+	if errors.As(err, &re) {
+		if re.Key == nil {
+			re.Key = append([]byte{}, key...)
+		}
+		return re
+	}
+	if key == nil {
+		key = []byte{}
+	}
+	return &Error{Offset: r.pos(), Key: append([]byte{}, key...), Err: err}
+}
+
+// setKey fills the entry's raw prefix, raw key and decoded key from the
+// record block.
+func (e *Entry) setKey(blk []byte, keyOff, keyEnd int, typeOff int64) error {
+	if typeOff > 0 {
+		e.prefix = blk[:typeOff:typeOff]
+	}
+	e.rawKey = blk[keyOff:keyEnd:keyEnd]
+	key, _, err := rdrString(e.rawKey)
+	if err != nil {
+		return err
+	}
+	e.Key = key[:len(key):len(key)]
+	return nil
+}
+
+// typeKnown reports whether t is a value type byte this package reads.
+func typeKnown(t byte) bool {
+	return t <= TypeModule2 || (t >= TypeHashZipmap && t <= TypeHashListpackEx)
+}
+
+// skipValue consumes one value of type t by its structure.
+func (r *Reader) skipValue(t byte) error {
+	switch t {
+	case TypeString, TypeHashZipmap, TypeListZiplist, TypeSetIntset, TypeZSetZiplist,
+		TypeHashZiplist, TypeHashListpack, TypeZSetListpack, TypeSetListpack,
+		TypeHashListpackExPreGA:
+		return r.skipString("value")
+	case TypeList, TypeSet:
+		n, err := r.readCount("element count")
+		if err != nil {
+			return err
+		}
+		for i := uint64(0); i < n; i++ {
+			if err := r.skipString("element"); err != nil {
+				return err
+			}
+		}
+		return nil
+	case TypeHash:
+		n, err := r.readCount("field count")
+		if err != nil {
+			return err
+		}
+		for i := uint64(0); i < n; i++ {
+			if err := r.skipString("field"); err != nil {
+				return err
+			}
+			if err := r.skipString("field value"); err != nil {
+				return err
+			}
+		}
+		return nil
+	case TypeZSet:
+		n, err := r.readCount("member count")
+		if err != nil {
+			return err
+		}
+		for i := uint64(0); i < n; i++ {
+			if err := r.skipString("member"); err != nil {
+				return err
+			}
+			b, err := r.readByte()
+			if err != nil {
+				return err
+			}
+			if b < 253 {
+				if err := r.skipSpan(uint64(b), "score"); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	case TypeZSet2:
+		n, err := r.readCount("member count")
+		if err != nil {
+			return err
+		}
+		for i := uint64(0); i < n; i++ {
+			if err := r.skipString("member"); err != nil {
+				return err
+			}
+			if err := r.skip(8); err != nil {
+				return err
+			}
+		}
+		return nil
+	case TypeModule2:
+		return r.skipModuleValue()
+	case TypeListQuicklist:
+		n, err := r.readCount("quicklist node count")
+		if err != nil {
+			return err
+		}
+		for i := uint64(0); i < n; i++ {
+			if err := r.skipString("quicklist node"); err != nil {
+				return err
+			}
+		}
+		return nil
+	case TypeListQuicklist2:
+		n, err := r.readCount("quicklist node count")
+		if err != nil {
+			return err
+		}
+		for i := uint64(0); i < n; i++ {
+			c, err := r.readCount("quicklist container")
+			if err != nil {
+				return err
+			}
+			if c != quicklistNodePlain && c != quicklistNodePacked {
+				return fmt.Errorf("%w: quicklist node container %d (want 1 or 2)", ErrCorrupt, c)
+			}
+			if err := r.skipString("quicklist node"); err != nil {
+				return err
+			}
+		}
+		return nil
+	case TypeStreamListpacks, TypeStreamListpacks2, TypeStreamListpacks3:
+		return r.skipStream(t)
+	case TypeHashMetadataPreGA:
+		if r.valkey {
+			// Valkey's RDB_TYPE_HASH_2: count, then field, value, 8-byte expiry
+			n, err := r.readCount("field count")
+			if err != nil {
+				return err
+			}
+			for i := uint64(0); i < n; i++ {
+				if err := r.skipString("field"); err != nil {
+					return err
+				}
+				if err := r.skipString("field value"); err != nil {
+					return err
+				}
+				if err := r.skip(8); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return r.skipHashTTL()
+	case TypeHashMetadata:
+		if err := r.skip(8); err != nil { // minimum field expiry
+			return err
+		}
+		return r.skipHashTTL()
+	case TypeHashListpackEx:
+		if err := r.skip(8); err != nil { // minimum field expiry
+			return err
+		}
+		return r.skipString("value")
+	case TypeModule:
+		return fmt.Errorf("%w 6: pre-release module value cannot be skipped", ErrUnknownType)
+	}
+	return fmt.Errorf("%w %d", ErrUnknownType, t)
+}
+
+// skipHashTTL skips count, then per field: TTL (length), field, value.
+func (r *Reader) skipHashTTL() error {
+	n, err := r.readCount("field count")
+	if err != nil {
+		return err
+	}
+	for i := uint64(0); i < n; i++ {
+		if _, err := r.readCount("field TTL"); err != nil {
+			return err
+		}
+		if err := r.skipString("field"); err != nil {
+			return err
+		}
+		if err := r.skipString("field value"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// skipStream skips a stream value (types 15, 19, 21).
+func (r *Reader) skipStream(t byte) error {
+	n, err := r.readCount("stream listpack count")
+	if err != nil {
+		return err
+	}
+	for i := uint64(0); i < n; i++ {
+		if err := r.skipString("stream node key"); err != nil {
+			return err
+		}
+		if err := r.skipString("stream listpack"); err != nil {
+			return err
+		}
+	}
+	nums := 3 // length, last id ms, seq
+	if t >= TypeStreamListpacks2 {
+		nums += 5 // first id, max deleted id, entries added
+	}
+	for i := 0; i < nums; i++ {
+		if _, err := r.readCount("stream metadata"); err != nil {
+			return err
+		}
+	}
+	groups, err := r.readCount("stream group count")
+	if err != nil {
+		return err
+	}
+	for g := uint64(0); g < groups; g++ {
+		if err := r.skipString("stream group name"); err != nil {
+			return err
+		}
+		nums := 2
+		if t >= TypeStreamListpacks2 {
+			nums++ // entries read
+		}
+		for i := 0; i < nums; i++ {
+			if _, err := r.readCount("stream group metadata"); err != nil {
+				return err
+			}
+		}
+		pel, err := r.readCount("stream group PEL size")
+		if err != nil {
+			return err
+		}
+		for i := uint64(0); i < pel; i++ {
+			if err := r.skip(16 + 8); err != nil { // id, delivery time
+				return err
+			}
+			if _, err := r.readCount("stream PEL delivery count"); err != nil {
+				return err
+			}
+		}
+		consumers, err := r.readCount("stream consumer count")
+		if err != nil {
+			return err
+		}
+		for c := uint64(0); c < consumers; c++ {
+			if err := r.skipString("stream consumer name"); err != nil {
+				return err
+			}
+			times := uint64(8) // seen time
+			if t >= TypeStreamListpacks3 {
+				times += 8 // active time
+			}
+			if err := r.skip(times); err != nil {
+				return err
+			}
+			pel, err := r.readCount("stream consumer PEL size")
+			if err != nil {
+				return err
+			}
+			if rem := r.remaining(); rem >= 0 && pel > uint64(rem)/16 {
+				return fmt.Errorf("%w: consumer PEL of %d entries runs past the end of the input (%w)", ErrLength, pel, ErrTruncated)
+			}
+			if err := r.skip(16 * pel); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ---- parsing strings from a byte slice (records already captured) ----
+
+// rdrLen parses a length encoding at the start of p.
+func rdrLen(p []byte) (v uint64, enc bool, n int, err error) {
+	if len(p) < 1 {
+		return 0, false, 0, ErrTruncated
+	}
+	b := p[0]
+	switch b >> 6 {
+	case len6Bit:
+		return uint64(b & 0x3f), false, 1, nil
+	case len14Bit:
+		if len(p) < 2 {
+			return 0, false, 0, ErrTruncated
+		}
+		return uint64(b&0x3f)<<8 | uint64(p[1]), false, 2, nil
+	case lenEncVal:
+		return uint64(b & 0x3f), true, 1, nil
+	}
+	switch b {
+	case len32Bit:
+		if len(p) < 5 {
+			return 0, false, 0, ErrTruncated
+		}
+		return uint64(binary.BigEndian.Uint32(p[1:])), false, 5, nil
+	case len64Bit:
+		if len(p) < 9 {
+			return 0, false, 0, ErrTruncated
+		}
+		return binary.BigEndian.Uint64(p[1:]), false, 9, nil
+	}
+	return 0, false, 0, fmt.Errorf("%w: bad length encoding 0x%02x", ErrCorrupt, b)
+}
+
+// rdrString decodes the string encoding at the start of p. A plain string
+// is returned as a sub-slice of p; integer and LZF strings are new slices.
+func rdrString(p []byte) (s []byte, n int, err error) {
+	v, enc, n, err := rdrLen(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !enc {
+		if v > uint64(len(p)-n) {
+			return nil, 0, fmt.Errorf("%w: string of %d bytes, %d left", ErrLength, v, len(p)-n)
+		}
+		end := n + int(v)
+		return p[n:end:end], end, nil
+	}
+	switch v {
+	case encInt8:
+		if len(p) < n+1 {
+			return nil, 0, ErrTruncated
+		}
+		return strconv.AppendInt(nil, int64(int8(p[n])), 10), n + 1, nil
+	case encInt16:
+		if len(p) < n+2 {
+			return nil, 0, ErrTruncated
+		}
+		return strconv.AppendInt(nil, int64(int16(binary.LittleEndian.Uint16(p[n:]))), 10), n + 2, nil
+	case encInt32:
+		if len(p) < n+4 {
+			return nil, 0, ErrTruncated
+		}
+		return strconv.AppendInt(nil, int64(int32(binary.LittleEndian.Uint32(p[n:]))), 10), n + 4, nil
+	case encLZF:
+		clen, cenc, m, err := rdrLen(p[n:])
+		if err != nil {
+			return nil, 0, err
+		}
+		n += m
+		ulen, uenc, m, err := rdrLen(p[n:])
+		if err != nil {
+			return nil, 0, err
+		}
+		n += m
+		if cenc || uenc {
+			return nil, 0, fmt.Errorf("%w: LZF lengths", ErrCorrupt)
+		}
+		if clen > uint64(len(p)-n) {
+			return nil, 0, fmt.Errorf("%w: LZF data of %d bytes, %d left", ErrLength, clen, len(p)-n)
+		}
+		// LZF expands at most about 132 times (a 3-byte back reference
+		// copies up to 264 bytes): a larger claim is corrupt, and
+		// checking first bounds the allocation by the input.
+		if ulen == 0 || ulen > clen*132+64 {
+			return nil, 0, fmt.Errorf("%w: LZF string claims %d bytes from %d compressed", ErrCorrupt, ulen, clen)
+		}
+		out := make([]byte, ulen)
+		if err := lzfDecompress(p[n:n+int(clen)], out); err != nil {
+			return nil, 0, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		return out, n + int(clen), nil
+	}
+	return nil, 0, fmt.Errorf("%w: unknown string encoding %d", ErrCorrupt, v)
+}

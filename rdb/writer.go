@@ -1,0 +1,408 @@
+package rdb
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// writerBufSize is the Writer's buffer; values at least half its size go
+// straight to the destination.
+const writerBufSize = 1 << 20
+
+// A WriterOption configures a Writer.
+type WriterOption func(*Writer)
+
+// WithMagic sets the file magic: "REDIS" (the default) or "VALKEY".
+func WithMagic(magic string) WriterOption { return func(w *Writer) { w.magic = magic } }
+
+// WithoutChecksum writes a zero checksum, as Redis does with
+// "rdbchecksum no"; rewriting such a file with it keeps it byte-identical.
+func WithoutChecksum() WriterOption { return func(w *Writer) { w.zeroSum = true } }
+
+// Writer writes an RDB file. It buffers internally, writes the header on
+// the first record and the end marker and checksum on Close.
+type Writer struct {
+	dst     io.Writer
+	buf     []byte
+	crc     uint64
+	n       int64
+	version int
+	magic   string
+	zeroSum bool
+
+	headerDone bool
+	closed     bool
+	db         int // current database, -1 before any SELECTDB
+	err        error
+	scratch    []byte
+}
+
+// NewWriter returns a Writer producing an RDB file of the given version
+// (with the VALKEY magic, Valkey's numbering, e.g. 80).
+func NewWriter(dst io.Writer, version int, opts ...WriterOption) *Writer {
+	w := &Writer{dst: dst, version: version, magic: "REDIS", db: -1}
+	for _, o := range opts {
+		o(w)
+	}
+	w.buf = make([]byte, 0, writerBufSize)
+	return w
+}
+
+// Offset returns the number of bytes written so far (buffered included).
+func (w *Writer) Offset() int64 { return w.n }
+
+var errWriterClosed = errors.New("rdb: write after Close")
+
+func (w *Writer) flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(w.buf) == 0 {
+		return nil
+	}
+	w.crc = CRC64(w.crc, w.buf)
+	_, err := w.dst.Write(w.buf)
+	w.buf = w.buf[:0]
+	if err != nil {
+		w.err = err
+	}
+	return err
+}
+
+// put appends p to the output; large slices bypass the buffer.
+func (w *Writer) put(p []byte) {
+	if w.err != nil {
+		return
+	}
+	w.n += int64(len(p))
+	if len(p) >= writerBufSize/2 {
+		if w.flush() != nil {
+			return
+		}
+		w.crc = CRC64(w.crc, p)
+		if _, err := w.dst.Write(p); err != nil {
+			w.err = err
+		}
+		return
+	}
+	if len(w.buf)+len(p) > cap(w.buf) {
+		if w.flush() != nil {
+			return
+		}
+	}
+	w.buf = append(w.buf, p...)
+}
+
+func (w *Writer) putByte(b byte) {
+	if w.err != nil {
+		return
+	}
+	if len(w.buf) == cap(w.buf) {
+		if w.flush() != nil {
+			return
+		}
+	}
+	w.buf = append(w.buf, b)
+	w.n++
+}
+
+func (w *Writer) putLen(v uint64) {
+	w.scratch = appendLen(w.scratch[:0], v)
+	w.put(w.scratch)
+}
+
+func (w *Writer) putString(s []byte) {
+	w.putLen(uint64(len(s)))
+	w.put(s)
+}
+
+// appendLen appends the RDB length encoding of v.
+func appendLen(p []byte, v uint64) []byte {
+	switch {
+	case v < 1<<6:
+		return append(p, byte(v))
+	case v < 1<<14:
+		return append(p, byte(v>>8)|0x40, byte(v))
+	case v <= 0xffffffff:
+		return binary.BigEndian.AppendUint32(append(p, len32Bit), uint32(v))
+	}
+	return binary.BigEndian.AppendUint64(append(p, len64Bit), v)
+}
+
+func (w *Writer) begin() error {
+	if w.closed {
+		return errWriterClosed
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if !w.headerDone {
+		return w.writeHeader()
+	}
+	return nil
+}
+
+func (w *Writer) writeHeader() error {
+	digits := 9 - len(w.magic)
+	if w.magic != "REDIS" && w.magic != "VALKEY" {
+		return fmt.Errorf("rdb: unknown magic %q (want REDIS or VALKEY)", w.magic)
+	}
+	v := strconv.Itoa(w.version)
+	if w.version < 0 || len(v) > digits {
+		return fmt.Errorf("rdb: version %d does not fit the %s header", w.version, w.magic)
+	}
+	hdr := make([]byte, 0, 9)
+	hdr = append(hdr, w.magic...)
+	for i := len(v); i < digits; i++ {
+		hdr = append(hdr, '0')
+	}
+	hdr = append(hdr, v...)
+	w.put(hdr)
+	w.headerDone = true
+	return w.err
+}
+
+// hasChecksum reports whether the file format carries a checksum.
+func (w *Writer) hasChecksum() bool { return w.version >= 5 || w.magic == "VALKEY" }
+
+// Write writes any record. A *Header writes the file header (with the
+// Writer's magic and version) and is only valid as the first record.
+func (w *Writer) Write(rec Record) error {
+	switch x := rec.(type) {
+	case *Header:
+		if w.closed {
+			return errWriterClosed
+		}
+		if w.headerDone {
+			return errors.New("rdb: header written twice")
+		}
+		return w.writeHeader()
+	case *Aux:
+		if err := w.begin(); err != nil {
+			return err
+		}
+		w.putByte(OpAux)
+		if x.raw != nil && string(x.Key) == x.origKey && string(x.Value) == x.origValue {
+			w.put(x.raw)
+		} else {
+			w.putString(x.Key)
+			w.putString(x.Value)
+		}
+	case *SelectDB:
+		if err := w.begin(); err != nil {
+			return err
+		}
+		if x.DB < 0 {
+			return fmt.Errorf("rdb: negative database number %d", x.DB)
+		}
+		w.putByte(OpSelectDB)
+		if x.raw != nil && x.DB == x.origDB {
+			w.put(x.raw)
+		} else {
+			w.putLen(uint64(x.DB))
+		}
+		w.db = x.DB
+	case *ResizeDB:
+		if err := w.begin(); err != nil {
+			return err
+		}
+		w.putByte(OpResizeDB)
+		if x.raw != nil && x.orig == [2]uint64{x.DBSize, x.ExpiresSize} {
+			w.put(x.raw)
+		} else {
+			w.putLen(x.DBSize)
+			w.putLen(x.ExpiresSize)
+		}
+	case *SlotInfo:
+		if err := w.begin(); err != nil {
+			return err
+		}
+		w.putByte(OpSlotInfo)
+		if x.raw != nil && x.orig == [3]uint64{x.Slot, x.SlotSize, x.ExpiresSlotSize} {
+			w.put(x.raw)
+		} else {
+			w.putLen(x.Slot)
+			w.putLen(x.SlotSize)
+			w.putLen(x.ExpiresSlotSize)
+		}
+	case *SlotImport:
+		if err := w.begin(); err != nil {
+			return err
+		}
+		if len(x.Raw) == 0 {
+			return errors.New("rdb: slot import record without data")
+		}
+		w.putByte(opSlotImport)
+		w.put(x.Raw)
+	case *ModuleAux:
+		if err := w.begin(); err != nil {
+			return err
+		}
+		if len(x.Raw) == 0 {
+			return errors.New("rdb: module aux record without data")
+		}
+		w.putByte(OpModuleAux)
+		w.put(x.Raw)
+	case *Function:
+		return w.writeFunction(x)
+	case *Entry:
+		return w.WriteEntry(x)
+	case nil:
+		return errors.New("rdb: nil record")
+	default:
+		return fmt.Errorf("rdb: cannot write record of type %T", rec)
+	}
+	return w.err
+}
+
+func (w *Writer) writeFunction(f *Function) error {
+	if err := w.begin(); err != nil {
+		return err
+	}
+	switch f.Opcode {
+	case OpFunctionPreGA:
+		if len(f.Raw) == 0 {
+			return errors.New("rdb: pre-GA function record without data")
+		}
+		if string(f.Code) != f.origCode {
+			// a changed library is written in the released form
+			w.putByte(OpFunction2)
+			w.putString(f.Code)
+			return w.err
+		}
+		w.putByte(OpFunctionPreGA)
+		w.put(f.Raw)
+	default:
+		w.putByte(OpFunction2)
+		if f.Raw != nil && string(f.Code) == f.origCode {
+			w.put(f.Raw)
+		} else {
+			w.putString(f.Code)
+		}
+	}
+	return w.err
+}
+
+// WriteAux writes an auxiliary field.
+func (w *Writer) WriteAux(key, value string) error {
+	return w.Write(&Aux{Key: []byte(key), Value: []byte(value)})
+}
+
+// WriteSelectDB writes a database selection.
+func (w *Writer) WriteSelectDB(db int) error { return w.Write(&SelectDB{DB: db}) }
+
+// WriteResizeDB writes a database size hint.
+func (w *Writer) WriteResizeDB(dbSize, expiresSize uint64) error {
+	return w.Write(&ResizeDB{DBSize: dbSize, ExpiresSize: expiresSize})
+}
+
+// WriteFunction writes a function library (opcode 245).
+func (w *Writer) WriteFunction(code []byte) error {
+	return w.Write(&Function{Opcode: OpFunction2, Code: code})
+}
+
+// WriteEntry writes one key: a SELECTDB first when e.DB is not the current
+// database, then the expiry, idle and freq opcodes, the type, the key and
+// the raw value bytes. Unchanged entries from a Reader are written back
+// byte for byte.
+func (w *Writer) WriteEntry(e *Entry) error {
+	if err := w.begin(); err != nil {
+		return err
+	}
+	if e.Value == nil && e.ValueLen > 0 {
+		return fmt.Errorf("rdb: entry %q has no value bytes (read with SkipValues)", e.Key)
+	}
+	if !typeKnown(e.Type) || e.Type == TypeModule {
+		return fmt.Errorf("rdb: entry %q: cannot write value type %d", e.Key, e.Type)
+	}
+	if e.DB < 0 {
+		return fmt.Errorf("rdb: entry %q: negative database %d", e.Key, e.DB)
+	}
+	if e.DB != w.db && !(w.db < 0 && e.noSelectDB && e.DB == 0) {
+		w.putByte(OpSelectDB)
+		w.putLen(uint64(e.DB))
+		w.db = e.DB
+	}
+	if e.ExpireMs == e.origExpire && e.ExpireSeconds == e.origSecs && e.Idle == e.origIdle && e.Freq == e.origFreq && e.rawKey != nil {
+		w.put(e.prefix)
+	} else {
+		if err := w.putEntryPrefix(e); err != nil {
+			return err
+		}
+	}
+	w.putByte(e.Type)
+	if e.rawKey != nil && rawKeyMatches(e.rawKey, e.Key) {
+		w.put(e.rawKey)
+	} else {
+		w.putString(e.Key)
+	}
+	w.put(e.Value)
+	return w.err
+}
+
+// putEntryPrefix writes expiry, idle and freq in Redis's order.
+func (w *Writer) putEntryPrefix(e *Entry) error {
+	var p [9]byte
+	if e.ExpireMs >= 0 {
+		if e.ExpireSeconds && e.ExpireMs%1000 == 0 && e.ExpireMs/1000 <= 0xffffffff {
+			p[0] = OpExpireTime
+			binary.LittleEndian.PutUint32(p[1:], uint32(e.ExpireMs/1000))
+			w.put(p[:5])
+		} else {
+			p[0] = OpExpireTimeMs
+			binary.LittleEndian.PutUint64(p[1:], uint64(e.ExpireMs))
+			w.put(p[:9])
+		}
+	} else if e.ExpireMs != -1 {
+		return fmt.Errorf("rdb: entry %q: expiry %d (use -1 for none)", e.Key, e.ExpireMs)
+	}
+	if e.Idle >= 0 {
+		w.putByte(OpIdle)
+		w.putLen(uint64(e.Idle))
+	}
+	if e.Freq >= 0 {
+		if e.Freq > 255 {
+			return fmt.Errorf("rdb: entry %q: LFU frequency %d > 255", e.Key, e.Freq)
+		}
+		w.putByte(OpFreq)
+		w.putByte(byte(e.Freq))
+	}
+	return nil
+}
+
+// rawKeyMatches reports whether the raw key encoding still decodes to key.
+func rawKeyMatches(raw, key []byte) bool {
+	s, n, err := rdrString(raw)
+	return err == nil && n == len(raw) && bytes.Equal(s, key)
+}
+
+// Close writes the end-of-file opcode and (version >= 5) the CRC-64, and
+// flushes. It does not close the destination.
+func (w *Writer) Close() error {
+	if w.closed {
+		return w.err
+	}
+	if err := w.begin(); err != nil {
+		return err
+	}
+	w.closed = true
+	w.putByte(OpEOF)
+	if w.flush() != nil {
+		return w.err
+	}
+	if w.hasChecksum() {
+		sum := w.crc
+		if w.zeroSum {
+			sum = 0
+		}
+		var p [8]byte
+		binary.LittleEndian.PutUint64(p[:], sum)
+		w.put(p[:])
+		w.flush()
+	}
+	return w.err
+}
