@@ -48,7 +48,7 @@ func (ts Types) Match(typ byte) bool {
 	if len(ts) == 0 {
 		return true
 	}
-	name := typeName(typ)
+	name := rdb.TypeName(typ)
 	for _, t := range ts {
 		if t == name {
 			return true
