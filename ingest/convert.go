@@ -1,0 +1,482 @@
+package ingest
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// ---------------------------------------------------------------------------
+// GPS time and leap seconds (hera-mc.md §1.1)
+
+// leapSecond is one row of the TAI−UTC table: from Unix time Unix on (an
+// instant at 00:00:00 UTC), TAI−UTC is TAIMinusUTC seconds.
+type leapSecond struct {
+	Unix        int64
+	TAIMinusUTC int64
+}
+
+// leapSeconds is the shipped table (IERS / erfa.dat), 1972 onwards. Keep it up
+// to date with IERS Bulletin C: no leap second is known after 2016-12-31.
+var leapSeconds = []leapSecond{
+	{63072000, 10},   // 1972-01-01
+	{78796800, 11},   // 1972-07-01
+	{94694400, 12},   // 1973-01-01
+	{126230400, 13},  // 1974-01-01
+	{157766400, 14},  // 1975-01-01
+	{189302400, 15},  // 1976-01-01
+	{220924800, 16},  // 1977-01-01
+	{252460800, 17},  // 1978-01-01
+	{283996800, 18},  // 1979-01-01
+	{315532800, 19},  // 1980-01-01
+	{362793600, 20},  // 1981-07-01
+	{394329600, 21},  // 1982-07-01
+	{425865600, 22},  // 1983-07-01
+	{489024000, 23},  // 1985-07-01
+	{567993600, 24},  // 1988-01-01
+	{631152000, 25},  // 1990-01-01
+	{662688000, 26},  // 1991-01-01
+	{709948800, 27},  // 1992-07-01
+	{741484800, 28},  // 1993-07-01
+	{773020800, 29},  // 1994-07-01
+	{820454400, 30},  // 1996-01-01
+	{867715200, 31},  // 1997-07-01
+	{915148800, 32},  // 1999-01-01
+	{1136073600, 33}, // 2006-01-01
+	{1230768000, 34}, // 2009-01-01
+	{1341100800, 35}, // 2012-07-01
+	{1435708800, 36}, // 2015-07-01
+	{1483228800, 37}, // 2017-01-01
+}
+
+const (
+	gpsEpochUnix = 315964800 // 1980-01-06T00:00:00Z
+	// rubber-second era (erfa.dat row for 1968-02-01): TAI−UTC = 4.21317 + (MJD − 39126) × 0.002592
+	rubberStartUnix = -60480000 // 1968-02-01
+)
+
+// errTimeRange is returned for instants the leap-second table does not cover.
+var errTimeRange = errors.New("time before 1968-02-01 is outside the leap-second table")
+
+// GPSFromUnix converts Unix seconds (UTC) to GPS seconds the way astropy's
+// Time(u, format='unix').gps does, bit-identical to u − 315964782 since 2017.
+// On a UTC day that ends in a leap second astropy stretches the day to
+// 86401 s, so an input at time-of-day s gets s/86400 added.
+func GPSFromUnix(u float64) (float64, error) {
+	if math.IsNaN(u) || math.IsInf(u, 0) {
+		return 0, fmt.Errorf("time %v is not finite", u)
+	}
+	if u < rubberStartUnix {
+		return 0, errTimeRange
+	}
+	if u < float64(leapSeconds[0].Unix) {
+		mjd := u/86400 + 40587
+		return u - gpsEpochUnix + (4.2131700 + (mjd-39126)*0.002592 - 19), nil
+	}
+	i := sort.Search(len(leapSeconds), func(i int) bool { return float64(leapSeconds[i].Unix) > u }) - 1
+	off := leapSeconds[i].TAIMinusUTC - 19
+	g := u - float64(gpsEpochUnix-off)
+	// Stretched day: the day containing u ends in a leap second.
+	day := math.Floor(u / 86400)
+	next := int64(day+1) * 86400
+	if i+1 < len(leapSeconds) && leapSeconds[i+1].Unix == next {
+		g += (u - day*86400) / 86400
+	}
+	return g, nil
+}
+
+// FloorGPS is math.floor(Time(u, format='unix').gps).
+func FloorGPS(u float64) (int64, error) {
+	g, err := GPSFromUnix(u)
+	if err != nil {
+		return 0, err
+	}
+	return int64(math.Floor(g)), nil
+}
+
+// timeUnix returns t as float Unix seconds with microsecond resolution, the
+// resolution of the Python datetime values hera_mc feeds to astropy.
+func timeUnix(t time.Time) float64 {
+	return float64(t.Unix()) + float64(t.Nanosecond()/1000)/1e6
+}
+
+// FloorGPSTime is floor(gps) of a datetime. Whole seconds are handled in
+// integers, so the result is exact whatever the fraction.
+func FloorGPSTime(t time.Time) (int64, error) {
+	sec := t.Unix()
+	frac := float64(t.Nanosecond()/1000) / 1e6
+	if sec < rubberStartUnix || sec < leapSeconds[0].Unix {
+		return FloorGPS(timeUnix(t))
+	}
+	i := sort.Search(len(leapSeconds), func(i int) bool { return leapSeconds[i].Unix > sec }) - 1
+	off := leapSeconds[i].TAIMinusUTC - 19
+	g := sec - gpsEpochUnix + off
+	day := floorDiv(sec, 86400)
+	if i+1 < len(leapSeconds) && leapSeconds[i+1].Unix == (day+1)*86400 {
+		s := float64(sec-day*86400) + frac
+		if frac+s/86400 >= 1 {
+			g++
+		}
+	}
+	return g, nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// GPSFromJD converts a UTC Julian Date as Time(jd, format='jd').gps does.
+func GPSFromJD(jd float64) (float64, error) {
+	return GPSFromUnix((jd - 2440587.5) * 86400)
+}
+
+// JDDay is daemon_status.jd: floor of the UTC Julian Date, changing at 12:00 UTC.
+func JDDay(t time.Time) int64 {
+	return int64(math.Floor(timeUnix(t)/86400 + 2440587.5))
+}
+
+// UTCFromTimestamp rounds float Unix seconds to microseconds, half to even,
+// as Python's datetime.utcfromtimestamp does.
+func UTCFromTimestamp(u float64) (time.Time, error) {
+	if math.IsNaN(u) || math.IsInf(u, 0) || math.Abs(u) > 1e13 {
+		return time.Time{}, fmt.Errorf("timestamp %v out of range", u)
+	}
+	sec := math.Floor(u)
+	us := math.RoundToEven((u - sec) * 1e6)
+	if us >= 1e6 {
+		sec++
+		us -= 1e6
+	}
+	return time.Unix(int64(sec), int64(us)*1000).UTC(), nil
+}
+
+// ---------------------------------------------------------------------------
+// ISO date strings (dateutil.parser.parse / astropy ISO), restricted to the
+// forms the site's writers produce: YYYY-MM-DD[(T| )HH:MM[:SS[.ffffff]]][Z|±HH[:MM]].
+// Naive values are UTC (hera-mc.md §1.1, quirk 11).
+
+var isoRE = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$`)
+
+// ParseISOTime parses the ISO timestamps the site writes.
+func ParseISOTime(s string) (time.Time, error) {
+	m := isoRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return time.Time{}, fmt.Errorf("not an ISO time: %q", clip(s))
+	}
+	atoi := func(x string) int {
+		if x == "" {
+			return 0
+		}
+		n, _ := strconv.Atoi(x)
+		return n
+	}
+	y, mo, d := atoi(m[1]), atoi(m[2]), atoi(m[3])
+	h, mi, sec := atoi(m[4]), atoi(m[5]), atoi(m[6])
+	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, fmt.Errorf("not a valid date/time: %q", clip(s))
+	}
+	ns := 0
+	if m[7] != "" {
+		f := (m[7] + "000000000")[:9]
+		ns = atoi(f)
+		// datetime keeps microseconds: dateutil truncates extra digits.
+		ns = ns / 1000 * 1000
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, fmt.Errorf("not a valid date: %q", clip(s))
+	}
+	if z := m[8]; z != "" && z != "Z" {
+		sign := 1
+		if z[0] == '-' {
+			sign = -1
+		}
+		digits := strings.ReplaceAll(z[1:], ":", "")
+		oh := atoi(digits[:2])
+		om := 0
+		if len(digits) >= 4 {
+			om = atoi(digits[2:4])
+		}
+		if oh > 23 || om > 59 {
+			return time.Time{}, fmt.Errorf("bad UTC offset in %q", clip(s))
+		}
+		t = t.Add(-time.Duration(sign*(oh*3600+om*60)) * time.Second)
+	}
+	return t, nil
+}
+
+// ---------------------------------------------------------------------------
+// Python-compatible number parsing (hera-mc.md §1.3)
+
+// stripPy trims the whitespace Python's float()/int() ignore.
+func stripPy(s string) string { return strings.TrimFunc(s, unicode.IsSpace) }
+
+// removeUnderscores applies Python's rule: an underscore is allowed only
+// between two digits.
+func removeUnderscores(s string) (string, bool) {
+	if !strings.Contains(s, "_") {
+		return s, true
+	}
+	isDigit := func(b byte) bool { return b >= '0' && b <= '9' }
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' {
+			if i == 0 || i == len(s)-1 || !isDigit(s[i-1]) || !isDigit(s[i+1]) {
+				return "", false
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String(), true
+}
+
+var pyFloatRE = regexp.MustCompile(`^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?i:inf|infinity|nan))$`)
+
+// ParsePyFloat is Python's float(str).
+func ParsePyFloat(s string) (float64, error) {
+	t := stripPy(s)
+	t, ok := removeUnderscores(t)
+	if !ok || !pyFloatRE.MatchString(t) {
+		return 0, fmt.Errorf("could not convert string to float: %q", clip(s))
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return f, nil // Python gives ±inf (or 0) too
+		}
+		return 0, fmt.Errorf("could not convert string to float: %q", clip(s))
+	}
+	return f, nil
+}
+
+var pyIntRE = regexp.MustCompile(`^[+-]?\d+$`)
+
+// ParsePyInt is Python's int(str) limited to int64 (larger values could not
+// be stored in any column).
+func ParsePyInt(s string) (int64, error) {
+	t := stripPy(s)
+	t, ok := removeUnderscores(t)
+	if !ok || !pyIntRE.MatchString(t) {
+		return 0, fmt.Errorf("invalid literal for int(): %q", clip(s))
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("integer %q out of range", clip(s))
+	}
+	return n, nil
+}
+
+// ParsePyInt32 is ParsePyInt for integer (int4) columns.
+func ParsePyInt32(s string) (int32, error) {
+	n, err := ParsePyInt(s)
+	if err != nil {
+		return 0, err
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, fmt.Errorf("integer %q out of range for an integer column", clip(s))
+	}
+	return int32(n), nil
+}
+
+// ---------------------------------------------------------------------------
+// Booleans (hera-mc.md §1.3, quirk 5)
+
+// BoolIsTrue is `x == 'True'`.
+func BoolIsTrue(x string) bool { return x == "True" }
+
+// BoolIsOne is `x == '1'`.
+func BoolIsOne(x string) bool { return x == "1" }
+
+// BoolFromInt is `bool(int(x))`.
+func BoolFromInt(x string) (bool, error) {
+	n, err := ParsePyInt(x)
+	if err != nil {
+		return false, err
+	}
+	return n != 0, nil
+}
+
+// PyBool is Python's bool(str): true for any non-empty string, '0' included.
+// The ingest does not use it (see doc.go: white-rabbit flags use BoolMeaning).
+func PyBool(x string) bool { return x != "" }
+
+// BoolMeaning parses a flag by what it says: 1/0, True/False, true/false.
+func BoolMeaning(x string) (bool, error) {
+	switch stripPy(x) {
+	case "1", "True", "true", "TRUE", "yes":
+		return true, nil
+	case "0", "False", "false", "FALSE", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("not a boolean: %q", clip(x))
+}
+
+// ---------------------------------------------------------------------------
+// Little-endian arrays
+
+// Float32sLE decodes a raw C float array.
+func Float32sLE(b []byte) ([]float32, error) {
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("%d bytes is not a whole number of float32 values", len(b))
+	}
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out, nil
+}
+
+// Float64sLE decodes a raw C double array.
+func Float64sLE(b []byte) ([]float64, error) {
+	if len(b)%8 != 0 {
+		return nil, fmt.Errorf("%d bytes is not a whole number of float64 values", len(b))
+	}
+	out := make([]float64, len(b)/8)
+	for i := range out {
+		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return out, nil
+}
+
+// Int64sLE decodes a raw int64 array.
+func Int64sLE(b []byte) ([]int64, error) {
+	if len(b)%8 != 0 {
+		return nil, fmt.Errorf("%d bytes is not a whole number of int64 values", len(b))
+	}
+	out := make([]int64, len(b)/8)
+	for i := range out {
+		out[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return out, nil
+}
+
+// ---------------------------------------------------------------------------
+// Python / numpy float text
+
+// PyFloatString formats f as Python's repr(float) (bitSize 64) or numpy's
+// str(np.float32) (bitSize 32): the shortest digits that round-trip at that
+// size, positional with at least one decimal when 1e-4 <= |x| < 1e16 (or x is
+// zero), scientific otherwise with no '.0' on whole mantissas and at least
+// two exponent digits.
+func PyFloatString(f float64, bitSize int) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	if bitSize == 32 {
+		f = float64(float32(f))
+	}
+	sign := ""
+	if math.Signbit(f) {
+		sign = "-"
+		f = -f
+	}
+	if f == 0 {
+		return sign + "0.0"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, bitSize) // d.ddde±XX
+	mant, expS, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expS)
+	digits := strings.Replace(mant, ".", "", 1)
+	if f >= 1e-4 && f < 1e16 {
+		var s string
+		if exp >= 0 {
+			if len(digits) <= exp+1 {
+				s = digits + strings.Repeat("0", exp+1-len(digits)) + ".0"
+			} else {
+				s = digits[:exp+1] + "." + digits[exp+1:]
+			}
+		} else {
+			s = "0." + strings.Repeat("0", -exp-1) + digits
+		}
+		return sign + s
+	}
+	m := digits[:1]
+	if len(digits) > 1 {
+		m += "." + digits[1:]
+	}
+	es := "+"
+	if exp < 0 {
+		es = "-"
+		exp = -exp
+	}
+	return fmt.Sprintf("%s%se%s%02d", sign, m, es, exp)
+}
+
+// Float32ListString is "[" + ",".join(str(np.float32(x))) + "]".
+func Float32ListString(v []float32) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, x := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(PyFloatString(float64(x), 32))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// Int64ListString is "[" + ",".join(str(int(x))) + "]".
+func Int64ListString(v []int64) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, x := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(x, 10))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// ---------------------------------------------------------------------------
+// float32 median (np.median of a float32 array)
+
+// MedianFloat32 computes np.median in float32: NaN if empty or any NaN; for
+// an even count, float32(float32(a+b)/2) of the two middle values.
+func MedianFloat32(v []float32) float32 {
+	n := len(v)
+	if n == 0 {
+		return float32(math.NaN())
+	}
+	s := make([]float32, n)
+	copy(s, v)
+	for _, x := range s {
+		if x != x {
+			return float32(math.NaN())
+		}
+	}
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	sum := float32(s[n/2-1] + s[n/2]) // explicit conversions: no fused or wider arithmetic
+	return float32(sum / 2)
+}
+
+// clip shortens a value for error messages.
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}

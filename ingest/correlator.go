@@ -1,0 +1,380 @@
+package ingest
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+)
+
+// ---------------------------------------------------------------------------
+// array_signal_source (hera-mc.md §3.1)
+
+func runSignalSource(g *gctx) error {
+	const table = "array_signal_source"
+	in, ok, err := g.hgetall(table, "corr:status:input")
+	if err != nil || !ok {
+		return err
+	}
+	if len(in) == 0 {
+		g.skip(table, "corr:status:input", "", "key missing")
+		return nil
+	}
+	need := func(key string, h map[string]string, field string) (string, bool) {
+		v, ok := h[field]
+		if !ok {
+			g.skip(table, key, field, "field missing")
+		}
+		return v, ok
+	}
+	source, ok := need("corr:status:input", in, "source")
+	if !ok {
+		return nil
+	}
+	ts, ok := need("corr:status:input", in, "time")
+	if !ok {
+		return nil
+	}
+	snapTime, err := ParsePyFloat(ts)
+	if err != nil {
+		g.skip(table, "corr:status:input", "time", err.Error())
+		return nil
+	}
+	var value string
+	t := snapTime
+	switch source {
+	case "adc":
+		fem, ok, err := g.hgetall(table, "corr:fem_switch_state")
+		if err != nil || !ok {
+			return err
+		}
+		if len(fem) == 0 {
+			g.skip(table, "corr:fem_switch_state", "", "key missing (needed when source is adc)")
+			return nil
+		}
+		state, ok := need("corr:fem_switch_state", fem, "state")
+		if !ok {
+			return nil
+		}
+		fts, ok := need("corr:fem_switch_state", fem, "time")
+		if !ok {
+			return nil
+		}
+		femTime, err := ParsePyFloat(fts)
+		if err != nil {
+			g.skip(table, "corr:fem_switch_state", "time", err.Error())
+			return nil
+		}
+		switch state {
+		case "antenna", "load", "noise":
+			value = state
+		default:
+			g.skip(table, "corr:fem_switch_state", "state", fmt.Sprintf("unknown FEM state %q", clip(state)))
+			return nil
+		}
+		t = math.Max(snapTime, femTime)
+	case "noise":
+		switch in["seed"] {
+		case "same":
+			value = "digital_same_seed"
+		case "diff":
+			value = "digital_different_seed"
+		default:
+			g.skip(table, "corr:status:input", "seed", fmt.Sprintf("unknown seed %q", clip(in["seed"])))
+			return nil
+		}
+	default:
+		g.skip(table, "corr:status:input", "source", fmt.Sprintf("unknown source %q", clip(source)))
+		return nil
+	}
+	gt, err := FloorGPS(t)
+	if err != nil {
+		g.skip(table, "corr:status:input", "time", err.Error())
+		return nil
+	}
+	rows := newRows(table, "time", "source")
+	rows.add(gt, value)
+	return g.writeAll(rows)
+}
+
+// ---------------------------------------------------------------------------
+// correlator_component_event_time (§3.2)
+
+// fengSyncGPS is gps(float(ms) * 1e-3), unfloored, with the reference's
+// float64 arithmetic (a multiply by 1e-3, not a divide by 1000).
+func fengSyncGPS(v string) (float64, error) {
+	ms, err := ParsePyFloat(v)
+	if err != nil {
+		return 0, err
+	}
+	u := float64(ms * 1e-3) // explicit conversion: no fused multiply-add
+	return GPSFromUnix(u)
+}
+
+func runEventTime(g *gctx) error {
+	const table = "correlator_component_event_time"
+	rows := newRows(table, "component", "event", "time")
+	if v, exists, ok, err := g.get(table, "corr:feng_sync_time"); err != nil {
+		return err
+	} else if ok && !exists {
+		g.skip(table, "corr:feng_sync_time", "", "key missing")
+	} else if ok {
+		if t, err := fengSyncGPS(v); err != nil {
+			g.skip(table, "corr:feng_sync_time", "", err.Error())
+		} else {
+			rows.add("f_engine", "sync", t)
+		}
+	}
+
+	h, ok, err := g.hgetall(table, "corr:is_taking_data")
+	if err != nil {
+		return err
+	}
+	var catcherEvent string
+	var catcherTime float64
+	haveCatcher := false
+	if ok && len(h) > 0 {
+		ts, has := h["time"]
+		u, perr := ParsePyFloat(ts)
+		switch {
+		case !has:
+			g.skip(table, "corr:is_taking_data", "time", "field missing")
+		case perr != nil:
+			g.skip(table, "corr:is_taking_data", "time", perr.Error())
+		default:
+			if catcherTime, err = GPSFromUnix(u); err != nil {
+				g.skip(table, "corr:is_taking_data", "time", err.Error())
+				break
+			}
+			catcherEvent = "stop"
+			if h["state"] == "True" {
+				catcherEvent = "start"
+			}
+			haveCatcher = true
+			rows.add("catcher", catcherEvent, catcherTime)
+		}
+	}
+	expired := ok && len(h) == 0
+
+	return g.tx(func(tx pgx.Tx) error {
+		var lastEvent string
+		var lastTime float64
+		err := tx.QueryRow(g.ctx, `SELECT event, time FROM correlator_component_event_time
+			WHERE component = 'catcher' AND time <= $1 ORDER BY time DESC LIMIT 1`, g.nowGPSF).Scan(&lastEvent, &lastTime)
+		if err != nil && err != pgx.ErrNoRows {
+			return err
+		}
+		hasLast := err == nil
+		switch {
+		case expired && hasLast && lastEvent == "start":
+			rows.add("catcher", "stop_timeout", g.nowGPSF)
+		case haveCatcher && catcherEvent == "start" && hasLast && lastEvent == "stop_timeout" && catcherTime < lastTime:
+			var lastStart float64
+			err := tx.QueryRow(g.ctx, `SELECT time FROM correlator_component_event_time
+				WHERE component = 'catcher' AND event = 'start' ORDER BY time DESC LIMIT 1`).Scan(&lastStart)
+			if err != nil && err != pgx.ErrNoRows {
+				return err
+			}
+			if err == nil && catcherTime >= lastStart {
+				// Deviation (quirk 2): only the stop_timeout rows after the
+				// new start are touched, as the original meant.
+				tag, err := tx.Exec(g.ctx, `DELETE FROM correlator_component_event_time
+					WHERE component = 'catcher' AND event = 'stop_timeout' AND time > $1`, catcherTime)
+				if err != nil {
+					return err
+				}
+				if catcherTime > lastStart && tag.RowsAffected() > 0 {
+					// A new start before the timeout: the catcher stopped
+					// 1 s before it started again.
+					rows.add("catcher", "stop_timeout", catcherTime-1)
+				}
+			}
+		}
+		return g.write(tx, rows)
+	})
+}
+
+// ---------------------------------------------------------------------------
+// correlator_catcher_file (§3.3)
+
+func runCatcherFile(g *gctx) error {
+	const table, key = "correlator_catcher_file", "corr:current_file"
+	h, ok, err := g.hgetall(table, key)
+	if err != nil || !ok {
+		return err
+	}
+	if len(h) == 0 {
+		g.skip(table, key, "", "key missing")
+		return nil
+	}
+	fn, has := h["filename"]
+	if !has {
+		g.skip(table, key, "filename", "field missing")
+		return nil
+	}
+	ts, has := h["time"]
+	if !has {
+		g.skip(table, key, "time", "field missing")
+		return nil
+	}
+	u, err := ParsePyFloat(ts)
+	var t int64
+	if err == nil {
+		t, err = FloorGPS(u)
+	}
+	if err != nil {
+		g.skip(table, key, "time", err.Error())
+		return nil
+	}
+	var name any = fn
+	if strings.ToUpper(fn) == "NONE" {
+		name = nil
+	}
+	rows := newRows(table, "time", "filename")
+	rows.add(t, name)
+	return g.writeAll(rows)
+}
+
+// ---------------------------------------------------------------------------
+// correlator_file_queues (§3.4)
+
+// FileQueues maps the queue names to their Redis keys, in the reference's
+// order; hash queues are marked.
+var FileQueues = []struct {
+	Queue, Key string
+	Hash       bool
+}{
+	{"raw", "corr:files:raw", false},
+	{"conversion_purgatory", "corr:files:purgatory", true},
+	{"conversion_failed", "corr:files:failed", false},
+	{"converted", "corr:files:converted", false},
+	{"lib_upload_purgatory", "corr:files:lib_purgatory", true},
+	{"lib_upload_failed", "corr:files:lib_failed", false},
+	{"lib_uploaded", "corr:files:uploaded", false},
+}
+
+func runFileQueues(g *gctx) error {
+	const table = "correlator_file_queues"
+	rows := newRows(table, "time", "queue", "length", "oldest_entry", "newest_entry")
+	for _, q := range FileQueues {
+		if q.Hash {
+			h, ok, err := g.hgetall(table, q.Key)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			var oldest, newest any
+			if len(h) > 0 {
+				names := make([]string, 0, len(h))
+				for k := range h {
+					names = append(names, k)
+				}
+				sortCodePoints(names)
+				oldest, newest = names[0], names[len(names)-1]
+			}
+			rows.add(g.nowGPS, q.Queue, int32(len(h)), oldest, newest)
+			continue
+		}
+		n, err := g.rdb.LLen(g.ctx, q.Key).Result()
+		if isWrongType(err) {
+			g.skip(table, q.Key, "", "wrong Redis type: "+g.keyType(q.Key)+", want list")
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("LLEN %s: %w", q.Key, err)
+		}
+		var oldest, newest any
+		if n > 0 {
+			// Deviation (quirk 3): plain filenames, not '{filename}'.
+			first, err := g.rdb.LIndex(g.ctx, q.Key, 0).Result()
+			if err != nil && err != redis.Nil {
+				return fmt.Errorf("LINDEX %s: %w", q.Key, err)
+			}
+			last, err := g.rdb.LIndex(g.ctx, q.Key, -1).Result()
+			if err != nil && err != redis.Nil {
+				return fmt.Errorf("LINDEX %s: %w", q.Key, err)
+			}
+			oldest, newest = first, last
+		}
+		if n > math.MaxInt32 {
+			g.null(table, q.Key, "length", "length out of range")
+			rows.add(g.nowGPS, q.Queue, nil, oldest, newest)
+			continue
+		}
+		rows.add(g.nowGPS, q.Queue, int32(n), oldest, newest)
+	}
+	return g.writeAll(rows)
+}
+
+// sortCodePoints sorts as Python sorts str: by code point. Go's string order
+// is by UTF-8 byte, which is the same order for valid UTF-8.
+func sortCodePoints(s []string) { sort.Strings(s) }
+
+// ---------------------------------------------------------------------------
+// correlator_file_eod (§3.5)
+
+var eodColumn = map[int64]string{0: "time_start", 1: "time_converted", 2: "time_uploaded", -1: "time_launch_failed"}
+
+func runFileEOD(g *gctx) error {
+	const table, key = "correlator_file_eod", "corr:files:jds"
+	h, ok, err := g.hgetall(table, key)
+	if err != nil || !ok {
+		return err
+	}
+	// int(gps(now)): truncation, the same as floor for positive values.
+	now := int64(g.nowGPSF)
+	type jdStatus struct {
+		jd     int64
+		status int64
+	}
+	var list []jdStatus
+	for f, v := range h {
+		jd, err := ParsePyInt(f)
+		if err != nil {
+			g.skip(table, key, f, "JD: "+err.Error())
+			continue
+		}
+		st, err := ParsePyInt(v)
+		if err != nil {
+			g.skip(table, key, f, "status: "+err.Error())
+			continue
+		}
+		list = append(list, jdStatus{jd, st})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].jd < list[j].jd })
+	return g.tx(func(tx pgx.Tx) error {
+		var n int64
+		for _, e := range list {
+			col, known := eodColumn[e.status]
+			if !known {
+				// The original inserts an all-NULL row for a new JD and fails
+				// for an existing one; this skips the existing one only.
+				tag, err := tx.Exec(g.ctx, `INSERT INTO correlator_file_eod (jd) VALUES ($1) ON CONFLICT DO NOTHING`, e.jd)
+				if err != nil {
+					return err
+				}
+				n += tag.RowsAffected()
+				if tag.RowsAffected() == 0 {
+					g.skip(table, key, strconv.FormatInt(e.jd, 10), fmt.Sprintf("unknown status %d", e.status))
+				} else {
+					g.null(table, key, strconv.FormatInt(e.jd, 10), fmt.Sprintf("unknown status %d: row with no times", e.status))
+				}
+				continue
+			}
+			tag, err := tx.Exec(g.ctx, fmt.Sprintf(`INSERT INTO correlator_file_eod (jd, %[1]s) VALUES ($1, $2)
+				ON CONFLICT (jd) DO UPDATE SET %[1]s = EXCLUDED.%[1]s WHERE correlator_file_eod.%[1]s IS NULL`, col), e.jd, now)
+			if err != nil {
+				return err
+			}
+			n += tag.RowsAffected()
+		}
+		g.pending[table] += n
+		return nil
+	})
+}

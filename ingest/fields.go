@@ -1,0 +1,155 @@
+package ingest
+
+import "math"
+
+// fields converts the fields of one hash record the way the reference's
+// converters do: a missing field or a failed conversion gives NULL (nil). A
+// failed conversion of a value that is not one of the writers' "no value"
+// markers is reported. ok counts the conversions that succeeded.
+type fields struct {
+	g     *gctx
+	table string
+	key   string
+	h     map[string]string
+	ok    int
+}
+
+func (f *fields) bad(name, reason string) {
+	if !silentNull(f.h[name]) {
+		f.g.null(f.table, f.key, name, reason)
+	}
+}
+
+func (f *fields) has(name string) (string, bool) {
+	v, ok := f.h[name]
+	return v, ok
+}
+
+// str passes the text through (the literal 'None'/'null' included).
+func (f *fields) str(name string) any {
+	v, ok := f.h[name]
+	if !ok {
+		return nil
+	}
+	f.ok++
+	return v
+}
+
+func (f *fields) float(name string) any {
+	v, ok := f.h[name]
+	if !ok {
+		return nil
+	}
+	x, err := ParsePyFloat(v)
+	if err != nil {
+		f.bad(name, err.Error())
+		return nil
+	}
+	f.ok++
+	return x
+}
+
+// floatNoNaN is float with NaN as NULL (hera_mc's clean-up).
+func (f *fields) floatNoNaN(name string) any {
+	x := f.float(name)
+	if v, ok := x.(float64); ok && math.IsNaN(v) {
+		return nil
+	}
+	return x
+}
+
+func (f *fields) int64(name string) any {
+	v, ok := f.h[name]
+	if !ok {
+		return nil
+	}
+	x, err := ParsePyInt(v)
+	if err != nil {
+		f.bad(name, err.Error())
+		return nil
+	}
+	f.ok++
+	return x
+}
+
+func (f *fields) int32(name string) any {
+	v, ok := f.h[name]
+	if !ok {
+		return nil
+	}
+	x, err := ParsePyInt32(v)
+	if err != nil {
+		f.bad(name, err.Error())
+		return nil
+	}
+	f.ok++
+	return x
+}
+
+// isoGPS is floor(gps(dateutil.parse(x))).
+func (f *fields) isoGPS(name string) any {
+	v, ok := f.h[name]
+	if !ok {
+		return nil
+	}
+	t, err := ParseISOTime(v)
+	if err == nil {
+		var g int64
+		if g, err = FloorGPSTime(t); err == nil {
+			f.ok++
+			return g
+		}
+	}
+	f.bad(name, err.Error())
+	return nil
+}
+
+// boolTrue is x == 'True' (present but odd values give false).
+func (f *fields) boolTrue(name string) any {
+	v, ok := f.h[name]
+	if !ok {
+		return nil
+	}
+	f.ok++
+	return BoolIsTrue(v)
+}
+
+// boolOne is x == '1'.
+func (f *fields) boolOne(name string) any {
+	v, ok := f.h[name]
+	if !ok {
+		return nil
+	}
+	f.ok++
+	return BoolIsOne(v)
+}
+
+// boolInt is bool(int(x)).
+func (f *fields) boolInt(name string) any {
+	v, ok := f.h[name]
+	if !ok {
+		return nil
+	}
+	b, err := BoolFromInt(v)
+	if err != nil {
+		f.bad(name, err.Error())
+		return nil
+	}
+	f.ok++
+	return b
+}
+
+// boolMeaning parses the flag by what it says ('0' is false).
+func (f *fields) boolMeaning(name string) any {
+	v, ok := f.h[name]
+	if !ok {
+		return nil
+	}
+	b, err := BoolMeaning(v)
+	if err != nil {
+		f.bad(name, err.Error())
+		return nil
+	}
+	f.ok++
+	return b
+}

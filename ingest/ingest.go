@@ -1,0 +1,409 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+)
+
+// Options configure one pass.
+type Options struct {
+	// Now is the clock (default time.Now). Rows the reference stamps with the
+	// current time (file queues, EOD, stop_timeout, daemon_status,
+	// subsystem_error) use it.
+	Now func() time.Time
+	// Only selects groups by group name (see Groups) or set name
+	// (correlator, autos, nodes, daemons). Empty means all.
+	Only []string
+	// Hostname is daemon_status.hostname for the pass's own rows (default
+	// os.Hostname()).
+	Hostname string
+	// Logf, when set, receives one line per group failure.
+	Logf func(format string, args ...any)
+
+	// perRowInserts makes every table write one INSERT per row (the
+	// benchmark's baseline).
+	perRowInserts bool
+}
+
+// Daemon names used in daemon_status and subsystem_error, as the original
+// daemons call themselves.
+const (
+	DaemonCorrelator = "mc_correlator_monitor"
+	DaemonNodes      = "mc_node_monitor"
+	DaemonDaemons    = "mc_monitor_daemons"
+	DaemonLogger     = "mc_listen_to_corr_logger"
+
+	statusGood    = "good"
+	statusErrored = "errored"
+)
+
+// Group is one unit of work of a pass: it reads Redis, then writes its tables
+// in one transaction. A failing group is rolled back alone.
+type Group struct {
+	Name   string   // e.g. "snap_status"
+	Set    string   // correlator, autos, nodes, daemons
+	Daemon string   // the original daemon that did this work
+	Tables []string // tables it writes
+	run    func(g *gctx) error
+}
+
+// Groups lists every group in the order a pass runs them (the original
+// daemons' command order).
+func Groups() []Group {
+	return []Group{
+		{"signal_source", "correlator", DaemonCorrelator, []string{"array_signal_source"}, runSignalSource},
+		{"event_time", "correlator", DaemonCorrelator, []string{"correlator_component_event_time"}, runEventTime},
+		{"catcher_file", "correlator", DaemonCorrelator, []string{"correlator_catcher_file"}, runCatcherFile},
+		{"file_queues", "correlator", DaemonCorrelator, []string{"correlator_file_queues"}, runFileQueues},
+		{"file_eod", "correlator", DaemonCorrelator, []string{"correlator_file_eod"}, runFileEOD},
+		{"config", "correlator", DaemonCorrelator, configTables, runConfig},
+		{"snap_status", "correlator", DaemonCorrelator, []string{"snap_status", "snap_input"}, runSnapStatus},
+		{"feng_init", "correlator", DaemonCorrelator, []string{"snap_feng_init_status"}, runFengInit},
+		{"versions", "correlator", DaemonCorrelator, append([]string{"correlator_software_versions", "snap_config_version"}, configTables...), runVersions},
+		{"antenna_status", "correlator", DaemonCorrelator, []string{"antenna_status"}, runAntennaStatus},
+		{"autos", "autos", DaemonCorrelator, []string{"hera_autos", "hera_auto_spectrum"}, runAutos},
+		{"node_sensor", "nodes", DaemonNodes, []string{"node_sensor"}, runNodeSensor},
+		{"node_power_status", "nodes", DaemonNodes, []string{"node_power_status"}, runNodePowerStatus},
+		{"node_power_command", "nodes", DaemonNodes, []string{"node_power_command"}, runNodePowerCommand},
+		{"node_white_rabbit", "nodes", DaemonNodes, []string{"node_white_rabbit_status"}, runNodeWhiteRabbit},
+		{"daemons", "daemons", DaemonDaemons, []string{"daemon_status"}, runDaemons},
+	}
+}
+
+// SelectGroups returns the groups named by only (group or set names).
+func SelectGroups(only []string) ([]Group, error) {
+	all := Groups()
+	if len(only) == 0 {
+		return all, nil
+	}
+	want := map[string]bool{}
+	for _, o := range only {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		found := false
+		for _, g := range all {
+			if g.Name == o || g.Set == o {
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown group %q (groups: %s)", o, strings.Join(groupNames(), ", "))
+		}
+		want[o] = true
+	}
+	var out []Group
+	for _, g := range all {
+		if want[g.Name] || want[g.Set] {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+func groupNames() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, g := range Groups() {
+		for _, n := range []string{g.Set, g.Name} {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// pass holds what every group of one pass shares.
+type pass struct {
+	ctx      context.Context
+	rdb      redis.UniversalClient
+	db       *pgxpool.Pool
+	opts     Options
+	now      time.Time
+	nowGPS   int64   // floor(gps(now))
+	nowGPSF  float64 // gps(now), unfloored
+	hostname string
+	rep      *Report
+
+	corrMap     *corrMap
+	corrMapDone bool
+}
+
+// Run does one ingest pass: every selected group in order, each in its own
+// transaction, then the daemon_status rows of the daemons it stood in for.
+// The report is always returned; the error joins the failed groups' errors.
+func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts Options) (*Report, error) {
+	groups, err := SelectGroups(opts.Only)
+	if err != nil {
+		return nil, err
+	}
+	p := &pass{ctx: ctx, rdb: rdb, db: db, opts: opts, rep: &Report{}}
+	if err := p.setClock(opts); err != nil {
+		return nil, err
+	}
+	p.rep.Start = p.now
+	started := time.Now()
+
+	var errs []error
+	daemonOK := map[string]bool{}
+	var daemons []string
+	for _, gr := range groups {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
+		if _, seen := daemonOK[gr.Daemon]; !seen {
+			daemonOK[gr.Daemon] = true
+			if gr.Daemon != DaemonDaemons {
+				daemons = append(daemons, gr.Daemon)
+			}
+		}
+		g := &gctx{pass: p, group: gr, pending: map[string]int64{}}
+		for _, t := range gr.Tables {
+			g.pending[t] += 0
+		}
+		err := gr.run(g)
+		res := GroupResult{Name: gr.Name, Daemon: gr.Daemon, Status: statusGood}
+		if err != nil {
+			res.Status, res.Error = statusErrored, err.Error()
+			daemonOK[gr.Daemon] = false
+			errs = append(errs, fmt.Errorf("%s: %w", gr.Name, err))
+			if opts.Logf != nil {
+				opts.Logf("ingest: group %s failed: %v", gr.Name, err)
+			}
+			if e := p.recordError(gr.Daemon, fmt.Sprintf("group %s: %v", gr.Name, err)); e != nil {
+				errs = append(errs, fmt.Errorf("%s: recording the error: %w", gr.Name, e))
+			}
+		} else {
+			for _, t := range gr.Tables {
+				p.rep.add(t, g.pending[t])
+			}
+			for _, s := range g.skips {
+				p.rep.Skipped = append(p.rep.Skipped, s)
+			}
+		}
+		p.rep.Groups = append(p.rep.Groups, res)
+	}
+	for _, d := range daemons {
+		st := statusGood
+		if !daemonOK[d] {
+			st = statusErrored
+		}
+		n, err := p.upsertDaemonStatus([]daemonRow{{d, p.hostname, st}})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("daemon_status: %w", err))
+		}
+		p.rep.add("daemon_status", n)
+	}
+	p.rep.Duration = time.Since(started)
+	return p.rep, errors.Join(errs...)
+}
+
+// setClock reads the clock and the hostname once for the pass.
+func (p *pass) setClock(opts Options) error {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p.now = opts.Now()
+	var err error
+	if p.nowGPSF, err = GPSFromUnix(timeUnix(p.now)); err != nil {
+		return fmt.Errorf("clock: %w", err)
+	}
+	p.nowGPS, _ = FloorGPSTime(p.now)
+	p.hostname = opts.Hostname
+	if p.hostname == "" {
+		p.hostname, _ = os.Hostname()
+	}
+	p.hostname = truncate32(p.hostname)
+	if p.rep == nil {
+		p.rep = &Report{}
+	}
+	return nil
+}
+
+// gctx is one group's working state: skips and row counts are only merged
+// into the report when the group's transaction commits.
+type gctx struct {
+	*pass
+	group   Group
+	skips   []Skip
+	pending map[string]int64
+}
+
+func (g *gctx) skip(table, key, field, reason string) {
+	g.skips = append(g.skips, Skip{Group: g.group.Name, Table: table, Key: key, Field: field, Action: "skipped", Reason: reason})
+}
+
+func (g *gctx) null(table, key, field, reason string) {
+	g.skips = append(g.skips, Skip{Group: g.group.Name, Table: table, Key: key, Field: field, Action: "null", Reason: reason})
+}
+
+// tx runs fn in one transaction, rolled back on any error.
+func (g *gctx) tx(fn func(tx pgx.Tx) error) error {
+	tx, err := g.db.Begin(g.ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(g.ctx))
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(g.ctx)
+}
+
+// write inserts rows (insert-ignore) and counts the new ones.
+func (g *gctx) write(tx pgx.Tx, ts ...*tableRows) error {
+	for _, t := range ts {
+		var n int64
+		var err error
+		if g.opts.perRowInserts {
+			n, err = insertEachRow(g.ctx, tx, t)
+		} else {
+			n, err = insertIgnore(g.ctx, tx, t)
+		}
+		if err != nil {
+			return err
+		}
+		g.pending[t.table] += n
+	}
+	return nil
+}
+
+// writeAll is a group's whole write: all tables in one transaction.
+func (g *gctx) writeAll(ts ...*tableRows) error {
+	return g.tx(func(tx pgx.Tx) error { return g.write(tx, ts...) })
+}
+
+// ---------------------------------------------------------------------------
+// Redis reading. A key of the wrong type is a bad record (reported, nil
+// result); any other Redis error fails the group.
+
+func isWrongType(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE")
+}
+
+// hgetall reads a hash; missing keys give an empty map. ok is false when the
+// key has the wrong type (already reported).
+func (g *gctx) hgetall(table, key string) (h map[string]string, ok bool, err error) {
+	h, err = g.rdb.HGetAll(g.ctx, key).Result()
+	if isWrongType(err) {
+		g.skip(table, key, "", "wrong Redis type: "+g.keyType(key)+", want hash")
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("HGETALL %s: %w", key, err)
+	}
+	return h, true, nil
+}
+
+// get reads a string key; exists is false for a missing key, ok false for a
+// wrong type (reported).
+func (g *gctx) get(table, key string) (v string, exists, ok bool, err error) {
+	v, err = g.rdb.Get(g.ctx, key).Result()
+	if err == redis.Nil {
+		return "", false, true, nil
+	}
+	if isWrongType(err) {
+		g.skip(table, key, "", "wrong Redis type: "+g.keyType(key)+", want string")
+		return "", false, false, nil
+	}
+	if err != nil {
+		return "", false, false, fmt.Errorf("GET %s: %w", key, err)
+	}
+	return v, true, true, nil
+}
+
+func (g *gctx) keyType(key string) string {
+	t, err := g.rdb.Type(g.ctx, key).Result()
+	if err != nil {
+		return "unknown"
+	}
+	return t
+}
+
+// scan returns the keys matching pattern, sorted.
+func (g *gctx) scan(pattern string) ([]string, error) {
+	var keys []string
+	var cursor uint64
+	seen := map[string]bool{}
+	for {
+		ks, next, err := g.rdb.Scan(g.ctx, cursor, pattern, 1000).Result()
+		if err != nil {
+			return nil, fmt.Errorf("SCAN %s: %w", pattern, err)
+		}
+		for _, k := range ks {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+		if next == 0 {
+			break
+		}
+		cursor = next
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// hgetallMany reads many hashes in one pipeline. Wrong-type keys are reported
+// and left out of the result.
+func (g *gctx) hgetallMany(table string, keys []string) (map[string]map[string]string, error) {
+	out := make(map[string]map[string]string, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	pipe := g.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = pipe.HGetAll(g.ctx, k)
+	}
+	if _, err := pipe.Exec(g.ctx); err != nil && !isWrongType(err) {
+		var anyReal bool
+		for _, c := range cmds {
+			if c.Err() != nil && !isWrongType(c.Err()) {
+				anyReal = true
+			}
+		}
+		if anyReal {
+			return nil, fmt.Errorf("HGETALL pipeline: %w", err)
+		}
+	}
+	for i, c := range cmds {
+		if isWrongType(c.Err()) {
+			g.skip(table, keys[i], "", "wrong Redis type: "+g.keyType(keys[i])+", want hash")
+			continue
+		}
+		out[keys[i]] = c.Val()
+	}
+	return out, nil
+}
+
+func truncate32(s string) string {
+	if len(s) > 32 {
+		return s[:32]
+	}
+	return s
+}
+
+// silentNull reports values the writers use for "no value": converting them
+// gives NULL without a report.
+func silentNull(s string) bool {
+	switch strings.TrimSpace(s) {
+	case "", "None", "none", "null", "NULL", "Null", "UNKNOWN":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,145 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is what one pass did: rows written per table, records skipped (with
+// the Redis key, the field and the reason), and how each group ended.
+type Report struct {
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"duration_ns"`
+	Tables   []TableCount  `json:"tables"`
+	Skipped  []Skip        `json:"skipped"`
+	Groups   []GroupResult `json:"groups"`
+
+	index map[string]int
+}
+
+// TableCount is the number of rows a pass inserted (or, for upserts and
+// correlator_file_eod, changed) in one table.
+type TableCount struct {
+	Table string `json:"table"`
+	Rows  int64  `json:"rows"`
+}
+
+// Skip is one record (or one column of a record) the pass could not use.
+// Action is "skipped" (no row) or "null" (the row was written with that column
+// NULL).
+type Skip struct {
+	Group  string `json:"group"`
+	Table  string `json:"table"`
+	Key    string `json:"key"`
+	Field  string `json:"field,omitempty"`
+	Action string `json:"action"`
+	Reason string `json:"reason"`
+}
+
+// GroupResult is the outcome of one table group: "good", or "errored" with
+// the error (the group's transaction was rolled back).
+type GroupResult struct {
+	Name   string `json:"name"`
+	Daemon string `json:"daemon"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+func (r *Report) add(table string, n int64) {
+	if r.index == nil {
+		r.index = map[string]int{}
+	}
+	i, ok := r.index[table]
+	if !ok {
+		i = len(r.Tables)
+		r.index[table] = i
+		r.Tables = append(r.Tables, TableCount{Table: table})
+	}
+	r.Tables[i].Rows += n
+}
+
+// Rows returns the rows written to table in this pass.
+func (r *Report) Rows(table string) int64 {
+	for _, t := range r.Tables {
+		if t.Table == table {
+			return t.Rows
+		}
+	}
+	return 0
+}
+
+// Total is the number of rows written to all tables.
+func (r *Report) Total() int64 {
+	var n int64
+	for _, t := range r.Tables {
+		n += t.Rows
+	}
+	return n
+}
+
+// Failed lists the groups that errored.
+func (r *Report) Failed() []GroupResult {
+	var out []GroupResult
+	for _, g := range r.Groups {
+		if g.Status != statusGood {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// SkippedKeys returns the distinct keys with a skip of the given action
+// ("" for any), sorted.
+func (r *Report) SkippedKeys(action string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range r.Skipped {
+		if (action == "" || s.Action == action) && !seen[s.Key] {
+			seen[s.Key] = true
+			out = append(out, s.Key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// WriteText prints the report as aligned tables for people.
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "pass at %s (%s)\n", r.Start.UTC().Format(time.RFC3339), r.Duration.Round(time.Millisecond))
+	fmt.Fprintln(tw, "TABLE\tROWS")
+	for _, t := range r.Tables {
+		fmt.Fprintf(tw, "%s\t%d\n", t.Table, t.Rows)
+	}
+	fmt.Fprintf(tw, "total\t%d\n", r.Total())
+	if f := r.Failed(); len(f) > 0 {
+		fmt.Fprintln(tw, "\nGROUP\tSTATUS\tERROR")
+		for _, g := range f {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", g.Name, g.Status, oneLine(g.Error))
+		}
+	}
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(tw, "\n%d skipped:\nTABLE\tKEY\tFIELD\tACTION\tREASON\n", len(r.Skipped))
+		for _, s := range r.Skipped {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Table, s.Key, s.Field, s.Action, oneLine(s.Reason))
+		}
+	}
+	return tw.Flush()
+}
+
+// WriteJSON prints the report as one JSON object on one line.
+func (r *Report) WriteJSON(w io.Writer) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

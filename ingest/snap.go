@@ -1,0 +1,280 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// corrMap is the CM snapshot hera_mc keeps in the corr:map hash: it stands
+// in for the CM database lookups of the original (hera-mc.md §4).
+type corrMap struct {
+	ants         []antPolSnap           // every (ant, pol) of ant_to_snap, sorted
+	byHostChan   map[hostChan]antPol    // inverse of ant_to_snap
+	serialToHost map[string][]string    // inverse of snap_to_serial
+	hostSerial   map[string]string      // snap_to_serial
+}
+
+type hostChan struct {
+	host    string
+	channel int
+}
+
+type antPol struct {
+	ant int32
+	pol string
+}
+
+type antPolSnap struct {
+	antKey  string // JSON key as written, e.g. "12"
+	ant     int32
+	pol     string
+	host    string
+	channel int
+}
+
+// loadCorrMap reads corr:map once per pass. nil (reported) when missing or
+// unusable; table is the table the report names.
+func (g *gctx) loadCorrMap(table string) (*corrMap, error) {
+	if g.corrMapDone {
+		return g.corrMap, nil
+	}
+	const key = "corr:map"
+	h, ok, err := g.hgetall(table, key)
+	if err != nil {
+		return nil, err
+	}
+	g.corrMapDone = true
+	if !ok {
+		return nil, nil
+	}
+	if len(h) == 0 {
+		g.skip(table, key, "", "key missing: no antenna mapping")
+		return nil, nil
+	}
+	m := &corrMap{byHostChan: map[hostChan]antPol{}, serialToHost: map[string][]string{}, hostSerial: map[string]string{}}
+	var a2s map[string]map[string]struct {
+		Host    string          `json:"host"`
+		Channel json.RawMessage `json:"channel"`
+	}
+	if err := json.Unmarshal([]byte(h["ant_to_snap"]), &a2s); err != nil {
+		g.skip(table, key, "ant_to_snap", "malformed JSON: "+err.Error())
+		return nil, nil
+	}
+	for ak, pols := range a2s {
+		ant, err := ParsePyInt32(ak)
+		if err != nil {
+			g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %q: %v", clip(ak), err))
+			continue
+		}
+		for pol, v := range pols {
+			if pol != "e" && pol != "n" {
+				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s: polarisation %q is not e or n", ak, clip(pol)))
+				continue
+			}
+			ch, err := strconv.Atoi(strings.TrimSpace(string(v.Channel)))
+			if err != nil || ch < 0 || ch > 5 {
+				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s%s: channel %s is not 0-5", ak, pol, clip(string(v.Channel))))
+				continue
+			}
+			m.ants = append(m.ants, antPolSnap{ak, ant, pol, v.Host, ch})
+			m.byHostChan[hostChan{v.Host, ch}] = antPol{ant, pol}
+		}
+	}
+	sort.Slice(m.ants, func(i, j int) bool {
+		if m.ants[i].ant != m.ants[j].ant {
+			return m.ants[i].ant < m.ants[j].ant
+		}
+		return m.ants[i].pol < m.ants[j].pol
+	})
+	if s, has := h["snap_to_serial"]; has {
+		var s2s map[string]any
+		if err := json.Unmarshal([]byte(s), &s2s); err != nil {
+			g.skip(table, key, "snap_to_serial", "malformed JSON: "+err.Error())
+		} else {
+			for host, serial := range s2s {
+				if ss, ok := serial.(string); ok {
+					m.hostSerial[host] = ss
+					m.serialToHost[ss] = append(m.serialToHost[ss], host)
+				}
+			}
+		}
+	}
+	g.corrMap = m
+	return m, nil
+}
+
+var snapHostRE = regexp.MustCompile(`^heraNode(\d+)Snap(\d+)$`)
+
+// nodeLoc finds a SNAP's node and location from its serial, as hera_mc's CM
+// lookup does: serial -> hostname (corr:map snap_to_serial) -> heraNode<n>Snap<loc>.
+func (m *corrMap) nodeLoc(serial any) (node, loc any, warn string) {
+	s, ok := serial.(string)
+	if !ok || m == nil {
+		return nil, nil, ""
+	}
+	hosts := m.serialToHost[s]
+	if len(hosts) != 1 {
+		if len(hosts) > 1 {
+			return nil, nil, fmt.Sprintf("serial %q maps to %d hosts", s, len(hosts))
+		}
+		return nil, nil, ""
+	}
+	mm := snapHostRE.FindStringSubmatch(hosts[0])
+	if mm == nil {
+		return nil, nil, ""
+	}
+	n, err1 := ParsePyInt32(mm[1])
+	l, err2 := ParsePyInt32(mm[2])
+	if err1 != nil || err2 != nil {
+		return nil, nil, ""
+	}
+	return n, l, ""
+}
+
+// snapHost is the hostname of a status:snap: key. Deviation (quirk 4): a
+// real prefix strip, not Python's character-set lstrip.
+func snapHost(key string) string { return strings.TrimPrefix(key, "status:snap:") }
+
+// ---------------------------------------------------------------------------
+// snap_status + snap_input (§3.7, §3.8)
+
+func runSnapStatus(g *gctx) error {
+	const table = "snap_status"
+	keys, err := g.scan("status:snap:*")
+	if err != nil {
+		return err
+	}
+	cm, err := g.loadCorrMap(table)
+	if err != nil {
+		return err
+	}
+	hs, err := g.hgetallMany(table, keys)
+	if err != nil {
+		return err
+	}
+	status := newRows(table, "time", "hostname", "node", "snap_loc_num", "serial_number", "psu_alert", "pps_count",
+		"fpga_temp", "uptime_cycles", "last_programmed_time", "is_programmed", "adc_is_configured", "is_initialized",
+		"dest_is_configured", "version", "sample_rate")
+	inputs := newRows("snap_input", "time", "hostname", "snap_channel_number", "antenna_number", "antenna_feed_pol", "snap_input")
+	for _, key := range keys {
+		h, ok := hs[key]
+		if !ok {
+			continue
+		}
+		host := snapHost(key)
+		f := &fields{g: g, table: table, key: key, h: h}
+		ts, has := h["timestamp"]
+		if !has {
+			g.skip(table, key, "timestamp", "field missing")
+			continue
+		}
+		tt, err := ParseISOTime(ts)
+		var t int64
+		if err == nil {
+			t, err = FloorGPSTime(tt)
+		}
+		if err != nil {
+			g.skip(table, key, "timestamp", err.Error())
+			continue
+		}
+		serial := f.str("serial")
+		node, loc, warn := cm.nodeLoc(serial)
+		if warn != "" {
+			g.null(table, key, "serial", warn)
+		}
+		status.add(t, host, node, loc, serial, f.boolInt("pmb_alert"), f.int64("pps_count"), f.float("temp"),
+			f.int64("uptime"), f.isoGPS("last_programmed"), f.boolTrue("is_programmed"), f.boolOne("adc_is_configured"),
+			f.boolOne("is_initialized"), f.boolOne("dest_is_configured"), f.str("version"), f.float("sample_rate"))
+
+		var vals []any
+		if in, has := h["input"]; has {
+			parts := strings.Split(in, ",")
+			if len(parts) > 6 {
+				// The original fails the whole command (quirk 8).
+				g.skip("snap_input", key, "input", fmt.Sprintf("%d inputs, a SNAP has 6", len(parts)))
+				continue
+			}
+			for _, p := range parts {
+				vals = append(vals, p)
+			}
+		} else {
+			vals = []any{nil, nil, nil, nil, nil, nil}
+		}
+		for ch, v := range vals {
+			var ant, pol any
+			if cm != nil {
+				if ap, ok := cm.byHostChan[hostChan{host, ch}]; ok {
+					ant, pol = ap.ant, ap.pol
+				}
+			}
+			inputs.add(t, host, int32(ch), ant, pol, v)
+		}
+	}
+	return g.writeAll(status, inputs)
+}
+
+// ---------------------------------------------------------------------------
+// snap_feng_init_status (§3.6)
+
+func runFengInit(g *gctx) error {
+	const table, key = "snap_feng_init_status", "snap_log"
+	h, ok, err := g.hgetall(table, key)
+	if err != nil || !ok {
+		return err
+	}
+	if len(h) == 0 {
+		return nil // no init log yet: nothing to do (the original raises KeyError)
+	}
+	stop, has := h["log_time_stop"]
+	if !has {
+		g.skip(table, key, "log_time_stop", "field missing")
+		return nil
+	}
+	if stop == "Not found" {
+		return nil
+	}
+	tt, err := ParseISOTime(stop)
+	var t int64
+	if err == nil {
+		t, err = FloorGPSTime(tt)
+	}
+	if err != nil {
+		g.skip(table, key, "log_time_stop", err.Error())
+		return nil
+	}
+	// HGETALL order is undefined in the original; fields are taken in name
+	// order here, so for a host listed twice the later name wins.
+	names := make([]string, 0, len(h))
+	for f := range h {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	status := map[string]string{}
+	for _, f := range names {
+		v := h[f]
+		if strings.Contains(f, "time") || v == "" {
+			continue
+		}
+		if !strings.Contains(v, "heraNode") {
+			g.skip(table, key, f, "value lists no heraNode hosts")
+			continue
+		}
+		for _, host := range strings.Split(v, ",") {
+			status[host] = f
+		}
+	}
+	hosts := make([]string, 0, len(status))
+	for h := range status {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts)
+	rows := newRows(table, "time", "hostname", "status")
+	for _, host := range hosts {
+		rows.add(t, host, status[host])
+	}
+	return g.writeAll(rows)
+}

@@ -1,0 +1,105 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+)
+
+// LogChannel is the pub/sub channel hera_corr_cm's MC log handler publishes to.
+const LogChannel = "mc-log-channel"
+
+// notifyLevel is the default threshold of mc_listen_to_corr_logger (NOTIFY).
+const notifyLevel = 21
+
+// insertSubsystemError adds one subsystem_error row; mc_time is the
+// database server's clock, as in the original.
+func insertSubsystemError(ctx context.Context, db *pgxpool.Pool, t int64, subsystem string, severity int, log string) error {
+	var dbNow time.Time
+	if err := db.QueryRow(ctx, `SELECT current_timestamp`).Scan(&dbNow); err != nil {
+		return err
+	}
+	mc, err := FloorGPSTime(dbNow)
+	if err != nil {
+		return err
+	}
+	_, err = db.Exec(ctx, `INSERT INTO subsystem_error (time, subsystem, mc_time, severity, log) VALUES ($1, $2, $3, $4, $5)`,
+		t, truncate32(subsystem), mc, int32(severity), log)
+	return err
+}
+
+// recordError is the monitor daemons' error path: severity 2, the daemon's
+// name as subsystem, the error as log.
+func (p *pass) recordError(daemon, log string) error {
+	ctx := context.WithoutCancel(p.ctx)
+	if err := insertSubsystemError(ctx, p.db, p.nowGPS, daemon, 2, log); err != nil {
+		return err
+	}
+	p.rep.add("subsystem_error", 1)
+	return nil
+}
+
+// LogMessage is one message of mc-log-channel.
+type LogMessage struct {
+	Subsystem string  `json:"subsystem"`
+	LevelNo   int     `json:"levelno"`
+	Severity  int     `json:"severity"`
+	Message   string  `json:"message"`
+	LogTime   float64 `json:"logtime"`
+}
+
+// HandleLogMessage stores one mc-log-channel payload as
+// mc_listen_to_corr_logger does: messages below NOTIFY and the handler's own
+// 'UnicodeDecodeError on emit!' are ignored (stored=false, no error); a
+// malformed message is an error and stores nothing.
+func HandleLogMessage(ctx context.Context, db *pgxpool.Pool, payload string, opts Options) (stored bool, err error) {
+	if payload == "UnicodeDecodeError on emit!" {
+		return false, nil
+	}
+	var m LogMessage
+	if err := json.Unmarshal([]byte(payload), &m); err != nil {
+		return false, fmt.Errorf("malformed log message %q: %v", clip(payload), err)
+	}
+	if m.LevelNo < notifyLevel {
+		return false, nil
+	}
+	t, err := FloorGPS(m.LogTime)
+	if err != nil {
+		return false, fmt.Errorf("log message time: %v", err)
+	}
+	if err := insertSubsystemError(ctx, db, t, m.Subsystem, m.Severity, m.Message); err != nil {
+		return false, err
+	}
+	p := &pass{ctx: ctx, db: db, opts: opts}
+	p.setClock(opts)
+	_, err = p.upsertDaemonStatus([]daemonRow{{DaemonLogger, p.hostname, statusGood}})
+	return true, err
+}
+
+// ListenLog subscribes to mc-log-channel and stores its messages until ctx
+// ends. Bad messages are passed to opts.Logf and skipped.
+func ListenLog(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts Options) error {
+	sub := rdb.Subscribe(ctx, LogChannel)
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil {
+		return fmt.Errorf("subscribe %s: %w", LogChannel, err)
+	}
+	ch := sub.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case msg, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			if _, err := HandleLogMessage(ctx, db, msg.Payload, opts); err != nil && opts.Logf != nil {
+				opts.Logf("ingest: %s: %v", LogChannel, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// copyThreshold is the row count from which a table write goes through COPY
+// into a temporary table instead of a batch of INSERTs.
+const copyThreshold = 64
+
+// tableRows is a set of rows for one table, in the table's column order.
+type tableRows struct {
+	table string
+	cols  []string
+	rows  [][]any
+}
+
+func newRows(table string, cols ...string) *tableRows {
+	return &tableRows{table: table, cols: cols}
+}
+
+func (t *tableRows) add(vals ...any) {
+	if len(vals) != len(t.cols) {
+		panic(fmt.Sprintf("ingest: %s: %d values for %d columns", t.table, len(vals), len(t.cols)))
+	}
+	t.rows = append(t.rows, vals)
+}
+
+// insertIgnore writes rows with INSERT ... ON CONFLICT DO NOTHING semantics
+// and returns how many were new.
+func insertIgnore(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
+	if len(t.rows) == 0 {
+		return 0, nil
+	}
+	cols := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
+	colList := strings.Join(cols, ", ")
+	table := pgx.Identifier{t.table}.Sanitize()
+	if len(t.rows) >= copyThreshold {
+		tmp := "ingest_tmp_" + t.table
+		if _, err := tx.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE IF NOT EXISTS %s (LIKE %s) ON COMMIT DROP",
+			pgx.Identifier{tmp}.Sanitize(), table)); err != nil {
+			return 0, fmt.Errorf("%s: %w", t.table, err)
+		}
+		if _, err := tx.Exec(ctx, "TRUNCATE "+pgx.Identifier{tmp}.Sanitize()); err != nil {
+			return 0, fmt.Errorf("%s: %w", t.table, err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
+			return 0, fmt.Errorf("%s: copy: %w", t.table, err)
+		}
+		tag, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT DO NOTHING",
+			table, colList, colList, pgx.Identifier{tmp}.Sanitize()))
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", t.table, err)
+		}
+		return tag.RowsAffected(), nil
+	}
+	ph := make([]string, len(cols))
+	for i := range ph {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	sql := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING", table, colList, strings.Join(ph, ", "))
+	b := &pgx.Batch{}
+	for _, r := range t.rows {
+		b.Queue(sql, r...)
+	}
+	br := tx.SendBatch(ctx, b)
+	var n int64
+	for range t.rows {
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return 0, fmt.Errorf("%s: %w", t.table, err)
+		}
+		n += tag.RowsAffected()
+	}
+	return n, br.Close()
+}
+
+// insertEachRow is the baseline the benchmark compares against: one INSERT
+// statement per row, each its own round trip.
+func insertEachRow(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
+	cols := make([]string, len(t.cols))
+	ph := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	sql := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING",
+		pgx.Identifier{t.table}.Sanitize(), strings.Join(cols, ", "), strings.Join(ph, ", "))
+	var n int64
+	for _, r := range t.rows {
+		tag, err := tx.Exec(ctx, sql, r...)
+		if err != nil {
+			return n, fmt.Errorf("%s: %w", t.table, err)
+		}
+		n += tag.RowsAffected()
+	}
+	return n, nil
+}
