@@ -110,7 +110,7 @@ func runAntennaStatus(g *gctx) error {
 }
 
 // id converts a pam/fem id: JSON, a list joined with ':', a scalar as
-// str(); '', none and null (any case) and 'None' give NULL.
+// str(); ”, none and null (any case) and 'None' give NULL.
 func (f *fields) id(name string) any {
 	v, ok := f.h[name]
 	if !ok {

@@ -12,10 +12,10 @@ import (
 // corrMap is the CM snapshot hera_mc keeps in the corr:map hash: it stands
 // in for the CM database lookups of the original (hera-mc.md §4).
 type corrMap struct {
-	ants         []antPolSnap           // every (ant, pol) of ant_to_snap, sorted
-	byHostChan   map[hostChan]antPol    // inverse of ant_to_snap
-	serialToHost map[string][]string    // inverse of snap_to_serial
-	hostSerial   map[string]string      // snap_to_serial
+	ants         []antPolSnap        // every (ant, pol) of ant_to_snap, sorted
+	byHostChan   map[hostChan]antPol // inverse of ant_to_snap
+	serialToHost map[string][]string // inverse of snap_to_serial
+	hostSerial   map[string]string   // snap_to_serial
 }
 
 type hostChan struct {
