@@ -382,7 +382,9 @@ func (d *vdec) value(typ byte, v *Value) error {
 			}
 		}
 		return nil
-	case TypeHashMetadataPreGA, TypeHashMetadata:
+	case TypeHashMetadataPreGA:
+		return d.hash22(v)
+	case TypeHashMetadata:
 		return d.hashMetadata(typ, v)
 	case TypeModule2:
 		return d.module(v)
@@ -531,6 +533,77 @@ func (d *vdec) hashMetadata(typ byte, v *Value) error {
 				e = -1
 			}
 			v.Hash = append(v.Hash, HashField{Field: f, Value: val, ExpireMs: e})
+		}
+	}
+	return nil
+}
+
+// hash22 reads type 22, which means two things: Valkey 9's RDB_TYPE_HASH_2
+// (field, value, 8-byte expiry triples; the common case) and the Redis 7.4
+// release candidates' hash metadata (relative-less TTL, field, value). The
+// file's magic would tell, but a value alone does not carry it: take the
+// layout that spans the whole value, Valkey's first.
+func (d *vdec) hash22(v *Value) error {
+	start := d.p
+	errV := d.valkeyHash2(v)
+	if errV == nil && d.p == len(d.b) {
+		return nil
+	}
+	endV := d.p
+	d.p = start
+	if v != nil {
+		v.Hash = nil
+	}
+	errR := d.hashMetadata(TypeHashMetadataPreGA, v)
+	if errR == nil && d.p == len(d.b) {
+		return nil
+	}
+	if errV == nil || endV > d.p {
+		if errV == nil {
+			errV = errCorrupt("%d bytes left over after the hash", len(d.b)-endV)
+		}
+		return errV
+	}
+	if errR == nil {
+		errR = errCorrupt("%d bytes left over after the hash", len(d.b)-d.p)
+	}
+	return errR
+}
+
+// isValkeyHash2 reports whether a type 22 value has Valkey's layout.
+func isValkeyHash2(raw []byte) bool {
+	d := vdec{b: raw}
+	return d.valkeyHash2(nil) == nil && d.p == len(raw)
+}
+
+// valkeyHash2 reads Valkey's RDB_TYPE_HASH_2: a count, then per field the
+// field, the value and the absolute expiry in ms (8 bytes LE, -1 for none).
+func (d *vdec) valkeyHash2(v *Value) error {
+	n, err := d.readCount("hash length", 10)
+	if err != nil {
+		return err
+	}
+	if v != nil {
+		v.Hash = make([]HashField, 0, n)
+	}
+	for i := 0; i < n; i++ {
+		f, err := d.readStr(false)
+		if err != nil {
+			return err
+		}
+		val, err := d.readStr(false)
+		if err != nil {
+			return err
+		}
+		exp, err := d.readMillis("a hash field expiry")
+		if err != nil {
+			return err
+		}
+		if exp < -1 {
+			return errCorrupt("hash field %d: expiry %d out of range", i, exp)
+		}
+		if v != nil {
+			v.Hash = append(v.Hash, HashField{Field: f, Value: val, ExpireMs: exp})
 		}
 	}
 	return nil

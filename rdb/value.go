@@ -183,10 +183,14 @@ func effectiveVersion(version int) int {
 
 // TypeSupported reports whether a server writing/reading RDB version
 // version loads values of type typ. Type 6 (4.0 release-candidate modules)
-// is supported by none. Versions 80 and up are Valkey's numbering.
+// is supported by none. Versions 80 and up are Valkey's numbering: the
+// types of RDB 11 plus 22, which Valkey uses for hashes with field expiry.
 func TypeSupported(typ byte, version int) bool {
 	if int(typ) >= len(typeSince) || typeSince[typ] == 0 {
 		return false
+	}
+	if version >= 80 && typ == TypeHashMetadataPreGA {
+		return true // Valkey 9's RDB_TYPE_HASH_2
 	}
 	return effectiveVersion(version) >= typeSince[typ]
 }

@@ -80,7 +80,7 @@ func zmWalk(b []byte, v *Value) error {
 	if n == 0 {
 		return errCorrupt("zipmap: empty")
 	}
-	if zmlen != 254 && zmlen != n {
+	if zmlen < 254 && zmlen != n { // 254 and up: count unknown (old files have 255)
 		return errCorrupt("zipmap: header counts %d pairs, found %d", zmlen, n)
 	}
 	return nil
