@@ -1,0 +1,102 @@
+package export
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"unicode/utf8"
+)
+
+// Blob is binary-safe bytes in JSON: a JSON string when the bytes are valid
+// UTF-8, else an object {"base64": "..."} (standard encoding, padded). Both
+// forms decode back to the exact bytes.
+type Blob []byte
+
+// MarshalJSON writes a string or {"base64": ...}.
+func (b Blob) MarshalJSON() ([]byte, error) {
+	return appendBlob(nil, b), nil
+}
+
+// appendBlob appends b's JSON form to dst.
+func appendBlob(dst []byte, b []byte) []byte {
+	if utf8.Valid(b) {
+		return appendString(dst, b)
+	}
+	dst = append(dst, `{"base64":"`...)
+	n := base64.StdEncoding.EncodedLen(len(b))
+	dst = append(dst, make([]byte, n)...)
+	base64.StdEncoding.Encode(dst[len(dst)-n:], b)
+	return append(dst, `"}`...)
+}
+
+// UnmarshalJSON reads either form.
+func (b *Blob) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '"' {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		*b = Blob(s)
+		return nil
+	}
+	var o struct {
+		Base64 *string `json:"base64"`
+	}
+	if err := json.Unmarshal(data, &o); err != nil || o.Base64 == nil {
+		return errors.New(`bytes must be a JSON string or {"base64": "..."}`)
+	}
+	raw, err := base64.StdEncoding.DecodeString(*o.Base64)
+	if err != nil {
+		return err
+	}
+	*b = raw
+	return nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends valid UTF-8 s as a JSON string, escaping what JSON
+// requires plus <, >, & and U+2028/2029 the way encoding/json does, so
+// output is stable and safe to embed.
+func appendString(dst []byte, s []byte) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

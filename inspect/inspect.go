@@ -1,0 +1,295 @@
+// Package inspect computes the statistics `rdbtool inspect` shows: RDB
+// version, aux fields, keys per database, counts per type and encoding,
+// expiries (and how many are already past), value sizes, the largest keys,
+// key counts by prefix and the checksum status. It reads one pass over the
+// records with constant memory.
+//
+//	st, err := inspect.Read(file, inspect.Options{Top: 10})
+//	st.WriteText(os.Stdout) // or json.Marshal(st)
+package inspect
+
+import (
+	"bytes"
+	"container/heap"
+	"sort"
+	"time"
+
+	"github.com/rdbtool/rdbtool/export"
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// Options tune the statistics.
+type Options struct {
+	Top      int       // how many largest keys to list (0: none)
+	Prefixes int       // how many prefixes to list, most keys first (0: 20)
+	Now      time.Time // reference for "already expired" (zero: time.Now())
+	// ReadValues keeps value bytes while reading, so string encodings
+	// (int, raw, lzf) can be told apart; without it values are skipped by
+	// length and strings count under the encoding "string".
+	ReadValues bool
+}
+
+// maxPrefixes bounds the distinct prefixes tracked so memory stays constant;
+// keys with further new prefixes are counted under "(other)".
+const maxPrefixes = 10000
+
+// The JSON form of Stats is stable: fields are only ever added. Key names
+// and aux values are binary-safe (see export.Blob).
+type Stats struct {
+	Magic      string                `json:"magic"`
+	Version    int                   `json:"rdb_version"`
+	SizeBytes  int64                 `json:"size_bytes"` // bytes read, including the checksum
+	Aux        []AuxField            `json:"aux"`
+	Functions  int                   `json:"functions"`  // function libraries
+	ModuleAux  []string              `json:"module_aux"` // module names with aux data
+	Keys       int64                 `json:"keys"`
+	Databases  []DBStats             `json:"databases"`
+	Types      map[string]*TypeStats `json:"types"`
+	Expiring   int64                 `json:"expiring"` // keys with an expiry
+	Expired    int64                 `json:"expired"`  // of those, already past at Now
+	Now        string                `json:"now"`      // RFC 3339, the reference for expired
+	ValueBytes int64                 `json:"value_bytes"`
+	Largest    *Key                  `json:"largest"` // null when there are no keys
+	Top        []Key                 `json:"top"`
+	Prefixes   []Prefix              `json:"prefixes"`
+	Checksum   Checksum              `json:"checksum"`
+}
+
+// AuxField is an aux record (redis-ver, ctime, used-mem, ...).
+type AuxField struct {
+	Key   export.Blob `json:"key"`
+	Value export.Blob `json:"value"`
+}
+
+// DBStats counts one database.
+type DBStats struct {
+	DB         int   `json:"db"`
+	Keys       int64 `json:"keys"`
+	Expiring   int64 `json:"expiring"`
+	Expired    int64 `json:"expired"`
+	ValueBytes int64 `json:"value_bytes"`
+}
+
+// TypeStats counts one logical type; Encodings splits the count by
+// encoding (rdb.EncodingName).
+type TypeStats struct {
+	Keys       int64            `json:"keys"`
+	ValueBytes int64            `json:"value_bytes"`
+	Encodings  map[string]int64 `json:"encodings"`
+}
+
+// Key describes one key.
+type Key struct {
+	DB       int         `json:"db"`
+	Key      export.Blob `json:"key"`
+	Type     string      `json:"type"`
+	Encoding string      `json:"encoding"`
+	Bytes    int64       `json:"bytes"`
+}
+
+// Prefix counts keys sharing the part before the first ':' ("(none)" for
+// keys without one, "(other)" once too many prefixes were seen).
+type Prefix struct {
+	Prefix     export.Blob `json:"prefix"`
+	Keys       int64       `json:"keys"`
+	ValueBytes int64       `json:"value_bytes"`
+}
+
+// Checksum is the trailing CRC-64's status: "ok", "zero" (written with
+// rdbchecksum no), "absent" (RDB < 5), "mismatch" (stored != computed).
+type Checksum struct {
+	Status   string `json:"status"`
+	Stored   string `json:"stored"`   // 16 hex digits
+	Computed string `json:"computed"` // 16 hex digits
+}
+
+// Collector accumulates Stats from records.
+type Collector struct {
+	opts     Options
+	nowMs    int64
+	st       Stats
+	dbs      map[int]*DBStats
+	prefixes map[string]*Prefix
+	top      keyHeap
+	largest  *Key
+}
+
+// New starts a collection.
+func New(opts Options) *Collector {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if opts.Prefixes <= 0 {
+		opts.Prefixes = 20
+	}
+	c := &Collector{opts: opts, nowMs: opts.Now.UnixMilli(), dbs: map[int]*DBStats{}, prefixes: map[string]*Prefix{}}
+	c.st.Types = map[string]*TypeStats{}
+	c.st.Now = opts.Now.UTC().Format(time.RFC3339)
+	c.st.Aux = []AuxField{}
+	c.st.ModuleAux = []string{}
+	c.st.Top = []Key{}
+	return c
+}
+
+// Add takes one record.
+func (c *Collector) Add(rec rdb.Record) {
+	switch r := rec.(type) {
+	case *rdb.Header:
+		c.st.Magic, c.st.Version = r.Magic, r.Version
+	case *rdb.Aux:
+		c.st.Aux = append(c.st.Aux, AuxField{Key: clone(r.Key), Value: clone(r.Value)})
+	case *rdb.Function:
+		c.st.Functions++
+	case *rdb.ModuleAux:
+		c.st.ModuleAux = append(c.st.ModuleAux, r.ModuleName())
+	case *rdb.Entry:
+		c.entry(r)
+	}
+}
+
+func clone(b []byte) export.Blob { return append(export.Blob(nil), b...) }
+
+func (c *Collector) entry(e *rdb.Entry) {
+	st := &c.st
+	st.Keys++
+	st.ValueBytes += e.ValueLen
+	db := c.dbs[e.DB]
+	if db == nil {
+		db = &DBStats{DB: e.DB}
+		c.dbs[e.DB] = db
+	}
+	db.Keys++
+	db.ValueBytes += e.ValueLen
+	if e.HasExpiry() {
+		st.Expiring++
+		db.Expiring++
+		if e.ExpireMs < c.nowMs {
+			st.Expired++
+			db.Expired++
+		}
+	}
+	typ := rdb.TypeName(e.Type)
+	ts := st.Types[typ]
+	if ts == nil {
+		ts = &TypeStats{Encodings: map[string]int64{}}
+		st.Types[typ] = ts
+	}
+	ts.Keys++
+	ts.ValueBytes += e.ValueLen
+	enc := rdb.EncodingName(e.Type, e.Value)
+	if e.Type == rdb.TypeString && e.Value == nil && e.ValueLen > 0 {
+		enc = "string" // value skipped: its first byte is unknown
+	}
+	ts.Encodings[enc]++
+
+	// prefix
+	name := "(none)"
+	if i := bytes.IndexByte(e.Key, ':'); i >= 0 {
+		name = string(e.Key[:i])
+	}
+	p := c.prefixes[name]
+	if p == nil {
+		if len(c.prefixes) >= maxPrefixes {
+			name = "(other)"
+			p = c.prefixes[name]
+		}
+		if p == nil {
+			p = &Prefix{Prefix: export.Blob(name)}
+			c.prefixes[name] = p
+		}
+	}
+	p.Keys++
+	p.ValueBytes += e.ValueLen
+
+	// largest and top N
+	if c.largest == nil || e.ValueLen > c.largest.Bytes {
+		c.largest = &Key{DB: e.DB, Key: clone(e.Key), Type: typ, Encoding: enc, Bytes: e.ValueLen}
+	}
+	if c.opts.Top > 0 {
+		if len(c.top) < c.opts.Top {
+			heap.Push(&c.top, Key{DB: e.DB, Key: clone(e.Key), Type: typ, Encoding: enc, Bytes: e.ValueLen})
+		} else if e.ValueLen > c.top[0].Bytes {
+			c.top[0] = Key{DB: e.DB, Key: clone(e.Key), Type: typ, Encoding: enc, Bytes: e.ValueLen}
+			heap.Fix(&c.top, 0)
+		}
+	}
+}
+
+// Finish returns the statistics. size is the number of bytes read.
+func (c *Collector) Finish(sum rdb.ChecksumInfo, size int64) *Stats {
+	st := c.st
+	st.SizeBytes = size
+	st.Checksum = Checksum{Status: checksumStatus(sum.Status), Stored: hex16(sum.Stored), Computed: hex16(sum.Computed)}
+	st.Databases = []DBStats{}
+	for _, d := range c.dbs {
+		st.Databases = append(st.Databases, *d)
+	}
+	sort.Slice(st.Databases, func(i, j int) bool { return st.Databases[i].DB < st.Databases[j].DB })
+	st.Largest = c.largest
+	st.Top = append([]Key{}, c.top...)
+	// Largest first; equal sizes by db then key, so the order is stable.
+	sort.Slice(st.Top, func(i, j int) bool { return keyBefore(st.Top[i], st.Top[j]) })
+	st.Prefixes = []Prefix{}
+	for _, p := range c.prefixes {
+		st.Prefixes = append(st.Prefixes, *p)
+	}
+	sort.Slice(st.Prefixes, func(i, j int) bool {
+		a, b := st.Prefixes[i], st.Prefixes[j]
+		if a.Keys != b.Keys {
+			return a.Keys > b.Keys
+		}
+		return string(a.Prefix) < string(b.Prefix)
+	})
+	if len(st.Prefixes) > c.opts.Prefixes {
+		st.Prefixes = st.Prefixes[:c.opts.Prefixes]
+	}
+	return &st
+}
+
+func keyBefore(a, b Key) bool {
+	if a.Bytes != b.Bytes {
+		return a.Bytes > b.Bytes
+	}
+	if a.DB != b.DB {
+		return a.DB < b.DB
+	}
+	return string(a.Key) < string(b.Key)
+}
+
+// keyHeap keeps the N largest keys; the smallest of them on top.
+type keyHeap []Key
+
+func (h keyHeap) Len() int           { return len(h) }
+func (h keyHeap) Less(i, j int) bool { return keyBefore(h[j], h[i]) }
+func (h keyHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *keyHeap) Push(x any)        { *h = append(*h, x.(Key)) }
+func (h *keyHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func checksumStatus(s rdb.ChecksumStatus) string {
+	switch s {
+	case rdb.ChecksumOK:
+		return "ok"
+	case rdb.ChecksumZero:
+		return "zero"
+	case rdb.ChecksumAbsent:
+		return "absent"
+	case rdb.ChecksumMismatch:
+		return "mismatch"
+	}
+	return "unknown"
+}
+
+func hex16(v uint64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[v&15]
+		v >>= 4
+	}
+	return string(b[:])
+}

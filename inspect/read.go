@@ -1,0 +1,30 @@
+package inspect
+
+import (
+	"io"
+
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// Read collects the statistics of the RDB stream r in one pass, values
+// skipped by length unless opts.ReadValues. A checksum mismatch is not an
+// error here: it shows as Checksum.Status "mismatch".
+func Read(r io.Reader, opts Options) (*Stats, error) {
+	ropts := []rdb.ReaderOption{rdb.IgnoreChecksum()}
+	if !opts.ReadValues {
+		ropts = append(ropts, rdb.SkipValues())
+	}
+	rd := rdb.NewReader(r, ropts...)
+	c := New(opts)
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.Add(rec)
+	}
+	return c.Finish(rd.Checksum(), rd.Offset()), nil
+}
