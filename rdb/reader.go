@@ -33,6 +33,17 @@ func SkipValues() ReaderOption { return func(r *Reader) { r.skipValues = true } 
 // (ChecksumMismatch in Reader.Checksum) instead of an error.
 func IgnoreChecksum() ReaderOption { return func(r *Reader) { r.ignoreChecksum = true } }
 
+// readerBuffer sets the buffer size (at least 16; tests use tiny buffers to
+// exercise every refill path).
+func readerBuffer(n int) ReaderOption {
+	return func(r *Reader) {
+		if n < 16 {
+			n = 16
+		}
+		r.bufSize = n
+	}
+}
+
 // ChecksumStatus tells what the end of the file said about the checksum.
 type ChecksumStatus int
 
@@ -91,6 +102,7 @@ type Reader struct {
 
 	skipValues     bool
 	ignoreChecksum bool
+	bufSize        int
 
 	header   *Header
 	valkey   bool
@@ -112,6 +124,9 @@ func NewReader(src io.Reader, opts ...ReaderOption) *Reader {
 	size := readerBufSize
 	if r.left >= 0 && r.left+64 < int64(size) {
 		size = int(r.left) + 64
+	}
+	if r.bufSize > 0 {
+		size = r.bufSize
 	}
 	r.buf = make([]byte, size)
 	return r
