@@ -1,0 +1,34 @@
+// Package migrations holds the PostgreSQL schema the ingest writes (the 25
+// hera_mc tables of docs/hera-mc.md, plus correlator_config_yaml, which keeps
+// the correlator configuration YAML hera_mc would upload to the Librarian)
+// as numbered SQL migrations embedded in the binary, and a small API to run
+// them.
+//
+//	m, err := migrations.NewFromPool(pool) // or migrations.New(sqlDB)
+//	defer m.Close()
+//	results, err := m.Up(ctx)            // apply everything pending
+//	results, err = m.DownBy(ctx, 1)      // roll back the last one
+//	results, err = m.To(ctx, 3)          // go to version 3, up or down
+//	states, err := m.Status(ctx)         // applied and pending
+//	v, err := m.Version(ctx)
+//	err = m.Stamp(ctx, 5)                // adopt a hand-built database at version 5
+//
+// The engine is pressly/goose v3 (its Provider API), which is small, keeps
+// up and down in one annotated SQL file (-- +goose Up / -- +goose Down) and
+// runs each migration in its own transaction. Versions are recorded in
+// goose's table goose_db_version. Around every change this package holds a
+// session-level advisory lock (pg_advisory_lock(LockID)), so two processes
+// migrating one database at once take turns: the second finds the work done.
+// A database recording a version this binary does not know is refused with a
+// *NewerError (errors.Is ErrDatabaseNewer) before anything is changed.
+//
+// Lint rejects an up migration that drops a table or a column (DROP TABLE,
+// DROP SCHEMA, DROP COLUMN, ALTER TABLE ... DROP) unless a comment on the
+// statement contains AllowDropMarker:
+//
+//	ALTER TABLE old_stuff DROP COLUMN unused; -- rdbtool:allow-drop (moved to new_stuff in 00007)
+//
+// Create writes the next numbered file. Columns, Tables and Snapshot read
+// the schema back from the catalog, for drift tests and for checking that
+// each down undoes its up exactly.
+package migrations
