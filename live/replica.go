@@ -181,7 +181,7 @@ func (s *SyncStream) Read(p []byte) (int, error) {
 	n, err := s.body.Read(p)
 	s.n += int64(n)
 	if err != nil && err != io.EOF {
-		err = serverErr(s.opts, "sync", nil, fmt.Errorf("after %d bytes of RDB: %w", s.n, err))
+		err = fmt.Errorf("%w (after %d bytes of RDB)", err, s.n)
 	}
 	return n, err
 }
@@ -197,7 +197,7 @@ func (s *SyncStream) Received() int64 { return s.n }
 func (s *SyncStream) Finish() error {
 	n, err := io.Copy(io.Discard, s)
 	if err != nil {
-		return err
+		return serverErr(s.opts, "sync", nil, err)
 	}
 	if n > 0 {
 		return serverErr(s.opts, "sync", nil, fmt.Errorf("%d unexpected bytes after the RDB's end", n))

@@ -1,0 +1,390 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rdbtool/rdbtool/internal/redistest"
+	"github.com/rdbtool/rdbtool/rdb"
+	"github.com/redis/go-redis/v9"
+)
+
+const corpusAll = "../testdata/corpus/all.rdb"
+
+func opts(t testing.TB, addr string) *redis.Options {
+	t.Helper()
+	o, err := ParseURL("redis://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// snapshotFile runs Snapshot into a file in a temp dir and checks it with redis-check-rdb.
+func snapshotFile(t *testing.T, addr string, so SnapshotOptions) (string, *SnapshotStats) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "snap.rdb")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stats, err := Snapshot(context.Background(), opts(t, addr), f, so)
+	if err != nil {
+		t.Fatalf("snapshot (%s): %v (%s)", so.Method, err, stats)
+	}
+	if err := redistest.CheckRDB(t, path); err != nil {
+		t.Fatal(err)
+	}
+	return path, stats
+}
+
+func functionCodes(t testing.TB, c *redis.Client) []string {
+	t.Helper()
+	libs, err := c.FunctionList(context.Background(), redis.FunctionListQuery{WithCode: true}).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, l := range libs {
+		codes = append(codes, l.Code)
+	}
+	sort.Strings(codes)
+	return codes
+}
+
+func TestSnapshotMatchesSource(t *testing.T) {
+	src := redistest.Start(t, redistest.WithRDB(corpusAll), fastSync)
+	want := src.Digest(t)
+	wantFuncs := functionCodes(t, src.Client(t))
+	if len(wantFuncs) == 0 {
+		t.Fatal("corpus has no function library: the test would not cover functions")
+	}
+	for _, m := range []Method{MethodScan, MethodSync} {
+		t.Run(string(m), func(t *testing.T) {
+			path, stats := snapshotFile(t, src.Addr, SnapshotOptions{Method: m, Batch: 7})
+			dst := redistest.Start(t, redistest.WithRDB(path))
+			if got := dst.Digest(t); got != want {
+				t.Fatalf("digest of the snapshot %s, source %s (%s)", got, want, stats)
+			}
+			if got := functionCodes(t, dst.Client(t)); fmt.Sprint(got) != fmt.Sprint(wantFuncs) {
+				t.Fatalf("functions %q, want %q", got, wantFuncs)
+			}
+			if stats.Keys != 128 || stats.Functions != 1 {
+				t.Fatalf("stats %s: want 128 keys and 1 library", stats)
+			}
+		})
+	}
+}
+
+func TestSnapshotFilters(t *testing.T) {
+	src := redistest.Start(t, redistest.WithRDB(corpusAll), fastSync)
+	ctx := context.Background()
+	c := src.Client(t)
+	// a marker that the size filter must drop and that is pruned in no other way
+	blob := make([]byte, 100000) // incompressible, so that its RDB encoding stays large
+	rand.Read(blob)
+	if err := c.Set(ctx, "big:blob", blob, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pruned []string
+	for _, k := range keys {
+		if strings.HasPrefix(k, "h") || strings.HasPrefix(k, "s") {
+			pruned = append(pruned, k)
+		}
+	}
+	if len(pruned) == 0 || len(pruned) == len(keys) {
+		t.Fatalf("prune globs select %d of %d keys: pick others", len(pruned), len(keys))
+	}
+	so := SnapshotOptions{DBs: []int{0}, Prune: []string{"h*", "s*"}, Persist: true, LargerThan: 50000}
+	var paths []string
+	for _, m := range []Method{MethodScan, MethodSync} {
+		so.Method = m
+		p, stats := snapshotFile(t, src.Addr, so)
+		if stats.Pruned != int64(len(pruned)) || stats.TooLarge != 1 {
+			t.Fatalf("%s: %s; want %d pruned, 1 too large", m, stats, len(pruned))
+		}
+		if m == MethodSync && stats.OtherDB != 3 {
+			t.Fatalf("sync: %d keys of other databases, want 3", stats.OtherDB)
+		}
+		paths = append(paths, p)
+	}
+	// make the source what the snapshot should hold
+	for db := 1; db <= 2; db++ {
+		cdb := redis.NewClient(&redis.Options{Addr: src.Addr, DB: db})
+		cdb.FlushDB(ctx)
+		cdb.Close()
+	}
+	if err := c.Del(ctx, append(pruned, "big:blob")...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ = c.Keys(ctx, "*").Result()
+	for _, k := range keys {
+		c.Persist(ctx, k)
+	}
+	want := src.Digest(t)
+	for i, p := range paths {
+		dst := redistest.Start(t, redistest.WithRDB(p))
+		if got := dst.Digest(t); got != want {
+			t.Fatalf("snapshot %d: digest %s, want %s", i, got, want)
+		}
+		n, err := dst.Client(t).Do(ctx, "INFO", "keyspace").Text()
+		if err != nil || strings.Contains(n, "expires=1") || !strings.Contains(n, "expires=0") {
+			t.Fatalf("snapshot %d keyspace %q: want no expiries", i, n)
+		}
+	}
+}
+
+func TestLoadMatchesNativeLoad(t *testing.T) {
+	native := redistest.Start(t, redistest.WithRDB(corpusAll))
+	want := native.Digest(t)
+	dst := redistest.Start(t)
+	stats := loadFile(t, dst.Addr, corpusAll, LoadOptions{BatchKeys: 5})
+	if got := dst.Digest(t); got != want {
+		t.Fatalf("digest after load %s, native load %s (%s)", got, want, stats)
+	}
+	if a, b := functionCodes(t, dst.Client(t)), functionCodes(t, native.Client(t)); fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("functions %q, native %q", a, b)
+	}
+	if stats.Keys != 128 || stats.Functions != 1 || stats.Conflicts != 0 {
+		t.Fatalf("stats: %s", stats)
+	}
+
+	// again: everything conflicts, nothing changes
+	stats = loadFile(t, dst.Addr, corpusAll, LoadOptions{})
+	if stats.Keys != 0 || stats.Conflicts != 128 || len(stats.FunctionsFailed) != 1 || len(stats.ConflictKeys) != maxListed {
+		t.Fatalf("second load without --replace: %s", stats)
+	}
+	if !strings.Contains(stats.String(), "conflicts") {
+		t.Fatalf("summary does not list conflicts: %s", stats)
+	}
+	// --replace takes them all; --flush first gives the native state even after a change
+	dst.Client(t).Set(context.Background(), "extra", "1", 0)
+	stats = loadFile(t, dst.Addr, corpusAll, LoadOptions{Replace: true})
+	if stats.Keys != 128 || stats.Conflicts != 0 || stats.Functions != 1 {
+		t.Fatalf("load with --replace: %s", stats)
+	}
+	if dst.Digest(t) == want {
+		t.Fatal("extra key not seen in the digest")
+	}
+	loadFile(t, dst.Addr, corpusAll, LoadOptions{Flush: true})
+	if got := dst.Digest(t); got != want {
+		t.Fatalf("digest after --flush load %s, want %s", got, want)
+	}
+}
+
+func TestLoadMatch(t *testing.T) {
+	dst := redistest.Start(t)
+	stats := loadFile(t, dst.Addr, corpusAll, LoadOptions{Match: []string{"s*"}})
+	keys, err := dst.Client(t).Keys(context.Background(), "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) == 0 || int64(len(keys)) != stats.Keys || stats.Unmatched == 0 {
+		t.Fatalf("%d keys in db 0 after --match s*: %s", len(keys), stats)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "s") {
+			t.Fatalf("key %q loaded despite --match s*", k)
+		}
+	}
+}
+
+func loadFile(t *testing.T, addr, path string, lo LoadOptions) *LoadStats {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stats, err := Load(context.Background(), opts(t, addr), rdb.NewReader(f), lo)
+	if err != nil {
+		t.Fatalf("load: %v (%s)", err, stats)
+	}
+	return stats
+}
+
+func TestFlushRefusedForRemoteTarget(t *testing.T) {
+	// TEST-NET-1: nothing answers there, so a dial would hang until its timeout
+	o, err := ParseURL("redis://:pw@192.0.2.1:6379")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = Load(context.Background(), o, rdb.NewReader(strings.NewReader("")), LoadOptions{Flush: true})
+	if err == nil || !strings.Contains(err.Error(), "--yes") || !strings.Contains(err.Error(), "192.0.2.1") {
+		t.Fatalf("flush of a remote target: %v", err)
+	}
+	if time.Since(start) > time.Second {
+		t.Fatalf("refusal took %v: a connection was attempted", time.Since(start))
+	}
+	for _, u := range []string{"redis://localhost:1", "redis://127.0.0.2:1", "redis://[::1]:1", "unix:///tmp/x.sock"} {
+		o, err := ParseURL(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckFlush(o, LoadOptions{Flush: true}); err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+	}
+	if err := CheckFlush(o, LoadOptions{Flush: true, Yes: true}); err != nil {
+		t.Fatalf("--yes: %v", err)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"redis://user:pa:ss@h:1/2": "redis://user:xxxxx@h:1/2",
+		"rediss://:pw@h":           "rediss://:xxxxx@h",
+		"redis://pw@h:6379":        "redis://xxxxx@h:6379",
+		"redis://h:6379/0":         "redis://h:6379/0",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+	_, err := ParseURL("redis://u:topsecret@h:1/notadb")
+	if err == nil || strings.Contains(err.Error(), "topsecret") {
+		t.Fatalf("bad URL error %v", err)
+	}
+}
+
+func TestUnreachableAndWrongPassword(t *testing.T) {
+	// a port with nothing listening
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	s := withPassword(t, redistest.Start(t), "s3cret")
+	cases := map[string]string{
+		"unreachable":    "redis://:s3cret@" + dead,
+		"wrong password": "redis://:wrongpw@" + s.Addr,
+	}
+	for name, u := range cases {
+		for _, m := range []Method{MethodScan, MethodSync} {
+			o, err := ParseURL(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Snapshot(context.Background(), o, io.Discard, SnapshotOptions{Method: m})
+			if err == nil {
+				t.Fatalf("%s %s: no error", name, m)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, o.Addr) || strings.Contains(msg, o.Password) {
+				t.Fatalf("%s %s: error %q should name %s and hide the password", name, m, msg, o.Addr)
+			}
+		}
+		o, _ := ParseURL(u)
+		_, err := Load(context.Background(), o, rdb.NewReader(strings.NewReader("")), LoadOptions{})
+		if err == nil || !strings.Contains(err.Error(), o.Addr) || strings.Contains(err.Error(), o.Password) {
+			t.Fatalf("%s load: %v", name, err)
+		}
+	}
+}
+
+// cutProxy forwards connections to target and cuts each one after limit
+// bytes from the server (or to the server, when upstream is true).
+type cutProxy struct {
+	l        net.Listener
+	target   string
+	limit    int64
+	upstream bool
+	wg       sync.WaitGroup
+}
+
+func newCutProxy(t *testing.T, target string, limit int64, upstream bool) *cutProxy {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{l: l, target: target, limit: limit, upstream: upstream}
+	t.Cleanup(func() { l.Close(); p.wg.Wait() })
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.wg.Add(2)
+			cp := func(dst, src net.Conn, limited bool) {
+				defer p.wg.Done()
+				if limited {
+					io.CopyN(dst, src, p.limit)
+				} else {
+					io.Copy(dst, src)
+				}
+				dst.Close()
+				src.Close()
+			}
+			go cp(c, s, !upstream)
+			go cp(s, c, upstream)
+		}
+	}()
+	return p
+}
+
+func (p *cutProxy) Addr() string { return p.l.Addr().String() }
+
+func TestConnectionCutMidway(t *testing.T) {
+	src := redistest.Start(t, fastSync)
+	ctx := context.Background()
+	if err := src.Client(t).Do(ctx, "DEBUG", "POPULATE", 20000, "key", 100).Err(); err != nil {
+		t.Fatal(err)
+	}
+	path := src.Save(t)
+	for _, m := range []Method{MethodScan, MethodSync} {
+		proxy := newCutProxy(t, src.Addr, 300<<10, false)
+		stats, err := Snapshot(ctx, opts(t, proxy.Addr()), io.Discard, SnapshotOptions{Method: m})
+		if err == nil {
+			t.Fatalf("%s: snapshot through a cut connection succeeded: %s", m, stats)
+		}
+		if !strings.Contains(err.Error(), proxy.Addr()) {
+			t.Fatalf("%s: error %q does not name the server", m, err)
+		}
+		t.Logf("%s: %v (%s)", m, err, stats)
+	}
+
+	// load through a connection cut after 200 KB of RESTOREs
+	dst := redistest.Start(t)
+	proxy := newCutProxy(t, dst.Addr, 200<<10, true)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stats, err := Load(ctx, opts(t, proxy.Addr()), rdb.NewReader(f), LoadOptions{Workers: 1})
+	var le *Error
+	if err == nil || !errors.As(err, &le) || le.Key == nil || le.Server != proxy.Addr() {
+		t.Fatalf("load through a cut connection: %v (%s)", err, stats)
+	}
+	n, _ := dst.Client(t).DBSize(ctx).Result()
+	if n < stats.Keys || n > stats.Keys+stats.Unconfirmed || stats.Unconfirmed == 0 || !strings.Contains(stats.String(), "unconfirmed") {
+		t.Fatalf("stats %s; server has %d keys", stats, n)
+	}
+	t.Logf("load: %v (%s)", err, stats)
+}

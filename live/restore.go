@@ -1,0 +1,525 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rdbtool/rdbtool/filter"
+	"github.com/rdbtool/rdbtool/rdb"
+	"github.com/redis/go-redis/v9"
+)
+
+// LoadOptions choose how a dump goes into a server.
+type LoadOptions struct {
+	// Replace overwrites keys and function libraries already present;
+	// without it they are left alone and reported as conflicts.
+	Replace bool
+	// Flush empties the target (FLUSHALL and FUNCTION FLUSH, on every master
+	// of a cluster) before loading. A target that is not on this machine
+	// is refused unless Yes is also set.
+	Flush bool
+	Yes   bool
+	// Cluster routes each key to the master owning its slot. A cluster has
+	// only database 0: keys of other databases are not loaded and counted.
+	Cluster bool
+	// Match loads only keys matching any of these Redis-style globs.
+	Match []string
+
+	// BatchKeys and BatchBytes bound one RESTORE pipeline (defaults 512 keys,
+	// 8 MiB); Workers is the number of connections loading in parallel
+	// (default 4).
+	BatchKeys  int
+	BatchBytes int
+	Workers    int
+	// Progress, when set, is called after each batch with the counts so far.
+	Progress func(LoadStats)
+}
+
+// maxListed bounds the key names kept for each kind of problem.
+const maxListed = 20
+
+// LoadStats counts what a load did.
+type LoadStats struct {
+	Server          string // host:port (the seed node for a cluster)
+	TargetVersion   int    // newest RDB version the target loads
+	FileVersion     int
+	Keys            int64 // restored
+	Functions       int   // function libraries loaded
+	Conflicts       int64 // already present, not replaced
+	Unmatched       int64 // not matching Match
+	Expired         int64 // expiry already past: not loaded, as a server loading the file would drop them
+	OtherDB         int64 // cluster: in a database other than 0
+	Converted       int64 // re-encoded for an older target
+	Failed          int64 // refused by the server or not convertible
+	NotLoaded       int64 // read from the file but never sent, because the load stopped on an error
+	Unconfirmed     int64 // sent when the connection failed, without a reply: each may or may not be on the server
+	ConflictKeys    []string
+	FailedKeys      []string // "key: reason"
+	FunctionsFailed []string
+}
+
+func (s LoadStats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d keys and %d function libraries loaded into %s", s.Keys, s.Functions, s.Server)
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{{s.Conflicts, "already present (conflicts, not replaced)"}, {s.Unmatched, "not matching --match"},
+		{s.Expired, "already expired (skipped)"}, {s.OtherDB, "in databases other than 0 (a cluster has only db 0; not loaded)"},
+		{s.Converted, "re-encoded for the older target"}, {s.Failed, "NOT loaded (refused or not convertible)"},
+		{s.Unconfirmed, "sent but unconfirmed when the connection failed (may or may not be loaded)"},
+		{s.NotLoaded, "NOT loaded because the load stopped (nor any key after them in the file)"}} {
+		if c.n > 0 {
+			fmt.Fprintf(&b, "; %d %s", c.n, c.what)
+		}
+	}
+	list := func(what string, keys []string, total int64) {
+		if len(keys) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "\n%s:", what)
+		for _, k := range keys {
+			fmt.Fprintf(&b, "\n  %s", k)
+		}
+		if more := total - int64(len(keys)); more > 0 {
+			fmt.Fprintf(&b, "\n  ... and %d more", more)
+		}
+	}
+	list("conflicts", quoteAll(s.ConflictKeys), s.Conflicts)
+	list("keys not loaded", s.FailedKeys, s.Failed)
+	list("function libraries not loaded", s.FunctionsFailed, int64(len(s.FunctionsFailed)))
+	return b.String()
+}
+
+func quoteAll(keys []string) []string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = strconv.Quote(k)
+	}
+	return q
+}
+
+// CheckFlush refuses --flush of a target that is not on this machine
+// unless --yes is given. It connects to nothing.
+func CheckFlush(o *redis.Options, opts LoadOptions) error {
+	if opts.Flush && !opts.Yes && !IsLoopback(o) {
+		return fmt.Errorf("refusing to flush %s, which is not on this machine: add --yes to flush it", o.Addr)
+	}
+	return nil
+}
+
+// target is a server or a cluster, seen as a pipeline factory.
+type target struct {
+	o       *redis.Options
+	single  *redis.Client
+	cluster *redis.ClusterClient
+}
+
+func (t *target) close() {
+	if t.single != nil {
+		t.single.Close()
+	}
+	if t.cluster != nil {
+		t.cluster.Close()
+	}
+}
+
+// each runs fn on every master (or the one server).
+func (t *target) each(ctx context.Context, fn func(c *redis.Client) error) error {
+	if t.single != nil {
+		return fn(t.single)
+	}
+	return t.cluster.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return fn(c) })
+}
+
+func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, error) {
+	t := &target{o: o}
+	co := clientOptions(o, o.DB)
+	if cluster {
+		t.cluster = redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs: []string{o.Addr}, Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig,
+			DialTimeout: co.DialTimeout, ReadTimeout: co.ReadTimeout, WriteTimeout: co.WriteTimeout,
+			Protocol: 2, DisableIdentity: true, MaxRedirects: 8, PoolSize: 8,
+		})
+	} else {
+		t.single = redis.NewClient(co)
+	}
+	err := t.each(ctx, func(c *redis.Client) error { return c.Ping(ctx).Err() })
+	if err != nil {
+		t.close()
+		return nil, serverErr(o, "connect", nil, err)
+	}
+	return t, nil
+}
+
+// targetVersion is the newest RDB version every master loads.
+func (t *target) version(ctx context.Context) (int, error) {
+	var mu sync.Mutex
+	v := 0
+	err := t.each(ctx, func(c *redis.Client) error {
+		info, err := c.Info(ctx, "server").Result()
+		if err != nil {
+			return serverErr(c.Options(), "INFO", nil, err)
+		}
+		n := redisVersionToRDB(infoField(info, "redis_version"))
+		mu.Lock()
+		if v == 0 || n < v {
+			v = n
+		}
+		mu.Unlock()
+		return nil
+	})
+	return v, err
+}
+
+// restoreBatch is one pipeline of RESTOREs.
+type restoreBatch struct {
+	keys  [][]byte
+	dbs   []int
+	args  [][]any
+	bytes int
+}
+
+// Load restores the entries and function libraries read from r into the
+// server at o (or its cluster). Keys already present are conflicts unless
+// opts.Replace. The stats say what was and was not loaded, also on error.
+func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions) (*LoadStats, error) {
+	stats := &LoadStats{Server: o.Addr}
+	if err := CheckFlush(o, opts); err != nil {
+		return stats, err
+	}
+	if opts.BatchKeys <= 0 {
+		opts.BatchKeys = 512
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 8 << 20
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	match := filter.NewGlobs(opts.Match)
+
+	t, err := connect(ctx, o, opts.Cluster)
+	if err != nil {
+		return stats, err
+	}
+	defer t.close()
+	if stats.TargetVersion, err = t.version(ctx); err != nil {
+		return stats, err
+	}
+	if opts.Flush {
+		err := t.each(ctx, func(c *redis.Client) error {
+			if err := c.FlushAll(ctx).Err(); err != nil {
+				return serverErr(c.Options(), "FLUSHALL", nil, err)
+			}
+			if err := c.FunctionFlush(ctx).Err(); err != nil && !isUnknownCommand(err) {
+				return serverErr(c.Options(), "FUNCTION FLUSH", nil, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return stats, err
+		}
+	}
+
+	l := &loader{ctx: ctx, t: t, opts: &opts, stats: stats}
+	l.ctx, l.cancel = context.WithCancel(ctx)
+	defer l.cancel()
+	l.start()
+
+	var b *restoreBatch
+	var readErr error
+	now := time.Now().UnixMilli()
+	payloadVersion := 0
+	// old servers take neither ABSTTL nor IDLETIME/FREQ (Redis < 5.0)
+	modern := stats.TargetVersion >= 9
+	for l.err() == nil {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		switch rec := rec.(type) {
+		case *rdb.Header:
+			stats.FileVersion = rec.Version
+			payloadVersion = min(rec.Version, stats.TargetVersion)
+		case *rdb.Function:
+			if err := l.function(rec); err != nil {
+				readErr = err
+			}
+		case *rdb.Entry:
+			e := rec
+			if !match.Match(e.Key) {
+				stats.Unmatched++
+				continue
+			}
+			if opts.Cluster && e.DB != 0 {
+				stats.OtherDB++
+				continue
+			}
+			if e.ExpireMs >= 0 && e.ExpireMs <= now {
+				stats.Expired++
+				continue
+			}
+			if !rdb.TypeSupported(e.Type, stats.TargetVersion) {
+				if _, err := rdb.ConvertEntry(e, stats.TargetVersion); err != nil {
+					l.fail(string(e.Key), fmt.Sprintf("cannot be re-encoded for RDB version %d: %v", stats.TargetVersion, err))
+					continue
+				}
+				l.mu.Lock()
+				stats.Converted++
+				l.mu.Unlock()
+			}
+			payload := e.DumpPayload(payloadVersion)
+			args := []any{"RESTORE", e.Key, "0", payload}
+			if e.ExpireMs >= 0 {
+				if modern {
+					args[2] = strconv.FormatInt(e.ExpireMs, 10)
+					args = append(args, "ABSTTL")
+				} else {
+					args[2] = strconv.FormatInt(e.ExpireMs-now, 10)
+				}
+			}
+			if opts.Replace {
+				args = append(args, "REPLACE")
+			}
+			if modern && e.Idle >= 0 {
+				args = append(args, "IDLETIME", strconv.FormatInt(e.Idle, 10))
+			} else if modern && e.Freq >= 0 {
+				args = append(args, "FREQ", strconv.Itoa(e.Freq))
+			}
+			if b == nil {
+				b = &restoreBatch{}
+			}
+			b.keys = append(b.keys, e.Key)
+			b.dbs = append(b.dbs, e.DB)
+			b.args = append(b.args, args)
+			b.bytes += len(payload) + len(e.Key)
+			if len(b.keys) >= opts.BatchKeys || b.bytes >= opts.BatchBytes {
+				l.send(b)
+				b = nil
+			}
+		}
+	}
+	if b != nil && l.err() == nil && readErr == nil {
+		l.send(b)
+	} else if b != nil {
+		stats.NotLoaded += int64(len(b.keys))
+	}
+	l.finish()
+	if err := l.err(); err != nil {
+		return stats, err
+	}
+	if readErr != nil {
+		return stats, fmt.Errorf("reading the dump: %w", readErr)
+	}
+	return stats, nil
+}
+
+// loader runs the RESTORE pipelines on Workers connections.
+type loader struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	t      *target
+	opts   *LoadOptions
+	stats  *LoadStats
+	work   chan *restoreBatch
+	wg     sync.WaitGroup
+	mu     sync.Mutex // guards stats and firstErr
+	first  error
+}
+
+func (l *loader) start() {
+	l.work = make(chan *restoreBatch, l.opts.Workers)
+	for i := 0; i < l.opts.Workers; i++ {
+		l.wg.Add(1)
+		go l.worker()
+	}
+}
+
+func (l *loader) send(b *restoreBatch) {
+	select {
+	case l.work <- b:
+	case <-l.ctx.Done():
+		l.mu.Lock()
+		l.stats.NotLoaded += int64(len(b.keys))
+		l.mu.Unlock()
+	}
+}
+
+func (l *loader) finish() {
+	close(l.work)
+	l.wg.Wait()
+}
+
+func (l *loader) err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.first
+}
+
+func (l *loader) setErr(err error) {
+	l.mu.Lock()
+	if l.first == nil {
+		l.first = err
+	}
+	l.mu.Unlock()
+	l.cancel()
+}
+
+func (l *loader) fail(key, reason string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stats.Failed++
+	if len(l.stats.FailedKeys) < maxListed {
+		l.stats.FailedKeys = append(l.stats.FailedKeys, strconv.Quote(key)+": "+reason)
+	}
+}
+
+func (l *loader) worker() {
+	defer l.wg.Done()
+	var conn *redis.Conn // single server: our own connection, to SELECT per database
+	if l.t.single != nil {
+		conn = l.t.single.Conn()
+		defer conn.Close()
+	}
+	db := -1
+	for b := range l.work {
+		if l.ctx.Err() != nil {
+			l.mu.Lock()
+			l.stats.NotLoaded += int64(len(b.keys))
+			l.mu.Unlock()
+			continue
+		}
+		cmds := make([]*redis.Cmd, len(b.keys))
+		fill := func(p redis.Pipeliner) error {
+			for i := range b.keys {
+				if conn != nil && b.dbs[i] != db {
+					p.Select(l.ctx, b.dbs[i])
+					db = b.dbs[i]
+				}
+				cmds[i] = p.Do(l.ctx, b.args[i]...)
+			}
+			return nil
+		}
+		var err error
+		if conn != nil {
+			_, err = conn.Pipelined(l.ctx, fill)
+		} else {
+			_, err = l.t.cluster.Pipelined(l.ctx, fill)
+		}
+		l.account(b, cmds, err)
+	}
+}
+
+// account sorts a batch's replies into loaded, conflicts and failures. A
+// reply that is not a server error (a lost connection) stops the load.
+func (l *loader) account(b *restoreBatch, cmds []*redis.Cmd, pipeErr error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var lost error
+	for i, c := range cmds {
+		err := c.Err()
+		var rerr redis.Error
+		switch {
+		case err == nil:
+			l.stats.Keys++
+		case errors.As(err, &rerr) && strings.HasPrefix(err.Error(), "BUSYKEY"):
+			l.stats.Conflicts++
+			if len(l.stats.ConflictKeys) < maxListed {
+				l.stats.ConflictKeys = append(l.stats.ConflictKeys, string(b.keys[i]))
+			}
+		case errors.As(err, &rerr) && !isConnectionLevel(err):
+			l.stats.Failed++
+			if len(l.stats.FailedKeys) < maxListed {
+				l.stats.FailedKeys = append(l.stats.FailedKeys, strconv.Quote(string(b.keys[i]))+": "+err.Error())
+			}
+		default:
+			l.stats.Unconfirmed++
+			if lost == nil {
+				lost = serverErr(l.t.o, "RESTORE", b.keys[i], err)
+			}
+		}
+	}
+	if lost == nil && pipeErr != nil && len(cmds) == 0 {
+		lost = serverErr(l.t.o, "RESTORE", nil, pipeErr)
+	}
+	if l.opts.Progress != nil {
+		l.opts.Progress(*l.stats)
+	}
+	if lost != nil {
+		if l.first == nil {
+			l.first = lost
+		}
+		l.cancel()
+	}
+}
+
+// isConnectionLevel tells server replies that end the connection (the
+// server closes after a protocol error, such as a bulk length over its
+// proto-max-bulk-len) from per-command refusals.
+func isConnectionLevel(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Protocol error") || strings.HasPrefix(msg, "LOADING") ||
+		strings.HasPrefix(msg, "OOM") || strings.HasPrefix(msg, "READONLY") || strings.HasPrefix(msg, "CLUSTERDOWN")
+}
+
+// function loads one library on the server (every master of a cluster).
+func (l *loader) function(f *rdb.Function) error {
+	if f.Opcode != rdb.OpFunction2 || len(f.Code) == 0 {
+		l.mu.Lock()
+		l.stats.FunctionsFailed = append(l.stats.FunctionsFailed, "a library in the pre-release 7.0 format (not loadable)")
+		l.mu.Unlock()
+		return nil
+	}
+	code := string(f.Code)
+	name := libraryName(code)
+	err := l.t.each(l.ctx, func(c *redis.Client) error {
+		var err error
+		if l.opts.Replace {
+			err = c.FunctionLoadReplace(l.ctx, code).Err()
+		} else {
+			err = c.FunctionLoad(l.ctx, code).Err()
+		}
+		var rerr redis.Error
+		if err != nil && !errors.As(err, &rerr) {
+			return serverErr(c.Options(), "FUNCTION LOAD", []byte(name), err)
+		}
+		return err
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var le *Error
+	switch {
+	case err == nil:
+		l.stats.Functions++
+	case errors.As(err, &le):
+		return err
+	case strings.Contains(err.Error(), "already exists"):
+		l.stats.FunctionsFailed = append(l.stats.FunctionsFailed, fmt.Sprintf("%q: already present (conflict, not replaced)", name))
+	default:
+		l.stats.FunctionsFailed = append(l.stats.FunctionsFailed, fmt.Sprintf("%q: %v", name, err))
+	}
+	return nil
+}
+
+// libraryName reads the name from a library's shebang line
+// (#!lua name=mylib).
+func libraryName(code string) string {
+	line, _, _ := strings.Cut(code, "\n")
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, "name="); ok {
+			return v
+		}
+	}
+	return "?"
+}

@@ -1,0 +1,492 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rdbtool/rdbtool/filter"
+	"github.com/rdbtool/rdbtool/rdb"
+	"github.com/redis/go-redis/v9"
+)
+
+// Method is how Snapshot reads a server.
+type Method string
+
+const (
+	// MethodScan walks the keyspace with SCAN and fetches keys with pipelined
+	// DUMP + PTTL. Pruned keys are never fetched; it works where replication
+	// is not allowed, but a keyspace being written is not seen at one instant.
+	MethodScan Method = "scan"
+	// MethodSync acts as a replica (PSYNC/SYNC) and streams the server's own
+	// RDB: one consistent point in time, at the cost of a fork on the server.
+	MethodSync Method = "sync"
+)
+
+// SnapshotOptions choose the method and what to keep.
+type SnapshotOptions struct {
+	Method Method // default MethodScan
+
+	// DBs keeps only these databases; nil keeps all.
+	DBs []int
+	// Prune drops keys matching any of these Redis-style globs.
+	Prune []string
+	// LargerThan drops keys whose value (in RDB encoding, as DUMP returns it
+	// or as the RDB stream holds it) is larger than this many bytes; 0 keeps all.
+	// The size is only known after DUMP, so with MethodScan such keys are
+	// still transferred once.
+	LargerThan int64
+	// Persist drops every expiry.
+	Persist bool
+	// Cluster snapshots every master of the Redis Cluster the URL points
+	// into, into one file (database 0 only, as a cluster has).
+	Cluster bool
+
+	// Batch is the number of keys per SCAN COUNT and DUMP pipeline; default 1000.
+	Batch int
+	// Progress, when set, is called after each batch (scan) or chunk (sync).
+	Progress func(SnapshotStats)
+}
+
+// SnapshotStats counts what a snapshot wrote and left out.
+type SnapshotStats struct {
+	Servers   []string // host:port of each server read
+	Keys      int64    // entries written
+	Functions int      // function libraries written
+	Pruned    int64    // matched a --prune glob
+	TooLarge  int64    // value larger than LargerThan
+	OtherDB   int64    // in a database not selected
+	Expired   int64    // already expired when read (sync)
+	Vanished  int64    // deleted between SCAN and DUMP (scan)
+	Bytes     int64    // RDB bytes received (sync) or DUMP payload bytes (scan)
+}
+
+func (s SnapshotStats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d keys, %d function libraries written from %s", s.Keys, s.Functions, strings.Join(s.Servers, ", "))
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{{s.Pruned, "pruned"}, {s.TooLarge, "larger than the size limit"}, {s.OtherDB, "in other databases"},
+		{s.Expired, "already expired"}, {s.Vanished, "deleted while scanning"}} {
+		if c.n > 0 {
+			fmt.Fprintf(&b, "; %d %s", c.n, c.what)
+		}
+	}
+	return b.String()
+}
+
+// sink is the output side shared by both methods and by every master of a
+// cluster: it decides the header when the first data arrives, writes aux
+// fields and function libraries once, and filters entries.
+type sink struct {
+	out     io.Writer
+	w       *rdb.Writer
+	magic   string
+	version int
+	aux     [][2]string
+	funcs   map[string]bool
+	opts    *SnapshotOptions
+	prune   filter.Globs
+	dbs     map[int]bool
+	now     int64
+	stats   *SnapshotStats
+}
+
+func newSink(out io.Writer, opts *SnapshotOptions, stats *SnapshotStats) *sink {
+	s := &sink{out: out, opts: opts, stats: stats, funcs: map[string]bool{}, now: time.Now().UnixMilli()}
+	if len(opts.Prune) > 0 {
+		s.prune = filter.NewGlobs(opts.Prune)
+	}
+	if opts.DBs != nil {
+		s.dbs = map[int]bool{}
+		for _, db := range opts.DBs {
+			s.dbs[db] = true
+		}
+	}
+	return s
+}
+
+// start writes the header (and the aux fields queued so far) once.
+func (s *sink) start(magic string, version int) error {
+	if s.w != nil {
+		if version > s.version || magic != s.magic {
+			return fmt.Errorf("servers send different RDB formats (%s %d and %s %d)", s.magic, s.version, magic, version)
+		}
+		return nil
+	}
+	var wopts []rdb.WriterOption
+	if magic != "" && magic != "REDIS" {
+		wopts = append(wopts, rdb.WithMagic(magic))
+	}
+	s.magic, s.version = magic, version
+	s.w = rdb.NewWriter(s.out, version, wopts...)
+	if err := s.w.Write(&rdb.Header{Magic: magic, Version: version}); err != nil {
+		return err
+	}
+	for _, kv := range s.aux {
+		if err := s.w.WriteAux(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	s.aux = nil
+	return nil
+}
+
+func (s *sink) function(code []byte, rec *rdb.Function) error {
+	if s.funcs[string(code)] {
+		return nil // every master of a cluster holds the same libraries
+	}
+	s.funcs[string(code)] = true
+	s.stats.Functions++
+	if rec != nil {
+		return s.w.Write(rec)
+	}
+	return s.w.WriteFunction(code)
+}
+
+// keep applies the key filters that need no value.
+func (s *sink) keepKey(db int, key []byte) bool {
+	if s.dbs != nil && !s.dbs[db] {
+		s.stats.OtherDB++
+		return false
+	}
+	if s.prune != nil && s.prune.Match(key) {
+		s.stats.Pruned++
+		return false
+	}
+	return true
+}
+
+// entry applies the value filters and writes e.
+func (s *sink) entry(e *rdb.Entry) error {
+	if s.opts.LargerThan > 0 && e.ValueLen > s.opts.LargerThan {
+		s.stats.TooLarge++
+		return nil
+	}
+	if e.ExpireMs >= 0 && e.ExpireMs <= s.now {
+		s.stats.Expired++ // a client of the server no longer sees it
+		return nil
+	}
+	if s.opts.Persist {
+		e.ExpireMs = -1
+	}
+	s.stats.Keys++
+	return s.w.WriteEntry(e)
+}
+
+func (s *sink) close() error {
+	if s.w == nil {
+		return errors.New("no data received")
+	}
+	return s.w.Close()
+}
+
+// Snapshot reads the server at o (or, with opts.Cluster, every master of its
+// cluster) and writes an RDB file to out. It only reads from the servers.
+// On error the stats say how far it got; out holds a partial file that the
+// caller discards.
+func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts SnapshotOptions) (*SnapshotStats, error) {
+	stats := &SnapshotStats{}
+	if opts.Method == "" {
+		opts.Method = MethodScan
+	}
+	if opts.Method != MethodScan && opts.Method != MethodSync {
+		return stats, fmt.Errorf("unknown snapshot method %q (scan or sync)", opts.Method)
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 1000
+	}
+	sk := newSink(out, &opts, stats)
+	servers := []*redis.Options{o}
+	if opts.Cluster {
+		var err error
+		if servers, err = clusterMasters(ctx, o); err != nil {
+			return stats, err
+		}
+	}
+	for _, so := range servers {
+		stats.Servers = append(stats.Servers, so.Addr)
+		var err error
+		if opts.Method == MethodSync {
+			err = snapshotSync(ctx, so, sk)
+		} else {
+			err = snapshotScan(ctx, so, sk)
+		}
+		if err != nil {
+			return stats, err
+		}
+	}
+	if err := sk.close(); err != nil {
+		return stats, fmt.Errorf("writing the snapshot: %w", err)
+	}
+	return stats, nil
+}
+
+// clientOptions copies o for a client of ours: RESP2 (any server version),
+// no CLIENT SETINFO, a given database.
+func clientOptions(o *redis.Options, db int) *redis.Options {
+	c := *o
+	c.DB = db
+	c.Protocol = 2
+	c.DisableIdentity = true
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 60 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 60 * time.Second
+	}
+	c.MaxRetries = -1 // a lost connection is reported, not silently retried
+	c.PoolSize = 4
+	return &c
+}
+
+// clusterMasters lists the masters of the cluster that o points into.
+func clusterMasters(ctx context.Context, o *redis.Options) ([]*redis.Options, error) {
+	c := redis.NewClient(clientOptions(o, 0))
+	defer c.Close()
+	slots, err := c.ClusterSlots(ctx).Result()
+	if err != nil {
+		return nil, serverErr(o, "CLUSTER SLOTS", nil, err)
+	}
+	seen := map[string]bool{}
+	var masters []*redis.Options
+	for _, s := range slots {
+		if len(s.Nodes) == 0 {
+			continue
+		}
+		addr := s.Nodes[0].Addr
+		if seen[addr] {
+			continue
+		}
+		seen[addr] = true
+		m := *o
+		m.Addr = addr
+		masters = append(masters, &m)
+	}
+	if len(masters) == 0 {
+		return nil, serverErr(o, "CLUSTER SLOTS", nil, errors.New("no masters serve any slot"))
+	}
+	sort.Slice(masters, func(i, j int) bool { return masters[i].Addr < masters[j].Addr })
+	return masters, nil
+}
+
+// snapshotSync streams one server's RDB through the sink.
+func snapshotSync(ctx context.Context, o *redis.Options, sk *sink) error {
+	st, err := OpenSync(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r := rdb.NewReader(st)
+	first := sk.w == nil
+	filtering := len(sk.opts.Prune) > 0 || sk.opts.LargerThan > 0 || sk.opts.Cluster
+	db := 0
+	base := sk.stats.Bytes
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var re *rdb.Error
+			if errors.As(err, &re) {
+				return serverErr(o, "sync", re.Key, fmt.Errorf("RDB offset %d: %w", re.Offset, re.Err))
+			}
+			return serverErr(o, "sync", nil, err)
+		}
+		switch rec := rec.(type) {
+		case *rdb.Header:
+			err = sk.start(rec.Magic, rec.Version)
+		case *rdb.Aux:
+			if first {
+				err = sk.w.Write(rec)
+			}
+		case *rdb.ModuleAux:
+			if first {
+				err = sk.w.Write(rec)
+			}
+		case *rdb.Function:
+			err = sk.function(rec.Code, rec)
+		case *rdb.SelectDB:
+			db = rec.DB
+		case *rdb.ResizeDB:
+			// a size hint: still right unless keys are dropped
+			if !filtering && (sk.dbs == nil || sk.dbs[db]) {
+				if err = sk.w.WriteSelectDB(db); err == nil {
+					err = sk.w.Write(rec)
+				}
+			}
+		case *rdb.SlotInfo:
+			if !filtering {
+				err = sk.w.Write(rec)
+			}
+		case *rdb.Entry:
+			if sk.keepKey(rec.DB, rec.Key) {
+				err = sk.entry(rec)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("writing the snapshot: %w", err)
+		}
+		if sk.opts.Progress != nil && sk.stats.Keys%4096 == 0 {
+			sk.stats.Bytes = base + st.Received()
+			sk.opts.Progress(*sk.stats)
+		}
+	}
+	sk.stats.Bytes = base + st.Received()
+	return st.Finish()
+}
+
+// snapshotScan walks each database of one server with SCAN + DUMP + PTTL.
+func snapshotScan(ctx context.Context, o *redis.Options, sk *sink) error {
+	c := redis.NewClient(clientOptions(o, 0))
+	defer c.Close()
+	info, err := c.Info(ctx, "server", "keyspace").Result()
+	if err != nil {
+		return serverErr(o, "INFO", nil, err)
+	}
+	ver := infoField(info, "redis_version")
+	if sk.w == nil {
+		sk.aux = append(sk.aux, [2]string{"redis-ver", ver}, [2]string{"redis-bits", infoField(info, "arch_bits")},
+			[2]string{"ctime", strconv.FormatInt(time.Now().Unix(), 10)})
+	}
+	var dbs []int
+	for _, line := range strings.Split(info, "\n") {
+		if rest, ok := strings.CutPrefix(line, "db"); ok {
+			if i := strings.IndexByte(rest, ':'); i > 0 {
+				if n, err := strconv.Atoi(rest[:i]); err == nil {
+					dbs = append(dbs, n)
+				}
+			}
+		}
+	}
+	sort.Ints(dbs)
+
+	// functions before keys, as in a server's own RDB
+	libs, ferr := c.FunctionList(ctx, redis.FunctionListQuery{WithCode: true}).Result()
+	if ferr != nil && !isUnknownCommand(ferr) {
+		return serverErr(o, "FUNCTION LIST", nil, ferr)
+	}
+	if len(libs) > 0 && sk.w == nil {
+		if err := sk.start("REDIS", redisVersionToRDB(ver)); err != nil {
+			return err
+		}
+	}
+	for _, l := range libs {
+		if err := sk.function([]byte(l.Code), nil); err != nil {
+			return err
+		}
+	}
+
+	for _, db := range dbs {
+		if sk.dbs != nil && !sk.dbs[db] {
+			continue
+		}
+		if err := scanDB(ctx, o, db, sk); err != nil {
+			return err
+		}
+	}
+	if sk.w == nil { // nothing kept: an empty file of the server's version
+		return sk.start("REDIS", redisVersionToRDB(ver))
+	}
+	return nil
+}
+
+func isUnknownCommand(err error) bool {
+	return strings.Contains(strings.ToLower(err.Error()), "unknown command")
+}
+
+func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
+	c := redis.NewClient(clientOptions(o, db))
+	defer c.Close()
+	conn := c.Conn() // one connection: SELECT once, pipelines in order
+	defer conn.Close()
+	var cursor uint64
+	for {
+		keys, next, err := conn.Scan(ctx, cursor, "", int64(sk.opts.Batch)).Result()
+		if err != nil {
+			return serverErr(o, fmt.Sprintf("SCAN db %d", db), nil, err)
+		}
+		kept := keys[:0]
+		for _, k := range keys {
+			if sk.keepKey(db, []byte(k)) {
+				kept = append(kept, k)
+			}
+		}
+		if len(kept) > 0 {
+			if err := dumpBatch(ctx, o, conn, db, kept, sk); err != nil {
+				return err
+			}
+		}
+		if sk.opts.Progress != nil {
+			sk.opts.Progress(*sk.stats)
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+func dumpBatch(ctx context.Context, o *redis.Options, conn *redis.Conn, db int, keys []string, sk *sink) error {
+	dumps := make([]*redis.StringCmd, len(keys))
+	ttls := make([]*redis.DurationCmd, len(keys))
+	_, err := conn.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			dumps[i] = p.Dump(ctx, k)
+			ttls[i] = p.PTTL(ctx, k)
+		}
+		return nil
+	})
+	now := time.Now().UnixMilli()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		// name the first key whose reply is missing
+		for i, d := range dumps {
+			if e := d.Err(); e != nil && e != redis.Nil {
+				return serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[i]), e)
+			}
+			if e := ttls[i].Err(); e != nil && e != redis.Nil {
+				return serverErr(o, fmt.Sprintf("PTTL (db %d)", db), []byte(keys[i]), e)
+			}
+		}
+		return serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[0]), err)
+	}
+	for i, k := range keys {
+		payload, err := dumps[i].Bytes()
+		if err == redis.Nil {
+			sk.stats.Vanished++
+			continue
+		}
+		ttl := ttls[i].Val()
+		if ttl == -2 { // gone between DUMP and PTTL
+			sk.stats.Vanished++
+			continue
+		}
+		e, version, err := rdb.EntryFromDump([]byte(k), payload)
+		if err != nil {
+			return serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(k), err)
+		}
+		sk.stats.Bytes += int64(len(payload))
+		if sk.w == nil {
+			if err := sk.start("REDIS", version); err != nil {
+				return err
+			}
+		} else if version > sk.version {
+			return serverErr(o, "DUMP", []byte(k), fmt.Errorf("payload of RDB version %d in a file of version %d", version, sk.version))
+		}
+		e.DB = db
+		if ttl >= 0 {
+			e.ExpireMs = now + ttl.Milliseconds()
+		}
+		if err := sk.entry(e); err != nil {
+			return fmt.Errorf("writing the snapshot: %w", err)
+		}
+	}
+	return nil
+}
