@@ -308,13 +308,18 @@ func encStream(e *encBuf, s *Stream, ev int) (byte, []byte, error) {
 		e.str(key[:])
 		e.str(n.lp)
 	}
-	length := uint64(len(s.Entries))
+	// The stored length is kept when set (Redis 5 files exist whose length
+	// differs from the live entries after XTRIM).
+	length := s.Length
+	if length == 0 {
+		length = uint64(len(s.Entries))
+	}
 	last := s.LastID
 	var first StreamID
-	if length > 0 {
+	if n := len(s.Entries); n > 0 {
 		first = s.Entries[0].ID
-		if last.Less(s.Entries[length-1].ID) {
-			last = s.Entries[length-1].ID
+		if last.Less(s.Entries[n-1].ID) {
+			last = s.Entries[n-1].ID
 		}
 	}
 	e.len(length)

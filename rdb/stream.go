@@ -123,6 +123,8 @@ func (d *vdec) stream(typ byte, v *Value) error {
 				return err
 			}
 			gr.EntriesRead = int64(er)
+		} else if st != nil {
+			gr.EntriesRead = st.estimateEntriesRead(gr.LastID)
 		}
 		npel, err := d.readCount("group pending count", 25)
 		if err != nil {
@@ -315,4 +317,35 @@ func streamWalkListpack(lp []byte, master StreamID, st *Stream) (uint64, error) 
 		return 0, errCorrupt("stream listpack: elements after the last entry")
 	}
 	return uint64(live), nil
+}
+
+// estimateEntriesRead is the entries-read counter Redis (>= 7.0) derives
+// for a group when the file (stream type 1) does not store it
+// (streamEstimateDistanceFromFirstEverEntry); -1 when it cannot tell.
+func (s *Stream) estimateEntriesRead(id StreamID) int64 {
+	if s.EntriesAdded == 0 {
+		return 0
+	}
+	if s.Length == 0 && !s.LastID.Less(id) {
+		return int64(s.EntriesAdded)
+	}
+	zero := StreamID{}
+	if id != zero && id.Less(s.MaxDeletedID) {
+		return -1
+	}
+	if id == s.LastID {
+		return int64(s.EntriesAdded)
+	}
+	if s.LastID.Less(id) {
+		return -1
+	}
+	if s.MaxDeletedID == zero || s.MaxDeletedID.Less(s.FirstID) {
+		if id.Less(s.FirstID) {
+			return int64(s.EntriesAdded - s.Length)
+		}
+		if id == s.FirstID {
+			return int64(s.EntriesAdded - s.Length + 1)
+		}
+	}
+	return -1
 }
