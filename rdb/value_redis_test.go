@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/rdbtool/rdbtool/internal/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 // corpusFiles are the dumps written by real servers (and hand-built
@@ -216,7 +216,6 @@ func strs(b [][]byte) []string {
 	}
 	return out
 }
-
 
 // dropRadix removes the node layout fields from XINFO STREAM FULL output:
 // EncodeValue may split entries into listpack nodes differently.
