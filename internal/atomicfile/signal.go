@@ -3,13 +3,14 @@ package atomicfile
 import (
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
 // AbortOnSignal makes SIGINT and SIGTERM remove every uncommitted temp file
 // and then exit with status 130 (SIGINT) or 143 (SIGTERM), so Ctrl-C never
 // leaves a temp file beside the target. Call it once at program start; the
-// returned function stops the handling.
+// returned function stops the handling (it may be called more than once).
 func AbortOnSignal() (stop func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
@@ -26,8 +27,11 @@ func AbortOnSignal() (stop func()) {
 		case <-done:
 		}
 	}()
+	var once sync.Once
 	return func() {
-		signal.Stop(ch)
-		close(done)
+		once.Do(func() {
+			signal.Stop(ch)
+			close(done)
+		})
 	}
 }
