@@ -75,10 +75,10 @@ func Snapshot(ctx context.Context, q Querier) (Catalog, error) {
 		// relations: tables, sequences, views, indexes, types...
 		`SELECT format('relation %s.%s kind=%s', n.nspname, c.relname, c.relkind)
 		 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		 WHERE ` + userSchemas + ` AND c.relname NOT IN ($1, $1 || '_id_seq', $1 || '_pkey')`,
+		 WHERE ` + userSchemas + ` AND c.relname NOT IN ($1::text, $1::text || '_id_seq', $1::text || '_pkey')`,
 		// columns, numbered in order among the live columns
 		`SELECT format('column %s.%s #%s %s %s %s%s', n.nspname, c.relname,
-		        row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum), a.attname,
+		        lpad((row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum))::text, 4, '0'), a.attname,
 		        format_type(a.atttypid, a.atttypmod),
 		        CASE WHEN a.attnotnull THEN 'NOT NULL' ELSE 'NULL' END,
 		        COALESCE(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), ''))
@@ -86,15 +86,15 @@ func Snapshot(ctx context.Context, q Querier) (Catalog, error) {
 		 JOIN pg_namespace n ON n.oid = c.relnamespace
 		 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 		 WHERE ` + userSchemas + ` AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-		   AND a.attnum > 0 AND NOT a.attisdropped AND c.relname <> $1`,
+		   AND a.attnum > 0 AND NOT a.attisdropped AND c.relname <> $1::text`,
 		`SELECT format('constraint %s.%s %s %s', n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid))
 		 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
 		 JOIN pg_namespace n ON n.oid = c.relnamespace
-		 WHERE ` + userSchemas + ` AND c.relname <> $1`,
+		 WHERE ` + userSchemas + ` AND c.relname <> $1::text`,
 		`SELECT format('index %s', pg_get_indexdef(i.indexrelid))
 		 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
 		 JOIN pg_namespace n ON n.oid = c.relnamespace
-		 WHERE ` + userSchemas + ` AND c.relname <> $1`,
+		 WHERE ` + userSchemas + ` AND c.relname <> $1::text`,
 		`SELECT format('sequence %s.%s %s owned-by=%s', n.nspname, c.relname, format_type(s.seqtypid, NULL),
 		        COALESCE((SELECT t.relname || '.' || a.attname FROM pg_depend dep
 		                  JOIN pg_class t ON t.oid = dep.refobjid
@@ -102,7 +102,7 @@ func Snapshot(ctx context.Context, q Querier) (Catalog, error) {
 		                  WHERE dep.objid = c.oid AND dep.deptype = 'a' AND dep.classid = 'pg_class'::regclass), '-'))
 		 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
 		 JOIN pg_namespace n ON n.oid = c.relnamespace
-		 WHERE ` + userSchemas + ` AND c.relname <> $1 || '_id_seq'`,
+		 WHERE ` + userSchemas + ` AND c.relname <> $1::text || '_id_seq'`,
 		`SELECT format('type %s.%s %s', n.nspname, t.typname, t.typtype)
 		 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 		 WHERE ` + userSchemas + ` AND t.typtype IN ('e', 'd', 'c')

@@ -1,0 +1,96 @@
+package migrations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultConnectTimeout bounds Connect when the DSN sets no connect_timeout.
+const DefaultConnectTimeout = 10 * time.Second
+
+// Connect opens a pool on dsn (URL or keyword/value form) and checks that
+// the server answers, within the DSN's connect_timeout or
+// DefaultConnectTimeout. Its errors name the host, port, database and user,
+// never the password.
+func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("invalid database DSN: %s", Redact(causeOf(err), dsn))
+	}
+	cc := cfg.ConnConfig
+	if cc.ConnectTimeout <= 0 {
+		cc.ConnectTimeout = DefaultConnectTimeout
+	}
+	where := fmt.Sprintf("database %q on %s as user %q", cc.Database, hostPort(cc.Host, cc.Port), cc.User)
+	ctx, cancel := context.WithTimeout(ctx, cc.ConnectTimeout+time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err == nil {
+		err = pool.Ping(ctx)
+	}
+	if err != nil {
+		if pool != nil {
+			pool.Close()
+		}
+		msg := Redact(causeOf(err), dsn)
+		if cc.Password != "" {
+			msg = strings.ReplaceAll(msg, cc.Password, "xxxxx")
+		}
+		return nil, fmt.Errorf("cannot connect to %s: %s", where, msg)
+	}
+	return pool, nil
+}
+
+func hostPort(host string, port uint16) string {
+	if strings.HasPrefix(host, "/") {
+		return fmt.Sprintf("unix socket %s/.s.PGSQL.%d", host, port)
+	}
+	return "host " + net.JoinHostPort(host, fmt.Sprint(port))
+}
+
+// causeOf drops pgconn's wrapper, whose text repeats the settings.
+func causeOf(err error) string {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) && ce.Unwrap() != nil {
+		return ce.Unwrap().Error()
+	}
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) && pe.Unwrap() != nil {
+		return pe.Unwrap().Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "no answer in time (connect timeout)"
+	}
+	return err.Error()
+}
+
+var (
+	urlPassword = regexp.MustCompile(`(://[^:/@\s]*:)[^@\s]*@`)
+	kvPassword  = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+)
+
+// Redact removes passwords from s, including any the connection string dsn
+// holds, so s can be printed.
+func Redact(s, dsn string) string {
+	for _, m := range urlPassword.FindAllStringSubmatch(dsn, -1) {
+		pw := strings.TrimSuffix(strings.TrimPrefix(m[0], m[1]), "@")
+		if pw != "" {
+			s = strings.ReplaceAll(s, pw, "xxxxx")
+		}
+	}
+	for _, m := range kvPassword.FindAllStringSubmatch(dsn, -1) {
+		if pw := strings.Trim(m[2], "'"); pw != "" {
+			s = strings.ReplaceAll(s, pw, "xxxxx")
+		}
+	}
+	s = urlPassword.ReplaceAllString(s, "${1}xxxxx@")
+	return kvPassword.ReplaceAllString(s, "${1}xxxxx")
+}
