@@ -1,0 +1,335 @@
+package main
+
+// Shared plumbing for the file commands: flags anywhere on the command
+// line, inputs ("-" = stdin), outputs (-o FILE, -o -, --in-place) written
+// atomically, progress bars, and errors mapped to exit codes.
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rdbtool/rdbtool/filter"
+	"github.com/rdbtool/rdbtool/internal/atomicfile"
+	"github.com/rdbtool/rdbtool/internal/progress"
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// fileCommand lets flags follow the positional arguments
+// (`rdbtool prune dump.rdb -o out.rdb --match 'fpg:*'`), which the flag
+// package alone does not: it stops at the first argument. The command's
+// flags are parsed here instead; "--" still ends them.
+func fileCommand(cmd *cli.Command) *cli.Command {
+	action := cmd.Action
+	cmd.SkipFlagParsing = true
+	cmd.HideHelpCommand = true
+	cmd.Action = func(c *cli.Context) error {
+		set := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
+		set.SetOutput(io.Discard)
+		for _, f := range cmd.Flags {
+			if err := f.Apply(set); err != nil {
+				return err
+			}
+		}
+		if cli.HelpFlag != nil && set.Lookup("help") == nil {
+			_ = cli.HelpFlag.Apply(set)
+		}
+		args := c.Args().Slice()
+		var flagArgs, pos []string
+		for len(args) > 0 {
+			if err := set.Parse(args); err != nil {
+				if errors.Is(err, flag.ErrHelp) {
+					return cli.ShowCommandHelp(c.Lineage()[1], cmd.Name)
+				}
+				return cmdUsageError(cmd.Name, "%v", err)
+			}
+			rest := set.Args()
+			consumed := args[:len(args)-len(rest)]
+			if n := len(consumed); n > 0 && consumed[n-1] == "--" {
+				flagArgs = append(flagArgs, consumed[:n-1]...)
+				pos = append(pos, rest...)
+				break
+			}
+			flagArgs = append(flagArgs, consumed...)
+			if len(rest) == 0 {
+				break
+			}
+			pos = append(pos, rest[0])
+			args = rest[1:]
+		}
+		final := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
+		final.SetOutput(io.Discard)
+		for _, f := range cmd.Flags {
+			_ = f.Apply(final)
+		}
+		if cli.HelpFlag != nil && final.Lookup("help") == nil {
+			_ = cli.HelpFlag.Apply(final)
+		}
+		if err := final.Parse(append(append(flagArgs, "--"), pos...)); err != nil {
+			return cmdUsageError(cmd.Name, "%v", err)
+		}
+		nc := cli.NewContext(c.App, final, c)
+		nc.Command = cmd
+		if nc.Bool("help") {
+			return cli.ShowCommandHelp(c.Lineage()[1], cmd.Name)
+		}
+		return action(nc)
+	}
+	return cmd
+}
+
+// cmdUsageError is exit code 2 with one line naming the command's help.
+func cmdUsageError(cmd, format string, args ...any) error {
+	return cli.Exit(fmt.Sprintf("%s: %s (see rdbtool %s --help)", cmd, fmt.Sprintf(format, args...), cmd), exitError)
+}
+
+// rdbInputError is exit code 2 for an unreadable or damaged input.
+func rdbInputError(name string, err error) error {
+	var re *rdb.Error
+	msg := fmt.Sprintf("%s: %v", srcName(name), err)
+	switch {
+	case errors.As(err, &re) && errors.Is(err, rdb.ErrChecksum):
+		msg += " (the file is damaged; rdbtool verify shows details, rdbtool inspect reads it anyway)"
+	case errors.As(err, &re):
+		msg += " (the file is damaged or not an RDB dump; check it with rdbtool verify " + srcName(name) + ")"
+	case errors.Is(err, os.ErrNotExist):
+		msg = fmt.Sprintf("%s: no such file", srcName(name))
+	}
+	return cli.Exit(msg, exitError)
+}
+
+func srcName(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	return name
+}
+
+// srcFile is an opened FILE argument.
+type srcFile struct {
+	io.Reader
+	name string
+	size int64 // -1 when unknown (a pipe)
+	file *os.File
+	bar  *progress.Bar
+}
+
+// openInput opens name ("-" = stdin) and, when stderr is a terminal,
+// attaches a progress bar labelled label over its size.
+func openInput(c *cli.Context, name, label string) (*srcFile, error) {
+	in := &srcFile{name: name, size: -1}
+	if name == "-" {
+		in.Reader = c.App.Reader
+		if f, ok := c.App.Reader.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+				in.size = st.Size()
+			}
+		}
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, rdbInputError(name, err)
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, rdbInputError(name, err)
+		}
+		if st.IsDir() {
+			f.Close()
+			return nil, cli.Exit(name+": is a directory, not an RDB file", exitError)
+		}
+		if st.Mode().IsRegular() {
+			in.size = st.Size()
+		}
+		in.file, in.Reader = f, f
+	}
+	in.bar = progress.New(c.App.ErrWriter, label, in.size)
+	in.Reader = in.bar.Reader(in.Reader)
+	return in, nil
+}
+
+// Close ends the progress bar and closes the file.
+func (in *srcFile) Close() error {
+	in.bar.Done()
+	if in.file != nil {
+		return in.file.Close()
+	}
+	return nil
+}
+
+// fail clears the progress bar before an error message.
+func (in *srcFile) fail() { in.bar.Clear() }
+
+// fileArg returns the single FILE argument or a usage error.
+func fileArg(c *cli.Context) (string, error) {
+	if c.NArg() != 1 {
+		return "", cmdUsageError(c.Command.Name, "expected one FILE argument (- for stdin), got %d", c.NArg())
+	}
+	return c.Args().First(), nil
+}
+
+// outputFlags are -o and --in-place for commands that write an RDB file.
+func outputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "o", Aliases: []string{"output"}, Usage: "write the result to `OUT` (- for stdout); written to a temp file and renamed, never partial"},
+		&cli.BoolFlag{Name: "in-place", Usage: "replace FILE with the result (temp file beside it, fsync, rename; untouched on any failure or Ctrl-C)"},
+	}
+}
+
+// dstFile is where a command writes its result.
+type dstFile struct {
+	io.Writer
+	name string
+	file *atomicfile.File // nil for stdout
+	stop func()
+}
+
+// createOutput opens the -o / --in-place target for input name.
+func createOutput(c *cli.Context, inName string) (*dstFile, error) {
+	out, inPlace := c.String("o"), c.Bool("in-place")
+	switch {
+	case out != "" && inPlace:
+		return nil, cmdUsageError(c.Command.Name, "give either -o OUT or --in-place, not both")
+	case inPlace && inName == "-":
+		return nil, cmdUsageError(c.Command.Name, "--in-place needs a FILE, not stdin; use -o OUT")
+	case inPlace:
+		out = inName
+	case out == "":
+		return nil, cmdUsageError(c.Command.Name, "give -o OUT (- for stdout) or --in-place")
+	}
+	if out == "-" {
+		return &dstFile{Writer: c.App.Writer, name: "-"}, nil
+	}
+	f, err := atomicfile.Create(out)
+	if err != nil {
+		return nil, cli.Exit(fmt.Sprintf("%s: cannot write here: %v", out, err), exitError)
+	}
+	return &dstFile{Writer: f, name: out, file: f, stop: atomicfile.AbortOnSignal()}, nil
+}
+
+// commit makes the output final.
+func (o *dstFile) commit() error {
+	if o.file == nil {
+		return nil
+	}
+	defer o.stop()
+	if err := o.file.Commit(); err != nil {
+		return cli.Exit(fmt.Sprintf("%s: %v (nothing was replaced)", o.name, err), exitError)
+	}
+	return nil
+}
+
+// abort discards the output (a no-op after commit).
+func (o *dstFile) abort() {
+	if o.file == nil {
+		return
+	}
+	o.file.Abort()
+	o.stop()
+}
+
+// sameFilePath reports whether two paths name the same existing file.
+func sameFilePath(a, b string) bool {
+	if a == "-" || b == "-" {
+		return false
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	if err1 == nil && err2 == nil {
+		return os.SameFile(sa, sb)
+	}
+	return filepath.Clean(a) == filepath.Clean(b)
+}
+
+// stderrf prints a line on stderr.
+func stderrf(c *cli.Context, format string, args ...any) {
+	fmt.Fprintf(c.App.ErrWriter, format, args...)
+}
+
+// helpExamples formats help examples.
+func helpExamples(lines ...string) string {
+	return "Examples:\n  " + strings.Join(lines, "\n  ")
+}
+
+// listFlag is a repeatable string flag whose values are kept whole: the
+// cli package's StringSliceFlag would split "[a,b]*" at the comma.
+type listFlag struct{ cli.StringSliceFlag }
+
+// Apply registers a fresh, non-splitting list value.
+func (f *listFlag) Apply(set *flag.FlagSet) error {
+	v := &listValue{}
+	for _, name := range f.Names() {
+		set.Var(v, name, f.Usage)
+	}
+	return nil
+}
+
+// newListFlag makes a repeatable flag; put the value's placeholder in
+// backquotes in usage ("keys matching `GLOB`").
+func newListFlag(name, usage string) *listFlag {
+	return &listFlag{cli.StringSliceFlag{Name: name, Usage: usage + " (repeatable)"}}
+}
+
+type listValue struct{ vals []string }
+
+func (v *listValue) String() string     { return strings.Join(v.vals, ",") }
+func (v *listValue) Set(s string) error { v.vals = append(v.vals, s); return nil }
+func (v *listValue) Get() any           { return append([]string(nil), v.vals...) }
+
+// listValues returns the values of a listFlag.
+func listValues(c *cli.Context, name string) []string {
+	if v, ok := c.Value(name).([]string); ok {
+		return v
+	}
+	return nil
+}
+
+// rewriteJob is one streaming pass from an input RDB to an output RDB.
+type rewriteJob struct {
+	label  string // progress bar label
+	filter filter.Filter
+	opts   filter.RewriteOptions
+	// beforeCommit may veto the output (e.g. a policy violation); the
+	// output is then discarded and the original left as it was.
+	beforeCommit func(st *filter.RewriteStats, out *dstFile) error
+}
+
+// runRewrite streams FILE (the only argument) to -o/--in-place through the
+// job's filter. Any failure discards the output.
+func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteStats, error) {
+	in, err := openInput(c, name, job.label)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	out, err := createOutput(c, name)
+	if err != nil {
+		return nil, err
+	}
+	defer out.abort()
+	st, err := filter.Rewrite(in, out, job.filter, job.opts)
+	if err != nil {
+		in.fail()
+		var re *rdb.Error
+		if errors.As(err, &re) {
+			return st, rdbInputError(name, err)
+		}
+		if errors.Is(err, rdb.ErrUnconvertible) {
+			return st, cli.Exit(err.Error(), exitError)
+		}
+		return st, cli.Exit(fmt.Sprintf("%s: %v", srcName(out.name), err), exitError)
+	}
+	if job.beforeCommit != nil {
+		if err := job.beforeCommit(st, out); err != nil {
+			return st, err
+		}
+	}
+	return st, out.commit()
+}
