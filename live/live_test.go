@@ -357,34 +357,85 @@ func TestConnectionCutMidway(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := src.Save(t)
-	for _, m := range []Method{MethodScan, MethodSync} {
-		proxy := newCutProxy(t, src.Addr, 300<<10, false)
-		stats, err := Snapshot(ctx, opts(t, proxy.Addr()), io.Discard, SnapshotOptions{Method: m})
-		if err == nil {
-			t.Fatalf("%s: snapshot through a cut connection succeeded: %s", m, stats)
-		}
-		if !strings.Contains(err.Error(), proxy.Addr()) {
-			t.Fatalf("%s: error %q does not name the server", m, err)
-		}
-		t.Logf("%s: %v (%s)", m, err, stats)
+	// sync: the stream is cut after 300 KB
+	proxy := newCutProxy(t, src.Addr, 300<<10, false)
+	stats, err := Snapshot(ctx, opts(t, proxy.Addr()), io.Discard, SnapshotOptions{Method: MethodSync})
+	if err == nil || !strings.Contains(err.Error(), proxy.Addr()) {
+		t.Fatalf("sync through a cut connection: %v (%s)", err, stats)
 	}
+	t.Logf("sync: %v (%s)", err, stats)
+
+	// scan: a cut connection is survived (SCAN is stateless, keys are fetched again) ...
+	proxy = newCutProxy(t, src.Addr, 300<<10, false)
+	stats, err = Snapshot(ctx, opts(t, proxy.Addr()), io.Discard, SnapshotOptions{Method: MethodScan})
+	if err != nil || stats.Keys != 20000 {
+		t.Fatalf("scan through a cut connection: %v (%s)", err, stats)
+	}
+	// ... a killed server is not
+	victim := redistest.Start(t, redistest.WithRDB(path))
+	stats, err = Snapshot(ctx, opts(t, victim.Addr), io.Discard, SnapshotOptions{Method: MethodScan,
+		Progress: func(s SnapshotStats) {
+			if s.Keys > 0 {
+				victim.Kill()
+			}
+		}})
+	if err == nil || !strings.Contains(err.Error(), victim.Addr) || stats.Keys == 0 || stats.Keys >= 20000 {
+		t.Fatalf("scan of a server killed midway: %v (%s)", err, stats)
+	}
+	t.Logf("scan: %v (%s)", err, stats)
 
 	// load through a connection cut after 200 KB of RESTOREs
 	dst := redistest.Start(t)
-	proxy := newCutProxy(t, dst.Addr, 200<<10, true)
+	proxy = newCutProxy(t, dst.Addr, 200<<10, true)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	stats, err := Load(ctx, opts(t, proxy.Addr()), rdb.NewReader(f), LoadOptions{Workers: 1})
+	lstats, err := Load(ctx, opts(t, proxy.Addr()), rdb.NewReader(f), LoadOptions{Workers: 1})
 	var le *Error
 	if err == nil || !errors.As(err, &le) || le.Key == nil || le.Server != proxy.Addr() {
-		t.Fatalf("load through a cut connection: %v (%s)", err, stats)
+		t.Fatalf("load through a cut connection: %v (%s)", err, lstats)
 	}
 	n, _ := dst.Client(t).DBSize(ctx).Result()
-	if n < stats.Keys || n > stats.Keys+stats.Unconfirmed || stats.Unconfirmed == 0 || !strings.Contains(stats.String(), "unconfirmed") {
-		t.Fatalf("stats %s; server has %d keys", stats, n)
+	if n < lstats.Keys || n > lstats.Keys+lstats.Unconfirmed || lstats.Unconfirmed == 0 || !strings.Contains(lstats.String(), "unconfirmed") {
+		t.Fatalf("lstats %s; server has %d keys", lstats, n)
 	}
-	t.Logf("load: %v (%s)", err, stats)
+	t.Logf("load: %v (%s)", err, lstats)
+}
+
+func TestKeyTooLarge(t *testing.T) {
+	ctx := context.Background()
+	src := redistest.Start(t, fastSync)
+	c := src.Client(t)
+	blob := make([]byte, 3<<20)
+	rand.Read(blob)
+	if err := c.Set(ctx, "huge", blob, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		c.Set(ctx, fmt.Sprintf("small:%d", i), i, 0)
+	}
+	path := src.Save(t)
+
+	// load: the target takes at most 2 MB per argument
+	dst := redistest.Start(t)
+	if err := dst.Client(t).ConfigSet(ctx, "proto-max-bulk-len", "2mb").Err(); err != nil {
+		t.Fatal(err)
+	}
+	stats := loadFile(t, dst.Addr, path, LoadOptions{})
+	if stats.Keys != 100 || stats.Failed != 1 || len(stats.FailedKeys) != 1 || !strings.Contains(stats.FailedKeys[0], `"huge"`) {
+		t.Fatalf("load of a too-large key: %s", stats)
+	}
+
+	// snapshot: the source cuts clients whose replies pass 1 MB
+	if err := c.ConfigSet(ctx, "client-output-buffer-limit", "normal 1mb 1mb 0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Snapshot(ctx, opts(t, src.Addr), io.Discard, SnapshotOptions{Method: MethodScan})
+	var le *Error
+	if err == nil || !errors.As(err, &le) || string(le.Key) != "huge" || le.Server != src.Addr {
+		t.Fatalf("snapshot with a key over the output buffer limit: %v", err)
+	}
+	t.Log(err)
 }

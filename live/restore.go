@@ -62,6 +62,7 @@ type LoadStats struct {
 	ConflictKeys    []string
 	FailedKeys      []string // "key: reason"
 	FunctionsFailed []string
+	Warnings        []string // data dropped while re-encoding for an older target
 }
 
 func (s LoadStats) String() string {
@@ -94,6 +95,7 @@ func (s LoadStats) String() string {
 	list("conflicts", quoteAll(s.ConflictKeys), s.Conflicts)
 	list("keys not loaded", s.FailedKeys, s.Failed)
 	list("function libraries not loaded", s.FunctionsFailed, int64(len(s.FunctionsFailed)))
+	list("re-encoding dropped", s.Warnings, int64(len(s.Warnings)))
 	return b.String()
 }
 
@@ -178,6 +180,31 @@ func (t *target) version(ctx context.Context) (int, error) {
 	return v, err
 }
 
+// maxBulk is the largest argument every master accepts (proto-max-bulk-len;
+// 512 MB, Redis's default, when CONFIG is not allowed).
+func (t *target) maxBulk(ctx context.Context) int64 {
+	var mu sync.Mutex
+	limit := int64(512 << 20)
+	first := true
+	t.each(ctx, func(c *redis.Client) error {
+		v, err := c.ConfigGet(ctx, "proto-max-bulk-len").Result()
+		if err != nil {
+			return nil
+		}
+		n, err := strconv.ParseInt(v["proto-max-bulk-len"], 10, 64)
+		if err != nil || n <= 0 {
+			return nil
+		}
+		mu.Lock()
+		if first || n < limit {
+			limit, first = n, false
+		}
+		mu.Unlock()
+		return nil
+	})
+	return limit
+}
+
 // restoreBatch is one pipeline of RESTOREs.
 type restoreBatch struct {
 	keys  [][]byte
@@ -213,6 +240,7 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	if stats.TargetVersion, err = t.version(ctx); err != nil {
 		return stats, err
 	}
+	maxBulk := t.maxBulk(ctx)
 	if opts.Flush {
 		err := t.each(ctx, func(c *redis.Client) error {
 			if err := c.FlushAll(ctx).Err(); err != nil {
@@ -270,16 +298,30 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 				stats.Expired++
 				continue
 			}
-			if !rdb.TypeSupported(e.Type, stats.TargetVersion) {
-				if _, err := rdb.ConvertEntry(e, stats.TargetVersion); err != nil {
-					l.fail(string(e.Key), fmt.Sprintf("cannot be re-encoded for RDB version %d: %v", stats.TargetVersion, err))
+			if stats.FileVersion > stats.TargetVersion {
+				typ, val := e.Type, e.Value
+				warnings, err := rdb.ConvertEntry(e, stats.TargetVersion)
+				if err != nil {
+					l.fail(string(e.Key), fmt.Sprintf("the target (RDB version %d) cannot take it: %v", stats.TargetVersion, err))
 					continue
 				}
-				l.mu.Lock()
-				stats.Converted++
-				l.mu.Unlock()
+				if e.Type != typ || len(e.Value) != len(val) || len(val) > 0 && &e.Value[0] != &val[0] {
+					l.mu.Lock()
+					stats.Converted++
+					for _, w := range warnings {
+						if len(stats.Warnings) < maxListed {
+							stats.Warnings = append(stats.Warnings, w)
+						}
+					}
+					l.mu.Unlock()
+				}
 			}
 			payload := e.DumpPayload(payloadVersion)
+			if int64(len(payload)) > maxBulk {
+				// the server would drop the connection on it: refuse it here and go on
+				l.fail(string(e.Key), fmt.Sprintf("its %d-byte payload exceeds the server's proto-max-bulk-len (%d)", len(payload), maxBulk))
+				continue
+			}
 			args := []any{"RESTORE", e.Key, "0", payload}
 			if e.ExpireMs >= 0 {
 				if modern {

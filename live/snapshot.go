@@ -405,11 +405,9 @@ func isUnknownCommand(err error) bool {
 func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 	c := redis.NewClient(clientOptions(o, db))
 	defer c.Close()
-	conn := c.Conn() // one connection: SELECT once, pipelines in order
-	defer conn.Close()
 	var cursor uint64
 	for {
-		keys, next, err := conn.Scan(ctx, cursor, "", int64(sk.opts.Batch)).Result()
+		keys, next, err := c.Scan(ctx, cursor, "", int64(sk.opts.Batch)).Result()
 		if err != nil {
 			return serverErr(o, fmt.Sprintf("SCAN db %d", db), nil, err)
 		}
@@ -420,7 +418,7 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 			}
 		}
 		if len(kept) > 0 {
-			if err := dumpBatch(ctx, o, conn, db, kept, sk); err != nil {
+			if err := dumpBatch(ctx, o, c, db, kept, sk); err != nil {
 				return err
 			}
 		}
@@ -434,28 +432,35 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 	}
 }
 
-func dumpBatch(ctx context.Context, o *redis.Options, conn *redis.Conn, db int, keys []string, sk *sink) error {
-	dumps := make([]*redis.StringCmd, len(keys))
-	ttls := make([]*redis.DurationCmd, len(keys))
-	_, err := conn.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			dumps[i] = p.Dump(ctx, k)
-			ttls[i] = p.PTTL(ctx, k)
+// dumpBatch fetches keys with one pipeline. When the connection fails, the
+// keys are fetched again one at a time (each on a sound connection),
+// so that the error names the key at fault (a reply over the server's
+// client-output-buffer-limit closes the connection and loses the replies
+// queued before it too).
+func dumpBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, keys []string, sk *sink) error {
+	dumps, ttls, err := dumpPipeline(ctx, c, keys)
+	if err != nil && isConnErr(err) {
+		dumps, ttls = dumps[:0], ttls[:0]
+		for _, k := range keys {
+			d, tt, err := dumpPipeline(ctx, c, []string{k})
+			if err != nil && isConnErr(err) {
+				if c.Ping(ctx).Err() == nil {
+					err = fmt.Errorf("%w (the server is up but dropped the connection on this key's reply: "+
+						"larger than its client-output-buffer-limit for normal clients?)", err)
+				}
+				return serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(k), err)
+			}
+			dumps, ttls = append(dumps, d...), append(ttls, tt...)
 		}
-		return nil
-	})
+	}
 	now := time.Now().UnixMilli()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		// name the first key whose reply is missing
-		for i, d := range dumps {
-			if e := d.Err(); e != nil && e != redis.Nil {
-				return serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[i]), e)
-			}
-			if e := ttls[i].Err(); e != nil && e != redis.Nil {
-				return serverErr(o, fmt.Sprintf("PTTL (db %d)", db), []byte(keys[i]), e)
-			}
+	for i, d := range dumps {
+		if e := d.Err(); e != nil && e != redis.Nil {
+			return serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[i]), e)
 		}
-		return serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[0]), err)
+		if e := ttls[i].Err(); e != nil && e != redis.Nil {
+			return serverErr(o, fmt.Sprintf("PTTL (db %d)", db), []byte(keys[i]), e)
+		}
 	}
 	for i, k := range keys {
 		payload, err := dumps[i].Bytes()
@@ -489,4 +494,30 @@ func dumpBatch(ctx context.Context, o *redis.Options, conn *redis.Conn, db int, 
 		}
 	}
 	return nil
+}
+
+func dumpPipeline(ctx context.Context, p pipeliner, keys []string) ([]*redis.StringCmd, []*redis.DurationCmd, error) {
+	dumps := make([]*redis.StringCmd, len(keys))
+	ttls := make([]*redis.DurationCmd, len(keys))
+	_, err := p.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			dumps[i] = p.Dump(ctx, k)
+			ttls[i] = p.PTTL(ctx, k)
+		}
+		return nil
+	})
+	if errors.Is(err, redis.Nil) {
+		err = nil
+	}
+	return dumps, ttls, err
+}
+
+type pipeliner interface {
+	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
+}
+
+// isConnErr tells a failed connection from a server's error reply.
+func isConnErr(err error) bool {
+	var rerr redis.Error
+	return err != nil && !errors.As(err, &rerr)
 }
