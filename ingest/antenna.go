@@ -40,19 +40,16 @@ func runAntennaStatus(g *gctx) error {
 			continue // no status for this SNAP: nothing, as in hera_corr_cm
 		}
 		f := &fields{g: g, table: table, key: key, h: h}
-		t := f.isoGPS("timestamp")
-		if t == nil {
+		t, terr := snapTime(h)
+		if terr != nil {
 			// The original fails the whole command (quirk 8).
 			if !badTime[key] {
 				badTime[key] = true
-				reason := "field missing"
-				if _, has := h["timestamp"]; has {
-					reason = "unparseable timestamp " + fmt.Sprintf("%q", clip(h["timestamp"]))
-				}
-				g.skip(table, key, "timestamp", reason)
+				g.skip(table, key, "timestamp", terr.Error())
 			}
 			continue
 		}
+		f.ok++ // the timestamp conversion counts for the drop rule
 		s, p, pol := a.channel, a.channel/2, a.pol
 		sf := func(name string) string { return fmt.Sprintf("stream%d_%s", s, name) }
 		pam := func(name string) string { return fmt.Sprintf("pam%d_%s", p, name) }

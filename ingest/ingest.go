@@ -239,15 +239,28 @@ type gctx struct {
 	*pass
 	group   Group
 	skips   []Skip
+	seen    map[Skip]bool
 	pending map[string]int64
 }
 
 func (g *gctx) skip(table, key, field, reason string) {
-	g.skips = append(g.skips, Skip{Group: g.group.Name, Table: table, Key: key, Field: field, Action: "skipped", Reason: reason})
+	g.note(Skip{Group: g.group.Name, Table: table, Key: key, Field: field, Action: "skipped", Reason: reason})
 }
 
 func (g *gctx) null(table, key, field, reason string) {
-	g.skips = append(g.skips, Skip{Group: g.group.Name, Table: table, Key: key, Field: field, Action: "null", Reason: reason})
+	g.note(Skip{Group: g.group.Name, Table: table, Key: key, Field: field, Action: "null", Reason: reason})
+}
+
+// note records a skip once: a field read for several rows (a FEM id shared
+// by two polarisations) is reported one time.
+func (g *gctx) note(s Skip) {
+	if g.seen == nil {
+		g.seen = map[Skip]bool{}
+	}
+	if !g.seen[s] {
+		g.seen[s] = true
+		g.skips = append(g.skips, s)
+	}
 }
 
 // tx runs fn in one transaction, rolled back on any error.

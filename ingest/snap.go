@@ -142,6 +142,19 @@ func snapHost(key string) string { return strings.TrimPrefix(key, "status:snap:"
 // ---------------------------------------------------------------------------
 // snap_status + snap_input (§3.7, §3.8)
 
+// snapTime is floor(gps(dateutil.parse(timestamp))) of a status:snap hash.
+func snapTime(h map[string]string) (int64, error) {
+	ts, has := h["timestamp"]
+	if !has {
+		return 0, fmt.Errorf("field missing")
+	}
+	tt, err := ParseISOTime(ts)
+	if err != nil {
+		return 0, err
+	}
+	return FloorGPSTime(tt)
+}
+
 func runSnapStatus(g *gctx) error {
 	const table = "snap_status"
 	keys, err := g.scan("status:snap:*")
@@ -167,16 +180,7 @@ func runSnapStatus(g *gctx) error {
 		}
 		host := snapHost(key)
 		f := &fields{g: g, table: table, key: key, h: h}
-		ts, has := h["timestamp"]
-		if !has {
-			g.skip(table, key, "timestamp", "field missing")
-			continue
-		}
-		tt, err := ParseISOTime(ts)
-		var t int64
-		if err == nil {
-			t, err = FloorGPSTime(tt)
-		}
+		t, err := snapTime(h)
 		if err != nil {
 			g.skip(table, key, "timestamp", err.Error())
 			continue

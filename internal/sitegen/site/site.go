@@ -579,12 +579,13 @@ func (g *gen) nodes(nodes []int) {
 	wr := g.s.Key(fmt.Sprintf("status:wr:heraNode%dwr", n2))
 	wr.set("timestamp", "")
 	g.bad("node_white_rabbit_status", wr.Name, "timestamp", "skipped", "unparseable timestamp")
-	wr.set("wr1_lnk", "maybe")
 	ck := g.s.Key(fmt.Sprintf("commands:node:%d", nodes[1]))
 	ck.set("power_snap_1_cmd", "on|soon")
 	g.bad("node_power_command", ck.Name, "power_snap_1_cmd", "skipped", "unparseable timestamp")
 	wr3 := g.s.Key(fmt.Sprintf("status:wr:heraNode%dwr", nodes[2]))
 	wr3.set("aliases", `["heraNode`)
+	wr3.set("wr1_lnk", "maybe")
+	g.bad("node_white_rabbit_status", wr3.Name, "wr1_lnk", "null", "not a boolean")
 	g.bad("node_white_rabbit_status", wr3.Name, "aliases", "null", "malformed JSON")
 }
 
