@@ -33,6 +33,16 @@ func SkipValues() ReaderOption { return func(r *Reader) { r.skipValues = true } 
 // (ChecksumMismatch in Reader.Checksum) instead of an error.
 func IgnoreChecksum() ReaderOption { return func(r *Reader) { r.ignoreChecksum = true } }
 
+// readerFeed forces (true) or forbids (false) the background feeder (tests).
+func readerFeed(on bool) ReaderOption {
+	return func(r *Reader) {
+		r.forceFeed = -1
+		if on {
+			r.forceFeed = 1
+		}
+	}
+}
+
 // readerBuffer sets the buffer size (at least 16; tests use tiny buffers to
 // exercise every refill path).
 func readerBuffer(n int) ReaderOption {
@@ -103,6 +113,12 @@ type Reader struct {
 	skipValues     bool
 	ignoreChecksum bool
 	bufSize        int
+	forceFeed      int // tests: 1 = always use the feeder, -1 = never
+
+	feed    *feeder // background reader, for large inputs
+	pend    []byte  // feeder data not yet in buf
+	held    []feedChunk
+	feedErr error
 
 	header   *Header
 	valkey   bool
@@ -129,6 +145,9 @@ func NewReader(src io.Reader, opts ...ReaderOption) *Reader {
 		size = r.bufSize
 	}
 	r.buf = make([]byte, size)
+	if r.forceFeed > 0 || (r.forceFeed == 0 && r.left >= feedMinInput) {
+		r.startFeeder()
+	}
 	return r
 }
 
@@ -181,6 +200,10 @@ func (r *Reader) Next() (Record, error) {
 	if err != nil {
 		r.capturing = false
 		r.capBuf = nil
+		if r.feed != nil {
+			r.feed.stop()
+			r.held, r.pend = nil, nil
+		}
 		if err != io.EOF {
 			var re *Error
 			if !errors.As(err, &re) {
@@ -204,7 +227,9 @@ func (r *Reader) compact() {
 	if r.r == 0 {
 		return
 	}
-	r.crc = CRC64(r.crc, r.buf[r.crcPos:r.r])
+	if r.feed == nil {
+		r.crc = CRC64(r.crc, r.buf[r.crcPos:r.r])
+	}
 	if r.capturing {
 		r.capBuf = append(r.capBuf, r.buf[r.capStart:r.r]...)
 		r.capStart = 0
@@ -214,6 +239,9 @@ func (r *Reader) compact() {
 	r.w = n
 	r.r = 0
 	r.crcPos = 0
+	if r.feed != nil {
+		r.feedRelease()
+	}
 }
 
 // fill makes at least n (<= len(buf)) unread bytes available.
@@ -230,7 +258,13 @@ func (r *Reader) fill(n int) error {
 		if r.srcErr != nil {
 			return r.sourceError()
 		}
-		m, err := r.src.Read(r.buf[r.w:])
+		var m int
+		var err error
+		if r.feed != nil {
+			m, err = r.feedRead(r.buf[r.w:])
+		} else {
+			m, err = r.src.Read(r.buf[r.w:])
+		}
 		if m < 0 || m > len(r.buf)-r.w {
 			r.srcErr = errors.New("rdb: source returned an invalid count")
 			continue
@@ -578,7 +612,15 @@ func (r *Reader) finish() error {
 		r.sum = ChecksumInfo{Status: ChecksumAbsent}
 		return io.EOF
 	}
-	r.crc = CRC64(r.crc, r.buf[r.crcPos:r.r])
+	if r.feed != nil {
+		crc, ok := r.feedCRC(r.pos())
+		if !ok {
+			return &Error{Offset: r.pos(), Err: errors.New("rdb: internal error: checksum chunk released")}
+		}
+		r.crc = crc
+	} else {
+		r.crc = CRC64(r.crc, r.buf[r.crcPos:r.r])
+	}
 	r.crcPos = r.r
 	computed := r.crc
 	at := r.pos()

@@ -551,7 +551,7 @@ func TestReaderChecksumStatus(t *testing.T) {
 func TestReaderEveryPrefix(t *testing.T) {
 	b := rcAllFile()
 	for n := 0; n < len(b); n++ {
-		for mode := 0; mode < 4; mode++ {
+		for mode := 0; mode < 5; mode++ {
 			var src io.Reader = bytes.NewReader(b[:n])
 			opts := []ReaderOption{}
 			switch mode {
@@ -562,6 +562,9 @@ func TestReaderEveryPrefix(t *testing.T) {
 			case 3:
 				src = iotest.DataErrReader(iotest.OneByteReader(src))
 				opts = append(opts, readerBuffer(17))
+			case 4:
+				src = iotest.HalfReader(src)
+				opts = append(opts, readerFeed(true), readerBuffer(20))
 			}
 			_, _, err := rcReadAll(t, src, opts...)
 			if !errors.Is(err, ErrTruncated) {
@@ -652,6 +655,7 @@ func TestIdentityRealFiles(t *testing.T) {
 			if bufSize > 0 {
 				opts = append(opts, readerBuffer(bufSize))
 			}
+			opts = append(opts, readerFeed(bufSize == 0 || bufSize == 100))
 			var src io.Reader = bytes.NewReader(in)
 			if bufSize == 100 {
 				src = iotest.HalfReader(src)
