@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rdbtool/rdbtool/export"
+	"github.com/rdbtool/rdbtool/filter"
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+func init() { register(checkCommand()) }
+
+func checkCommand() *cli.Command {
+	return fileCommand(&cli.Command{
+		Name:      "check",
+		Usage:     "check that an RDB file obeys the policy (for pre-commit hooks and CI)",
+		ArgsUsage: "FILE",
+		UsageText: "rdbtool check FILE [--policy FILE] [--no-ttl] [--max-value-size SIZE] [--max-file-size SIZE]\n" +
+			"                  [--forbid GLOB]... [--require GLOB]... [--json]",
+		Description: "Reads FILE (values skipped) and checks every rule of the policy (--policy FILE, or\n" +
+			"FILE.policy / .rdbpolicy beside the dump) plus the rules given as flags.\n" +
+			"Exit 0: every rule holds. Exit 1: one line per violation (rule: db key: what), at\n" +
+			"most 1000 per rule. Exit 2: the file is unreadable or no rule was given.\n" +
+			"--json prints {\"file\",\"keys\",\"size_bytes\",\"violations\":[{\"rule\",\"db\",\"key\",\"message\"}],\n" +
+			"\"omitted\":{rule:count}} (db and key are absent for file-wide rules).\n\n" +
+			policyHelp + "\n" +
+			helpExamples("rdbtool check testdata/dump.rdb",
+				"rdbtool check dump.rdb --no-ttl --forbid 'fpg:*' --max-file-size 20MB"),
+		Flags: []cli.Flag{
+			policyFlag(),
+			&cli.BoolFlag{Name: "no-ttl", Usage: "no key may have an expiry"},
+			&cli.StringFlag{Name: "max-value-size", Usage: "no value may be larger than `SIZE`"},
+			&cli.StringFlag{Name: "max-file-size", Usage: "the file may not be larger than `SIZE`"},
+			newListFlag("forbid", "no key may match the Redis glob `GLOB`"),
+			newListFlag("require", "at least one key must match the Redis glob `GLOB`"),
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (see above)"},
+		},
+		Action: runCheck,
+	})
+}
+
+type checkJSON struct {
+	File       string          `json:"file"`
+	Keys       int             `json:"keys"`
+	SizeBytes  int64           `json:"size_bytes"`
+	Violations []violationJSON `json:"violations"`
+	Omitted    map[string]int  `json:"omitted"`
+}
+
+type violationJSON struct {
+	Rule    string       `json:"rule"`
+	DB      *int         `json:"db,omitempty"`
+	Key     *export.Blob `json:"key,omitempty"`
+	Message string       `json:"message"`
+}
+
+func runCheck(c *cli.Context) error {
+	name, err := fileArg(c)
+	if err != nil {
+		return err
+	}
+	pol, err := loadPolicy(c, name)
+	if err != nil {
+		return err
+	}
+	maxVal, err := sizeFlag(c, "max-value-size")
+	if err != nil {
+		return err
+	}
+	maxFile, err := sizeFlag(c, "max-file-size")
+	if err != nil {
+		return err
+	}
+	pol.Merge(&filter.Policy{NoTTL: c.Bool("no-ttl"), MaxValueSize: maxVal, MaxFileSize: maxFile,
+		Forbid: listValues(c, "forbid"), Require: listValues(c, "require")})
+	if !pol.HasRules() {
+		return cmdUsageError("check", "no rules: give --policy FILE, commit %s.policy beside the dump, or use --no-ttl, --forbid, ...", srcName(name))
+	}
+	in, err := openInput(c, name, "check")
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	ck := filter.NewChecker(pol)
+	rd := rdb.NewReader(in, rdb.SkipValues())
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			in.fail()
+			return rdbInputError(name, err)
+		}
+		if e, ok := rec.(*rdb.Entry); ok {
+			ck.Observe(e)
+		}
+	}
+	in.Close()
+	vs := ck.Finish(rd.Offset())
+	if c.Bool("json") {
+		out := checkJSON{File: name, Keys: ck.Keys, SizeBytes: rd.Offset(), Violations: []violationJSON{}, Omitted: ck.Omitted}
+		for _, v := range vs {
+			j := violationJSON{Rule: v.Rule, Message: v.Msg}
+			if v.Key != nil {
+				db, key := v.Key.DB, export.Blob(v.Key.Key)
+				j.DB, j.Key = &db, &key
+			}
+			out.Violations = append(out.Violations, j)
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintf(c.App.Writer, "%s\n", b)
+	} else {
+		printViolations(c, func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f, a...) }, ck, vs)
+	}
+	if len(vs) > 0 {
+		n := len(vs)
+		for _, m := range ck.Omitted {
+			n += m
+		}
+		return cli.Exit(fmt.Sprintf("%s: %d policy violations", srcName(name), n), exitFound)
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/rdbtool/rdbtool/filter"
+)
+
+func init() { register(persistCommand()) }
+
+func persistCommand() *cli.Command {
+	return fileCommand(&cli.Command{
+		Name:      "persist",
+		Usage:     "remove expiries (TTLs) from the keys of an RDB file",
+		ArgsUsage: "FILE",
+		UsageText: "rdbtool persist FILE (-o OUT | --in-place) [--match GLOB]... [--drop-expired] [--now TIME]",
+		Description: "Removes the expiry of every key (or of the keys matching any --match glob), like\n" +
+			"PERSIST on each key, without a server. Keys whose expiry is already past (a real\n" +
+			"Redis would silently drop them on load) are kept without expiry and listed on\n" +
+			"stderr, unless --drop-expired removes them. Everything else is copied byte for byte.\n\n" +
+			helpExamples("rdbtool persist dump.rdb --in-place",
+				"rdbtool persist dump.rdb -o fixed.rdb --match 'session:*' --drop-expired"),
+		Flags: append(outputFlags(),
+			newListFlag("match", "only keys matching the Redis glob `GLOB`"),
+			&cli.BoolFlag{Name: "drop-expired", Usage: "remove keys whose expiry is already past instead of keeping them"},
+			&cli.StringFlag{Name: "now", Usage: "reference `TIME` (RFC 3339) for \"already past\" (default: now)"},
+		),
+		Action: runPersist,
+	})
+}
+
+func runPersist(c *cli.Context) error {
+	name, err := fileArg(c)
+	if err != nil {
+		return err
+	}
+	now, err := nowFlag(c)
+	if err != nil {
+		return err
+	}
+	p := &filter.Persist{Match: filter.NewGlobs(listValues(c, "match")), DropExpired: c.Bool("drop-expired"), NowMs: now.UnixMilli()}
+	if _, err := runRewrite(c, name, rewriteJob{label: "persist", filter: p}); err != nil {
+		return err
+	}
+	reportPersist(c, p)
+	return nil
+}
+
+// reportPersist says what a Persist filter did.
+func reportPersist(c *cli.Context, p *filter.Persist) {
+	stderrf(c, "removed the expiry of %d keys\n", p.Persisted+p.PastKept)
+	if p.Dropped > 0 {
+		stderrf(c, "dropped %d keys whose expiry had already passed (--drop-expired)\n", p.Dropped)
+	}
+	if p.PastKept > 0 {
+		stderrf(c, "kept %d keys whose expiry had already passed (a server would have dropped them on load; --drop-expired removes them):\n", p.PastKept)
+		for _, k := range p.Past {
+			stderrf(c, "  %s\n", k)
+		}
+		if more := p.PastKept - len(p.Past); more > 0 {
+			stderrf(c, "  ... and %d more\n", more)
+		}
+	}
+}

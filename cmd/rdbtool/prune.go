@@ -1,0 +1,133 @@
+package main
+
+import (
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rdbtool/rdbtool/filter"
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+func init() { register(pruneCommand()) }
+
+func pruneCommand() *cli.Command {
+	return fileCommand(&cli.Command{
+		Name:      "prune",
+		Usage:     "remove keys from an RDB file by name, type, database or size",
+		ArgsUsage: "FILE",
+		UsageText: "rdbtool prune FILE (-o OUT | --in-place) [--match GLOB]... [--type TYPE]... [--db N]...\n" +
+			"                  [--larger-than SIZE] [--keep-newest N]",
+		Description: "Removes the keys that satisfy every condition given (several --match, --type or --db\n" +
+			"values: any of them). Globs are Redis's (as in SCAN MATCH). Sizes are value bytes as\n" +
+			"stored: 512KiB, 4MB (10^6), 1.5GiB, or plain bytes. --keep-newest N spares the N\n" +
+			"matching keys whose names sort last in natural order (numbers compare as numbers),\n" +
+			"so date-stamped keys like fpg:snap_fengine_2020-07-16_1253.fpg keep the newest; it\n" +
+			"reads the file twice (key names first), so stdin is first copied to a temp file.\n" +
+			"Every other record and key is copied byte for byte. Reports on stderr what was\n" +
+			"removed (count, bytes).\n\n" +
+			helpExamples("rdbtool prune dump.rdb --in-place --match 'fpg:*'",
+				"rdbtool prune dump.rdb -o small.rdb --larger-than 1MiB",
+				"rdbtool prune dump.rdb --in-place --match 'fpg:snap_*' --keep-newest 2"),
+		Flags: append(append(outputFlags(), selectFlags()...),
+			&cli.StringFlag{Name: "larger-than", Usage: "only values larger than `SIZE` (512KiB, 4MB, 1.5GiB, bytes)"},
+			&cli.IntFlag{Name: "keep-newest", Usage: "spare the `N` matching keys whose names sort last (natural order)"},
+		),
+		Action: runPrune,
+	})
+}
+
+func runPrune(c *cli.Context) error {
+	name, err := fileArg(c)
+	if err != nil {
+		return err
+	}
+	sel, err := selection(c)
+	if err != nil {
+		return err
+	}
+	if sel.Empty() {
+		return cmdUsageError("prune", "give at least one of --match, --type, --db, --larger-than (pruning every key is not what you want)")
+	}
+	keep := c.Int("keep-newest")
+	if keep < 0 {
+		return cmdUsageError("prune", "--keep-newest takes a number >= 0")
+	}
+	p := &filter.Prune{Select: sel}
+	if keep > 0 {
+		src := name
+		if name == "-" {
+			tmp, err := spoolStdin(c)
+			if err != nil {
+				return err
+			}
+			defer os.Remove(tmp)
+			src = tmp
+		}
+		spare, err := newestKeys(c, src, name, sel, keep)
+		if err != nil {
+			return err
+		}
+		p.Spare = spare
+		if name == "-" {
+			// The rewrite pass reads the spooled copy.
+			f, err := os.Open(src)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			c.App.Reader = f
+		}
+	}
+	st, err := runRewrite(c, name, rewriteJob{label: "prune", filter: p})
+	if err != nil {
+		return err
+	}
+	stderrf(c, "pruned %d keys (%d value bytes, %s); %d keys kept\n", p.Removed, p.RemovedBytes, filter.FormatSize(p.RemovedBytes), st.KeysOut)
+	if p.Spared > 0 {
+		stderrf(c, "spared the %d newest matching keys (--keep-newest %d)\n", p.Spared, keep)
+	}
+	return nil
+}
+
+// newestKeys is the first pass of --keep-newest: it reads only key names.
+func newestKeys(c *cli.Context, path, shown string, sel filter.Select, n int) (*filter.Spare, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, rdbInputError(shown, err)
+	}
+	defer f.Close()
+	k := filter.NewKeepNewest(n)
+	rd := rdb.NewReader(f, rdb.SkipValues())
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return k.Spare(), nil
+		}
+		if err != nil {
+			return nil, rdbInputError(shown, err)
+		}
+		if e, ok := rec.(*rdb.Entry); ok && sel.Selects(e) {
+			k.Offer(e.DB, e.Key)
+		}
+	}
+}
+
+// spoolStdin copies stdin to a temp file for commands that read twice.
+func spoolStdin(c *cli.Context) (string, error) {
+	f, err := os.CreateTemp("", "rdbtool-stdin-*.rdb")
+	if err != nil {
+		return "", cli.Exit("cannot spool stdin to a temp file: "+err.Error()+" (set TMPDIR, or pass a FILE)", exitError)
+	}
+	if _, err := io.Copy(f, c.App.Reader); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", cli.Exit("cannot spool stdin to a temp file: "+err.Error()+" (set TMPDIR, or pass a FILE)", exitError)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", cli.Exit("cannot spool stdin to a temp file: "+err.Error(), exitError)
+	}
+	return f.Name(), nil
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rdbtool/rdbtool/filter"
+)
+
+func init() { register(refreshCommand()) }
+
+func refreshCommand() *cli.Command {
+	return fileCommand(&cli.Command{
+		Name:      "refresh",
+		Usage:     "turn a site dump into a test fixture in one pass: prune, persist, check against the policy",
+		ArgsUsage: "FILE",
+		UsageText: "rdbtool refresh FILE (-o OUT | --in-place) [--policy FILE] [--prune GLOB]... [--larger-than SIZE]\n" +
+			"                    [--drop-expired] [--now TIME]",
+		Description: "Streams FILE once: removes the keys to prune (--prune globs and the policy's prune\n" +
+			"list; with --larger-than only those with larger values, or alone every larger value),\n" +
+			"removes every expiry (keys already past are kept unless --drop-expired), and checks\n" +
+			"the result against the policy's rules (the ones rdbtool check enforces). When the\n" +
+			"result breaks a rule, the violations are printed, nothing is written (the original\n" +
+			"stays) and the exit code is 1. The policy is --policy FILE, or FILE.policy / .rdbpolicy\n" +
+			"beside the dump when present; flags add to it.\n\n" +
+			policyHelp + "\n" +
+			helpExamples("rdbtool refresh dump.rdb --in-place                      # uses dump.rdb.policy",
+				"rdbtool refresh site.rdb -o testdata/dump.rdb --prune 'fpg:*' --drop-expired"),
+		Flags: append(outputFlags(),
+			policyFlag(),
+			newListFlag("prune", "remove keys matching the Redis glob `GLOB`"),
+			&cli.StringFlag{Name: "larger-than", Usage: "prune only values larger than `SIZE` (alone: prune every such value)"},
+			&cli.BoolFlag{Name: "drop-expired", Usage: "remove keys whose expiry is already past (default: keep them, without expiry)"},
+			&cli.StringFlag{Name: "now", Usage: "reference `TIME` (RFC 3339) for \"already past\" (default: now)"},
+		),
+		Action: runRefresh,
+	})
+}
+
+func runRefresh(c *cli.Context) error {
+	name, err := fileArg(c)
+	if err != nil {
+		return err
+	}
+	now, err := nowFlag(c)
+	if err != nil {
+		return err
+	}
+	pol, err := loadPolicy(c, name)
+	if err != nil {
+		return err
+	}
+	larger, err := sizeFlag(c, "larger-than")
+	if err != nil {
+		return err
+	}
+	pol.Merge(&filter.Policy{Prune: listValues(c, "prune"), PruneLargerThan: larger, DropExpired: c.Bool("drop-expired")})
+
+	var chain filter.Chain
+	var prune *filter.Prune
+	if len(pol.Prune) > 0 || pol.PruneLargerThan > 0 {
+		prune = &filter.Prune{Select: filter.Select{Match: filter.NewGlobs(pol.Prune), LargerThan: int64(pol.PruneLargerThan)}}
+		chain = append(chain, prune)
+	}
+	persist := &filter.Persist{DropExpired: pol.DropExpired, NowMs: now.UnixMilli()}
+	chain = append(chain, persist)
+	checker := filter.NewChecker(pol)
+	if pol.HasRules() {
+		chain = append(chain, checker)
+	}
+	job := rewriteJob{label: "refresh", filter: chain}
+	job.beforeCommit = func(st *filter.RewriteStats, out *dstFile) error {
+		if !pol.HasRules() {
+			return nil
+		}
+		vs := checker.Finish(st.BytesOut)
+		if len(vs) == 0 {
+			return nil
+		}
+		printViolations(c, func(f string, a ...any) { stderrf(c, f, a...) }, checker, vs)
+		where := "nothing was written"
+		if out.name == "-" {
+			where = "the output on stdout is incomplete: discard it"
+		}
+		return cli.Exit(fmt.Sprintf("refresh: the result breaks %d policy rules (%s); adjust the policy or the prune options", len(vs), where), exitFound)
+	}
+	st, err := runRewrite(c, name, job)
+	if err != nil {
+		return err
+	}
+	if prune != nil {
+		stderrf(c, "pruned %d keys (%s)\n", prune.Removed, filter.FormatSize(prune.RemovedBytes))
+	}
+	reportPersist(c, persist)
+	src := "no policy"
+	if pol.Path != "" {
+		src = "policy " + pol.Path
+	}
+	stderrf(c, "wrote %d keys, %s (%s)\n", st.KeysOut, filter.FormatSize(st.BytesOut), src)
+	return nil
+}
