@@ -15,12 +15,20 @@ import (
 	"github.com/rdbtool/rdbtool/internal/atomicfile"
 	"github.com/rdbtool/rdbtool/live"
 	"github.com/rdbtool/rdbtool/rdb"
+	"github.com/redis/go-redis/v9"
 	"github.com/urfave/cli/v2"
 )
 
 func init() {
-	register(snapshotCommand(), loadCommand(), serveCommand())
+	// fileCommand (files.go) lets flags follow FILE: `rdbtool load dump.rdb --to URL`
+	register(fileCommand(snapshotCommand()), fileCommand(loadCommand()), fileCommand(serveCommand()))
 }
+
+// quietLog drops go-redis's own log lines (dial retries and the like): our
+// errors say what failed, with the server named and no password.
+type quietLog struct{}
+
+func (quietLog) Printf(context.Context, string, ...any) {}
 
 func snapshotCommand() *cli.Command {
 	return &cli.Command{
@@ -33,8 +41,8 @@ func snapshotCommand() *cli.Command {
 			"--larger-than drops keys whose RDB-encoded value is larger than SIZE (scan still transfers them once).\n" +
 			"No file is left at OUT unless the whole snapshot succeeds.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "from", Usage: "server `URL`", Required: true},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "output `FILE` (- for stdout)", Required: true},
+			&cli.StringFlag{Name: "from", Usage: "server `URL`"},
+			&cli.StringFlag{Name: "o", Aliases: []string{"output"}, Usage: "output `FILE` (- for stdout); never partial"},
 			&cli.StringFlag{Name: "method", Value: "scan", Usage: "scan or sync"},
 			&cli.IntSliceFlag{Name: "db", Usage: "keep only database `N` (repeatable)"},
 			&cli.StringSliceFlag{Name: "prune", Usage: "drop keys matching `GLOB` (repeatable)"},
@@ -47,8 +55,16 @@ func snapshotCommand() *cli.Command {
 }
 
 func runSnapshot(c *cli.Context) error {
+	redis.SetLogger(quietLog{})
 	if c.NArg() > 0 {
-		return cli.Exit("snapshot takes no arguments (did you mean --from URL?)", exitError)
+		return cmdUsageError("snapshot", "takes no arguments (did you mean --from URL?)")
+	}
+	output := c.String("o")
+	if output == "" {
+		output = c.String("output") // fileCommand does not merge aliases
+	}
+	if c.String("from") == "" || output == "" {
+		return cmdUsageError("snapshot", "--from URL and -o OUT are required")
 	}
 	o, err := live.ParseURL(c.String("from"))
 	if err != nil {
@@ -73,14 +89,14 @@ func runSnapshot(c *cli.Context) error {
 	}
 	stop := atomicfile.AbortOnSignal()
 	defer stop()
-	out, err := atomicfile.Create(c.String("output"))
+	out, err := atomicfile.Create(output)
 	if err != nil {
 		return cli.Exit(err.Error(), exitError)
 	}
 	stats, err := live.Snapshot(c.Context, o, out, opts)
 	if err != nil {
 		out.Abort()
-		fmt.Fprintf(os.Stderr, "rdbtool: snapshot stopped: %s; nothing written to %s\n", stats, c.String("output"))
+		fmt.Fprintf(os.Stderr, "rdbtool: snapshot stopped: %s; nothing written to %s\n", stats, output)
 		return cli.Exit(err.Error(), exitError)
 	}
 	if err := out.Commit(); err != nil {
@@ -102,7 +118,7 @@ func loadCommand() *cli.Command {
 			"target that is not on this machine. Exit 1 when some keys were not loaded.",
 		ArgsUsage: "FILE",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "to", Usage: "server `URL`", Required: true},
+			&cli.StringFlag{Name: "to", Usage: "server `URL`"},
 			&cli.BoolFlag{Name: "replace", Usage: "overwrite keys and libraries already present"},
 			&cli.BoolFlag{Name: "flush", Usage: "empty the target first"},
 			&cli.BoolFlag{Name: "yes", Usage: "allow --flush of a target that is not on this machine"},
@@ -114,8 +130,12 @@ func loadCommand() *cli.Command {
 }
 
 func runLoad(c *cli.Context) error {
+	redis.SetLogger(quietLog{})
 	if c.NArg() != 1 {
-		return cli.Exit("load takes one FILE (- for stdin)", exitError)
+		return cmdUsageError("load", "takes one FILE (- for stdin)")
+	}
+	if c.String("to") == "" {
+		return cmdUsageError("load", "--to URL is required")
 	}
 	o, err := live.ParseURL(c.String("to"))
 	if err != nil {
@@ -169,7 +189,7 @@ func serveCommand() *cli.Command {
 
 func runServe(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return cli.Exit("serve takes one FILE", exitError)
+		return cmdUsageError("serve", "takes one FILE")
 	}
 	var policy fixture.Option
 	switch c.String("expiry") {

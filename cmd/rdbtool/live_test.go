@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rdbtool/rdbtool/internal/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+const liveCorpus = "../../testdata/corpus/all.rdb"
+
+var (
+	liveBinOnce sync.Once
+	liveBinPath string
+	liveBinErr  error
+)
+
+// liveBinary builds rdbtool once, so the commands run as users run them
+// (exit codes, stderr, signals).
+func liveBinary(t *testing.T) string {
+	t.Helper()
+	liveBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rdbtool-live-bin")
+		if err != nil {
+			liveBinErr = err
+			return
+		}
+		liveBinPath = filepath.Join(dir, "rdbtool")
+		out, err := exec.Command("go", "build", "-o", liveBinPath, ".").CombinedOutput()
+		if err != nil {
+			liveBinErr = err
+			liveBinPath = string(out)
+		}
+	})
+	if liveBinErr != nil {
+		t.Fatalf("building rdbtool: %v\n%s", liveBinErr, liveBinPath)
+	}
+	return liveBinPath
+}
+
+// liveRun runs rdbtool and returns stdout, stderr and the exit code.
+func liveRun(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(liveBinary(t), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func dirEntries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestLiveSnapshotAndLoadCLI(t *testing.T) {
+	src := redistest.Start(t, redistest.WithRDB(liveCorpus), redistest.WithArgs("--repl-diskless-sync-delay", "0"))
+	dir := t.TempDir()
+	out := filepath.Join(dir, "snap.rdb")
+	_, stderr, code := liveRun(t, "snapshot", "--from", "redis://"+src.Addr, "-o", out, "--method", "sync", "--prune", "s*")
+	if code != 0 {
+		t.Fatalf("snapshot: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "pruned") {
+		t.Fatalf("summary %q does not report the pruned keys", stderr)
+	}
+	if err := redistest.CheckRDB(t, out); err != nil {
+		t.Fatal(err)
+	}
+
+	dst := redistest.Start(t)
+	_, stderr, code = liveRun(t, "load", out, "--to", "redis://"+dst.Addr)
+	if code != 0 || !strings.Contains(stderr, "keys and 1 function libraries loaded") {
+		t.Fatalf("load: exit %d: %s", code, stderr)
+	}
+	keys, _ := dst.Client(t).Keys(context.Background(), "s*").Result()
+	if len(keys) != 0 {
+		t.Fatalf("pruned keys loaded: %q", keys)
+	}
+	// again: conflicts, exit 1
+	_, stderr, code = liveRun(t, "load", out, "--to", "redis://"+dst.Addr)
+	if code != 1 || !strings.Contains(stderr, "conflicts") {
+		t.Fatalf("second load: exit %d: %s", code, stderr)
+	}
+}
+
+func TestLiveFailuresLeaveNoFile(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+
+	// a server whose replication stream is cut after 64 KB
+	src := redistest.Start(t, redistest.WithArgs("--repl-diskless-sync-delay", "0"))
+	if err := src.Client(t).Do(context.Background(), "DEBUG", "POPULATE", 20000, "key", 100).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cut := cutConnections(t, src.Addr, 64<<10)
+
+	for name, args := range map[string][]string{
+		"unreachable scan": {"--from", "redis://:hunter2@" + dead},
+		"unreachable sync": {"--from", "redis://:hunter2@" + dead, "--method", "sync"},
+		"cut sync":         {"--from", "redis://:hunter2@" + cut, "--method", "sync"},
+	} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "out.rdb")
+		_, stderr, code := liveRun(t, append([]string{"snapshot", "-o", out}, args...)...)
+		if code != 2 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		if strings.Contains(stderr, "hunter2") || !strings.Contains(stderr, strings.TrimPrefix(args[1], "redis://:hunter2@")) {
+			t.Fatalf("%s: stderr %q must name the server and hide the password", name, stderr)
+		}
+		if names := dirEntries(t, dir); len(names) != 0 {
+			t.Fatalf("%s: left %q in the output directory", name, names)
+		}
+	}
+
+	// --flush of a remote target without --yes: refused before any connection
+	start := time.Now()
+	_, stderr, code := liveRun(t, "load", liveCorpus, "--to", "redis://192.0.2.1:6379", "--flush")
+	if code != 2 || !strings.Contains(stderr, "--yes") || time.Since(start) > 3*time.Second {
+		t.Fatalf("remote --flush: exit %d after %v: %s", code, time.Since(start), stderr)
+	}
+}
+
+// cutConnections proxies to target, closing each connection after limit
+// bytes from the server.
+func cutConnections(t *testing.T, target string, limit int64) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			wg.Add(2)
+			go func() { defer wg.Done(); io.CopyN(c, s, limit); c.Close(); s.Close() }()
+			go func() { defer wg.Done(); io.Copy(s, c); c.Close(); s.Close() }()
+		}
+	}()
+	return l.Addr().String()
+}
+
+func TestLiveServe(t *testing.T) {
+	native := redistest.Start(t, redistest.WithRDB(liveCorpus))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(liveBinary(t), "serve", liveCorpus, "--addr", addr, "--expiry", "wallclock")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "redis://"+addr {
+		t.Fatalf("serve printed %q, %v; stderr %s", line, err, stderr.String())
+	}
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2})
+	defer c.Close()
+	got, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := native.Client(t).Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("served keys differ from a redis-server's load:\n%q\n%q", got, want)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v; stderr %s", err, stderr.String())
+	}
+}
