@@ -322,7 +322,10 @@ func TestRoundTrip(t *testing.T) {
 
 	snapRE := regexp.MustCompile(`^heraNode(\d+)Snap(\d+)$`)
 	var cm struct {
-		AntToSnap    map[string]map[string]struct{ Host string; Channel int } `json:"-"`
+		AntToSnap map[string]map[string]struct {
+			Host    string
+			Channel int
+		} `json:"-"`
 		SnapToSerial map[string]string
 	}
 	cmh := rc.HGetAll(ctx, "corr:map").Val()
