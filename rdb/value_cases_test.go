@@ -89,7 +89,9 @@ func sortedStrings(b [][]byte) []string {
 }
 
 // readEntries reads every entry of an RDB file with the package's Reader.
-func readEntries(t *testing.T, path string) []*Entry {
+func readEntries(t *testing.T, path string) []*Entry { return readEntriesTB(t, path) }
+
+func readEntriesTB(t testing.TB, path string) []*Entry {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
