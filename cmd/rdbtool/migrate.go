@@ -1,0 +1,419 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/urfave/cli/v2"
+
+	"github.com/rdbtool/rdbtool/migrations"
+)
+
+func init() { register(migrateCommand()) }
+
+func migrateCommand() *cli.Command {
+	// Fresh flag values per command: urfave/cli keeps state in them.
+	dbFlag := func() cli.Flag {
+		return &cli.StringFlag{Name: "db", Usage: "PostgreSQL `DSN` (URL or key=value form; default $DATABASE_URL)"}
+	}
+	yesFlag := func() cli.Flag {
+		return &cli.BoolFlag{Name: "yes", Usage: "confirm a rollback to version 0, or any rollback on a server that is not this machine"}
+	}
+	dirFlag := func(usage string) cli.Flag { return &cli.StringFlag{Name: "dir", Usage: usage} }
+	sub := func(name, args, usage string, action cli.ActionFunc, flags ...cli.Flag) *cli.Command {
+		return migrateInterspersed(&cli.Command{Name: name, ArgsUsage: args, Usage: usage, Action: action, Flags: flags,
+			HideHelpCommand: true})
+	}
+	return &cli.Command{
+		Name:            "migrate",
+		Usage:           "create, upgrade, roll back and inspect the PostgreSQL schema the ingest writes",
+		UsageText:       "rdbtool migrate up|down|to|status|version|stamp|create|lint [--db DSN] [ARG]",
+		HideHelpCommand: true,
+		Description: "The schema (hera_mc's 25 tables and correlator_config_yaml) is built into rdbtool as\n" +
+			"numbered SQL migrations; the database records its version in goose_db_version.\n" +
+			"Every migration runs in a transaction, and concurrent runs on one database take turns.\n" +
+			"Rolling back to version 0, or rolling back at all on a server other than this machine\n" +
+			"(not localhost, not a unix socket), needs --yes; without it nothing changes (exit 2).\n\n" +
+			"Examples:\n" +
+			"  rdbtool migrate up --db postgres://mc@localhost/hera_mc\n" +
+			"  DATABASE_URL=postgres:///hera_mc rdbtool migrate status\n" +
+			"  rdbtool migrate down --steps 2\n" +
+			"  rdbtool migrate stamp 5     # adopt a database built by hand at version 5\n" +
+			"  rdbtool migrate create add_node_humidity --dir migrations/sql\n" +
+			"  rdbtool migrate lint --dir migrations/sql",
+		Flags: []cli.Flag{dbFlag()},
+		Subcommands: []*cli.Command{
+			sub("up", "", "apply every pending migration", migrateUp, dbFlag()),
+			sub("down", "", "roll back the last migration, or the last N with --steps", migrateDown, dbFlag(), yesFlag(),
+				&cli.IntFlag{Name: "steps", Value: 1, Usage: "roll back `N` migrations"}),
+			sub("to", "VERSION", "migrate up or down to VERSION (0 = nothing applied)", migrateTo, dbFlag(), yesFlag()),
+			sub("status", "", "list the migrations, applied (with when) and pending", migrateStatus, dbFlag()),
+			sub("version", "", "print the database's current version", migrateVersion, dbFlag()),
+			sub("stamp", "VERSION", "record VERSION as applied without running anything (adopt an existing database)", migrateStamp, dbFlag()),
+			sub("create", "NAME", "write the next numbered migration file, with empty up and down sections", migrateCreate,
+				dirFlag("directory of the migration files (default migrations/sql)")),
+			sub("lint", "", "check migrations: numbering, up and down sections, and no drop without -- "+migrations.AllowDropMarker,
+				migrateLint, dirFlag("lint the files in `DIR` instead of those built into rdbtool")),
+		},
+	}
+}
+
+// migrateInterspersed lets the subcommand's flags come before or after its
+// argument (`migrate to 3 --db DSN`); the flag package alone stops at the
+// first argument. "--" ends the flags.
+func migrateInterspersed(cmd *cli.Command) *cli.Command {
+	action := cmd.Action
+	cmd.SkipFlagParsing = true
+	cmd.Action = func(c *cli.Context) error {
+		set := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
+		set.SetOutput(io.Discard)
+		for _, f := range cmd.Flags {
+			if err := f.Apply(set); err != nil {
+				return err
+			}
+		}
+		if set.Lookup("help") == nil {
+			set.Bool("help", false, "")
+		}
+		var flags, pos []string
+		args := c.Args().Slice()
+		for i := 0; i < len(args); i++ {
+			a := args[i]
+			if a == "--" {
+				pos = append(pos, args[i+1:]...)
+				break
+			}
+			if len(a) < 2 || a[0] != '-' {
+				pos = append(pos, a)
+				continue
+			}
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if strings.Contains(name, "=") {
+				continue
+			}
+			if fl := set.Lookup(name); fl != nil && i+1 < len(args) {
+				if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+					flags = append(flags, args[i+1])
+					i++
+				}
+			}
+		}
+		if err := set.Parse(append(append(flags, "--"), pos...)); err != nil {
+			return migrateFail("%s: %v (see rdbtool migrate %s --help)", cmd.Name, err, cmd.Name)
+		}
+		if h := set.Lookup("help"); h != nil && h.Value.String() == "true" {
+			return cli.ShowCommandHelp(c.Lineage()[1], cmd.Name)
+		}
+		nc := cli.NewContext(c.App, set, c)
+		nc.Command = cmd
+		return action(nc)
+	}
+	return cmd
+}
+
+func migrateFail(format string, args ...any) error {
+	return cli.Exit("migrate: "+fmt.Sprintf(format, args...), exitError)
+}
+
+// migrateOpen connects to the --db database and returns a Migrator on it.
+func migrateOpen(c *cli.Context) (*migrations.Migrator, string, func(), error) {
+	dsn := migrateDSN(c)
+	if dsn == "" {
+		return nil, "", nil, migrateFail("no database: give --db DSN or set DATABASE_URL")
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
+	pool, err := migrations.Connect(ctx, dsn)
+	if err != nil {
+		stop()
+		return nil, "", nil, migrateFail("%v", err)
+	}
+	m, err := migrations.NewFromPool(pool)
+	if err != nil {
+		pool.Close()
+		stop()
+		return nil, "", nil, migrateFail("%v", err)
+	}
+	c.Context = ctx
+	return m, dsn, func() { m.Close(); pool.Close(); stop() }, nil
+}
+
+// migrateDSN is --db, given before or after the subcommand, else
+// $DATABASE_URL.
+func migrateDSN(c *cli.Context) string {
+	for _, cc := range c.Lineage() {
+		for _, n := range cc.LocalFlagNames() {
+			if n == "db" {
+				return cc.String("db")
+			}
+		}
+	}
+	return os.Getenv("DATABASE_URL")
+}
+
+func migrateErr(dsn string, err error) error {
+	return migrateFail("%s", migrations.Redact(err.Error(), dsn))
+}
+
+func printResults(w io.Writer, res []migrations.Result, now int64) {
+	for _, r := range res {
+		fmt.Fprintln(w, r)
+	}
+	if len(res) == 0 {
+		fmt.Fprintf(w, "nothing to do; at version %d\n", now)
+	} else {
+		fmt.Fprintf(w, "at version %d\n", now)
+	}
+}
+
+func migrateUp(c *cli.Context) error {
+	m, dsn, done, err := migrateOpen(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	res, err := m.Up(c.Context)
+	printResults(c.App.Writer, res, versionAfter(c.Context, m))
+	if err != nil {
+		return migrateErr(dsn, err)
+	}
+	return nil
+}
+
+func versionAfter(ctx context.Context, m *migrations.Migrator) int64 {
+	v, _ := m.Version(ctx)
+	return v
+}
+
+func migrateDown(c *cli.Context) error {
+	steps := c.Int("steps")
+	if steps < 1 {
+		return migrateFail("down: --steps takes a number >= 1")
+	}
+	if err := confirmRemote(c, migrateDSN(c)); err != nil {
+		return err
+	}
+	m, dsn, done, err := migrateOpen(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	st, err := m.Status(c.Context)
+	if err != nil {
+		return migrateErr(dsn, err)
+	}
+	applied := 0
+	for _, s := range st {
+		if s.Applied {
+			applied++
+		}
+	}
+	if err := confirmZero(c, applied > 0 && steps >= applied); err != nil {
+		return err
+	}
+	res, err := m.DownBy(c.Context, steps)
+	printResults(c.App.Writer, res, versionAfter(c.Context, m))
+	if err != nil {
+		return migrateErr(dsn, err)
+	}
+	return nil
+}
+
+func migrateTo(c *cli.Context) error {
+	target, err := versionArg(c, "to")
+	if err != nil {
+		return err
+	}
+	m, dsn, done, err := migrateOpen(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	cur, err := m.Version(c.Context)
+	if err != nil {
+		return migrateErr(dsn, err)
+	}
+	if target < cur {
+		if err := confirmZero(c, target == 0); err != nil {
+			return err
+		}
+		if err := confirmRemote(c, dsn); err != nil {
+			return err
+		}
+	}
+	res, err := m.To(c.Context, target)
+	printResults(c.App.Writer, res, versionAfter(c.Context, m))
+	if err != nil {
+		return migrateErr(dsn, err)
+	}
+	return nil
+}
+
+// confirmZero and confirmRemote apply the --yes rules: a rollback to
+// version 0, or any rollback on a server that is not this machine, needs
+// --yes.
+func confirmZero(c *cli.Context, toZero bool) error {
+	if toZero && !c.Bool("yes") {
+		return migrateFail("refusing to roll back to version 0, which drops every table, without --yes; nothing was changed")
+	}
+	return nil
+}
+
+func confirmRemote(c *cli.Context, dsn string) error {
+	if c.Bool("yes") || dsn == "" {
+		return nil
+	}
+	if host, local := localServer(dsn); !local {
+		return migrateFail("refusing to roll back on %s, which is not this machine, without --yes; nothing was changed", host)
+	}
+	return nil
+}
+
+// localServer reports whether every host dsn may connect to is a unix
+// socket or a loopback address, and the first host that is not.
+func localServer(dsn string) (string, bool) {
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		return "", true // Connect reports the parse error
+	}
+	hosts := []string{cfg.Host}
+	for _, f := range cfg.Fallbacks {
+		hosts = append(hosts, f.Host)
+	}
+	for _, h := range hosts {
+		if strings.HasPrefix(h, "/") || strings.EqualFold(h, "localhost") {
+			continue
+		}
+		if ip := net.ParseIP(strings.Trim(h, "[]")); ip != nil && ip.IsLoopback() {
+			continue
+		}
+		return "host " + h, false
+	}
+	return "", true
+}
+
+func versionArg(c *cli.Context, cmd string) (int64, error) {
+	if c.NArg() != 1 {
+		return 0, migrateFail("%s takes one VERSION (a number, 0 for none)", cmd)
+	}
+	v, err := strconv.ParseInt(c.Args().First(), 10, 64)
+	if err != nil || v < 0 {
+		return 0, migrateFail("%s: VERSION must be a number >= 0, not %q", cmd, c.Args().First())
+	}
+	return v, nil
+}
+
+func migrateStatus(c *cli.Context) error {
+	m, dsn, done, err := migrateOpen(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	st, err := m.Status(c.Context)
+	if err != nil {
+		return migrateErr(dsn, err)
+	}
+	cur, err := m.Version(c.Context)
+	if err != nil {
+		return migrateErr(dsn, err)
+	}
+	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tSTATE\tAPPLIED AT\tFILE")
+	for _, s := range st {
+		state, at := "pending", "-"
+		if s.Applied {
+			state, at = "applied", s.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")
+		}
+		if s.Unknown {
+			state = "UNKNOWN"
+		}
+		fmt.Fprintf(tw, "%05d\t%s\t%s\t%s\n", s.Version, state, at, s.Name)
+	}
+	tw.Flush()
+	fmt.Fprintf(c.App.Writer, "current version %d, latest known %d\n", cur, m.Latest())
+	if cur > m.Latest() {
+		return migrateErr(dsn, &migrations.NewerError{Database: cur, Known: m.Latest()})
+	}
+	return nil
+}
+
+func migrateVersion(c *cli.Context) error {
+	m, dsn, done, err := migrateOpen(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	v, err := m.Version(c.Context)
+	if err != nil {
+		return migrateErr(dsn, err)
+	}
+	fmt.Fprintln(c.App.Writer, v)
+	return nil
+}
+
+func migrateStamp(c *cli.Context) error {
+	v, err := versionArg(c, "stamp")
+	if err != nil {
+		return err
+	}
+	m, dsn, done, err := migrateOpen(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := m.Stamp(c.Context, v); err != nil {
+		return migrateErr(dsn, err)
+	}
+	fmt.Fprintf(c.App.Writer, "stamped: the database is recorded at version %d; no migration was run\n", v)
+	return nil
+}
+
+func migrateCreate(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return migrateFail("create takes one NAME, e.g. add_node_humidity")
+	}
+	dir := c.String("dir")
+	if dir == "" {
+		dir = filepath.Join("migrations", "sql")
+	}
+	p, err := migrations.Create(dir, c.Args().First())
+	if err != nil {
+		return migrateFail("%v", err)
+	}
+	fmt.Fprintln(c.App.Writer, p)
+	return nil
+}
+
+func migrateLint(c *cli.Context) error {
+	fsys, dir := migrations.FS, c.String("dir")
+	if dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return migrateFail("lint: %s is not a directory", dir)
+		}
+		fsys = os.DirFS(dir)
+	}
+	problems, err := migrations.Lint(fsys)
+	if err != nil {
+		return migrateFail("lint: %v", err)
+	}
+	for _, p := range problems {
+		if dir != "" {
+			p.File = filepath.Join(dir, p.File)
+		}
+		fmt.Fprintln(c.App.Writer, p)
+	}
+	if len(problems) > 0 {
+		return cli.Exit(fmt.Sprintf("migrate lint: %d problem(s)", len(problems)), exitFound)
+	}
+	return nil
+}
