@@ -1,0 +1,229 @@
+package export
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// DiffKey names a key in a diff, with its type.
+type DiffKey struct {
+	DB   int    `json:"db"`
+	Key  Blob   `json:"key"`
+	Type string `json:"type"`
+}
+
+// Change is a key present in both files that differs.
+type Change struct {
+	DB          int      `json:"db"`
+	Key         Blob     `json:"key"`
+	What        []string `json:"what"` // "type", "value", "expiry"
+	OldType     string   `json:"old_type"`
+	NewType     string   `json:"new_type"`
+	OldExpireMs int64    `json:"old_expire_ms"`
+	NewExpireMs int64    `json:"new_expire_ms"`
+	Detail      string   `json:"detail,omitempty"` // e.g. a short string's old and new value, or sizes
+}
+
+// DiffResult is what Diff found. Lists are sorted by database and key.
+// The JSON form is stable: fields are only ever added.
+type DiffResult struct {
+	Added     []DiffKey `json:"added"`
+	Removed   []DiffKey `json:"removed"`
+	Changed   []Change  `json:"changed"`
+	Unchanged int64     `json:"unchanged"`
+}
+
+// Equal reports whether the files hold the same data.
+func (d *DiffResult) Equal() bool {
+	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Changed) == 0
+}
+
+type keySummary struct {
+	typ    string
+	expire int64
+	digest [16]byte
+	brief  string
+}
+
+type dbKey struct {
+	db  int
+	key string
+}
+
+// brief describes a value in a few words for change details.
+func brief(v *rdb.Value, e *rdb.Entry) string {
+	if v == nil {
+		return fmt.Sprintf("%d bytes", e.ValueLen)
+	}
+	switch v.Kind {
+	case "string":
+		if len(v.String) <= 64 {
+			return quoteBytes(v.String)
+		}
+		return fmt.Sprintf("%d bytes", len(v.String))
+	case "list":
+		return fmt.Sprintf("%d elements", len(v.List))
+	case "set":
+		return fmt.Sprintf("%d members", len(v.Set))
+	case "zset":
+		return fmt.Sprintf("%d members", len(v.ZSet))
+	case "hash":
+		return fmt.Sprintf("%d fields", len(v.Hash))
+	case "stream":
+		return fmt.Sprintf("%d entries", v.Stream.Length)
+	}
+	return ""
+}
+
+func summarize(e *rdb.Entry) (keySummary, error) {
+	d, v, err := ContentDigest(e)
+	if err != nil {
+		return keySummary{}, &rdb.Error{Offset: e.Offset(), Key: e.Key, Err: err}
+	}
+	return keySummary{typ: rdb.TypeName(e.Type), expire: e.ExpireMs, digest: d, brief: brief(v, e)}, nil
+}
+
+// Diff compares two RDB streams by content: values are compared by their
+// data, not their encoding (an intset and a listpack set with the same
+// members are equal). It keeps a small summary per key of a in memory
+// (a digest, not the value).
+func Diff(a, b io.Reader) (*DiffResult, error) {
+	left := map[dbKey]keySummary{}
+	if err := eachEntry(a, func(e *rdb.Entry) error {
+		s, err := summarize(e)
+		left[dbKey{e.DB, string(e.Key)}] = s
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("first file: %w", err)
+	}
+	res := &DiffResult{Added: []DiffKey{}, Removed: []DiffKey{}, Changed: []Change{}}
+	if err := eachEntry(b, func(e *rdb.Entry) error {
+		k := dbKey{e.DB, string(e.Key)}
+		s, err := summarize(e)
+		if err != nil {
+			return err
+		}
+		old, ok := left[k]
+		if !ok {
+			res.Added = append(res.Added, DiffKey{DB: e.DB, Key: []byte(k.key), Type: s.typ})
+			return nil
+		}
+		delete(left, k)
+		var what []string
+		if old.typ != s.typ {
+			what = append(what, "type")
+		} else if old.digest != s.digest {
+			what = append(what, "value")
+		}
+		if old.expire != s.expire {
+			what = append(what, "expiry")
+		}
+		if len(what) == 0 {
+			res.Unchanged++
+			return nil
+		}
+		c := Change{DB: e.DB, Key: []byte(k.key), What: what, OldType: old.typ, NewType: s.typ, OldExpireMs: old.expire, NewExpireMs: s.expire}
+		if what[0] != "expiry" && old.brief != s.brief {
+			c.Detail = old.brief + " -> " + s.brief
+		}
+		res.Changed = append(res.Changed, c)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("second file: %w", err)
+	}
+	for k, s := range left {
+		res.Removed = append(res.Removed, DiffKey{DB: k.db, Key: []byte(k.key), Type: s.typ})
+	}
+	sortKeys := func(ks []DiffKey) {
+		sort.Slice(ks, func(i, j int) bool {
+			if ks[i].DB != ks[j].DB {
+				return ks[i].DB < ks[j].DB
+			}
+			return string(ks[i].Key) < string(ks[j].Key)
+		})
+	}
+	sortKeys(res.Added)
+	sortKeys(res.Removed)
+	sort.Slice(res.Changed, func(i, j int) bool {
+		if res.Changed[i].DB != res.Changed[j].DB {
+			return res.Changed[i].DB < res.Changed[j].DB
+		}
+		return string(res.Changed[i].Key) < string(res.Changed[j].Key)
+	})
+	return res, nil
+}
+
+func eachEntry(r io.Reader, fn func(*rdb.Entry) error) error {
+	rd := rdb.NewReader(r)
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e, ok := rec.(*rdb.Entry); ok {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// WriteText writes the human form: one line per difference, then a
+// summary line.
+func (d *DiffResult) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for _, k := range d.Removed {
+		fmt.Fprintf(&b, "- db%d %s (%s)\n", k.DB, quoteKey(k.Key), k.Type)
+	}
+	for _, k := range d.Added {
+		fmt.Fprintf(&b, "+ db%d %s (%s)\n", k.DB, quoteKey(k.Key), k.Type)
+	}
+	for _, c := range d.Changed {
+		var parts []string
+		for _, what := range c.What {
+			switch what {
+			case "type":
+				parts = append(parts, "type "+c.OldType+" -> "+c.NewType)
+			case "value":
+				p := c.NewType + " value changed"
+				if c.Detail != "" {
+					p += " (" + c.Detail + ")"
+				}
+				parts = append(parts, p)
+			case "expiry":
+				parts = append(parts, "expiry "+expiryText(c.OldExpireMs)+" -> "+expiryText(c.NewExpireMs))
+			}
+		}
+		fmt.Fprintf(&b, "~ db%d %s: %s\n", c.DB, quoteKey(c.Key), strings.Join(parts, "; "))
+	}
+	fmt.Fprintf(&b, "%d added, %d removed, %d changed, %d unchanged\n", len(d.Added), len(d.Removed), len(d.Changed), d.Unchanged)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func expiryText(ms int64) string {
+	if ms < 0 {
+		return "none"
+	}
+	return formatMs(ms)
+}
+
+// quoteKey prints plain keys as they are and others quoted.
+func quoteKey(k []byte) string {
+	for _, c := range k {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return quoteBytes(k)
+		}
+	}
+	if len(k) == 0 {
+		return `""`
+	}
+	return string(k)
+}

@@ -1,0 +1,33 @@
+// Package export converts RDB files to and from text: the JSON-lines form
+// of `rdbtool export` / `rdbtool import`, the sorted readable text of
+// `rdbtool textconv` (for git diff), and the content comparison of
+// `rdbtool diff`.
+//
+// # JSON lines
+//
+// One JSON object per line. The first line is the header, then function
+// libraries, then one line per key in file order:
+//
+//	{"rdb_version":10,"magic":"REDIS"}
+//	{"function":"#!lua name=mylib\n..."}
+//	{"db":0,"key":"user:1","type":"hash","expire_ms":-1,"value":[{"field":"name","value":"ada"}]}
+//
+// Bytes (keys, strings, members, fields, names) are JSON strings when they
+// are valid UTF-8, else {"base64":"..."}. expire_ms is the absolute expiry
+// in unix milliseconds or -1; "idle" (LRU seconds) and "freq" (LFU counter)
+// appear when the dump has them. "value" by type:
+//
+//	string  bytes
+//	list    [bytes, ...]                       in order
+//	set     [bytes, ...]                       in file order
+//	zset    [{"member":bytes,"score":number}]  score may be "inf", "-inf", "nan"
+//	hash    [{"field":bytes,"value":bytes,"expire_ms":n}]  expire_ms only for field expiries
+//	stream  {"length","entries_added","last_id","first_id","max_deleted_id",
+//	         "entries":[{"id":"ms-seq","fields":[[name,value],...]}],
+//	         "groups":[{"name","last_id","entries_read",
+//	                    "pending":[{"id","delivery_time","delivery_count"}],
+//	                    "consumers":[{"name","seen_time","active_time","pending":["ms-seq",...]}]}]}
+//	module  {"module":"name","encver":n,"rdb_type":7,"raw":bytes}  the value's RDB bytes, opaque
+//
+// Import accepts exactly this; unknown fields are errors.
+package export

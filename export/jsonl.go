@@ -1,0 +1,523 @@
+package export
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// Header is the first line of an export.
+type Header struct {
+	RDBVersion int    `json:"rdb_version"`
+	Magic      string `json:"magic"`
+}
+
+// Line is one key of an export.
+type Line struct {
+	DB       int             `json:"db"`
+	Key      Blob            `json:"key"`
+	Type     string          `json:"type"`
+	ExpireMs int64           `json:"expire_ms"`
+	Idle     *int64          `json:"idle,omitempty"`
+	Freq     *int            `json:"freq,omitempty"`
+	Value    json.RawMessage `json:"value"`
+}
+
+// ZMember is a sorted set member in JSON.
+type ZMember struct {
+	Member Blob  `json:"member"`
+	Score  Score `json:"score"`
+}
+
+// Score is a float64 that writes ±Inf and NaN as strings.
+type Score float64
+
+// MarshalJSON writes the shortest exact form, or "inf"/"-inf"/"nan".
+func (s Score) MarshalJSON() ([]byte, error) {
+	f := float64(s)
+	switch {
+	case math.IsInf(f, 1):
+		return []byte(`"inf"`), nil
+	case math.IsInf(f, -1):
+		return []byte(`"-inf"`), nil
+	case math.IsNaN(f):
+		return []byte(`"nan"`), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON reads a number or "inf"/"-inf"/"nan".
+func (s *Score) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case `"inf"`, `"+inf"`:
+		*s = Score(math.Inf(1))
+		return nil
+	case `"-inf"`:
+		*s = Score(math.Inf(-1))
+		return nil
+	case `"nan"`:
+		*s = Score(math.NaN())
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("score %s: want a number, \"inf\", \"-inf\" or \"nan\"", b)
+	}
+	*s = Score(f)
+	return nil
+}
+
+// HashField is a hash field in JSON.
+type HashField struct {
+	Field    Blob   `json:"field"`
+	Value    Blob   `json:"value"`
+	ExpireMs *int64 `json:"expire_ms,omitempty"`
+}
+
+// StreamJSON is a stream in JSON.
+type StreamJSON struct {
+	Length       uint64        `json:"length"`
+	EntriesAdded uint64        `json:"entries_added"`
+	LastID       ID            `json:"last_id"`
+	FirstID      ID            `json:"first_id"`
+	MaxDeletedID ID            `json:"max_deleted_id"`
+	Entries      []StreamEntry `json:"entries"`
+	Groups       []StreamGroup `json:"groups"`
+}
+
+// StreamEntry is one stream entry: fields as [name, value] pairs.
+type StreamEntry struct {
+	ID     ID        `json:"id"`
+	Fields [][2]Blob `json:"fields"`
+}
+
+// StreamGroup is a consumer group.
+type StreamGroup struct {
+	Name        Blob             `json:"name"`
+	LastID      ID               `json:"last_id"`
+	EntriesRead int64            `json:"entries_read"`
+	Pending     []StreamPEL      `json:"pending"`
+	Consumers   []StreamConsumer `json:"consumers"`
+}
+
+// StreamPEL is a pending entry of a group.
+type StreamPEL struct {
+	ID            ID     `json:"id"`
+	DeliveryTime  int64  `json:"delivery_time"`
+	DeliveryCount uint64 `json:"delivery_count"`
+}
+
+// StreamConsumer is a consumer with its pending IDs.
+type StreamConsumer struct {
+	Name       Blob  `json:"name"`
+	SeenTime   int64 `json:"seen_time"`
+	ActiveTime int64 `json:"active_time"`
+	Pending    []ID  `json:"pending"`
+}
+
+// ModuleJSON is an opaque module value.
+type ModuleJSON struct {
+	Module  string `json:"module"`
+	EncVer  int    `json:"encver"`
+	RDBType int    `json:"rdb_type"`
+	Raw     Blob   `json:"raw"`
+}
+
+// ID is a stream ID written "ms-seq".
+type ID rdb.StreamID
+
+// MarshalJSON writes "ms-seq".
+func (id ID) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + strconv.FormatUint(id.Ms, 10) + "-" + strconv.FormatUint(id.Seq, 10) + `"`), nil
+}
+
+// UnmarshalJSON reads "ms-seq".
+func (id *ID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("stream ID %s: want \"ms-seq\"", b)
+	}
+	ms, seq, ok := strings.Cut(s, "-")
+	a, err1 := strconv.ParseUint(ms, 10, 64)
+	c, err2 := strconv.ParseUint(seq, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return fmt.Errorf("stream ID %q: want \"ms-seq\"", s)
+	}
+	*id = ID{Ms: a, Seq: c}
+	return nil
+}
+
+// ValueJSON renders a decoded value in the export form.
+func ValueJSON(v *rdb.Value) (any, error) {
+	switch v.Kind {
+	case "string":
+		return Blob(v.String), nil
+	case "list":
+		return blobs(v.List), nil
+	case "set":
+		return blobs(v.Set), nil
+	case "zset":
+		out := make([]ZMember, len(v.ZSet))
+		for i, m := range v.ZSet {
+			out[i] = ZMember{Member: m.Member, Score: Score(m.Score)}
+		}
+		return out, nil
+	case "hash":
+		out := make([]HashField, len(v.Hash))
+		for i, f := range v.Hash {
+			out[i] = HashField{Field: f.Field, Value: f.Value}
+			if f.ExpireMs >= 0 {
+				ms := f.ExpireMs
+				out[i].ExpireMs = &ms
+			}
+		}
+		return out, nil
+	case "stream":
+		return streamJSON(v.Stream), nil
+	}
+	return nil, fmt.Errorf("cannot export a %s value", v.Kind)
+}
+
+func blobs(in [][]byte) []Blob {
+	out := make([]Blob, len(in))
+	for i, b := range in {
+		out[i] = b
+	}
+	return out
+}
+
+func streamJSON(s *rdb.Stream) *StreamJSON {
+	out := &StreamJSON{Length: s.Length, EntriesAdded: s.EntriesAdded, LastID: ID(s.LastID), FirstID: ID(s.FirstID),
+		MaxDeletedID: ID(s.MaxDeletedID), Entries: []StreamEntry{}, Groups: []StreamGroup{}}
+	for _, e := range s.Entries {
+		se := StreamEntry{ID: ID(e.ID), Fields: make([][2]Blob, len(e.Fields))}
+		for i, f := range e.Fields {
+			se.Fields[i] = [2]Blob{f.Name, f.Value}
+		}
+		out.Entries = append(out.Entries, se)
+	}
+	for _, g := range s.Groups {
+		sg := StreamGroup{Name: g.Name, LastID: ID(g.LastID), EntriesRead: g.EntriesRead, Pending: []StreamPEL{}, Consumers: []StreamConsumer{}}
+		for _, p := range g.Pending {
+			sg.Pending = append(sg.Pending, StreamPEL{ID: ID(p.ID), DeliveryTime: p.DeliveryTime, DeliveryCount: p.DeliveryCount})
+		}
+		for _, c := range g.Consumers {
+			sc := StreamConsumer{Name: c.Name, SeenTime: c.SeenTime, ActiveTime: c.ActiveTime, Pending: []ID{}}
+			for _, id := range c.Pending {
+				sc.Pending = append(sc.Pending, ID(id))
+			}
+			sg.Consumers = append(sg.Consumers, sc)
+		}
+		out.Groups = append(out.Groups, sg)
+	}
+	return out
+}
+
+// EntryLine renders one entry as an export line (without the newline).
+func EntryLine(e *rdb.Entry) ([]byte, error) {
+	l := Line{DB: e.DB, Key: e.Key, Type: rdb.TypeName(e.Type), ExpireMs: e.ExpireMs}
+	if e.Idle >= 0 {
+		idle := e.Idle
+		l.Idle = &idle
+	}
+	if e.Freq >= 0 {
+		freq := e.Freq
+		l.Freq = &freq
+	}
+	var val any
+	if e.Type == rdb.TypeModule2 {
+		v, err := e.Decode()
+		if err != nil {
+			return nil, err
+		}
+		val = ModuleJSON{Module: v.Module.Name, EncVer: v.Module.EncVer, RDBType: int(e.Type), Raw: e.Value}
+	} else {
+		v, err := e.Decode()
+		if err != nil {
+			return nil, err
+		}
+		if val, err = ValueJSON(v); err != nil {
+			return nil, err
+		}
+	}
+	raw, err := json.Marshal(val)
+	if err != nil {
+		return nil, err
+	}
+	l.Value = raw
+	return json.Marshal(l)
+}
+
+// Export writes the JSON-lines form of the RDB stream r to w, one key at a
+// time.
+func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, err error) {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	rd := rdb.NewReader(r, ropts...)
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return keys, err
+		}
+		var line []byte
+		switch x := rec.(type) {
+		case *rdb.Header:
+			line, err = json.Marshal(Header{RDBVersion: x.Version, Magic: x.Magic})
+		case *rdb.Function:
+			line, err = json.Marshal(struct {
+				Function Blob `json:"function"`
+			}{x.Code})
+		case *rdb.Entry:
+			keys++
+			line, err = EntryLine(x)
+			if err != nil {
+				err = &rdb.Error{Offset: x.Offset(), Key: x.Key, Err: err}
+			}
+		default:
+			continue
+		}
+		if err != nil {
+			return keys, err
+		}
+		bw.Write(line)
+		if err := bw.WriteByte('\n'); err != nil {
+			return keys, err
+		}
+	}
+	return keys, bw.Flush()
+}
+
+// LineError is an import error on a given line.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }
+
+// Import reads the JSON-lines form from r and writes an RDB file of the
+// given version to w (0: the header line's version, else rdb.MaxVersion).
+func Import(r io.Reader, w io.Writer, version int) (keys int64, err error) {
+	im := &importer{w: w, version: version}
+	br := bufio.NewReaderSize(r, 256<<10)
+	for n := 1; ; n++ {
+		line, rerr := br.ReadBytes('\n')
+		if rerr != nil && rerr != io.EOF {
+			return im.keys, rerr
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 {
+			if err := im.line(line); err != nil {
+				return im.keys, &LineError{Line: n, Err: err}
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+	}
+	im.start(0)
+	return im.keys, im.wr.Close()
+}
+
+type importer struct {
+	w       io.Writer
+	wr      *rdb.Writer
+	version int // requested, then actual
+	keys    int64
+}
+
+// start creates the writer (once) for the header's version v unless a
+// version was requested.
+func (im *importer) start(v int) {
+	if im.wr != nil {
+		return
+	}
+	if im.version <= 0 {
+		im.version = v
+	}
+	if im.version <= 0 {
+		im.version = rdb.MaxVersion
+	}
+	magic := "REDIS"
+	if im.version >= 80 {
+		magic = "VALKEY"
+	}
+	im.wr = rdb.NewWriter(im.w, im.version, rdb.WithMagic(magic))
+}
+
+func (im *importer) line(line []byte) error {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(line, &probe); err != nil {
+		return err
+	}
+	if _, ok := probe["rdb_version"]; ok {
+		var h Header
+		if err := strictUnmarshal(line, &h); err != nil {
+			return err
+		}
+		if im.wr != nil {
+			return errors.New("header line after the first line")
+		}
+		im.start(h.RDBVersion)
+		return nil
+	}
+	im.start(0)
+	if _, ok := probe["function"]; ok {
+		var f struct {
+			Function Blob `json:"function"`
+		}
+		if err := strictUnmarshal(line, &f); err != nil {
+			return err
+		}
+		if im.version < 10 {
+			return nil // servers before 7.0 (RDB 10) have no functions
+		}
+		return im.wr.WriteFunction(f.Function)
+	}
+	var l Line
+	if err := strictUnmarshal(line, &l); err != nil {
+		return err
+	}
+	e, err := l.Entry(im.version)
+	if err != nil {
+		return fmt.Errorf("key %q: %w", []byte(l.Key), err)
+	}
+	im.keys++
+	return im.wr.WriteEntry(e)
+}
+
+func strictUnmarshal(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// Entry builds the RDB entry of a line for the given version.
+func (l *Line) Entry(version int) (*rdb.Entry, error) {
+	if l.DB < 0 {
+		return nil, fmt.Errorf("negative db %d", l.DB)
+	}
+	if l.ExpireMs < -1 {
+		return nil, fmt.Errorf("expire_ms %d: use -1 for none", l.ExpireMs)
+	}
+	v := &rdb.Value{Kind: l.Type}
+	var e *rdb.Entry
+	switch l.Type {
+	case "string":
+		var s Blob
+		if err := strictUnmarshal(l.Value, &s); err != nil {
+			return nil, err
+		}
+		v.String = []byte(s)
+	case "list", "set":
+		var items []Blob
+		if err := strictUnmarshal(l.Value, &items); err != nil {
+			return nil, err
+		}
+		out := make([][]byte, len(items))
+		for i, b := range items {
+			out[i] = b
+		}
+		if l.Type == "list" {
+			v.List = out
+		} else {
+			v.Set = out
+		}
+	case "zset":
+		var ms []ZMember
+		if err := strictUnmarshal(l.Value, &ms); err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			v.ZSet = append(v.ZSet, rdb.ZMember{Member: m.Member, Score: float64(m.Score)})
+		}
+	case "hash":
+		var fs []HashField
+		if err := strictUnmarshal(l.Value, &fs); err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			hf := rdb.HashField{Field: f.Field, Value: f.Value, ExpireMs: -1}
+			if f.ExpireMs != nil {
+				hf.ExpireMs = *f.ExpireMs
+			}
+			v.Hash = append(v.Hash, hf)
+		}
+	case "stream":
+		var s StreamJSON
+		if err := strictUnmarshal(l.Value, &s); err != nil {
+			return nil, err
+		}
+		v.Stream = s.stream()
+	case "module":
+		var m ModuleJSON
+		if err := strictUnmarshal(l.Value, &m); err != nil {
+			return nil, err
+		}
+		if m.RDBType != rdb.TypeModule2 {
+			return nil, fmt.Errorf("module value with rdb_type %d: only 7 is supported", m.RDBType)
+		}
+		e = &rdb.Entry{DB: l.DB, Key: l.Key, Type: rdb.TypeModule2, Value: m.Raw, ValueLen: int64(len(m.Raw)), ExpireMs: -1, Idle: -1, Freq: -1}
+		if err := rdb.ValidateValue(e.Type, e.Value); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("unknown type %q", l.Type)
+	}
+	if e == nil {
+		var err error
+		e, err = rdb.NewEntry(l.DB, l.Key, v, version)
+		if err != nil {
+			return nil, err
+		}
+	}
+	e.ExpireMs = l.ExpireMs
+	if l.Idle != nil {
+		e.Idle = *l.Idle
+	}
+	if l.Freq != nil {
+		if *l.Freq < 0 || *l.Freq > 255 {
+			return nil, fmt.Errorf("freq %d out of 0..255", *l.Freq)
+		}
+		e.Freq = *l.Freq
+	}
+	return e, nil
+}
+
+func (s *StreamJSON) stream() *rdb.Stream {
+	out := &rdb.Stream{Length: s.Length, EntriesAdded: s.EntriesAdded, LastID: rdb.StreamID(s.LastID),
+		FirstID: rdb.StreamID(s.FirstID), MaxDeletedID: rdb.StreamID(s.MaxDeletedID)}
+	for _, e := range s.Entries {
+		se := rdb.StreamEntry{ID: rdb.StreamID(e.ID)}
+		for _, f := range e.Fields {
+			se.Fields = append(se.Fields, rdb.StreamField{Name: f[0], Value: f[1]})
+		}
+		out.Entries = append(out.Entries, se)
+	}
+	for _, g := range s.Groups {
+		sg := rdb.StreamGroup{Name: g.Name, LastID: rdb.StreamID(g.LastID), EntriesRead: g.EntriesRead}
+		for _, p := range g.Pending {
+			sg.Pending = append(sg.Pending, rdb.StreamPEL{ID: rdb.StreamID(p.ID), DeliveryTime: p.DeliveryTime, DeliveryCount: p.DeliveryCount})
+		}
+		for _, c := range g.Consumers {
+			sc := rdb.StreamConsumer{Name: c.Name, SeenTime: c.SeenTime, ActiveTime: c.ActiveTime}
+			for _, id := range c.Pending {
+				sc.Pending = append(sc.Pending, rdb.StreamID(id))
+			}
+			sg.Consumers = append(sg.Consumers, sc)
+		}
+		out.Groups = append(out.Groups, sg)
+	}
+	return out
+}

@@ -1,0 +1,220 @@
+package export
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// textMaxString is the longest string textconv prints whole; longer ones
+// show their size and a SHA-256 prefix, which is enough to see a change.
+const textMaxString = 1024
+
+// TextConv writes a stable, sorted, readable rendering of the RDB stream r
+// for `git diff`: keys sorted by database and name, members of sets and
+// hashes sorted, one element per line, aux fields (which change on every
+// save) left out. The rendering of each key is held in memory until the
+// sort, so it is meant for fixture-sized dumps; big strings are
+// summarized.
+func TextConv(r io.Reader, w io.Writer) error {
+	rd := rdb.NewReader(r)
+	type keyText struct {
+		db   int
+		key  string
+		text string
+	}
+	var keys []keyText
+	var funcs []string
+	var hdr *rdb.Header
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		switch x := rec.(type) {
+		case *rdb.Header:
+			hdr = x
+		case *rdb.Function:
+			funcs = append(funcs, string(x.Code))
+		case *rdb.Entry:
+			var b strings.Builder
+			if err := entryText(&b, x); err != nil {
+				return &rdb.Error{Offset: x.Offset(), Key: x.Key, Err: err}
+			}
+			keys = append(keys, keyText{x.DB, string(x.Key), b.String()})
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].db != keys[j].db {
+			return keys[i].db < keys[j].db
+		}
+		return keys[i].key < keys[j].key
+	})
+	sort.Strings(funcs)
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "# rdbtool textconv: %s RDB %d, %d keys, sorted by database and key\n", hdr.Magic, hdr.Version, len(keys))
+	for _, f := range funcs {
+		bw.WriteString("function\n")
+		for _, line := range strings.Split(strings.TrimRight(f, "\n"), "\n") {
+			bw.WriteString("  " + line + "\n")
+		}
+	}
+	for _, k := range keys {
+		bw.WriteString(k.text)
+	}
+	return bw.Flush()
+}
+
+// quoteBytes always quotes, Go-style, so values read unambiguously.
+func quoteBytes(b []byte) string {
+	if len(b) > textMaxString || (len(b) > 64 && binaryish(b)) {
+		sum := sha256.Sum256(b)
+		return fmt.Sprintf("<%d bytes, sha256 %x>", len(b), sum[:8])
+	}
+	var s strings.Builder
+	s.WriteByte('"')
+	for _, c := range b {
+		switch {
+		case c == '"' || c == '\\':
+			s.WriteByte('\\')
+			s.WriteByte(c)
+		case c == '\n':
+			s.WriteString(`\n`)
+		case c == '\t':
+			s.WriteString(`\t`)
+		case c == '\r':
+			s.WriteString(`\r`)
+		case c < ' ' || c == 0x7f:
+			fmt.Fprintf(&s, `\x%02x`, c)
+		default:
+			s.WriteByte(c) // UTF-8 passes through; invalid bytes are rare in text
+		}
+	}
+	s.WriteByte('"')
+	return s.String()
+}
+
+// binaryish reports whether more than a quarter of b is control bytes:
+// such data reads better as a size and digest than as escapes.
+func binaryish(b []byte) bool {
+	n := 0
+	for _, c := range b {
+		if c < ' ' && c != '\n' && c != '\t' && c != '\r' || c == 0x7f {
+			n++
+		}
+	}
+	return n*4 > len(b)
+}
+
+func formatScore(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+func formatID(id rdb.StreamID) string {
+	return strconv.FormatUint(id.Ms, 10) + "-" + strconv.FormatUint(id.Seq, 10)
+}
+
+func formatMs(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano) }
+
+func entryText(b *strings.Builder, e *rdb.Entry) error {
+	fmt.Fprintf(b, "db%d %s %s", e.DB, quoteBytes(e.Key), rdb.TypeName(e.Type))
+	if e.HasExpiry() {
+		b.WriteString(" expires " + formatMs(e.ExpireMs))
+	}
+	if e.Type == rdb.TypeModule2 {
+		v, err := e.Decode()
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(e.Value)
+		fmt.Fprintf(b, "\n  module %s encver %d, %d bytes, sha256 %x\n", v.Module.Name, v.Module.EncVer, len(e.Value), sum[:8])
+		return nil
+	}
+	v, err := e.Decode()
+	if err != nil {
+		return err
+	}
+	switch v.Kind {
+	case "string":
+		b.WriteString("\n  " + quoteBytes(v.String) + "\n")
+	case "list":
+		fmt.Fprintf(b, " (%d elements)\n", len(v.List))
+		for _, s := range v.List {
+			b.WriteString("  " + quoteBytes(s) + "\n")
+		}
+	case "set":
+		fmt.Fprintf(b, " (%d members)\n", len(v.Set))
+		for _, s := range sortedCopy(v.Set) {
+			b.WriteString("  " + quoteBytes(s) + "\n")
+		}
+	case "zset":
+		fmt.Fprintf(b, " (%d members)\n", len(v.ZSet))
+		ms := append([]rdb.ZMember(nil), v.ZSet...)
+		sort.Slice(ms, func(i, j int) bool {
+			if ms[i].Score != ms[j].Score {
+				return ms[i].Score < ms[j].Score
+			}
+			return bytes.Compare(ms[i].Member, ms[j].Member) < 0
+		})
+		for _, m := range ms {
+			b.WriteString("  " + formatScore(m.Score) + " " + quoteBytes(m.Member) + "\n")
+		}
+	case "hash":
+		fmt.Fprintf(b, " (%d fields)\n", len(v.Hash))
+		fs := append([]rdb.HashField(nil), v.Hash...)
+		sort.Slice(fs, func(i, j int) bool { return bytes.Compare(fs[i].Field, fs[j].Field) < 0 })
+		for _, f := range fs {
+			b.WriteString("  " + quoteBytes(f.Field) + " = " + quoteBytes(f.Value))
+			if f.ExpireMs >= 0 {
+				b.WriteString(" expires " + formatMs(f.ExpireMs))
+			}
+			b.WriteString("\n")
+		}
+	case "stream":
+		s := v.Stream
+		fmt.Fprintf(b, " (%d entries, last id %s)\n", s.Length, formatID(s.LastID))
+		for _, en := range s.Entries {
+			b.WriteString("  " + formatID(en.ID))
+			for _, f := range en.Fields {
+				b.WriteString(" " + quoteBytes(f.Name) + " " + quoteBytes(f.Value))
+			}
+			b.WriteString("\n")
+		}
+		groups := append([]rdb.StreamGroup(nil), s.Groups...)
+		sort.Slice(groups, func(i, j int) bool { return bytes.Compare(groups[i].Name, groups[j].Name) < 0 })
+		for _, g := range groups {
+			fmt.Fprintf(b, "  group %s last %s, %d pending\n", quoteBytes(g.Name), formatID(g.LastID), len(g.Pending))
+			for _, p := range g.Pending {
+				fmt.Fprintf(b, "    pending %s delivered %d times, last %s\n", formatID(p.ID), p.DeliveryCount, formatMs(p.DeliveryTime))
+			}
+			cs := append([]rdb.StreamConsumer(nil), g.Consumers...)
+			sort.Slice(cs, func(i, j int) bool { return bytes.Compare(cs[i].Name, cs[j].Name) < 0 })
+			for _, c := range cs {
+				ids := make([]string, len(c.Pending))
+				for i, id := range c.Pending {
+					ids[i] = formatID(id)
+				}
+				fmt.Fprintf(b, "    consumer %s pending [%s]\n", quoteBytes(c.Name), strings.Join(ids, " "))
+			}
+		}
+	}
+	return nil
+}
