@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"sort"
 	"strconv"
@@ -63,6 +64,7 @@ type SnapshotStats struct {
 	OtherDB   int64    // in a database not selected
 	Expired   int64    // already expired when read (sync)
 	Vanished  int64    // deleted between SCAN and DUMP (scan)
+	Repeated  int64    // returned twice by SCAN (it may, while the server resizes a table); written once
 	Bytes     int64    // RDB bytes received (sync) or DUMP payload bytes (scan)
 }
 
@@ -73,7 +75,7 @@ func (s SnapshotStats) String() string {
 		n    int64
 		what string
 	}{{s.Pruned, "pruned"}, {s.TooLarge, "larger than the size limit"}, {s.OtherDB, "in other databases"},
-		{s.Expired, "already expired"}, {s.Vanished, "deleted while scanning"}} {
+		{s.Expired, "already expired"}, {s.Vanished, "deleted while scanning"}, {s.Repeated, "returned twice by SCAN (written once)"}} {
 		if c.n > 0 {
 			fmt.Fprintf(&b, "; %d %s", c.n, c.what)
 		}
@@ -96,10 +98,17 @@ type sink struct {
 	dbs     map[int]bool
 	now     int64
 	stats   *SnapshotStats
+
+	// seen holds a 128-bit fingerprint of every key written by the scan
+	// method: SCAN may return a key twice, and a dump with a key twice does
+	// not load. 16 bytes a key is the only memory that grows with the keyspace.
+	seen         map[[2]uint64]struct{}
+	seed1, seed2 maphash.Seed
 }
 
 func newSink(out io.Writer, opts *SnapshotOptions, stats *SnapshotStats) *sink {
-	s := &sink{out: out, opts: opts, stats: stats, funcs: map[string]bool{}, now: time.Now().UnixMilli()}
+	s := &sink{out: out, opts: opts, stats: stats, funcs: map[string]bool{}, now: time.Now().UnixMilli(),
+		seen: map[[2]uint64]struct{}{}, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed()}
 	if len(opts.Prune) > 0 {
 		s.prune = filter.NewGlobs(opts.Prune)
 	}
@@ -160,6 +169,25 @@ func (s *sink) keepKey(db int, key []byte) bool {
 		s.stats.Pruned++
 		return false
 	}
+	return true
+}
+
+// firstTime reports whether the scan meets db/key for the first time.
+func (s *sink) firstTime(db int, key string) bool {
+	var fp [2]uint64
+	for i, seed := range []maphash.Seed{s.seed1, s.seed2} {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		h.WriteByte(byte(db))
+		h.WriteByte(byte(db >> 8))
+		h.WriteString(key)
+		fp[i] = h.Sum64()
+	}
+	if _, ok := s.seen[fp]; ok {
+		s.stats.Repeated++
+		return false
+	}
+	s.seen[fp] = struct{}{}
 	return true
 }
 
@@ -413,7 +441,7 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 		}
 		kept := keys[:0]
 		for _, k := range keys {
-			if sk.keepKey(db, []byte(k)) {
+			if sk.firstTime(db, k) && sk.keepKey(db, []byte(k)) {
 				kept = append(kept, k)
 			}
 		}
