@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 )
 
 // DecodeValue decodes a value's raw bytes (everything after the key, as in
@@ -28,8 +29,14 @@ func DecodeValue(typ byte, raw []byte) (*Value, error) {
 // layout) without building the data. It returns an error exactly when
 // DecodeValue would.
 func ValidateValue(typ byte, raw []byte) error {
-	d := vdec{b: raw}
-	if err := d.value(typ, nil); err != nil {
+	sp := scratchPool.Get().(*[]byte)
+	d := vdec{b: raw, scratch: *sp}
+	err := d.value(typ, nil)
+	if cap(d.scratch) <= maxPooledScratch {
+		*sp = d.scratch[:0]
+		scratchPool.Put(sp)
+	}
+	if err != nil {
 		return err
 	}
 	if d.p != len(raw) {
@@ -38,22 +45,18 @@ func ValidateValue(typ byte, raw []byte) error {
 	return nil
 }
 
+// scratchPool holds the buffers ValidateValue decompresses LZF data into,
+// so checking a file allocates next to nothing per value.
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledScratch = 64 << 20
+
 // Decode decodes the entry's value: DecodeValue(e.Type, e.Value).
 func (e *Entry) Decode() (*Value, error) {
 	if e.Value == nil && e.ValueLen > 0 {
 		return nil, fmt.Errorf("%w: the entry's value bytes were not kept (SkipValues)", ErrTruncated)
 	}
 	return DecodeValue(e.Type, e.Value)
-}
-
-// valuePrefixLen decodes a value at the start of b and returns how many
-// bytes it spans (used to walk files in tests and to find value ends).
-func valuePrefixLen(typ byte, b []byte) (int, error) {
-	d := vdec{b: b}
-	if err := d.value(typ, nil); err != nil {
-		return 0, err
-	}
-	return d.p, nil
 }
 
 // vdec walks a raw value. With keep it builds data; without, it only
