@@ -18,12 +18,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/rdbtool/rdbtool/internal/atomicfile"
 	"github.com/rdbtool/rdbtool/internal/corpusgen/handmade"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/redis/go-redis/v9"
@@ -124,21 +124,13 @@ func generate(out string, sp spec) error {
 // writeFile writes through a temp file and a rename so a failed run never
 // leaves a half-written corpus file.
 func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(tmp, strings.NewReader(string(data))); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+	defer f.Abort()
+	if _, err := f.Write(data); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return f.Commit()
 }
