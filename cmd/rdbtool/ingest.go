@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+	"github.com/urfave/cli/v2"
+
+	"github.com/rdbtool/rdbtool/fixture"
+	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+	"github.com/rdbtool/rdbtool/ingest"
+	"github.com/rdbtool/rdbtool/live"
+	"github.com/rdbtool/rdbtool/migrations"
+)
+
+func init() { register(ingestCommand()) }
+
+func ingestCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "ingest",
+		Usage:     "copy the telescope's state from Redis (or a dump) into the hera_mc PostgreSQL tables",
+		UsageText: "rdbtool ingest (--redis URL | --rdb FILE) [--db DSN] [--only GROUPS] [--every DURATION] [--listen-log] [--json]",
+		Description: "One pass reads the site's keys (corr:*, status:snap:*, auto:*, status:node:*, ...) and writes\n" +
+			"the hera_mc tables, group by group, each group in one transaction. Bad records (a field that\n" +
+			"does not parse, a key of the wrong type, malformed JSON or YAML) are skipped and reported with\n" +
+			"key, field and reason; the rest is written. A second pass over unchanged Redis adds nothing.\n\n" +
+			"--rdb FILE replays a dump in-process: no Redis server needed. Without --db and $DATABASE_URL a\n" +
+			"throwaway PostgreSQL is started, migrated, used for the pass and removed (needs the PostgreSQL\n" +
+			"server binaries). --every runs the monitor loop of the original daemons; SIGINT/SIGTERM finish\n" +
+			"the current pass and exit 0; lost connections are retried with backoff.\n\n" +
+			"Groups (--only, comma-separated): " + strings.Join(groupHelp(), ", ") + ".\n" +
+			"The report (rows per table, skipped records) goes to stderr; --json prints one JSON object per\n" +
+			"pass on stdout instead. Exit code 1 when a group failed (its transaction was rolled back).\n\n" +
+			helpExamples("rdbtool ingest --rdb testdata/dump.rdb",
+				"rdbtool ingest --redis redis://redishost:6379 --db postgres:///hera_mc --every 60s --listen-log",
+				"rdbtool ingest --rdb site.rdb --only correlator,autos --json"),
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "redis", Usage: "read a live Redis at `URL` (redis://[user:pass@]host:port/db)"},
+			&cli.StringFlag{Name: "rdb", Usage: "replay the dump `FILE` in-process instead"},
+			&cli.StringFlag{Name: "db", Usage: "PostgreSQL `DSN` (default $DATABASE_URL; neither: a throwaway server)"},
+			&cli.BoolFlag{Name: "migrate", Usage: "apply pending schema migrations to --db first"},
+			&cli.StringFlag{Name: "only", Usage: "run only these `GROUPS` (comma-separated group or set names)"},
+			&cli.DurationFlag{Name: "every", Usage: "run a pass every `DURATION` until interrupted (the monitor loop)"},
+			&cli.IntFlag{Name: "passes", Usage: "with --every: stop after `N` passes"},
+			&cli.BoolFlag{Name: "listen-log", Usage: "with --every: also store mc-log-channel messages in subsystem_error"},
+			&cli.StringFlag{Name: "hostname", Usage: "daemon_status hostname of the pass's own rows (default: this host)"},
+			&cli.BoolFlag{Name: "json", Usage: "print each pass's report as JSON on stdout"},
+		},
+		Action: runIngest,
+	}
+}
+
+func groupHelp() []string {
+	seen := map[string]bool{}
+	var sets, names []string
+	for _, g := range ingest.Groups() {
+		if !seen[g.Set] {
+			seen[g.Set] = true
+			sets = append(sets, g.Set)
+		}
+		names = append(names, g.Name)
+	}
+	return append(sets, names...)
+}
+
+func runIngest(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return cmdUsageError("ingest", "unexpected argument %q", c.Args().First())
+	}
+	redisURL, rdbFile := c.String("redis"), c.String("rdb")
+	if (redisURL == "") == (rdbFile == "") {
+		return cmdUsageError("ingest", "give exactly one of --redis URL or --rdb FILE")
+	}
+	var only []string
+	if s := c.String("only"); s != "" {
+		only = strings.Split(s, ",")
+		if _, err := ingest.SelectGroups(only); err != nil {
+			return cmdUsageError("ingest", "--only: %v", err)
+		}
+	}
+	every := c.Duration("every")
+	if every < 0 || (c.IsSet("every") && every == 0) {
+		return cmdUsageError("ingest", "--every must be a positive duration")
+	}
+	if every == 0 && (c.Bool("listen-log") || c.IsSet("passes")) {
+		return cmdUsageError("ingest", "--listen-log and --passes need --every")
+	}
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	rc, closeRedis, err := openRedis(ctx, redisURL, rdbFile)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+
+	db, closeDB, err := openIngestDB(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+
+	opts := ingest.Options{Only: only, Hostname: c.String("hostname"),
+		Logf: func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, format+"\n", args...) }}
+	jsonOut := c.Bool("json")
+	failed := false
+	print := func(rep *ingest.Report) {
+		if jsonOut {
+			rep.WriteJSON(c.App.Writer)
+		} else {
+			rep.WriteText(c.App.ErrWriter)
+		}
+	}
+
+	if every == 0 {
+		rep, err := ingest.Run(ctx, rc, db, opts)
+		if rep == nil {
+			return cli.Exit(fmt.Sprintf("ingest: %v", err), exitError)
+		}
+		print(rep)
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("ingest: %d group(s) failed: %v", len(rep.Failed()), oneLineErr(err)), exitFound)
+		}
+		return nil
+	}
+
+	if c.Bool("listen-log") {
+		go func() {
+			for ctx.Err() == nil {
+				if err := ingest.ListenLog(ctx, rc, db, opts); err != nil {
+					opts.Logf("ingest: %v", err)
+				}
+				if sleepOrDone(ctx, 5*time.Second) {
+					return
+				}
+			}
+		}()
+	}
+	lo := ingest.LoopOptions{Options: opts, Every: every, Passes: c.Int("passes"),
+		OnPass: func(n int, rep *ingest.Report, err error) {
+			if rep != nil {
+				print(rep)
+				if err != nil {
+					failed = true
+				}
+			}
+		}}
+	if err := ingest.Loop(ctx, rc, db, lo); err != nil {
+		return cli.Exit(fmt.Sprintf("ingest: %v", err), exitError)
+	}
+	if failed && lo.Passes > 0 {
+		return cli.Exit("ingest: some passes had failed groups", exitFound)
+	}
+	return nil
+}
+
+func sleepOrDone(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func oneLineErr(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+// openRedis connects to a live Redis, or loads a dump into an in-process
+// miniredis.
+func openRedis(ctx context.Context, url, file string) (redis.UniversalClient, func(), error) {
+	if url != "" {
+		o, err := live.ParseURL(url)
+		if err != nil {
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: --redis %s: %v", live.Redact(url), err), exitError)
+		}
+		rc := redis.NewClient(o)
+		return rc, func() { rc.Close() }, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, nil, cli.Exit(fmt.Sprintf("ingest: %v", err), exitError)
+	}
+	defer f.Close()
+	m := miniredis.NewMiniRedis()
+	if err := m.Start(); err != nil {
+		return nil, nil, cli.Exit(fmt.Sprintf("ingest: in-process redis: %v", err), exitError)
+	}
+	var r io.Reader = f
+	if _, err := fixture.LoadInto(m, r); err != nil {
+		m.Close()
+		return nil, nil, rdbInputError(file, err)
+	}
+	rc := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	return rc, func() { rc.Close(); m.Close() }, nil
+}
+
+// openIngestDB connects to --db / $DATABASE_URL, or starts a throwaway
+// cluster with a migrated database.
+func openIngestDB(ctx context.Context, c *cli.Context) (*pgxpool.Pool, func(), error) {
+	dsn := c.String("db")
+	if dsn == "" {
+		dsn = os.Getenv("DATABASE_URL")
+	}
+	migrate := c.Bool("migrate")
+	var cleanup []func()
+	done := func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}
+	if dsn == "" {
+		cl, err := pgfixture.StartCluster(ctx, "")
+		if err != nil {
+			if errors.Is(err, pgfixture.ErrNoServer) {
+				return nil, nil, cli.Exit("ingest: no --db, no $DATABASE_URL and no PostgreSQL server binaries "+
+					"to start a throwaway one (apt-get install postgresql)", exitError)
+			}
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: throwaway PostgreSQL: %v", err), exitError)
+		}
+		cleanup = append(cleanup, func() { cl.Stop() })
+		if err := cl.CreateDatabase(ctx, "hera_mc"); err != nil {
+			done()
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: throwaway PostgreSQL: %v", err), exitError)
+		}
+		dsn = cl.DSN("hera_mc")
+		migrate = true
+		fmt.Fprintln(c.App.ErrWriter, "ingest: using a throwaway PostgreSQL (removed on exit)")
+	}
+	db, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		done()
+		return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db: %v", err), exitError)
+	}
+	cleanup = append(cleanup, db.Close)
+	if migrate {
+		m, err := migrations.NewFromPool(db)
+		if err == nil {
+			_, err = m.Up(ctx)
+			m.Close()
+		}
+		if err != nil {
+			done()
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: migrating the database: %v", err), exitError)
+		}
+	} else {
+		var reg *string
+		if err := db.QueryRow(ctx, `SELECT to_regclass('daemon_status')::text`).Scan(&reg); err != nil {
+			done()
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db: %v", err), exitError)
+		}
+		if reg == nil {
+			done()
+			return nil, nil, cli.Exit("ingest: the database has no hera_mc schema: run rdbtool migrate up, or pass --migrate", exitError)
+		}
+	}
+	return db, done, nil
+}

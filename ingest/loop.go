@@ -1,0 +1,140 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+)
+
+// LoopOptions configure the monitor loop.
+type LoopOptions struct {
+	Options
+	// Every is the time from the start of one pass to the start of the next
+	// (the original daemons: 60 s).
+	Every time.Duration
+	// Passes stops the loop after that many passes (0: until ctx ends).
+	Passes int
+	// PassTimeout bounds one pass (default: 10 × Every, at least 1 minute).
+	PassTimeout time.Duration
+	// MinBackoff and MaxBackoff bound the wait after a lost connection
+	// (defaults 1 s and 60 s or Every, whichever is larger); the wait doubles
+	// while the connection stays lost.
+	MinBackoff, MaxBackoff time.Duration
+	// Sleep waits d or until ctx ends (default: a timer). Tests inject it.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// OnPass receives every pass's report (nil when the pass could not
+	// start) and error.
+	OnPass func(pass int, rep *Report, err error)
+	// BeforePass, when set, runs before each pass (tests use it to change
+	// the world between passes).
+	BeforePass func(pass int)
+}
+
+// ErrConnection marks a pass that could not start because Redis or
+// PostgreSQL was unreachable.
+var ErrConnection = errors.New("connection lost")
+
+// Loop runs passes every lo.Every until ctx ends (or lo.Passes are done).
+// Cancelling ctx lets the running pass finish, then Loop returns nil. A pass
+// whose groups fail is recorded (daemon_status 'errored', subsystem_error)
+// and the loop goes on; when Redis or PostgreSQL does not answer, the loop
+// waits with exponential backoff and tries again.
+func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo LoopOptions) error {
+	if lo.Every <= 0 {
+		return fmt.Errorf("ingest: loop interval must be positive, not %v", lo.Every)
+	}
+	if lo.Sleep == nil {
+		lo.Sleep = sleepCtx
+	}
+	if lo.PassTimeout <= 0 {
+		lo.PassTimeout = max(10*lo.Every, time.Minute)
+	}
+	if lo.MinBackoff <= 0 {
+		lo.MinBackoff = time.Second
+	}
+	if lo.MaxBackoff <= 0 {
+		lo.MaxBackoff = max(60*time.Second, lo.Every)
+	}
+	logf := lo.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	backoff := lo.MinBackoff
+	pass := 0
+	for lo.Passes == 0 || pass < lo.Passes {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if lo.BeforePass != nil {
+			lo.BeforePass(pass + 1)
+		}
+		start := time.Now()
+		// The pass is not cancelled by ctx: a signal lets it finish.
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lo.PassTimeout)
+		err := ping(pctx, rdb, db)
+		if err != nil {
+			cancel()
+			if lo.OnPass != nil {
+				lo.OnPass(pass+1, nil, err)
+			}
+			logf("ingest: %v; retrying in %v", err, backoff)
+			if lo.Sleep(ctx, backoff) != nil {
+				return nil
+			}
+			backoff = min(2*backoff, lo.MaxBackoff)
+			continue
+		}
+		backoff = lo.MinBackoff
+		pass++
+		rep, err := Run(pctx, rdb, db, lo.Options)
+		cancel()
+		if lo.OnPass != nil {
+			lo.OnPass(pass, rep, err)
+		}
+		if err != nil {
+			logf("ingest: pass %d: %v", pass, err)
+		}
+		if lo.Passes != 0 && pass >= lo.Passes {
+			break
+		}
+		wait := lo.Every - time.Since(start)
+		if wait < 0 {
+			wait = 0
+		}
+		if lo.Sleep(ctx, wait) != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// ping checks both connections before a pass.
+func ping(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool) error {
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		return fmt.Errorf("%w: redis: %v", ErrConnection, err)
+	}
+	if err := db.Ping(pctx); err != nil {
+		return fmt.Errorf("%w: postgresql: %v", ErrConnection, err)
+	}
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
