@@ -311,7 +311,7 @@ func encStream(e *encBuf, s *Stream, ev int) (byte, []byte, error) {
 	// The stored length is kept when set (Redis 5 files exist whose length
 	// differs from the live entries after XTRIM).
 	length := s.Length
-	if length == 0 {
+	if length == 0 || len(s.Entries) == 0 {
 		length = uint64(len(s.Entries))
 	}
 	last := s.LastID

@@ -77,8 +77,12 @@ func (d *vdec) stream(typ byte, v *Value) error {
 		return err
 	}
 	// Redis trusts the stored length; files exist (XTRIM in 5.0) where it
-	// differs from the live entries, so it is not checked against them.
+	// differs from the live entries, so it is only checked against the
+	// node count, as Redis does.
 	_ = live
+	if length > 0 && nodes == 0 {
+		return errCorrupt("stream: length %d but no listpack nodes", length)
+	}
 	last, err := d.streamID("stream last ID")
 	if err != nil {
 		return err
