@@ -98,6 +98,18 @@ func TestRestoreIntoRedis(t *testing.T) {
 			if !reflect.DeepEqual(d1, d2) || len(d1) != 1 {
 				t.Errorf("%s: digest %v of the file's value, %v of the re-encoded one", name, d1, d2)
 			}
+			// Converted for RDB 9 (Redis 5/6), the value must load with the
+			// same digest, its type known to version 9.
+			e9 := *e
+			if _, err := ConvertEntry(&e9, 9); err != nil {
+				t.Errorf("%s: ConvertEntry(9): %v", name, err)
+			} else if !TypeSupported(e9.Type, 9) {
+				t.Errorf("%s: converted to type %d, unknown to RDB 9", name, e9.Type)
+			} else if err := c.Do(ctx, "RESTORE", cp+":9", 0, e9.DumpPayload(9)).Err(); err != nil {
+				t.Errorf("%s: RESTORE of the RDB 9 conversion (type %d): %v", name, e9.Type, err)
+			} else if d9, _ := c.Do(ctx, "DEBUG", "DIGEST-VALUE", cp+":9").Slice(); !reflect.DeepEqual(d1, d9) {
+				t.Errorf("%s: digest %v of the file's value, %v after conversion to RDB 9", name, d1, d9)
+			}
 			if v.Kind == "stream" {
 				x1, err1 := c.Do(ctx, "XINFO", "STREAM", orig, "FULL").Result()
 				x2, err2 := c.Do(ctx, "XINFO", "STREAM", cp, "FULL").Result()
