@@ -191,6 +191,7 @@ func BenchmarkSnapshotScan(b *testing.B) {
 	src, _ := startBenchSource(b, path)
 	dir := b.TempDir()
 	var keys int64
+	cpu0 := serverCPU(b, src)
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
@@ -206,6 +207,7 @@ func BenchmarkSnapshotScan(b *testing.B) {
 		keys += st.Keys
 	}
 	b.ReportMetric(float64(keys)/time.Since(start).Seconds(), "keys/s")
+	b.ReportMetric((serverCPU(b, src)-cpu0)/float64(b.N), "s-server-cpu/snapshot")
 }
 
 // BenchmarkLoad: load into an empty server against that server's own start-up load.

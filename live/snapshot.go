@@ -172,7 +172,8 @@ func (s *sink) keepKey(db int, key []byte) bool {
 	return true
 }
 
-// firstTime reports whether the scan meets db/key for the first time.
+// firstTime reports whether the scan meets db/key for the first time. Only
+// the SCAN stage calls it.
 func (s *sink) firstTime(db int, key string) bool {
 	var fp [2]uint64
 	for i, seed := range []maphash.Seed{s.seed1, s.seed2} {
@@ -184,7 +185,6 @@ func (s *sink) firstTime(db int, key string) bool {
 		fp[i] = h.Sum64()
 	}
 	if _, ok := s.seen[fp]; ok {
-		s.stats.Repeated++
 		return false
 	}
 	s.seen[fp] = struct{}{}
@@ -430,42 +430,101 @@ func isUnknownCommand(err error) bool {
 	return strings.Contains(strings.ToLower(err.Error()), "unknown command")
 }
 
+// scanBatch is one SCAN reply on its way through the scan pipeline.
+type scanBatch struct {
+	keys                      []string // kept keys, to DUMP
+	repeated, otherDB, pruned int64    // keys of the reply left out
+	dumps                     []*redis.StringCmd
+	ttls                      []*redis.DurationCmd
+	at                        int64 // unix ms when the replies arrived
+	err                       error
+}
+
+// scanDB snapshots one database with three stages running at once, so the
+// server and this process work in parallel: SCAN (and key filters), DUMP +
+// PTTL pipelines, and writing. Order is kept; at most a few batches are in
+// flight, so memory stays bounded.
 func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 	c := redis.NewClient(clientOptions(o, db))
 	defer c.Close()
-	var cursor uint64
-	for {
-		keys, next, err := c.Scan(ctx, cursor, "", int64(sk.opts.Batch)).Result()
-		if err != nil {
-			return serverErr(o, fmt.Sprintf("SCAN db %d", db), nil, err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	scanned := make(chan *scanBatch, 4)
+	go func() {
+		defer close(scanned)
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, "", int64(sk.opts.Batch)).Result()
+			b := &scanBatch{}
+			if err != nil {
+				b.err = serverErr(o, fmt.Sprintf("SCAN db %d", db), nil, err)
+			}
+			for _, k := range keys {
+				switch {
+				case !sk.firstTime(db, k):
+					b.repeated++
+				case sk.dbs != nil && !sk.dbs[db]:
+					b.otherDB++
+				case sk.prune != nil && sk.prune.Match([]byte(k)):
+					b.pruned++
+				default:
+					b.keys = append(b.keys, k)
+				}
+			}
+			select {
+			case scanned <- b:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || next == 0 {
+				return
+			}
+			cursor = next
 		}
-		kept := keys[:0]
-		for _, k := range keys {
-			if sk.firstTime(db, k) && sk.keepKey(db, []byte(k)) {
-				kept = append(kept, k)
+	}()
+
+	dumped := make(chan *scanBatch, 2)
+	go func() {
+		defer close(dumped)
+		for b := range scanned {
+			if b.err == nil && len(b.keys) > 0 {
+				b.dumps, b.ttls, b.at, b.err = fetchBatch(ctx, o, c, db, b.keys)
+			}
+			select {
+			case dumped <- b:
+			case <-ctx.Done():
+				return
+			}
+			if b.err != nil {
+				return
 			}
 		}
-		if len(kept) > 0 {
-			if err := dumpBatch(ctx, o, c, db, kept, sk); err != nil {
-				return err
-			}
+	}()
+
+	for b := range dumped {
+		sk.stats.Repeated += b.repeated
+		sk.stats.OtherDB += b.otherDB
+		sk.stats.Pruned += b.pruned
+		if b.err != nil {
+			return b.err
+		}
+		if err := writeBatch(o, db, b, sk); err != nil {
+			return err
 		}
 		if sk.opts.Progress != nil {
 			sk.opts.Progress(*sk.stats)
 		}
-		if next == 0 {
-			return nil
-		}
-		cursor = next
 	}
+	return ctx.Err()
 }
 
-// dumpBatch fetches keys with one pipeline. When the connection fails, the
-// keys are fetched again one at a time (each on a sound connection),
-// so that the error names the key at fault (a reply over the server's
+// fetchBatch DUMPs keys with one pipeline. When the connection fails, the
+// keys are fetched again one at a time (each on a sound connection), so
+// that the error names the key at fault (a reply over the server's
 // client-output-buffer-limit closes the connection and loses the replies
 // queued before it too).
-func dumpBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, keys []string, sk *sink) error {
+func fetchBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, keys []string) ([]*redis.StringCmd, []*redis.DurationCmd, int64, error) {
 	dumps, ttls, err := dumpPipeline(ctx, c, keys)
 	if err != nil && isConnErr(err) {
 		dumps, ttls = dumps[:0], ttls[:0]
@@ -476,7 +535,7 @@ func dumpBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, k
 					err = fmt.Errorf("%w (the server is up but dropped the connection on this key's reply: "+
 						"larger than its client-output-buffer-limit for normal clients?)", err)
 				}
-				return serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(k), err)
+				return nil, nil, 0, serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(k), err)
 			}
 			dumps, ttls = append(dumps, d...), append(ttls, tt...)
 		}
@@ -484,19 +543,24 @@ func dumpBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, k
 	now := time.Now().UnixMilli()
 	for i, d := range dumps {
 		if e := d.Err(); e != nil && e != redis.Nil {
-			return serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[i]), e)
+			return nil, nil, 0, serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[i]), e)
 		}
 		if e := ttls[i].Err(); e != nil && e != redis.Nil {
-			return serverErr(o, fmt.Sprintf("PTTL (db %d)", db), []byte(keys[i]), e)
+			return nil, nil, 0, serverErr(o, fmt.Sprintf("PTTL (db %d)", db), []byte(keys[i]), e)
 		}
 	}
-	for i, k := range keys {
-		payload, err := dumps[i].Bytes()
+	return dumps, ttls, now, nil
+}
+
+// writeBatch turns DUMP payloads into entries and writes them.
+func writeBatch(o *redis.Options, db int, b *scanBatch, sk *sink) error {
+	for i, k := range b.keys {
+		payload, err := b.dumps[i].Bytes()
 		if err == redis.Nil {
 			sk.stats.Vanished++
 			continue
 		}
-		ttl := ttls[i].Val()
+		ttl := b.ttls[i].Val()
 		if ttl == -2 { // gone between DUMP and PTTL
 			sk.stats.Vanished++
 			continue
@@ -515,7 +579,7 @@ func dumpBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, k
 		}
 		e.DB = db
 		if ttl >= 0 {
-			e.ExpireMs = now + ttl.Milliseconds()
+			e.ExpireMs = b.at + ttl.Milliseconds()
 		}
 		if err := sk.entry(e); err != nil {
 			return fmt.Errorf("writing the snapshot: %w", err)
