@@ -26,6 +26,15 @@ type File struct {
 	// accept the file (version <= 10, no unknown modules on load).
 	CheckRDB bool
 	Note     string
+	// Functions are the function library records, in file order.
+	Functions []Function
+}
+
+// Function is a function library record: opcode 245 holds only Code;
+// 246 (Redis 7.0 release candidates) also a name, engine and description.
+type Function struct {
+	Opcode                   byte
+	Name, Engine, Desc, Code string
 }
 
 // Key is one key of a hand-built file with its decoded value.
@@ -113,6 +122,7 @@ func Files() []File {
 		hashTTLPreGA(),
 		moduleV10(),
 		slotInfoV12(),
+		functionPreGA(),
 	}
 }
 
@@ -602,4 +612,42 @@ func slotInfoV12() File {
 	}
 	return File{Name: "hand_v12_slotinfo.rdb", Version: 12, Magic: "REDIS", Data: f.finish(), Keys: keys,
 		Note: "RDB 12 cluster dump: slot info opcode 244 before each slot's keys (hash tags share a slot)"}
+}
+
+// functionPreGA: the function records of Redis 7.0-rc1/rc2 (opcode 246:
+// library name, engine, description flag and description, code), which
+// Redis 7.0 GA still loads (as "#!LUA name=mylib\n" + code); and a 245
+// record beside them.
+func functionPreGA() File {
+	f := newFile("REDIS", 10)
+	header(f, "7.0.0")
+	fns := []Function{
+		{Opcode: 246, Name: "mylib", Engine: "LUA", Desc: "a described library",
+			Code: "redis.register_function('f1', function(keys, args) return 1 end)"},
+		{Opcode: 246, Name: "nodesc", Engine: "LUA",
+			Code: "redis.register_function('f2', function(keys, args) return 2 end)"},
+		{Opcode: 245, Code: "#!lua name=galib\nredis.register_function('f3', function() return 3 end)\n"},
+	}
+	for _, fn := range fns {
+		f.byte1(fn.Opcode)
+		if fn.Opcode == 246 {
+			f.str(fn.Name)
+			f.str(fn.Engine)
+			if fn.Desc != "" {
+				f.length(1)
+				f.str(fn.Desc)
+			} else {
+				f.length(0)
+			}
+		}
+		f.str(fn.Code)
+	}
+	f.selectDB(0)
+	f.resizeDB(1, 0)
+	f.entry(0, "k")
+	f.str("v")
+	keys := []Key{{Key: "k", Type: 0, ExpireMs: -1, Kind: "string", Str: "v"}}
+	return File{Name: "hand_v10_function_prega.rdb", Version: 10, Magic: "REDIS", Data: f.finish(), Keys: keys,
+		Functions: fns, CheckRDB: true,
+		Note: "RDB 10 with function records of Redis 7.0 release candidates (opcode 246, with and without description) and a 245 record"}
 }
