@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
@@ -31,8 +33,12 @@ func TestGeneratorMatchesCorpus(t *testing.T) {
 			if err := redistest.CheckRDB(t, fresh); err != nil {
 				t.Fatal(err)
 			}
-			got := keyList(t, fresh)
-			want := keyList(t, filepath.Join("..", "..", "testdata", "corpus", sp.name))
+			// Types are what 7.0 writes; another server version may choose
+			// other encodings (7.2 writes listpack sets), so then only names
+			// and key properties are compared.
+			withType := serverIs70(t)
+			got := keyList(t, fresh, withType)
+			want := keyList(t, filepath.Join("..", "..", "testdata", "corpus", sp.name), withType)
 			if len(got) == 0 {
 				t.Fatal("no keys generated")
 			}
@@ -49,7 +55,19 @@ func TestGeneratorMatchesCorpus(t *testing.T) {
 	}
 }
 
-func keyList(t *testing.T, path string) []string {
+func serverIs70(t *testing.T) bool {
+	out, err := exec.Command(redistest.Binary(t, "redis-server"), "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "v=7.0.") {
+		t.Logf("redis-server is not 7.0 (%s): value types not compared", strings.TrimSpace(string(out)))
+		return false
+	}
+	return true
+}
+
+func keyList(t *testing.T, path string, withType bool) []string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -66,7 +84,11 @@ func keyList(t *testing.T, path string) []string {
 			t.Fatalf("%s: %v", path, err)
 		}
 		if e, ok := rec.(*rdb.Entry); ok {
-			out = append(out, fmt.Sprintf("%d/%q/%d/exp=%v/idle=%v/freq=%v", e.DB, e.Key, e.Type, e.ExpireMs >= 0, e.Idle >= 0, e.Freq >= 0))
+			typ := rdb.TypeName(e.Type)
+			if withType {
+				typ = fmt.Sprint(e.Type)
+			}
+			out = append(out, fmt.Sprintf("%d/%q/%s/exp=%v/idle=%v/freq=%v", e.DB, e.Key, typ, e.ExpireMs >= 0, e.Idle >= 0, e.Freq >= 0))
 		}
 	}
 	sort.Strings(out) // dict order depends on the server's random hash seed
