@@ -64,12 +64,13 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 		logf = func(string, ...any) {}
 	}
 	backoff := lo.MinBackoff
-	pass := 0
+	pass, announced := 0, 0
 	for lo.Passes == 0 || pass < lo.Passes {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if lo.BeforePass != nil {
+		if lo.BeforePass != nil && announced <= pass {
+			announced = pass + 1
 			lo.BeforePass(pass + 1)
 		}
 		start := time.Now()

@@ -1,0 +1,258 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+	"github.com/rdbtool/rdbtool/migrations"
+	"github.com/redis/go-redis/v9"
+)
+
+// ownCluster starts a PostgreSQL of the test's own (so it can be
+// restarted) with a migrated database.
+func ownCluster(t *testing.T) (*pgfixture.Cluster, *pgxpool.Pool) {
+	t.Helper()
+	if _, err := pgfixture.FindBinDir(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no PostgreSQL server binaries (apt-get install postgresql): %v", err)
+		}
+		t.Skipf("no PostgreSQL server binaries (apt-get install postgresql): %v", err)
+	}
+	ctx := context.Background()
+	c, err := pgfixture.StartCluster(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop() })
+	if err := c.CreateDatabase(ctx, "mc"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := pgxpool.New(ctx, c.DSN("mc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	m, err := migrations.NewFromPool(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c, db
+}
+
+// restartPostgres stops the cluster's postmaster (fast shutdown) and starts
+// it again on the same data directory with the same command line.
+func restartPostgres(t *testing.T, c *pgfixture.Cluster) {
+	t.Helper()
+	data := filepath.Join(c.Dir(), "data")
+	b, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("postgres did not stop")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C", "LANG=C", "TZ=UTC", "HOME=" + c.Dir()}
+	cmd.Dir = c.Dir()
+	attr := &syscall.SysProcAttr{Setpgid: true}
+	if os.Geteuid() == 0 {
+		var st syscall.Stat_t
+		if err := syscall.Stat(data, &st); err != nil {
+			t.Fatal(err)
+		}
+		attr.Credential = &syscall.Credential{Uid: st.Uid, Gid: st.Gid}
+	}
+	cmd.SysProcAttr = attr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { // before the cluster's Stop removes the directory
+		cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	for {
+		conn, err := pgx.Connect(context.Background(), c.DSN("mc"))
+		if err == nil {
+			conn.Close(context.Background())
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("postgres did not come back: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestLoop: passes with an injected clock; between passes PostgreSQL is
+// restarted, the catcher's key disappears (its TTL ran out), a table goes
+// missing (that group fails alone) and Redis goes away for a while.
+func TestLoop(t *testing.T) {
+	ctx := context.Background()
+	c, db := ownCluster(t)
+	m, _ := loadSite(t)
+	// A client that fails fast while Redis is away.
+	rc := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1, DialerRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { rc.Close() })
+
+	now := testNow
+	var reports []*Report
+	var passErrs []error
+	var pingFailures, sleeps int
+	redisDown := false
+	lo := LoopOptions{
+		Options: Options{Now: func() time.Time { return now }, Hostname: "loop-test"},
+		Every:   time.Minute,
+		Passes:  4,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			sleeps++
+			if redisDown {
+				redisDown = false
+				if err := m.Restart(); err != nil { // Redis comes back during the backoff
+					t.Error(err)
+				}
+			}
+			return ctx.Err()
+		},
+		OnPass: func(n int, rep *Report, err error) {
+			if rep == nil {
+				if !errors.Is(err, ErrConnection) {
+					t.Errorf("pass %d could not start: %v", n, err)
+				}
+				pingFailures++
+				return
+			}
+			reports = append(reports, rep)
+			passErrs = append(passErrs, err)
+		},
+		BeforePass: func(n int) {
+			now = testNow.Add(time.Duration(n-1) * time.Minute)
+			switch n {
+			case 2:
+				restartPostgres(t, c)
+				m.Del("corr:is_taking_data")
+			case 3:
+				if _, err := db.Exec(ctx, `ALTER TABLE hera_autos RENAME TO hera_autos_away`); err != nil {
+					t.Fatal(err)
+				}
+			case 4:
+				if _, err := db.Exec(ctx, `ALTER TABLE hera_autos_away RENAME TO hera_autos`); err != nil {
+					t.Fatal(err)
+				}
+				m.Close()
+				redisDown = true
+			}
+		},
+	}
+	if err := Loop(ctx, rc, db, lo); err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 4 {
+		t.Fatalf("%d passes, want 4", len(reports))
+	}
+	if pingFailures == 0 {
+		t.Error("closing Redis did not stop a pass from starting")
+	}
+
+	// Pass 2, after the restart: no failed group, the catcher timed out.
+	if passErrs[1] != nil {
+		t.Errorf("pass after the PostgreSQL restart: %v", passErrs[1])
+	}
+	g2, _ := GPSFromUnix(timeUnix(testNow.Add(time.Minute)))
+	var st float64
+	if err := db.QueryRow(ctx, `SELECT time FROM correlator_component_event_time WHERE event = 'stop_timeout'`).Scan(&st); err != nil || st != g2 {
+		t.Errorf("stop_timeout row: %v %v, want time %v", st, err, g2)
+	}
+	if reports[1].Rows("correlator_component_event_time") != 1 {
+		t.Errorf("pass 2 wrote %d event rows, want the stop_timeout only", reports[1].Rows("correlator_component_event_time"))
+	}
+
+	// Pass 3: the autos group failed alone, rolled back and recorded.
+	if passErrs[2] == nil || len(reports[2].Failed()) != 1 || reports[2].Failed()[0].Name != "autos" {
+		t.Errorf("pass 3: %v, failed %v", passErrs[2], reports[2].Failed())
+	}
+	if reports[2].Rows("correlator_file_queues") == 0 {
+		t.Error("pass 3: the other groups were not written")
+	}
+	var sev int
+	var log string
+	if err := db.QueryRow(ctx, `SELECT severity, log FROM subsystem_error WHERE subsystem = 'mc_correlator_monitor'`).Scan(&sev, &log); err != nil || sev != 2 || !strings.Contains(log, "hera_autos") {
+		t.Errorf("subsystem_error: %d %q %v", sev, log, err)
+	}
+	// Pass 4 (after Redis came back): all good again, the autos written.
+	if passErrs[3] != nil {
+		t.Errorf("pass 4: %v", passErrs[3])
+	}
+	var status string
+	var tm int64
+	if err := db.QueryRow(ctx, `SELECT status, time FROM daemon_status WHERE name = 'mc_correlator_monitor' AND hostname = 'loop-test'`).Scan(&status, &tm); err != nil ||
+		status != "good" || tm != int64(math.Floor(float64(testNow.Add(3*time.Minute).Unix())))-315964782 {
+		t.Errorf("daemon_status after pass 4: %s %d %v", status, tm, err)
+	}
+	if n := count(t, db, `SELECT count(DISTINCT time) FROM correlator_file_queues`); n != 4 {
+		t.Errorf("file queue rows of %d passes, want 4", n)
+	}
+}
+
+// TestLoopStopsOnCancel: a cancelled context ends the loop after the pass.
+func TestLoopStopsOnCancel(t *testing.T) {
+	_, rc := loadSite(t)
+	db := pgfixture.DB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	passes := 0
+	err := Loop(ctx, rc, db, LoopOptions{
+		Options: Options{Now: fixedNow, Only: []string{"file_queues"}},
+		Every:   time.Hour,
+		OnPass: func(n int, rep *Report, err error) {
+			passes++
+			cancel() // a signal arriving during the pass
+		},
+	})
+	if err != nil || passes != 1 {
+		t.Errorf("loop: %v after %d passes", err, passes)
+	}
+	if n := count(t, db, `SELECT count(*) FROM correlator_file_queues`); n == 0 {
+		t.Error("the interrupted pass was not finished")
+	}
+}
