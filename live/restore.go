@@ -237,6 +237,13 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 		return stats, err
 	}
 	defer t.close()
+	if opts.Flush && !opts.Yes && t.cluster != nil {
+		// the seed was checked before connecting; the other masters now
+		err := t.each(ctx, func(c *redis.Client) error { return CheckFlush(c.Options(), opts) })
+		if err != nil {
+			return stats, err
+		}
+	}
 	if stats.TargetVersion, err = t.version(ctx); err != nil {
 		return stats, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/rdbtool/rdbtool/filter"
 	"github.com/rdbtool/rdbtool/fixture"
 	"github.com/rdbtool/rdbtool/internal/atomicfile"
+	"github.com/rdbtool/rdbtool/internal/progress"
 	"github.com/rdbtool/rdbtool/live"
 	"github.com/rdbtool/rdbtool/rdb"
 	"github.com/redis/go-redis/v9"
@@ -93,7 +94,10 @@ func runSnapshot(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), exitError)
 	}
+	bar := progress.New(os.Stderr, "snapshot "+o.Addr, -1)
+	opts.Progress = func(s live.SnapshotStats) { bar.Set(s.Bytes) }
 	stats, err := live.Snapshot(c.Context, o, out, opts)
+	bar.Done()
 	if err != nil {
 		out.Abort()
 		fmt.Fprintf(os.Stderr, "rdbtool: snapshot stopped: %s; nothing written to %s\n", stats, output)
@@ -150,13 +154,19 @@ func runLoad(c *cli.Context) error {
 	}
 	path := c.Args().First()
 	in := os.Stdin
+	size := int64(-1)
 	if path != "-" {
 		if in, err = os.Open(path); err != nil {
 			return cli.Exit(err.Error(), exitError)
 		}
 		defer in.Close()
+		if st, err := in.Stat(); err == nil {
+			size = st.Size()
+		}
 	}
-	stats, err := live.Load(c.Context, o, rdb.NewReader(in), opts)
+	bar := progress.New(os.Stderr, "load into "+o.Addr, size)
+	stats, err := live.Load(c.Context, o, rdb.NewReader(bar.Reader(in)), opts)
+	bar.Done()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rdbtool: load stopped: %s\n", stats)
 		if strings.HasPrefix(err.Error(), "reading the dump") {
