@@ -18,6 +18,9 @@ const (
 	// feedMinInput is the smallest input (when its size is known) read
 	// through the feeder; smaller inputs are read synchronously.
 	feedMinInput = 4 << 20
+	// feedDirectMin is the smallest span skipped or captured straight from
+	// the feeder's chunks, bypassing the parse buffer.
+	feedDirectMin = 64 << 10
 )
 
 type feedChunk struct {
@@ -141,4 +144,45 @@ func (r *Reader) feedCRC(p int64) (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// skipDirect consumes up to n bytes straight from the feeder's chunks (the
+// parse buffer being empty), appending them to the capture when capturing.
+// It returns how many bytes are left to consume; it stops early at the end
+// of the input, leaving the error to fill.
+func (r *Reader) skipDirect(n uint64) uint64 {
+	r.compact() // buf is fully consumed: fold it into the capture, empty it
+	for n > 0 {
+		if len(r.pend) == 0 {
+			if r.feedErr != nil {
+				if r.srcErr == nil {
+					r.srcErr = r.feedErr
+				}
+				return n
+			}
+			c := <-r.feed.out
+			r.held = append(r.held, c)
+			r.pend = c.data
+			r.feedErr = c.err
+			continue
+		}
+		k := len(r.pend)
+		if uint64(k) > n {
+			k = int(n)
+		}
+		if r.capturing {
+			r.capBuf = append(r.capBuf, r.pend[:k]...)
+		}
+		r.pend = r.pend[k:]
+		r.base += int64(k)
+		n -= uint64(k)
+		if r.left >= 0 {
+			r.left -= int64(k)
+			if r.left < 0 {
+				r.left = 0
+			}
+		}
+		r.feedRelease()
+	}
+	return 0
 }

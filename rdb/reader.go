@@ -341,6 +341,12 @@ func (r *Reader) skip(n uint64) error {
 		}
 		n -= avail
 		r.r = r.w
+		if r.feed != nil && n >= feedDirectMin {
+			n = r.skipDirect(n)
+			if n == 0 {
+				return nil
+			}
+		}
 		if err := r.fill(1); err != nil {
 			return err
 		}

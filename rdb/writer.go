@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
 )
 
-// writerBufSize is the Writer's buffer; values at least half its size go
-// straight to the destination.
+// writerBufSize is the size of the Writer's buffers.
 const writerBufSize = 1 << 20
 
 // A WriterOption configures a Writer.
@@ -39,6 +40,63 @@ type Writer struct {
 	db         int // current database, -1 before any SELECTDB
 	err        error
 	scratch    []byte
+	sink       *writeSink // background checksum+write, once the output is large
+}
+
+// writeSink checksums and writes full buffers in a background goroutine so
+// that, on two cores, the CRC-64 and the write system calls overlap the
+// caller's work. It starts only once the output outgrows one buffer.
+type writeSink struct {
+	dst    io.Writer
+	in     chan []byte
+	free   chan []byte
+	done   chan struct{}
+	crc    uint64 // owned by the goroutine until done is closed
+	mu     sync.Mutex
+	err    error
+	inOnce sync.Once
+}
+
+const writeSinkBuffers = 3
+
+func (s *writeSink) closeIn() { s.inOnce.Do(func() { close(s.in) }) }
+
+func (s *writeSink) error() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *writeSink) loop() {
+	defer close(s.done)
+	for b := range s.in {
+		s.crc = CRC64(s.crc, b)
+		if s.error() == nil {
+			if _, err := s.dst.Write(b); err != nil {
+				s.mu.Lock()
+				s.err = err
+				s.mu.Unlock()
+			}
+		}
+		s.free <- b[:0]
+	}
+}
+
+// startSink hands checksum and writes to a background goroutine.
+func (w *Writer) startSink() {
+	s := &writeSink{
+		dst:  w.dst,
+		in:   make(chan []byte, writeSinkBuffers),
+		free: make(chan []byte, writeSinkBuffers),
+		done: make(chan struct{}),
+		crc:  w.crc,
+	}
+	for i := 0; i < writeSinkBuffers-1; i++ {
+		s.free <- make([]byte, 0, writerBufSize)
+	}
+	go s.loop()
+	runtime.AddCleanup(w, func(s *writeSink) { s.closeIn() }, s)
+	w.sink = s
 }
 
 // NewWriter returns a Writer producing an RDB file of the given version
@@ -64,6 +122,15 @@ func (w *Writer) flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
+	if w.sink != nil {
+		if err := w.sink.error(); err != nil {
+			w.err = err
+			return err
+		}
+		w.sink.in <- w.buf
+		w.buf = <-w.sink.free
+		return nil
+	}
 	w.crc = CRC64(w.crc, w.buf)
 	_, err := w.dst.Write(w.buf)
 	w.buf = w.buf[:0]
@@ -73,23 +140,20 @@ func (w *Writer) flush() error {
 	return err
 }
 
-// put appends p to the output; large slices bypass the buffer.
+// put appends p to the output. Large outputs go through the background
+// sink, in buffer-sized pieces.
 func (w *Writer) put(p []byte) {
 	if w.err != nil {
 		return
 	}
 	w.n += int64(len(p))
-	if len(p) >= writerBufSize/2 {
-		if w.flush() != nil {
-			return
+	for len(w.buf)+len(p) > cap(w.buf) {
+		if w.sink == nil {
+			w.startSink()
 		}
-		w.crc = CRC64(w.crc, p)
-		if _, err := w.dst.Write(p); err != nil {
-			w.err = err
-		}
-		return
-	}
-	if len(w.buf)+len(p) > cap(w.buf) {
+		k := copy(w.buf[len(w.buf):cap(w.buf)], p)
+		w.buf = w.buf[:len(w.buf)+k]
+		p = p[k:]
 		if w.flush() != nil {
 			return
 		}
@@ -102,6 +166,9 @@ func (w *Writer) putByte(b byte) {
 		return
 	}
 	if len(w.buf) == cap(w.buf) {
+		if w.sink == nil {
+			w.startSink()
+		}
 		if w.flush() != nil {
 			return
 		}
@@ -149,11 +216,13 @@ func (w *Writer) begin() error {
 func (w *Writer) writeHeader() error {
 	digits := 9 - len(w.magic)
 	if w.magic != "REDIS" && w.magic != "VALKEY" {
-		return fmt.Errorf("rdb: unknown magic %q (want REDIS or VALKEY)", w.magic)
+		w.err = fmt.Errorf("rdb: unknown magic %q (want REDIS or VALKEY)", w.magic)
+		return w.err
 	}
 	v := strconv.Itoa(w.version)
 	if w.version < 0 || len(v) > digits {
-		return fmt.Errorf("rdb: version %d does not fit the %s header", w.version, w.magic)
+		w.err = fmt.Errorf("rdb: version %d does not fit the %s header", w.version, w.magic)
+		return w.err
 	}
 	hdr := make([]byte, 0, 9)
 	hdr = append(hdr, w.magic...)
@@ -386,12 +455,22 @@ func (w *Writer) Close() error {
 	if w.closed {
 		return w.err
 	}
-	if err := w.begin(); err != nil {
-		return err
+	if w.err == nil && !w.headerDone {
+		w.writeHeader()
 	}
 	w.closed = true
-	w.putByte(OpEOF)
-	if w.flush() != nil {
+	w.putByte(OpEOF) // no-op after an error
+	w.flush()
+	if w.sink != nil {
+		w.sink.closeIn()
+		<-w.sink.done
+		w.crc = w.sink.crc
+		if err := w.sink.error(); err != nil && w.err == nil {
+			w.err = err
+		}
+		w.sink = nil
+	}
+	if w.err != nil {
 		return w.err
 	}
 	if w.hasChecksum() {

@@ -307,6 +307,14 @@ func TestWriterErrors(t *testing.T) {
 	if err := fw.Close(); !errors.Is(err, boom) {
 		t.Fatalf("write error not reported: %v", err)
 	}
+	// the same through the background sink (output beyond one buffer)
+	fw = NewWriter(rcFailWriter{boom}, 10)
+	big := &Entry{Key: []byte("big"), Type: TypeString, Value: append(appendLen(nil, 3<<20), make([]byte, 3<<20)...), ExpireMs: -1, Idle: -1, Freq: -1}
+	fw.WriteEntry(big)
+	fw.WriteEntry(big)
+	if err := fw.Close(); !errors.Is(err, boom) || fw.sink != nil {
+		t.Fatalf("background write error not reported: %v", err)
+	}
 }
 
 type rcFailWriter struct{ err error }
