@@ -276,7 +276,7 @@ func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, er
 		case *rdb.Function:
 			line, err = json.Marshal(struct {
 				Function Blob `json:"function"`
-			}{x.Code})
+			}{FunctionCode(x)})
 		case *rdb.Entry:
 			keys++
 			line, err = EntryLine(x)
@@ -295,6 +295,17 @@ func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, er
 		}
 	}
 	return keys, bw.Flush()
+}
+
+// FunctionCode is a library's code as FUNCTION LOAD takes it. A 7.0
+// release-candidate library (opcode 246) stores name and engine apart from
+// a code without the "#!engine name=lib" line; it is added back.
+func FunctionCode(f *rdb.Function) []byte {
+	if f.Opcode != rdb.OpFunctionPreGA || bytes.HasPrefix(f.Code, []byte("#!")) {
+		return f.Code
+	}
+	head := "#!" + string(f.Engine) + " name=" + string(f.Name) + "\n"
+	return append([]byte(head), f.Code...)
 }
 
 // LineError is an import error on a given line.

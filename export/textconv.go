@@ -47,7 +47,7 @@ func TextConv(r io.Reader, w io.Writer) error {
 		case *rdb.Header:
 			hdr = x
 		case *rdb.Function:
-			funcs = append(funcs, string(x.Code))
+			funcs = append(funcs, string(FunctionCode(x)))
 		case *rdb.Entry:
 			var b strings.Builder
 			if err := entryText(&b, x); err != nil {

@@ -238,6 +238,10 @@ func loadable(t *testing.T) []string {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv("RDBTOOL_TEST_MAIN") == "1" {
+		main() // the test binary acting as rdbtool (TestCtrlC)
+		return
+	}
 	code := m.Run()
 	if shared.srv != nil {
 		shared.srv.Stop()
