@@ -15,7 +15,9 @@ import (
 func DecodeValue(typ byte, raw []byte) (*Value, error) {
 	d := vdec{b: raw, keep: true}
 	v := &Value{Kind: TypeName(typ)}
-	if err := d.value(typ, v); err != nil {
+	err := d.value(typ, v)
+	d.dups.reset()
+	if err != nil {
 		return nil, err
 	}
 	if d.p != len(raw) {
@@ -32,6 +34,7 @@ func ValidateValue(typ byte, raw []byte) error {
 	sp := scratchPool.Get().(*[]byte)
 	d := vdec{b: raw, scratch: *sp}
 	err := d.value(typ, nil)
+	d.dups.reset()
 	if cap(d.scratch) <= maxPooledScratch {
 		*sp = d.scratch[:0]
 		scratchPool.Put(sp)
@@ -67,6 +70,7 @@ type vdec struct {
 	p       int
 	keep    bool
 	scratch []byte
+	dups    dupSet
 }
 
 func errCorrupt(format string, args ...any) error {
@@ -255,7 +259,7 @@ func (d *vdec) readMillis(what string) (int64, error) {
 }
 
 // readTextDouble reads a zset (type 3) score: one length byte (253 NaN,
-// 254 +Inf, 255 -Inf) and that many bytes of text.
+// 254 +Inf, 255 -Inf) and that many bytes of text. The caller refuses NaN.
 func (d *vdec) readTextDouble() (float64, error) {
 	if d.p >= len(d.b) {
 		return 0, d.truncated("a score")
@@ -277,16 +281,24 @@ func (d *vdec) readTextDouble() (float64, error) {
 	return parseScore(s)
 }
 
-// parseScore parses a score stored as text, as strtod would.
+// parseScore parses a score stored as text, as strtod would. NaN is
+// refused: Redis refuses to load a zset with a NaN score.
 func parseScore(s []byte) (float64, error) {
 	f, err := strconv.ParseFloat(string(s), 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
 			return f, nil
 		}
-		return 0, errCorrupt("score %q is not a number", s)
+		return 0, errCorrupt("score %q is not a number", trimQ(s))
+	}
+	if math.IsNaN(f) {
+		return 0, errCorrupt("score is NaN (Redis refuses to load it)")
 	}
 	return f, nil
+}
+
+func errNaNScore(member []byte) error {
+	return errCorrupt("zset member %q has a NaN score (Redis refuses to load it)", trimQ(member))
 }
 
 // readBinaryDouble reads an 8-byte little-endian IEEE 754 double (zset2).
@@ -319,10 +331,14 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if v != nil {
 			out = make([][]byte, 0, n)
 		}
+		d.dups.reset()
 		for i := 0; i < n; i++ {
-			s, err := d.readStr(false)
+			s, err := d.readStr(typ == TypeSet)
 			if err != nil {
 				return err
+			}
+			if typ == TypeSet && !d.dups.add(s) {
+				return errCorrupt("set: member %d (%q) is a duplicate", i, trimQ(s))
 			}
 			if v != nil {
 				out = append(out, s)
@@ -344,10 +360,14 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if v != nil {
 			v.ZSet = make([]ZMember, 0, n)
 		}
+		d.dups.reset()
 		for i := 0; i < n; i++ {
-			m, err := d.readStr(false)
+			m, err := d.readStr(true)
 			if err != nil {
 				return err
+			}
+			if !d.dups.add(m) {
+				return errCorrupt("zset: member %d (%q) is a duplicate", i, trimQ(m))
 			}
 			var sc float64
 			if typ == TypeZSet {
@@ -357,6 +377,9 @@ func (d *vdec) value(typ byte, v *Value) error {
 			}
 			if err != nil {
 				return err
+			}
+			if math.IsNaN(sc) {
+				return errNaNScore(m)
 			}
 			if v != nil {
 				v.ZSet = append(v.ZSet, ZMember{Member: m, Score: sc})
@@ -371,10 +394,14 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if v != nil {
 			v.Hash = make([]HashField, 0, n)
 		}
+		d.dups.reset()
 		for i := 0; i < n; i++ {
-			f, err := d.readStr(false)
+			f, err := d.readStr(true)
 			if err != nil {
 				return err
+			}
+			if !d.dups.add(f) {
+				return errCorrupt("hash: field %d (%q) is a duplicate", i, trimQ(f))
 			}
 			val, err := d.readStr(false)
 			if err != nil {
@@ -398,13 +425,13 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if err != nil {
 			return err
 		}
-		return zmWalk(b, v)
+		return zmWalk(b, v, &d.dups)
 	case TypeListZiplist, TypeZSetZiplist, TypeHashZiplist:
 		b, err := d.readBlob()
 		if err != nil {
 			return err
 		}
-		return zlWalk(b, typ, v)
+		return zlWalk(b, typ, v, &d.dups)
 	case TypeSetIntset:
 		b, err := d.readBlob()
 		if err != nil {
@@ -421,7 +448,7 @@ func (d *vdec) value(typ byte, v *Value) error {
 			if err != nil {
 				return err
 			}
-			if err := zlWalk(b, TypeListQuicklist, v); err != nil {
+			if err := zlWalk(b, TypeListQuicklist, v, nil); err != nil {
 				return fmt.Errorf("quicklist node %d: %w", i, err)
 			}
 		}
@@ -433,7 +460,7 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if err != nil {
 			return err
 		}
-		return lpWalkValue(b, typ, v)
+		return lpWalkValue(b, typ, v, &d.dups)
 	case TypeHashListpackExPreGA, TypeHashListpackEx:
 		if typ == TypeHashListpackEx {
 			if _, err := d.readMillis("the minimum field expiry"); err != nil {
@@ -444,7 +471,7 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if err != nil {
 			return err
 		}
-		return lpWalkValue(b, typ, v)
+		return lpWalkValue(b, typ, v, &d.dups)
 	case TypeStreamListpacks, TypeStreamListpacks2, TypeStreamListpacks3:
 		return d.stream(typ, v)
 	}
@@ -475,7 +502,7 @@ func (d *vdec) quicklist2(v *Value) error {
 			if err != nil {
 				return err
 			}
-			if err := lpWalkValue(b, TypeListQuicklist2, v); err != nil {
+			if err := lpWalkValue(b, TypeListQuicklist2, v, nil); err != nil {
 				return fmt.Errorf("quicklist node %d: %w", i, err)
 			}
 		default:
@@ -507,6 +534,7 @@ func (d *vdec) hashMetadata(typ byte, v *Value) error {
 	if v != nil {
 		v.Hash = make([]HashField, 0, n)
 	}
+	d.dups.reset()
 	for i := 0; i < n; i++ {
 		ttl, err := d.readUint("hash field expiry")
 		if err != nil {
@@ -522,9 +550,12 @@ func (d *vdec) hashMetadata(typ byte, v *Value) error {
 		if exp > ebExpireTimeMax {
 			return errCorrupt("hash field %d: expiry %d out of range", i, exp)
 		}
-		f, err := d.readStr(false)
+		f, err := d.readStr(true)
 		if err != nil {
 			return err
+		}
+		if !d.dups.add(f) {
+			return errCorrupt("hash: field %d (%q) is a duplicate", i, trimQ(f))
 		}
 		val, err := d.readStr(false)
 		if err != nil {
@@ -589,10 +620,14 @@ func (d *vdec) valkeyHash2(v *Value) error {
 	if v != nil {
 		v.Hash = make([]HashField, 0, n)
 	}
+	d.dups.reset()
 	for i := 0; i < n; i++ {
-		f, err := d.readStr(false)
+		f, err := d.readStr(true)
 		if err != nil {
 			return err
+		}
+		if !d.dups.add(f) {
+			return errCorrupt("hash: field %d (%q) is a duplicate", i, trimQ(f))
 		}
 		val, err := d.readStr(false)
 		if err != nil {
@@ -645,4 +680,12 @@ func (d *vdec) module(v *Value) error {
 			return err
 		}
 	}
+}
+
+// trimQ shortens a member for an error message.
+func trimQ(b []byte) []byte {
+	if len(b) > 40 {
+		return b[:40]
+	}
+	return b
 }

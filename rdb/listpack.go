@@ -242,7 +242,9 @@ func (it *lpIter) mustInt(what string) (int64, error) {
 
 // lpWalkValue decodes (v != nil) or checks the listpack of a list node,
 // set, hash, zset or hash with field expiries.
-func lpWalkValue(b []byte, typ byte, v *Value) error {
+// dups, when not nil, checks that the first element of each tuple (set
+// member, hash field, zset member) is unique.
+func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet) error {
 	it, err := lpOpen(b)
 	if err != nil {
 		return err
@@ -271,6 +273,9 @@ func lpWalkValue(b []byte, typ byte, v *Value) error {
 	}
 	var tup [3]lpEntry
 	k := 0
+	if dups != nil {
+		dups.reset()
+	}
 	lastExp := int64(-1)
 	for {
 		e, done, err := it.next()
@@ -279,6 +284,9 @@ func lpWalkValue(b []byte, typ byte, v *Value) error {
 		}
 		if done {
 			break
+		}
+		if k == 0 && dups != nil && typ != TypeListQuicklist2 && !dups.addEntry(e) {
+			return errCorrupt("listpack: entry %d is a duplicate member/field", it.n-1)
 		}
 		tup[k] = e
 		k++

@@ -112,10 +112,17 @@ func (d *vdec) stream(typ byte, v *Value) error {
 	if st != nil && groups > 0 {
 		st.Groups = make([]StreamGroup, 0, groups)
 	}
+	var groupNames, consumerNames dupSet
+	defer groupNames.reset()
+	defer consumerNames.reset()
+	var pel map[StreamID]bool // pending ID -> owned by a consumer
 	for g := 0; g < groups; g++ {
-		name, err := d.readStr(false)
+		name, err := d.readStr(true)
 		if err != nil {
 			return err
+		}
+		if !groupNames.add(name) {
+			return errCorrupt("stream: duplicate consumer group %q", trimQ(name))
 		}
 		gr := StreamGroup{Name: name, EntriesRead: -1}
 		if gr.LastID, err = d.streamID("group last ID"); err != nil {
@@ -137,11 +144,22 @@ func (d *vdec) stream(typ byte, v *Value) error {
 		if st != nil && npel > 0 {
 			gr.Pending = make([]StreamPEL, 0, npel)
 		}
+		if npel > 0 {
+			if pel == nil {
+				pel = make(map[StreamID]bool, npel)
+			} else {
+				clear(pel)
+			}
+		}
 		for j := 0; j < npel; j++ {
 			var pe StreamPEL
 			if pe.ID, err = d.rawStreamID("pending entry ID"); err != nil {
 				return err
 			}
+			if _, dup := pel[pe.ID]; dup {
+				return errCorrupt("stream group %q: pending entry %v listed twice", trimQ(name), pe.ID)
+			}
+			pel[pe.ID] = false
 			if pe.DeliveryTime, err = d.readMillis("pending delivery time"); err != nil {
 				return err
 			}
@@ -159,10 +177,14 @@ func (d *vdec) stream(typ byte, v *Value) error {
 		if st != nil && ncons > 0 {
 			gr.Consumers = make([]StreamConsumer, 0, ncons)
 		}
+		consumerNames.reset()
 		for c := 0; c < ncons; c++ {
-			cname, err := d.readStr(false)
+			cname, err := d.readStr(true)
 			if err != nil {
 				return err
+			}
+			if !consumerNames.add(cname) {
+				return errCorrupt("stream group %q: duplicate consumer %q", trimQ(name), trimQ(cname))
 			}
 			co := StreamConsumer{Name: cname, ActiveTime: -1}
 			if co.SeenTime, err = d.readMillis("consumer seen time"); err != nil {
@@ -185,12 +207,21 @@ func (d *vdec) stream(typ byte, v *Value) error {
 				if err != nil {
 					return err
 				}
+				if owned, ok := pel[id]; !ok || owned {
+					return errCorrupt("stream group %q: consumer %q pending entry %v is not (or not only) in the group's pending list", trimQ(name), trimQ(cname), id)
+				}
+				pel[id] = true
 				if st != nil {
 					co.Pending = append(co.Pending, id)
 				}
 			}
 			if st != nil {
 				gr.Consumers = append(gr.Consumers, co)
+			}
+		}
+		for id, owned := range pel {
+			if !owned {
+				return errCorrupt("stream group %q: pending entry %v has no consumer", trimQ(name), id)
 			}
 		}
 		if st != nil {

@@ -271,11 +271,25 @@ func TestPlainTypes(t *testing.T) {
 	v = mustDecode(t, TypeSet, cat([]byte{1}, rstr([]byte("m"))))
 	eqList(t, "set", v.Set, "m")
 
-	z := cat([]byte{4}, rstr([]byte("a")), []byte{3}, []byte("1.5"), rstr([]byte("n")), []byte{253},
+	z := cat([]byte{3}, rstr([]byte("a")), []byte{3}, []byte("1.5"),
 		rstr([]byte("p")), []byte{254}, rstr([]byte("m")), []byte{255})
 	v = mustDecode(t, TypeZSet, z)
-	if v.ZSet[0].Score != 1.5 || !math.IsNaN(v.ZSet[1].Score) || !math.IsInf(v.ZSet[2].Score, 1) || !math.IsInf(v.ZSet[3].Score, -1) {
+	if v.ZSet[0].Score != 1.5 || !math.IsInf(v.ZSet[1].Score, 1) || !math.IsInf(v.ZSet[2].Score, -1) {
 		t.Errorf("zset: %+v", v.ZSet)
+	}
+	// NaN (marker 253, binary, or text) is read but refused, as Redis refuses it.
+	for _, c := range []struct {
+		typ byte
+		raw []byte
+	}{
+		{TypeZSet, cat([]byte{1}, rstr([]byte("n")), []byte{253})},
+		{TypeZSet2, cat([]byte{1}, rstr([]byte("n")), le64(int64(math.Float64bits(math.NaN()))))},
+		{TypeZSetListpack, rstr(lpOf(lpStr("n"), lpStr("nan")))},
+	} {
+		_, err := DecodeValue(c.typ, c.raw)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "NaN") {
+			t.Errorf("type %d NaN score: %v", c.typ, err)
+		}
 	}
 	z2 := cat([]byte{2}, rstr([]byte("a")), le64(int64(math.Float64bits(-0.25))), rstr([]byte("b")), le64(int64(math.Float64bits(math.Inf(1)))))
 	v = mustDecode(t, TypeZSet2, z2)
@@ -406,6 +420,13 @@ func TestCorruptValues(t *testing.T) {
 		{"lzf data", TypeString, []byte{0xC3, 3, 10, 0x00, 'a', 0xE0}},
 		{"lzf ratio", TypeString, []byte{0xC3, 1, 0x80, 0x10, 0, 0, 0, 0}},
 		{"trailing bytes", TypeString, []byte{1, 'a', 'b'}},
+		{"set duplicate", TypeSet, cat([]byte{2}, rstr([]byte("7")), []byte{0xC0, 7})},
+		{"hash duplicate", TypeHash, cat([]byte{2}, rstr([]byte("f")), rstr([]byte("1")), rstr([]byte("f")), rstr([]byte("2")))},
+		{"zset duplicate", TypeZSet2, cat([]byte{2}, rstr([]byte("m")), le64(0), rstr([]byte("m")), le64(0))},
+		{"listpack set duplicate", TypeSetListpack, rstr(lpOf(lpStr("5"), []byte{5}))},
+		{"listpack hash duplicate", TypeHashListpack, rstr(lpOf(lpStr("f"), lpStr("1"), lpStr("f"), lpStr("1")))},
+		{"ziplist zset duplicate", TypeZSetZiplist, rstr(zlOf(zlStr("m"), zlStr("1"), zlStr("m"), zlStr("2")))},
+		{"zipmap duplicate", TypeHashZipmap, rstr(cat([]byte{2}, []byte{1, 'k', 1, 0, 'v'}, []byte{1, 'k', 1, 0, 'w'}, []byte{0xFF}))},
 		{"unknown length encoding", TypeString, []byte{0x85}},
 		{"quicklist2 container", TypeListQuicklist2, cat([]byte{1, 3}, rstr([]byte("x")))},
 		{"stream key size", TypeStreamListpacks, cat([]byte{1}, rstr([]byte("short")), rstr(good))},

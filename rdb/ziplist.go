@@ -154,7 +154,8 @@ func (it *zlIter) next() (e lpEntry, done bool, err error) {
 // zlWalk decodes (v != nil) or checks a ziplist holding a list (types 10
 // and quicklist nodes), a zset (12: member, score) or a hash (13: field,
 // value).
-func zlWalk(b []byte, typ byte, v *Value) error {
+// dups, when not nil, checks that zset members and hash fields are unique.
+func zlWalk(b []byte, typ byte, v *Value, dups *dupSet) error {
 	it, err := zlOpen(b)
 	if err != nil {
 		return err
@@ -165,6 +166,9 @@ func zlWalk(b []byte, typ byte, v *Value) error {
 	}
 	var first lpEntry
 	k := 0
+	if dups != nil {
+		dups.reset()
+	}
 	for {
 		e, done, err := it.next()
 		if err != nil {
@@ -174,6 +178,9 @@ func zlWalk(b []byte, typ byte, v *Value) error {
 			break
 		}
 		if tuple == 2 && k == 0 {
+			if dups != nil && !dups.addEntry(e) {
+				return errCorrupt("ziplist: entry %d is a duplicate member/field", it.n-1)
+			}
 			first, k = e, 1
 			continue
 		}

@@ -30,7 +30,7 @@ func zmLen(b []byte, p int) (n, next int, err error) {
 }
 
 // zmWalk decodes (v != nil) or checks a zipmap.
-func zmWalk(b []byte, v *Value) error {
+func zmWalk(b []byte, v *Value, dups *dupSet) error {
 	if len(b) < 2 {
 		return errCorrupt("zipmap: %d bytes, too short", len(b))
 	}
@@ -38,6 +38,7 @@ func zmWalk(b []byte, v *Value) error {
 		return errCorrupt("zipmap: missing 0xFF terminator")
 	}
 	zmlen := int(b[0])
+	dups.reset()
 	p, n := 1, 0
 	for {
 		if p >= len(b) {
@@ -69,6 +70,9 @@ func zmWalk(b []byte, v *Value) error {
 		q++
 		if vl+free > len(b)-1-q {
 			return errCorrupt("zipmap: pair %d: value runs past the end", n)
+		}
+		if !dups.add(key) {
+			return errCorrupt("zipmap: pair %d: duplicate key %q", n, trimQ(key))
 		}
 		val := b[q : q+vl : q+vl]
 		p = q + vl + free
