@@ -123,6 +123,8 @@ func Files() []File {
 		moduleV10(),
 		slotInfoV12(),
 		functionPreGA(),
+		ziplistV6(),
+		quicklistV9(),
 	}
 }
 
