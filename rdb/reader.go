@@ -17,6 +17,10 @@ const readerBufSize = 1 << 20
 // 8 uses the same number for something else).
 const opSlotImport = 243
 
+// keepKeyAlone: values larger than this do not share an allocation with
+// the entry's Key.
+const keepKeyAlone = 1024
+
 // maxStringLen bounds any string length read from a file (Redis's own limit
 // is 512 MB for a value, larger for proto-max-bulk-len; 1<<40 is absurd).
 const maxStringLen = 1 << 40
@@ -888,6 +892,10 @@ value:
 	}
 	e.Value = blk[keyEnd:len(blk):len(blk)]
 	e.ValueLen = int64(len(e.Value))
+	if len(e.Value) > keepKeyAlone && len(e.Key) > 0 && &e.Key[0] == &blk[keyEnd-len(e.Key)] {
+		// a caller keeping only the key must not keep a big value alive
+		e.Key = append([]byte(nil), e.Key...)
+	}
 	return e, nil
 }
 

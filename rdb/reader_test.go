@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unsafe"
 )
 
 // ---- hand-built files ----
@@ -223,7 +224,8 @@ func rcRewrite(t testing.TB, recs []Record, opts ...WriterOption) []byte {
 }
 
 func TestReaderEveryType(t *testing.T) {
-	for _, v := range rcValues() {
+	big := rcValue{"string 5000", TypeString, rcStr(strings.Repeat("b", 5000))}
+	for _, v := range append(rcValues(), big) {
 		t.Run(v.name, func(t *testing.T) {
 			b := rcHeader("REDIS", 12)
 			b = append(b, OpSelectDB, 2, v.typ)
@@ -259,6 +261,8 @@ func TestReaderEveryType(t *testing.T) {
 					}
 				} else if !bytes.Equal(e.Value, v.value) {
 					t.Fatalf("Value %x, want %x", e.Value, v.value)
+				} else if adjacent := uintptr(unsafe.Pointer(&e.Key[len(e.Key)-1]))+1 == uintptr(unsafe.Pointer(&e.Value[0])); adjacent != (len(e.Value) <= keepKeyAlone) {
+					t.Fatalf("Key shares the value's allocation: %v (value of %d bytes)", adjacent, len(e.Value))
 				}
 				if e.Offset() != 11 {
 					t.Fatalf("entry offset %d", e.Offset())

@@ -100,7 +100,8 @@ func (w *Writer) startSink() {
 }
 
 // NewWriter returns a Writer producing an RDB file of the given version
-// (with the VALKEY magic, Valkey's numbering, e.g. 80).
+// (with the VALKEY magic, Valkey's numbering, e.g. 80). With version 0 the
+// magic and version come from the *Header record written first.
 func NewWriter(dst io.Writer, version int, opts ...WriterOption) *Writer {
 	w := &Writer{dst: dst, version: version, magic: "REDIS", db: -1}
 	for _, o := range opts {
@@ -239,7 +240,8 @@ func (w *Writer) writeHeader() error {
 func (w *Writer) hasChecksum() bool { return w.version >= 5 || w.magic == "VALKEY" }
 
 // Write writes any record. A *Header writes the file header (with the
-// Writer's magic and version) and is only valid as the first record.
+// Writer's magic and version, unless the Writer was made with version 0)
+// and is only valid as the first record.
 func (w *Writer) Write(rec Record) error {
 	switch x := rec.(type) {
 	case *Header:
@@ -248,6 +250,10 @@ func (w *Writer) Write(rec Record) error {
 		}
 		if w.headerDone {
 			return errors.New("rdb: header written twice")
+		}
+		if w.version == 0 {
+			// NewWriter(dst, 0): take magic and version from the header
+			w.magic, w.version = x.Magic, x.Version
 		}
 		return w.writeHeader()
 	case *Aux:
