@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -22,49 +19,29 @@ import (
 
 const liveCorpus = "../../testdata/corpus/all.rdb"
 
-var (
-	liveBinOnce sync.Once
-	liveBinPath string
-	liveBinErr  error
-)
-
-// liveBinary builds rdbtool once, so the commands run as users run them
-// (exit codes, stderr, signals).
-func liveBinary(t *testing.T) string {
-	t.Helper()
-	liveBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "rdbtool-live-bin")
-		if err != nil {
-			liveBinErr = err
-			return
-		}
-		liveBinPath = filepath.Join(dir, "rdbtool")
-		out, err := exec.Command("go", "build", "-o", liveBinPath, ".").CombinedOutput()
-		if err != nil {
-			liveBinErr = err
-			liveBinPath = string(out)
-		}
-	})
-	if liveBinErr != nil {
-		t.Fatalf("building rdbtool: %v\n%s", liveBinErr, liveBinPath)
-	}
-	return liveBinPath
-}
-
-// liveRun runs rdbtool and returns stdout, stderr and the exit code.
+// liveRun runs rdbtool in-process, as main does, and returns stdout,
+// stderr and the exit code. Not for parallel tests: it swaps os.Stdout and
+// os.Stderr.
 func liveRun(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(liveBinary(t), args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	dir := t.TempDir()
+	outF, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	return out.String(), errb.String(), code
+	errF, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldOut, oldErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = outF, errF
+	code := exitCode(newApp().Run(append([]string{"rdbtool"}, args...)))
+	os.Stdout, os.Stderr = oldOut, oldErr
+	outF.Close()
+	errF.Close()
+	out, _ := os.ReadFile(outF.Name())
+	errb, _ := os.ReadFile(errF.Name())
+	return string(out), string(errb), code
 }
 
 func dirEntries(t *testing.T, dir string) []string {
@@ -191,27 +168,35 @@ func TestLiveServe(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(liveBinary(t), "serve", liveCorpus, "--addr", addr, "--expiry", "wallclock")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	type result struct {
+		stdout, stderr string
+		code           int
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "redis://"+addr {
-		t.Fatalf("serve printed %q, %v; stderr %s", line, err, stderr.String())
-	}
+	done := make(chan result, 1)
+	go func() {
+		o, e, c := liveRun(t, "serve", liveCorpus, "--addr", addr, "--expiry", "wallclock")
+		done <- result{o, e, c}
+	}()
 	ctx := context.Background()
-	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2})
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, MaxRetries: -1})
 	defer c.Close()
-	got, err := c.Keys(ctx, "*").Result()
-	if err != nil {
-		t.Fatal(err)
+	var got []string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// serve listens first and loads next: wait for the whole keyspace
+		got, err = c.Keys(ctx, "*").Result()
+		if err == nil && len(got) > 0 {
+			if n, _ := c.DBSize(ctx).Result(); n == int64(len(got)) {
+				time.Sleep(50 * time.Millisecond)
+				if again, _ := c.Keys(ctx, "*").Result(); len(again) == len(got) {
+					break
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not answer on %s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	want, err := native.Client(t).Keys(ctx, "*").Result()
 	if err != nil {
@@ -222,10 +207,16 @@ func TestLiveServe(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("served keys differ from a redis-server's load:\n%q\n%q", got, want)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	// serve waits for SIGINT/SIGTERM (caught by its handler, not the test's)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v; stderr %s", err, stderr.String())
+	select {
+	case r := <-done:
+		if r.code != 0 || strings.TrimSpace(r.stdout) != "redis://"+addr {
+			t.Fatalf("serve: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
 	}
 }
