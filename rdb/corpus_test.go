@@ -96,6 +96,10 @@ func readCorpusFile(path string) (*corpusFile, error) {
 	return cf, nil
 }
 
+func (cf *corpusFile) inCorpusDir() bool {
+	return filepath.Dir(cf.path) == filepath.Clean(corpusDir)
+}
+
 // loadable reports whether redis-server 7.0 loads the file: RDB <= 10, the
 // REDIS magic, and no module values (their modules are made up).
 func (cf *corpusFile) loadable() bool {
@@ -283,7 +287,9 @@ func withoutFieldTTL(v *rdb.Value) *rdb.Value {
 func TestCorpusFilesAgainstRedis(t *testing.T) {
 	redistest.Binary(t, "redis-server")
 	for _, cf := range loadCorpus(t) {
-		if !cf.loadable() {
+		// testdata/dump.rdb (a copy of all.rdb until the site-shaped dump
+		// replaces it) is read and rewritten above, not compared key by key
+		if !cf.loadable() || !cf.inCorpusDir() {
 			continue
 		}
 		t.Run(cf.name, func(t *testing.T) {
@@ -320,7 +326,7 @@ func TestCorpusFilesNewerVersions(t *testing.T) {
 	redistest.Binary(t, "redis-server")
 	n := 0
 	for _, cf := range loadCorpus(t) {
-		if cf.loadable() || cf.name == "hand_v10_module.rdb" {
+		if cf.loadable() || cf.name == "hand_v10_module.rdb" || !cf.inCorpusDir() {
 			continue
 		}
 		n++
