@@ -217,6 +217,10 @@ func (m *Migrator) move(ctx context.Context, current, target int64) ([]Result, e
 	default:
 		rs, err = m.provider.DownTo(ctx, target)
 	}
+	var pe *goose.PartialError
+	if errors.As(err, &pe) && len(rs) == 0 {
+		rs = pe.Applied
+	}
 	var res []Result
 	for _, r := range rs {
 		if r == nil || r.Source == nil || r.Error != nil {
@@ -228,8 +232,7 @@ func (m *Migrator) move(ctx context.Context, current, target int64) ([]Result, e
 		})
 	}
 	if err != nil {
-		var pe *goose.PartialError
-		if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
+		if pe != nil && pe.Failed != nil && pe.Failed.Source != nil {
 			return res, fmt.Errorf("migrations: %s %s failed (rolled back, earlier steps kept): %w",
 				pe.Failed.Direction, path.Base(pe.Failed.Source.Path), pe.Err)
 		}

@@ -350,3 +350,28 @@ func TestConnectFailureIsBoundedAndRedacted(t *testing.T) {
 		t.Errorf("bad DSN: %v", err)
 	}
 }
+
+func TestFailingMigrationRollsBackAlone(t *testing.T) {
+	ctx := context.Background()
+	pool := pgfixture.DB(t, fstest.MapFS{})
+	set := fstest.MapFS{
+		"00001_ok.sql":  {Data: []byte("-- +goose Up\nCREATE TABLE one (x int);\n-- +goose Down\nDROP TABLE one;\n")},
+		"00002_bad.sql": {Data: []byte("-- +goose Up\nCREATE TABLE two (x int);\nINSERT INTO two VALUES ('not a number');\n-- +goose Down\nDROP TABLE two;\n")},
+	}
+	m, err := migrations.NewFromPool(pool, migrations.WithFS(set))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	res, err := m.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "00002_bad.sql") {
+		t.Fatalf("up with a failing migration: %v", err)
+	}
+	if len(res) != 1 || res[0].Version != 1 || version(t, m) != 1 {
+		t.Fatalf("applied %v, version %d; want 00001 only", res, version(t, m))
+	}
+	tables, err := migrations.Tables(ctx, pool)
+	if err != nil || len(tables) != 1 || tables[0] != "one" {
+		t.Fatalf("tables %v (%v): the failed migration's CREATE TABLE was not rolled back", tables, err)
+	}
+}
