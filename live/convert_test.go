@@ -3,10 +3,12 @@ package live
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
@@ -118,5 +120,51 @@ func checkValue(t *testing.T, c *redis.Client, e *rdb.Entry) {
 		}
 	default:
 		t.Fatalf("key %q: add a check for %s", k, v.Kind)
+	}
+}
+
+// TestLoadKeepsIdleAndFreq: IDLETIME and FREQ reach the server; ABSTTL keeps
+// the absolute expiry.
+func TestLoadKeepsIdleAndFreq(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/idle.rdb"
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := rdb.NewWriter(f, 10)
+	expire := time.Now().Add(time.Hour).UnixMilli()
+	for i, mod := range []func(*rdb.Entry){
+		func(e *rdb.Entry) { e.Idle = 5000 },
+		func(e *rdb.Entry) { e.Freq = 77 },
+		func(e *rdb.Entry) { e.ExpireMs = expire },
+	} {
+		e, err := rdb.NewEntry(0, []byte(fmt.Sprintf("k%d", i)), &rdb.Value{Kind: "string", String: []byte("v")}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mod(e)
+		if err := w.WriteEntry(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	lru := redistest.Start(t)
+	loadFile(t, lru.Addr, path, LoadOptions{})
+	c := lru.Client(t)
+	if idle, err := c.ObjectIdleTime(ctx, "k0").Result(); err != nil || idle < 5000*time.Second {
+		t.Fatalf("OBJECT IDLETIME k0 = %v, %v; want >= 5000s", idle, err)
+	}
+	if ms, err := c.PExpireTime(ctx, "k2").Result(); err != nil || ms.Milliseconds() != expire {
+		t.Fatalf("PEXPIRETIME k2 = %v, %v; want %d", ms.Milliseconds(), err, expire)
+	}
+	lfu := redistest.Start(t, redistest.WithArgs("--maxmemory-policy", "allkeys-lfu"))
+	loadFile(t, lfu.Addr, path, LoadOptions{})
+	if freq, err := lfu.Client(t).ObjectFreq(ctx, "k1").Result(); err != nil || freq != 77 {
+		t.Fatalf("OBJECT FREQ k1 = %d, %v; want 77", freq, err)
 	}
 }
