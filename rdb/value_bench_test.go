@@ -37,7 +37,7 @@ func benchMix(n int) ([]benchValue, int) {
 		case 4:
 			w := newLPBuilder()
 			for j := 0; j < 10; j++ {
-				w.add(word(6))
+				w.add([]byte(fmt.Sprintf("field-%d", j)))
 				w.add(word(10))
 			}
 			e := encBuf{}
@@ -46,7 +46,7 @@ func benchMix(n int) ([]benchValue, int) {
 		case 5:
 			w := newLPBuilder()
 			for j := 0; j < 8; j++ {
-				w.add(word(6))
+				w.add([]byte(fmt.Sprintf("member-%d-%d", j, rng.Intn(1000))))
 				w.addInt(int64(rng.Intn(1000)))
 			}
 			e := encBuf{}
@@ -70,7 +70,7 @@ func benchMix(n int) ([]benchValue, int) {
 		case 8:
 			var h []HashField
 			for j := 0; j < 200; j++ {
-				h = append(h, HashField{word(10), word(30), -1})
+				h = append(h, HashField{[]byte(fmt.Sprintf("f%d-%d", j, rng.Intn(1000))), word(30), -1})
 			}
 			_, raw, _ := EncodeValue(&Value{Kind: "hash", Hash: h}, 10)
 			add(TypeHash, raw)
