@@ -816,7 +816,7 @@ func (r *Reader) readEntry(start int64, t byte) (Record, error) {
 			if err != nil {
 				return nil, err
 			}
-			e.ExpireMs = int64(binary.LittleEndian.Uint32(p)) * 1000
+			e.ExpireMs = int64(int32(binary.LittleEndian.Uint32(p))) * 1000 // signed, as rdbLoadTime
 			e.ExpireSeconds = true
 		case OpIdle:
 			v, err := r.readCount("idle time")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"strconv"
 	"sync"
@@ -423,7 +424,7 @@ func (w *Writer) WriteEntry(e *Entry) error {
 func (w *Writer) putEntryPrefix(e *Entry) error {
 	var p [9]byte
 	if e.ExpireMs >= 0 {
-		if e.ExpireSeconds && e.ExpireMs%1000 == 0 && e.ExpireMs/1000 <= 0xffffffff {
+		if e.ExpireSeconds && e.ExpireMs%1000 == 0 && e.ExpireMs/1000 <= math.MaxInt32 {
 			p[0] = OpExpireTime
 			binary.LittleEndian.PutUint32(p[1:], uint32(e.ExpireMs/1000))
 			w.put(p[:5])

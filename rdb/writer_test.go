@@ -212,7 +212,7 @@ func TestWriterFromScratch(t *testing.T) {
 	str := func(s string) []byte { return append(appendLen(nil, uint64(len(s))), s...) }
 	must(w.WriteEntry(&Entry{Key: []byte("plain"), Type: TypeString, Value: str("v1"), ExpireMs: -1, Idle: -1, Freq: -1}))
 	must(w.WriteEntry(&Entry{Key: []byte("ms"), Type: TypeString, Value: str("v2"), ExpireMs: 4102444800123, Idle: 5, Freq: -1}))
-	must(w.WriteEntry(&Entry{Key: []byte("secs"), Type: TypeString, Value: str("v3"), ExpireMs: 4102444800000, ExpireSeconds: true, Idle: -1, Freq: -1}))
+	must(w.WriteEntry(&Entry{Key: []byte("secs"), Type: TypeString, Value: str("v3"), ExpireMs: 2000000000000, ExpireSeconds: true, Idle: -1, Freq: -1}))
 	must(w.WriteEntry(&Entry{DB: 1, Key: []byte("set"), Type: TypeSet, Value: append(appendLen(nil, 2), append(str("a"), str("b")...)...), ExpireMs: -1, Idle: -1, Freq: -1}))
 	must(w.Close())
 	out := buf.Bytes()
@@ -224,7 +224,7 @@ func TestWriterFromScratch(t *testing.T) {
 	if !bytes.Contains(out, rcCat([]byte{OpExpireTimeMs}, rcU64(4102444800123), []byte{OpIdle, 5, TypeString, 2, 'm', 's'})) {
 		t.Fatalf("ms expiry + idle not encoded as expected: %x", out)
 	}
-	if !bytes.Contains(out, rcCat([]byte{OpExpireTime}, binary.LittleEndian.AppendUint32(nil, 4102444800), []byte{TypeString, 4, 's', 'e', 'c', 's'})) {
+	if !bytes.Contains(out, rcCat([]byte{OpExpireTime}, binary.LittleEndian.AppendUint32(nil, 2000000000), []byte{TypeString, 4, 's', 'e', 'c', 's'})) {
 		t.Fatalf("seconds expiry not encoded as expected: %x", out)
 	}
 	if !bytes.Contains(out, []byte{OpSelectDB, 1, TypeSet, 3, 's', 'e', 't'}) {
