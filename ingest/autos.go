@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -111,5 +112,62 @@ func runAutos(g *gctx) error {
 		autos.add(t, a.ant, a.pol, "median", float64(MedianFloat32(spec)))
 		spectra.add(t, a.ant, a.pol, spec)
 	}
-	return g.writeAll(autos, spectra)
+	if g.opts.perRowInserts {
+		return g.writeAll(autos, spectra)
+	}
+	return g.tx(func(tx pgx.Tx) error {
+		for _, rows := range []*tableRows{autos, spectra} {
+			if err := g.copyNewAutos(tx, rows, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// copyNewAutos writes autos rows straight into their table with COPY,
+// leaving out the (antenna, pol) pairs the table already holds for this
+// time. The table is locked against concurrent writers (readers go on) so
+// the check stays true until the commit. Going without the temporary table
+// halves the bytes moved for the spectra, the bulk of a pass.
+func (g *gctx) copyNewAutos(tx pgx.Tx, t *tableRows, time int64) error {
+	if len(t.rows) == 0 {
+		return nil
+	}
+	table := pgx.Identifier{t.table}.Sanitize()
+	if _, err := tx.Exec(g.ctx, "LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+		return fmt.Errorf("%s: %w", t.table, err)
+	}
+	rows, err := tx.Query(g.ctx, "SELECT antenna_number, antenna_feed_pol FROM "+table+" WHERE time = $1", time)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.table, err)
+	}
+	have := map[antPol]bool{}
+	for rows.Next() {
+		var ap antPol
+		if err := rows.Scan(&ap.ant, &ap.pol); err != nil {
+			rows.Close()
+			return err
+		}
+		have[ap] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	fresh := t.rows[:0:0]
+	for _, r := range t.rows {
+		if !have[antPol{r[1].(int32), r[2].(string)}] {
+			fresh = append(fresh, r)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	n, err := tx.CopyFrom(g.ctx, pgx.Identifier{t.table}, t.cols, pgx.CopyFromRows(fresh))
+	if err != nil {
+		return fmt.Errorf("%s: copy: %w", t.table, err)
+	}
+	g.pending[t.table] += n
+	return nil
 }

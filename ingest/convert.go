@@ -452,25 +452,77 @@ func Int64ListString(v []int64) string {
 // float32 median (np.median of a float32 array)
 
 // MedianFloat32 computes np.median in float32: NaN if empty or any NaN; for
-// an even count, float32(float32(a+b)/2) of the two middle values.
+// an even count, float32(float32(a+b)/2) of the two middle values. It
+// selects the middle values (as numpy's partition does) instead of sorting.
 func MedianFloat32(v []float32) float32 {
 	n := len(v)
 	if n == 0 {
 		return float32(math.NaN())
 	}
-	s := make([]float32, n)
-	copy(s, v)
-	for _, x := range s {
+	for _, x := range v {
 		if x != x {
 			return float32(math.NaN())
 		}
 	}
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	s := make([]float32, n)
+	copy(s, v)
+	k := n / 2
+	hi := selectK(s, k)
 	if n%2 == 1 {
-		return s[n/2]
+		return hi
 	}
-	sum := float32(s[n/2-1] + s[n/2]) // explicit conversions: no fused or wider arithmetic
+	// The lower middle value is the largest of the part before k.
+	lo := s[0]
+	for _, x := range s[1:k] {
+		if x > lo {
+			lo = x
+		}
+	}
+	sum := float32(lo + hi) // explicit conversions: no fused or wider arithmetic
 	return float32(sum / 2)
+}
+
+// selectK reorders s so that s[k] is the k-th smallest value, everything
+// before it no larger and everything after no smaller (Hoare quickselect
+// with a median-of-three pivot), and returns s[k]. s holds no NaN.
+func selectK(s []float32, k int) float32 {
+	lo, hi := 0, len(s)-1
+	for hi > lo {
+		mid := lo + (hi-lo)/2
+		if s[mid] < s[lo] {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if s[hi] < s[lo] {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if s[hi] < s[mid] {
+			s[hi], s[mid] = s[mid], s[hi]
+		}
+		pivot := s[mid]
+		i, j := lo, hi
+		for i <= j {
+			for s[i] < pivot {
+				i++
+			}
+			for s[j] > pivot {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return s[k]
+		}
+	}
+	return s[k]
 }
 
 // clip shortens a value for error messages.

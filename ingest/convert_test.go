@@ -314,3 +314,39 @@ func TestNames(t *testing.T) {
 		t.Error("key without a host matched")
 	}
 }
+
+func TestMedianMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for trial := 0; trial < 2000; trial++ {
+		n := 1 + r.Intn(60)
+		v := make([]float32, n)
+		for i := range v {
+			switch r.Intn(4) {
+			case 0:
+				v[i] = float32(r.Intn(5)) // duplicates
+			default:
+				v[i] = float32(r.NormFloat64() * 1e3)
+			}
+		}
+		s := append([]float32(nil), v...)
+		for i := 1; i < len(s); i++ { // insertion sort: a plainly different algorithm
+			for j := i; j > 0 && s[j] < s[j-1]; j-- {
+				s[j], s[j-1] = s[j-1], s[j]
+			}
+		}
+		want := s[n/2]
+		if n%2 == 0 {
+			sum := float32(s[n/2-1] + s[n/2])
+			want = float32(sum / 2)
+		}
+		orig := append([]float32(nil), v...)
+		if got := MedianFloat32(v); got != want {
+			t.Fatalf("median(%v) = %v, want %v", orig, got, want)
+		}
+		for i := range v {
+			if v[i] != orig[i] {
+				t.Fatal("MedianFloat32 changed its input")
+			}
+		}
+	}
+}

@@ -174,8 +174,9 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 		for _, t := range gr.Tables {
 			g.pending[t] += 0
 		}
+		gstart := time.Now()
 		err := gr.run(g)
-		res := GroupResult{Name: gr.Name, Daemon: gr.Daemon, Status: statusGood}
+		res := GroupResult{Name: gr.Name, Daemon: gr.Daemon, Status: statusGood, Duration: time.Since(gstart)}
 		if err != nil {
 			res.Status, res.Error = statusErrored, err.Error()
 			daemonOK[gr.Daemon] = false

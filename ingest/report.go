@@ -46,8 +46,9 @@ type Skip struct {
 type GroupResult struct {
 	Name   string `json:"name"`
 	Daemon string `json:"daemon"`
-	Status string `json:"status"`
-	Error  string `json:"error,omitempty"`
+	Status   string        `json:"status"`
+	Error    string        `json:"error,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
 }
 
 func (r *Report) add(table string, n int64) {

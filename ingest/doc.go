@@ -1,0 +1,86 @@
+// Package ingest copies the telescope's live state from Redis into the
+// hera_mc PostgreSQL tables, as the Python M&C daemons (mc_monitor_correlator,
+// mc_monitor_nodes, mc_monitor_daemons, mc_listen_to_corr_logger) do. It
+// follows shared/docs/hera-mc.md table by table: keys and fields, the
+// conversions (GPS seconds with a shipped leap-second table, the float64
+// arithmetic that ends up in primary keys, Python's float()/int() and
+// boolean rules, numpy's str(float32), the float32 median), and the skip and
+// duplicate rules.
+//
+//	rep, err := ingest.Run(ctx, redisClient, pool, ingest.Options{})
+//	rep.WriteText(os.Stderr) // rows per table, skipped records with key, field and reason
+//
+// A pass runs the groups of Groups in the original daemons' order; each group
+// reads Redis, then writes its tables in one transaction (bulk: COPY into a
+// temporary table then INSERT ... SELECT ... ON CONFLICT DO NOTHING, or a
+// pgx.Batch for a few rows), so a failing group is rolled back alone and
+// recorded in daemon_status ('errored') and subsystem_error. Loop repeats
+// passes (the monitor loop); ListenLog stores mc-log-channel messages.
+//
+// # One bad record never loses the others
+//
+// A field that does not parse becomes NULL where the reference's converters
+// give None, and the record is skipped where the column is part of the key
+// or NOT NULL; either way the Report names the key, the field and the
+// reason. The original instead fails the whole command (and loses every row
+// of it for that cycle) on: a missing or unparseable key hash field it
+// indexes directly, a WR node without a usable timestamp, an antenna whose
+// SNAP timestamp is None, missing node power fields, an auto key deleted
+// between KEYS and GET, a wrong-length auto array, an unknown EOD status for
+// an existing JD, a SNAP input list longer than 6, a config without one of
+// the six parameters, malformed YAML. Here each of those skips that record.
+//
+// # Deviations from hera_mc (deliberate)
+//
+//  1. correlator_file_queues stores plain filenames in oldest_entry and
+//     newest_entry, not the '{filename}' array literal psycopg 3 produces
+//     from a bound one-element list (quirk 3).
+//  2. The catcher stop_timeout clean-up applies its time filter: only
+//     stop_timeout rows later than the new start are deleted, and for a new
+//     start after the previous one a single stop_timeout is recorded 1 s
+//     before the new start. The original deletes or moves every stop_timeout
+//     row, to 1 s before the previous start (quirk 2).
+//  3. Names from keys use a real prefix strip: status:snap:<host> gives
+//     <host>, version:node_control:x gives node_control:x (the original's
+//     str.lstrip character set gives de_control:x) (quirk 4).
+//  4. White-rabbit port{0,1}_link and _lock are parsed as the values mean:
+//     '0'/'False' are false, '1'/'True' true, anything else NULL (reported).
+//     The original's bool(str) is true for '0' (quirk 5).
+//  5. daemon_status from mc_monitor_daemons.py's liveness check: every host
+//     with a live status:script key gets its 'good' row (the original keeps
+//     the last key scanned), and a daemon with no key is 'errored' under the
+//     host it was last seen on in daemon_status, or 'unknown' — not the
+//     previous daemon's host (quirk 10). The ingest only reads Redis, so it
+//     does not set its own status:script key.
+//  6. The pass's own daemon_status row per daemon is 'errored' when any of
+//     its groups failed in that pass (the original's last command decides).
+//  7. The original's hera_corr_cm row in correlator_software_versions (the
+//     Python library's own version) has no Redis source and is left out, as
+//     is a version:snap key (the snap entry comes from init_configuration, as
+//     in hera_corr_cm).
+//  8. The correlator config YAML is stored in correlator_config_yaml instead
+//     of being uploaded to the Librarian; correlator_config_file.filename is
+//     still correlator_config_<floor gps>.yaml. A config status time already
+//     held by another hash is reported, not an IntegrityError.
+//  9. Node and SNAP location come from corr:map (snap_to_serial inverted,
+//     then heraNode<n>Snap<loc>), antennas of snap_input from corr:map
+//     ant_to_snap, instead of the CM database (reference §4).
+//  10. snap_log fields are taken in name order (HGETALL order is undefined),
+//     so for a host listed under two statuses the later name wins.
+//  11. KEYS is replaced by SCAN; hera_autos keys are read with one pipelined
+//     GET each (the same keys: start with "auto", not ending in "timestamp",
+//     matching auto:(\d+)(e|n), normalised to auto:<int><pol>).
+//  12. ISO timestamps are parsed in the forms the site writes
+//     (YYYY-MM-DD[(T| )HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]), not every form
+//     dateutil accepts; naive times are UTC, as in the original (quirk 11).
+//     Values longer than 32 characters for daemon_status names and hosts and
+//     subsystem_error.subsystem are truncated instead of failing.
+//
+// Kept as the reference does them: corr:feng_sync_time read as milliseconds
+// (quirk 1), psu_alert and last_programmed_time NULL with the current
+// writers, the literal 'None'/'null' strings in serial_number, version and
+// snap_input (quirk 6), port{0,1}_time stored raw (quirk 7), the '=='True''
+// and '=='1'' booleans (quirk 5), node_power_command's −99 timestamp for a
+// value without '|', the fixed node list 0..29 with at least 18 status
+// fields (quirk 12), and the float32 median and numpy text.
+package ingest
