@@ -44,8 +44,8 @@ type Skip struct {
 // GroupResult is the outcome of one table group: "good", or "errored" with
 // the error (the group's transaction was rolled back).
 type GroupResult struct {
-	Name   string `json:"name"`
-	Daemon string `json:"daemon"`
+	Name     string        `json:"name"`
+	Daemon   string        `json:"daemon"`
 	Status   string        `json:"status"`
 	Error    string        `json:"error,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
