@@ -79,8 +79,8 @@
 // Kept as the reference does them: corr:feng_sync_time read as milliseconds
 // (quirk 1), psu_alert and last_programmed_time NULL with the current
 // writers, the literal 'None'/'null' strings in serial_number, version and
-// snap_input (quirk 6), port{0,1}_time stored raw (quirk 7), the '=='True”
-// and '=='1” booleans (quirk 5), node_power_command's −99 timestamp for a
+// snap_input (quirk 6), port{0,1}_time stored raw (quirk 7), the x == "True"
+// and x == "1" booleans (quirk 5), node_power_command's −99 timestamp for a
 // value without '|', the fixed node list 0..29 with at least 18 status
 // fields (quirk 12), and the float32 median and numpy text.
 package ingest
