@@ -50,12 +50,16 @@ func (r *Reader) startFeeder() {
 	for i := 0; i < feedChunks; i++ {
 		f.free <- nil // allocated by the feeder on first use
 	}
-	go feedLoop(r.src, f)
+	size := r.feedChunk
+	if size <= 0 {
+		size = feedChunkSize
+	}
+	go feedLoop(r.src, f, size)
 	runtime.AddCleanup(r, func(f *feeder) { f.stop() }, f)
 	r.feed = f
 }
 
-func feedLoop(src io.Reader, f *feeder) {
+func feedLoop(src io.Reader, f *feeder, size int) {
 	var crc uint64
 	var off int64
 	for {
@@ -66,7 +70,7 @@ func feedLoop(src io.Reader, f *feeder) {
 			return
 		}
 		if buf == nil {
-			buf = make([]byte, feedChunkSize)
+			buf = make([]byte, size)
 		}
 		buf = buf[:cap(buf)]
 		n, zero := 0, 0

@@ -43,6 +43,7 @@ func readerFeed(on bool) ReaderOption {
 		r.forceFeed = -1
 		if on {
 			r.forceFeed = 1
+			r.feedChunk = 61 // tiny chunks: every boundary case, little memory
 		}
 	}
 }
@@ -118,6 +119,7 @@ type Reader struct {
 	ignoreChecksum bool
 	bufSize        int
 	forceFeed      int // tests: 1 = always use the feeder, -1 = never
+	feedChunk      int // feeder chunk size (0: feedChunkSize)
 
 	feed    *feeder // background reader, for large inputs
 	pend    []byte  // feeder data not yet in buf

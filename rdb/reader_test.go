@@ -561,6 +561,7 @@ func TestReaderEveryPrefix(t *testing.T) {
 			switch mode {
 			case 1:
 				src = iotest.HalfReader(src) // size unknown
+				opts = append(opts, readerBuffer(4096))
 			case 2:
 				opts = append(opts, SkipValues(), readerBuffer(16))
 			case 3:
