@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdbtool/rdbtool/internal/atomicfile"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
@@ -166,16 +167,17 @@ func BenchmarkSnapshotSync(b *testing.B) {
 		}
 		theirs += time.Since(t0)
 
+		// as the CLI does it: temp file, fsync, rename (redis-cli fsyncs too)
 		out = filepath.Join(dir, "ours.rdb")
 		t0 = time.Now()
-		f, err := os.Create(out)
+		f, err := atomicfile.Create(out)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if _, err := Snapshot(context.Background(), opts(b, src.Addr), f, SnapshotOptions{Method: MethodSync}); err != nil {
 			b.Fatal(err)
 		}
-		if err := f.Close(); err != nil {
+		if err := f.Commit(); err != nil {
 			b.Fatal(err)
 		}
 		ours += time.Since(t0)

@@ -285,24 +285,26 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 		}
 		switch rec := rec.(type) {
 		case *rdb.Header:
+			l.mu.Lock()
 			stats.FileVersion = rec.Version
+			l.mu.Unlock()
 			payloadVersion = min(rec.Version, stats.TargetVersion)
 		case *rdb.Function:
 			if err := l.function(rec); err != nil {
-				readErr = err
+				l.setErr(err)
 			}
 		case *rdb.Entry:
 			e := rec
 			if !match.Match(e.Key) {
-				stats.Unmatched++
+				l.count(&stats.Unmatched)
 				continue
 			}
 			if opts.Cluster && e.DB != 0 {
-				stats.OtherDB++
+				l.count(&stats.OtherDB)
 				continue
 			}
 			if e.ExpireMs >= 0 && e.ExpireMs <= now {
-				stats.Expired++
+				l.count(&stats.Expired)
 				continue
 			}
 			if stats.FileVersion > stats.TargetVersion {
@@ -362,7 +364,9 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	if b != nil && l.err() == nil && readErr == nil {
 		l.send(b)
 	} else if b != nil {
+		l.mu.Lock()
 		stats.NotLoaded += int64(len(b.keys))
+		l.mu.Unlock()
 	}
 	l.finish()
 	if err := l.err(); err != nil {
@@ -423,6 +427,13 @@ func (l *loader) setErr(err error) {
 	}
 	l.mu.Unlock()
 	l.cancel()
+}
+
+// count adds one to a counter of the stats that workers may be copying.
+func (l *loader) count(n *int64) {
+	l.mu.Lock()
+	*n++
+	l.mu.Unlock()
 }
 
 func (l *loader) fail(key, reason string) {
