@@ -131,6 +131,9 @@ func runAutos(g *gctx) error {
 // the check stays true until the commit. Going without the temporary table
 // halves the bytes moved for the spectra, the bulk of a pass.
 func (g *gctx) copyNewAutos(tx pgx.Tx, t *tableRows, time int64) error {
+	if writeHook != nil {
+		writeHook(t.table, t.cols)
+	}
 	if len(t.rows) == 0 {
 		return nil
 	}

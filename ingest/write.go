@@ -12,6 +12,9 @@ import (
 // into a temporary table instead of a batch of INSERTs.
 const copyThreshold = 64
 
+// writeHook, when set (tests), sees the columns of every table write.
+var writeHook func(table string, cols []string)
+
 // tableRows is a set of rows for one table, in the table's column order.
 type tableRows struct {
 	table string
@@ -33,6 +36,9 @@ func (t *tableRows) add(vals ...any) {
 // insertIgnore writes rows with INSERT ... ON CONFLICT DO NOTHING semantics
 // and returns how many were new.
 func insertIgnore(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
+	if writeHook != nil {
+		writeHook(t.table, t.cols)
+	}
 	if len(t.rows) == 0 {
 		return 0, nil
 	}
