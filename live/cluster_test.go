@@ -2,12 +2,16 @@ package live
 
 import (
 	"context"
+	"errors"
+	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
+	"github.com/rdbtool/rdbtool/rdb"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -116,5 +120,158 @@ func TestCluster(t *testing.T) {
 	stats = loadFile(t, seed, corpusAll, LoadOptions{Cluster: true})
 	if stats.Conflicts != n0 || stats.Keys != 0 {
 		t.Fatalf("second cluster load: %s", stats)
+	}
+
+	clusterRedirects(t, nodes, n0)
+}
+
+// clusterRedirects loads into the cluster while one key's slot is being
+// migrated (the client gets ASK) and another key's slot changes owner
+// after the client read the slot map (it gets MOVED).
+func clusterRedirects(t *testing.T, nodes []*redistest.Server, n0 int64) {
+	ctx := context.Background()
+	byAddr := map[string]*redis.Client{}
+	ids := map[string]string{}
+	for _, n := range nodes {
+		c := n.Client(t)
+		c.FlushAll(ctx)
+		c.FunctionFlush(ctx)
+		byAddr[n.Addr] = c
+		id, err := c.Do(ctx, "CLUSTER", "MYID").Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[n.Addr] = id
+	}
+	c0 := nodes[0].Client(t)
+	owner := func(slot int64) string {
+		slots, err := c0.ClusterSlots(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range slots {
+			if int64(s.Start) <= slot && slot <= int64(s.End) {
+				return s.Nodes[0].Addr
+			}
+		}
+		t.Fatalf("slot %d unassigned", slot)
+		return ""
+	}
+	other := func(addr string) string {
+		for _, n := range nodes {
+			if n.Addr != addr {
+				return n.Addr
+			}
+		}
+		return ""
+	}
+	// the file's live db-0 keys in order
+	var keys []string
+	f, err := os.Open(corpusAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rdb.NewReader(f)
+	now := time.Now().UnixMilli()
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e, ok := rec.(*rdb.Entry); ok && e.DB == 0 && (e.ExpireMs < 0 || e.ExpireMs > now) {
+			keys = append(keys, string(e.Key))
+		}
+	}
+	f.Close()
+	slotOf := func(k string) int64 {
+		s, err := c0.ClusterKeySlot(ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	const batch = 5
+	early := map[int64]bool{}
+	for _, k := range keys[:batch*2] {
+		early[slotOf(k)] = true
+	}
+	var askKey, movedKey string
+	for i := len(keys) - 1; i >= batch*2 && (askKey == "" || movedKey == ""); i-- {
+		s := slotOf(keys[i])
+		if early[s] || (askKey != "" && slotOf(askKey) == s) {
+			continue
+		}
+		if movedKey == "" {
+			movedKey = keys[i]
+		} else {
+			askKey = keys[i]
+		}
+	}
+	if askKey == "" || movedKey == "" {
+		t.Fatal("no keys for the redirect test")
+	}
+
+	// ASK: askKey's slot migrates from its owner to another master
+	askSlot := slotOf(askKey)
+	askFrom := owner(askSlot)
+	askTo := other(askFrom)
+	if err := byAddr[askTo].Do(ctx, "CLUSTER", "SETSLOT", askSlot, "IMPORTING", ids[askFrom]).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := byAddr[askFrom].Do(ctx, "CLUSTER", "SETSLOT", askSlot, "MIGRATING", ids[askTo]).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	// MOVED: movedKey's slot changes owner once the load is under way
+	movedSlot := slotOf(movedKey)
+	movedFrom := owner(movedSlot)
+	movedTo := other(movedFrom)
+	moved := false
+	o := opts(t, nodes[0].Addr)
+	f, err = os.Open(corpusAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stats, err := Load(ctx, o, rdb.NewReader(f), LoadOptions{Cluster: true, BatchKeys: batch, Workers: 1,
+		Progress: func(LoadStats) {
+			if moved {
+				return
+			}
+			moved = true
+			for _, args := range [][]any{
+				{movedTo, "IMPORTING", ids[movedFrom]}, {movedTo, "NODE", ids[movedTo]}, {movedFrom, "NODE", ids[movedTo]},
+			} {
+				if err := byAddr[args[0].(string)].Do(ctx, "CLUSTER", "SETSLOT", movedSlot, args[1], args[2]).Err(); err != nil {
+					t.Error(err)
+				}
+			}
+			for _, n := range nodes {
+				if n.Addr != movedFrom && n.Addr != movedTo {
+					byAddr[n.Addr].Do(ctx, "CLUSTER", "SETSLOT", movedSlot, "NODE", ids[movedTo])
+				}
+			}
+		}})
+	if err != nil || stats.Keys != n0 || stats.Failed != 0 {
+		t.Fatalf("load with redirects: %v (%s)", err, stats)
+	}
+	if !moved {
+		t.Fatal("the slot was never moved")
+	}
+	count := func(addr string, slot int64) int64 {
+		n, err := byAddr[addr].ClusterCountKeysInSlot(ctx, int(slot)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if count(askTo, askSlot) == 0 || count(askFrom, askSlot) != 0 {
+		t.Fatalf("key %q of migrating slot %d: not on the importing node %s (ASK not followed)", askKey, askSlot, askTo)
+	}
+	if count(movedTo, movedSlot) == 0 || count(movedFrom, movedSlot) != 0 {
+		t.Fatalf("key %q of moved slot %d: not on its new owner %s (MOVED not followed)", movedKey, movedSlot, movedTo)
 	}
 }
