@@ -126,6 +126,7 @@ func TestMigrateCLIRemoteRollbackNeedsYes(t *testing.T) {
 	q := u.Query()
 	q.Del("host")
 	q.Del("port")
+	q.Set("sslmode", "disable")
 	u.RawQuery = q.Encode()
 	remote := u.String()
 	before := cliVersion(t, remote) // reachable through the proxy
@@ -175,7 +176,11 @@ func proxyToSocket(t *testing.T, ip, dsn string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sock := filepath.Join(u.Query().Get("host"), ".s.PGSQL."+u.Query().Get("port"))
+	port := u.Query().Get("port")
+	if port == "" {
+		port = "5432"
+	}
+	sock := filepath.Join(u.Query().Get("host"), ".s.PGSQL."+port)
 	if !strings.HasPrefix(sock, "/") {
 		t.Skip("DATABASE_URL server is not on a unix socket; cannot fake a remote host")
 	}
