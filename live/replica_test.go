@@ -102,3 +102,26 @@ func withPassword(t testing.TB, s *redistest.Server, pw string) *redistest.Serve
 	})
 	return s
 }
+
+func TestSyncWithACLUser(t *testing.T) {
+	s := redistest.Start(t, fastSync)
+	ctx := context.Background()
+	if err := s.Client(t).Do(ctx, "ACL", "SETUSER", "snap", "on", ">p4ss", "~*", "+@all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	fill(t, s.Client(t), 100)
+	for _, m := range []Method{MethodSync, MethodScan} {
+		o, err := ParseURL("redis://snap:p4ss@" + s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := Snapshot(ctx, o, io.Discard, SnapshotOptions{Method: m})
+		if err != nil || st.Keys != 100 {
+			t.Fatalf("%s as an ACL user: %v (%v)", m, err, st)
+		}
+		o.Password = "w7ongpw"
+		if _, err := Snapshot(ctx, o, io.Discard, SnapshotOptions{Method: m}); err == nil || strings.Contains(err.Error(), "w7ongpw") {
+			t.Fatalf("%s as an ACL user with a wrong password: %v", m, err)
+		}
+	}
+}
