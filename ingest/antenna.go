@@ -24,9 +24,21 @@ func runAntennaStatus(g *gctx) error {
 			keys = append(keys, "status:snap:"+a.host)
 		}
 	}
-	hs, err := g.hgetallMany(table, keys)
+	hs := map[string]map[string]string{}
+	var toRead []string
+	for _, k := range keys {
+		if h, ok := g.snapHashes[k]; ok {
+			hs[k] = h
+		} else {
+			toRead = append(toRead, k)
+		}
+	}
+	read, err := g.hgetallMany(table, toRead)
 	if err != nil {
 		return err
+	}
+	for k, h := range read {
+		hs[k] = h
 	}
 	rows := newRows(table, "time", "antenna_number", "antenna_feed_pol", "snap_hostname", "snap_channel_number",
 		"adc_mean", "adc_rms", "adc_power", "pam_atten", "pam_power", "eq_coeffs", "fem_current", "fem_id", "fem_temp",

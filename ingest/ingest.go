@@ -139,6 +139,7 @@ type pass struct {
 
 	corrMap     *corrMap
 	corrMapDone bool
+	snapHashes  map[string]map[string]string // status:snap:* hashes read by snap_status
 }
 
 // Run does one ingest pass: every selected group in order, each in its own

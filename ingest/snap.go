@@ -169,6 +169,7 @@ func runSnapStatus(g *gctx) error {
 	if err != nil {
 		return err
 	}
+	g.snapHashes = hs // antenna_status reads the same hashes later in the pass
 	status := newRows(table, "time", "hostname", "node", "snap_loc_num", "serial_number", "psu_alert", "pps_count",
 		"fpga_temp", "uptime_cycles", "last_programmed_time", "is_programmed", "adc_is_configured", "is_initialized",
 		"dest_is_configured", "version", "sample_rate")
