@@ -108,10 +108,19 @@ type Collector struct {
 	opts     Options
 	nowMs    int64
 	st       Stats
-	dbs      map[int]*DBStats
+	dbs      []*DBStats // by database number (databases are small numbers)
+	dbsHigh  map[int]*DBStats
+	byType   [256]typeCount // per type byte; strings split by encoding at Finish
 	prefixes map[string]*Prefix
 	top      keyHeap
 	largest  *Key
+}
+
+// typeCount counts one value type byte; for strings enc counts the
+// encodings int, raw, lzf and unknown (value skipped).
+type typeCount struct {
+	keys, bytes int64
+	enc         map[string]int64
 }
 
 // New starts a collection.
@@ -122,7 +131,7 @@ func New(opts Options) *Collector {
 	if opts.Prefixes <= 0 {
 		opts.Prefixes = 20
 	}
-	c := &Collector{opts: opts, nowMs: opts.Now.UnixMilli(), dbs: map[int]*DBStats{}, prefixes: map[string]*Prefix{}}
+	c := &Collector{opts: opts, nowMs: opts.Now.UnixMilli(), dbsHigh: map[int]*DBStats{}, prefixes: map[string]*Prefix{}}
 	c.st.Types = map[string]*TypeStats{}
 	c.st.Now = opts.Now.UTC().Format(time.RFC3339)
 	c.st.Aux = []AuxField{}
@@ -149,15 +158,30 @@ func (c *Collector) Add(rec rdb.Record) {
 
 func clone(b []byte) export.Blob { return append(export.Blob(nil), b...) }
 
+// dbStats returns the counters of database db.
+func (c *Collector) dbStats(db int) *DBStats {
+	if db >= 0 && db < 1024 {
+		for len(c.dbs) <= db {
+			c.dbs = append(c.dbs, nil)
+		}
+		if c.dbs[db] == nil {
+			c.dbs[db] = &DBStats{DB: db}
+		}
+		return c.dbs[db]
+	}
+	d := c.dbsHigh[db]
+	if d == nil {
+		d = &DBStats{DB: db}
+		c.dbsHigh[db] = d
+	}
+	return d
+}
+
 func (c *Collector) entry(e *rdb.Entry) {
 	st := &c.st
 	st.Keys++
 	st.ValueBytes += e.ValueLen
-	db := c.dbs[e.DB]
-	if db == nil {
-		db = &DBStats{DB: e.DB}
-		c.dbs[e.DB] = db
-	}
+	db := c.dbStats(e.DB)
 	db.Keys++
 	db.ValueBytes += e.ValueLen
 	if e.HasExpiry() {
@@ -168,34 +192,31 @@ func (c *Collector) entry(e *rdb.Entry) {
 			db.Expired++
 		}
 	}
-	typ := rdb.TypeName(e.Type)
-	ts := st.Types[typ]
-	if ts == nil {
-		ts = &TypeStats{Encodings: map[string]int64{}}
-		st.Types[typ] = ts
-	}
-	ts.Keys++
-	ts.ValueBytes += e.ValueLen
-	enc := rdb.EncodingName(e.Type, e.Value)
-	if e.Type == rdb.TypeString && e.Value == nil && e.ValueLen > 0 {
-		enc = "string" // value skipped: its first byte is unknown
-	}
-	ts.Encodings[enc]++
-
-	// prefix
-	name := "(none)"
-	if i := bytes.IndexByte(e.Key, ':'); i >= 0 {
-		name = string(e.Key[:i])
-	}
-	p := c.prefixes[name]
-	if p == nil {
-		if len(c.prefixes) >= maxPrefixes {
-			name = "(other)"
-			p = c.prefixes[name]
+	tc := &c.byType[e.Type]
+	tc.keys++
+	tc.bytes += e.ValueLen
+	if e.Type == rdb.TypeString {
+		enc := "string" // value skipped: its first byte is unknown
+		if e.Value != nil || e.ValueLen == 0 {
+			enc = rdb.EncodingName(e.Type, e.Value)
 		}
+		if tc.enc == nil {
+			tc.enc = map[string]int64{}
+		}
+		tc.enc[enc]++
+	}
+
+	// prefix: the lookup with string(bytes) does not allocate
+	var p *Prefix
+	if i := bytes.IndexByte(e.Key, ':'); i >= 0 {
+		p = c.prefixes[string(e.Key[:i])]
 		if p == nil {
-			p = &Prefix{Prefix: export.Blob(name)}
-			c.prefixes[name] = p
+			p = c.newPrefix(string(e.Key[:i]))
+		}
+	} else {
+		p = c.prefixes["(none)"]
+		if p == nil {
+			p = c.newPrefix("(none)")
 		}
 	}
 	p.Keys++
@@ -203,16 +224,38 @@ func (c *Collector) entry(e *rdb.Entry) {
 
 	// largest and top N
 	if c.largest == nil || e.ValueLen > c.largest.Bytes {
-		c.largest = &Key{DB: e.DB, Key: clone(e.Key), Type: typ, Encoding: enc, Bytes: e.ValueLen}
+		c.largest = c.key(e)
 	}
 	if c.opts.Top > 0 {
 		if len(c.top) < c.opts.Top {
-			heap.Push(&c.top, Key{DB: e.DB, Key: clone(e.Key), Type: typ, Encoding: enc, Bytes: e.ValueLen})
+			heap.Push(&c.top, *c.key(e))
 		} else if e.ValueLen > c.top[0].Bytes {
-			c.top[0] = Key{DB: e.DB, Key: clone(e.Key), Type: typ, Encoding: enc, Bytes: e.ValueLen}
+			c.top[0] = *c.key(e)
 			heap.Fix(&c.top, 0)
 		}
 	}
+}
+
+func (c *Collector) key(e *rdb.Entry) *Key {
+	enc := rdb.EncodingName(e.Type, e.Value)
+	if e.Type == rdb.TypeString && e.Value == nil && e.ValueLen > 0 {
+		enc = "string"
+	}
+	return &Key{DB: e.DB, Key: clone(e.Key), Type: rdb.TypeName(e.Type), Encoding: enc, Bytes: e.ValueLen}
+}
+
+// newPrefix adds a prefix, or returns "(other)" once maxPrefixes are
+// tracked.
+func (c *Collector) newPrefix(name string) *Prefix {
+	if len(c.prefixes) >= maxPrefixes {
+		name = "(other)"
+		if p := c.prefixes[name]; p != nil {
+			return p
+		}
+	}
+	p := &Prefix{Prefix: export.Blob(name)}
+	c.prefixes[name] = p
+	return p
 }
 
 // Finish returns the statistics. size is the number of bytes read.
@@ -222,7 +265,34 @@ func (c *Collector) Finish(sum rdb.ChecksumInfo, size int64) *Stats {
 	st.Checksum = Checksum{Status: checksumStatus(sum.Status), Stored: hex16(sum.Stored), Computed: hex16(sum.Computed)}
 	st.Databases = []DBStats{}
 	for _, d := range c.dbs {
+		if d != nil {
+			st.Databases = append(st.Databases, *d)
+		}
+	}
+	for _, d := range c.dbsHigh {
 		st.Databases = append(st.Databases, *d)
+	}
+	st.Types = map[string]*TypeStats{}
+	for typ := range c.byType {
+		tc := &c.byType[typ]
+		if tc.keys == 0 {
+			continue
+		}
+		name := rdb.TypeName(byte(typ))
+		ts := st.Types[name]
+		if ts == nil {
+			ts = &TypeStats{Encodings: map[string]int64{}}
+			st.Types[name] = ts
+		}
+		ts.Keys += tc.keys
+		ts.ValueBytes += tc.bytes
+		if tc.enc != nil {
+			for enc, n := range tc.enc {
+				ts.Encodings[enc] += n
+			}
+		} else {
+			ts.Encodings[rdb.EncodingName(byte(typ), nil)] += tc.keys
+		}
 	}
 	sort.Slice(st.Databases, func(i, j int) bool { return st.Databases[i].DB < st.Databases[j].DB })
 	st.Largest = c.largest

@@ -59,6 +59,7 @@ type violationJSON struct {
 }
 
 func runCheck(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err

@@ -40,6 +40,7 @@ func exportCommand() *cli.Command {
 }
 
 func runExport(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err
@@ -84,6 +85,7 @@ func importCommand() *cli.Command {
 }
 
 func runImport(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -333,3 +334,22 @@ func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteSta
 	}
 	return st, out.commit()
 }
+
+// streamingGC tunes the garbage collector for the one-pass commands: their
+// live heap is small and bounded (one entry, a few buffers), so collecting
+// less often saves much CPU (every entry allocates) while a soft memory
+// limit keeps the peak well under 64 MB plus the largest value.
+// GOGC and GOMEMLIMIT in the environment take precedence.
+func streamingGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(streamGOGC)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(streamMemLimit)
+	}
+}
+
+const (
+	streamGOGC     = 300
+	streamMemLimit = 40 << 20
+)

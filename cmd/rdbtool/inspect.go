@@ -37,6 +37,7 @@ func inspectCommand() *cli.Command {
 }
 
 func runInspect(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err

@@ -75,6 +75,7 @@ type keyLine struct {
 }
 
 func runKeys(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err

@@ -30,6 +30,7 @@ func persistCommand() *cli.Command {
 }
 
 func runPersist(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err

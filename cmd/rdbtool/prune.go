@@ -39,6 +39,7 @@ func pruneCommand() *cli.Command {
 }
 
 func runPrune(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err

@@ -39,6 +39,7 @@ func refreshCommand() *cli.Command {
 }
 
 func runRefresh(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err

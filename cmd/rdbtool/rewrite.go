@@ -36,6 +36,7 @@ func rewriteCommand() *cli.Command {
 }
 
 func runRewriteCmd(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ func verifyCommand() *cli.Command {
 }
 
 func runVerify(c *cli.Context) error {
+	streamingGC()
 	name, err := fileArg(c)
 	if err != nil {
 		return err

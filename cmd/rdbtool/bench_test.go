@@ -1,0 +1,261 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// The benchmark dump: 2,000,000 small keys of mixed types and 100 values of
+// 4 MiB named fpg:* (about 500 MB), like the site dump the issues measure.
+// RDBTOOL_BENCH_SCALE shrinks it (0.01 = 20,000 keys and 1 big value).
+const (
+	benchSmallKeys = 2_000_000
+	benchBigKeys   = 100
+	benchBigSize   = 4 << 20
+)
+
+var (
+	benchOnce sync.Once
+	benchDir  string
+	benchFile string
+	benchErr  error
+)
+
+func benchScale() float64 {
+	if s := os.Getenv("RDBTOOL_BENCH_SCALE"); s != "" {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
+			return f
+		}
+	}
+	return 1
+}
+
+// benchDump writes the dump once per process with rdb.NewWriter/NewEntry.
+func benchDump(b *testing.B) string {
+	b.Helper()
+	benchOnce.Do(func() {
+		benchDir, benchErr = os.MkdirTemp("", "rdbtool-bench-*")
+		if benchErr != nil {
+			return
+		}
+		benchFile = filepath.Join(benchDir, "dump.rdb")
+		benchErr = writeBenchDump(benchFile, benchScale())
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchFile
+}
+
+func writeBenchDump(path string, scale float64) error {
+	nSmall := int(benchSmallKeys * scale)
+	nBig := int(benchBigKeys * scale)
+	if nBig < 1 {
+		nBig = 1
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	const version = 10
+	w := rdb.NewWriter(f, version)
+	w.WriteAux("redis-ver", "7.0.15")
+	w.WriteAux("redis-bits", "64")
+	w.WriteAux("ctime", strconv.FormatInt(time.Now().Unix(), 10))
+	rng := rand.New(rand.NewPCG(1, 2))
+	big := make([]byte, benchBigSize)
+	future := time.Now().Add(365 * 24 * time.Hour).UnixMilli()
+	every := nSmall / nBig
+	bigDone := 0
+	for i := 0; i < nSmall; i++ {
+		if every > 0 && i%every == 0 && bigDone < nBig {
+			for j := 0; j < len(big); j += 8 {
+				v := rng.Uint64()
+				for k := 0; k < 8 && j+k < len(big); k++ {
+					big[j+k] = byte(v >> (8 * k))
+				}
+			}
+			key := fmt.Sprintf("fpg:snap_fengine_2020-%02d-%02d_%04d.fpg", 1+bigDone%12, 1+bigDone%28, bigDone)
+			e, err := rdb.NewEntry(0, []byte(key), &rdb.Value{Kind: "string", String: big}, version)
+			if err != nil {
+				return err
+			}
+			if err := w.WriteEntry(e); err != nil {
+				return err
+			}
+			bigDone++
+		}
+		var v rdb.Value
+		var key string
+		switch i % 5 {
+		case 0:
+			key = "corr:snap:" + strconv.Itoa(i) + ":status"
+			v = rdb.Value{Kind: "string", String: []byte("ok-" + strconv.Itoa(i*7))}
+		case 1:
+			key = "status:node:" + strconv.Itoa(i)
+			v = rdb.Value{Kind: "hash", Hash: []rdb.HashField{
+				{Field: []byte("temp"), Value: []byte(strconv.Itoa(i % 90)), ExpireMs: -1},
+				{Field: []byte("power"), Value: []byte("on"), ExpireMs: -1},
+				{Field: []byte("ts"), Value: []byte(strconv.Itoa(1600000000 + i)), ExpireMs: -1},
+			}}
+		case 2:
+			key = "log:" + strconv.Itoa(i)
+			v = rdb.Value{Kind: "list", List: [][]byte{[]byte("a"), []byte("bb"), []byte(strconv.Itoa(i))}}
+		case 3:
+			key = "ants:" + strconv.Itoa(i)
+			v = rdb.Value{Kind: "set", Set: [][]byte{[]byte("1"), []byte("2"), []byte(strconv.Itoa(i))}}
+		case 4:
+			key = "rank:" + strconv.Itoa(i)
+			v = rdb.Value{Kind: "zset", ZSet: []rdb.ZMember{{Member: []byte("x"), Score: 1}, {Member: []byte("y"), Score: float64(i)}}}
+		}
+		e, err := rdb.NewEntry(0, []byte(key), &v, version)
+		if err != nil {
+			return err
+		}
+		if i%10 == 0 {
+			e.ExpireMs = future
+		}
+		if err := w.WriteEntry(e); err != nil {
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// measured is one timed child process.
+type measured struct {
+	wall  time.Duration
+	rssMB float64
+}
+
+// timeCmd runs a command with output discarded and returns its wall time
+// and peak RSS.
+func timeCmd(b *testing.B, env []string, name string, args ...string) measured {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout = io.Discard
+	errOut := &limitedBuffer{max: 4096}
+	cmd.Stderr = errOut
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("%s %v: %v\n%s", name, args, err, errOut.b)
+	}
+	m := measured{wall: time.Since(start)}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.rssMB = float64(ru.Maxrss) / 1024 // Linux: KiB
+	}
+	return m
+}
+
+type limitedBuffer struct {
+	b   []byte
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - len(l.b); room > 0 {
+		if len(p) < room {
+			room = len(p)
+		}
+		l.b = append(l.b, p[:room]...)
+	}
+	return len(p), nil
+}
+
+// BenchmarkFileCommands times, in the same run on the same generated
+// dump: cp, redis-check-rdb, rdbtool inspect/verify/rewrite/refresh and the
+// manual route (scripts/manual-refresh.sh), and reports the ratios the
+// issues set as targets plus peak RSS. A missed target fails the benchmark.
+func BenchmarkFileCommands(b *testing.B) {
+	for _, bin := range []string{"redis-server", "redis-check-rdb", "redis-cli", "cp"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			if os.Getenv("CI") == "true" {
+				b.Fatalf("%s not installed: apt-get install redis-server", bin)
+			}
+			b.Skipf("%s not installed: apt-get install redis-server", bin)
+		}
+	}
+	src := benchDump(b)
+	st, _ := os.Stat(src)
+	dst := filepath.Join(benchDir, "out.rdb")
+	// a real build, not the test binary (which links the test code too)
+	tool := filepath.Join(benchDir, "rdbtool")
+	if out, err := exec.Command("go", "build", "-o", tool, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	var self []string
+	script, _ := filepath.Abs("../../scripts/manual-refresh.sh")
+	// warm the page cache so the first tool does not pay for the disk
+	timeCmd(b, nil, "cat", src)
+
+	var cp, check, insp, ver, rew, ref, manual measured
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cp = timeCmd(b, nil, "cp", src, dst)
+		os.Remove(dst)
+		check = timeCmd(b, nil, "redis-check-rdb", src)
+		insp = timeCmd(b, self, tool, "inspect", src)
+		ver = timeCmd(b, self, tool, "verify", src)
+		rew = timeCmd(b, self, tool, "rewrite", src, "-o", dst)
+		os.Remove(dst)
+		ref = timeCmd(b, self, tool, "refresh", src, "-o", dst, "--prune", "fpg:*")
+		os.Remove(dst)
+		manual = timeCmd(b, nil, "sh", script, src, dst)
+		os.Remove(dst)
+	}
+	b.StopTimer()
+
+	ratio := func(a, base measured) float64 { return a.wall.Seconds() / base.wall.Seconds() }
+	b.ReportMetric(float64(st.Size())/1e6, "dump-MB")
+	b.ReportMetric(cp.wall.Seconds(), "cp-s")
+	b.ReportMetric(check.wall.Seconds(), "check-rdb-s")
+	b.ReportMetric(manual.wall.Seconds(), "manual-s")
+	b.ReportMetric(ratio(insp, check), "inspect/check-rdb")
+	b.ReportMetric(ratio(ver, check), "verify/check-rdb")
+	b.ReportMetric(ratio(rew, cp), "rewrite/cp")
+	b.ReportMetric(ratio(ref, cp), "refresh/cp")
+	b.ReportMetric(ratio(manual, ref), "manual/refresh")
+	peak := 0.0
+	for _, m := range []measured{insp, ver, rew, ref} {
+		if m.rssMB > peak {
+			peak = m.rssMB
+		}
+	}
+	b.ReportMetric(peak, "peak-RSS-MB")
+	b.Logf("dump %.0f MB: cp %v, redis-check-rdb %v, inspect %v (%.0f MB), verify %v (%.0f MB), rewrite %v (%.0f MB), refresh %v (%.0f MB), manual %v",
+		float64(st.Size())/1e6, cp.wall, check.wall, insp.wall, insp.rssMB, ver.wall, ver.rssMB, rew.wall, rew.rssMB, ref.wall, ref.rssMB, manual.wall)
+
+	limitMB := 64 + float64(benchBigSize)/(1<<20)
+	for _, t := range []struct {
+		name      string
+		got, want float64
+		atMost    bool
+	}{
+		{"inspect/redis-check-rdb", ratio(insp, check), 0.5, true},
+		{"verify/redis-check-rdb", ratio(ver, check), 1.0, true},
+		{"rewrite/cp", ratio(rew, cp), 2.5, true},
+		{"refresh/cp", ratio(ref, cp), 2.5, true},
+		{"manual/refresh", ratio(manual, ref), 50, false},
+		{"peak RSS MB", peak, limitMB, true},
+	} {
+		if (t.atMost && t.got > t.want) || (!t.atMost && t.got < t.want) {
+			b.Errorf("target missed: %s = %.3g, target %s %.3g", t.name, t.got, map[bool]string{true: "<=", false: ">="}[t.atMost], t.want)
+		}
+	}
+}
