@@ -82,7 +82,7 @@ func runRefresh(c *cli.Context) error {
 		printViolations(c, func(f string, a ...any) { stderrf(c, f, a...) }, checker, vs)
 		where := "nothing was written"
 		if out.name == "-" {
-			where = "the output on stdout is incomplete: discard it"
+			where = "the output already sent to stdout breaks the policy: discard it"
 		}
 		return cli.Exit(fmt.Sprintf("refresh: the result breaks %d policy rules (%s); adjust the policy or the prune options", len(vs), where), exitFound)
 	}
