@@ -41,13 +41,27 @@ func benchScale() float64 {
 func benchDump(b *testing.B) (string, int64) {
 	b.Helper()
 	benchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "rdbtool-live-bench")
-		if err != nil {
-			benchErr = err
+		// kept between runs (deterministic content; TTLs are 1-2 days
+		// ahead, so a file older than 12 hours is written again)
+		scale := benchScale()
+		benchPath = filepath.Join(os.TempDir(), fmt.Sprintf("rdbtool-live-bench-%g.rdb", scale))
+		keysPath := benchPath + ".keys"
+		if st, err := os.Stat(benchPath); err == nil && time.Since(st.ModTime()) < 12*time.Hour {
+			if b, err := os.ReadFile(keysPath); err == nil {
+				if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+					benchKeys = n
+					return
+				}
+			}
+		}
+		tmp := benchPath + ".tmp"
+		if benchKeys, benchErr = writeBenchDump(tmp, scale); benchErr != nil {
+			os.Remove(tmp)
 			return
 		}
-		benchPath = filepath.Join(dir, "bench.rdb")
-		benchKeys, benchErr = writeBenchDump(benchPath, benchScale())
+		if benchErr = os.WriteFile(keysPath, []byte(strconv.FormatInt(benchKeys, 10)), 0o644); benchErr == nil {
+			benchErr = os.Rename(tmp, benchPath)
+		}
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)

@@ -11,6 +11,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,7 +36,8 @@ type SyncStream struct {
 	opts   *redis.Options
 	stop   func() bool // unregisters the context watcher
 	body   io.Reader
-	n      int64 // RDB bytes returned so far
+	readMu sync.Mutex   // rdb.Reader may read from a goroutine of its own while Finish drains
+	n      atomic.Int64 // RDB bytes returned so far
 	size   int64 // -1 for the diskless (EOF-mark) form
 	closed bool
 }
@@ -178,10 +181,12 @@ func (s *SyncStream) handshake() error {
 
 // Read returns RDB bytes; io.EOF at the end of the transfer.
 func (s *SyncStream) Read(p []byte) (int, error) {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
 	n, err := s.body.Read(p)
-	s.n += int64(n)
+	total := s.n.Add(int64(n))
 	if err != nil && err != io.EOF {
-		err = fmt.Errorf("%w (after %d bytes of RDB)", err, s.n)
+		err = fmt.Errorf("%w (after %d bytes of RDB)", err, total)
 	}
 	return n, err
 }
@@ -190,7 +195,7 @@ func (s *SyncStream) Read(p []byte) (int, error) {
 func (s *SyncStream) Size() int64 { return s.size }
 
 // Received is the number of RDB bytes read so far.
-func (s *SyncStream) Received() int64 { return s.n }
+func (s *SyncStream) Received() int64 { return s.n.Load() }
 
 // Finish reads what is left of the transfer (a well-formed RDB leaves
 // nothing but the end mark) and reports whether the transfer ended cleanly.

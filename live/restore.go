@@ -63,6 +63,7 @@ type LoadStats struct {
 	FailedKeys      []string // "key: reason"
 	FunctionsFailed []string
 	Warnings        []string // data dropped while re-encoding for an older target
+	Stopped         bool     // the load stopped on an error: keys after these in the file were not loaded
 }
 
 func (s LoadStats) String() string {
@@ -79,6 +80,9 @@ func (s LoadStats) String() string {
 		if c.n > 0 {
 			fmt.Fprintf(&b, "; %d %s", c.n, c.what)
 		}
+	}
+	if s.Stopped {
+		b.WriteString("; the load stopped: keys further in the file were NOT loaded")
 	}
 	list := func(what string, keys []string, total int64) {
 		if len(keys) == 0 {
@@ -266,7 +270,17 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	l := &loader{ctx: ctx, t: t, opts: &opts, stats: stats}
 	l.ctx, l.cancel = context.WithCancel(ctx)
 	defer l.cancel()
-	l.start()
+	// one server: RESTOREs stream on a raw connection, replies read as they
+	// come; a cluster: go-redis pipelines, routed by slot
+	var rc *restoreConn
+	if t.single != nil {
+		if rc, err = openRestoreConn(l.ctx, clientOptions(o, 0), l.replied); err != nil {
+			return stats, err
+		}
+	} else {
+		l.start()
+	}
+	var writeErr error
 
 	var b *restoreBatch
 	var readErr error
@@ -274,7 +288,8 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	payloadVersion := 0
 	// old servers take neither ABSTTL nor IDLETIME/FREQ (Redis < 5.0)
 	modern := stats.TargetVersion >= 9
-	for l.err() == nil {
+records:
+	for l.err() == nil && (rc == nil || rc.failed() == nil) {
 		rec, err := r.Next()
 		if err == io.EOF {
 			break
@@ -325,29 +340,20 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 					l.mu.Unlock()
 				}
 			}
-			payload := e.DumpPayload(payloadVersion)
-			if int64(len(payload)) > maxBulk {
+			if size := int64(len(e.Value)) + 11; size > maxBulk {
 				// the server would drop the connection on it: refuse it here and go on
-				l.fail(string(e.Key), fmt.Sprintf("its %d-byte payload exceeds the server's proto-max-bulk-len (%d)", len(payload), maxBulk))
+				l.fail(string(e.Key), fmt.Sprintf("its %d-byte payload exceeds the server's proto-max-bulk-len (%d)", size, maxBulk))
 				continue
 			}
-			args := []any{"RESTORE", e.Key, "0", payload}
-			if e.ExpireMs >= 0 {
-				if modern {
-					args[2] = strconv.FormatInt(e.ExpireMs, 10)
-					args = append(args, "ABSTTL")
-				} else {
-					args[2] = strconv.FormatInt(e.ExpireMs-now, 10)
+			ttl, extra := restoreArgs(e, modern, opts.Replace, now)
+			if rc != nil {
+				if writeErr = rc.restore(e, payloadVersion, ttl, extra); writeErr != nil {
+					break records
 				}
+				continue
 			}
-			if opts.Replace {
-				args = append(args, "REPLACE")
-			}
-			if modern && e.Idle >= 0 {
-				args = append(args, "IDLETIME", strconv.FormatInt(e.Idle, 10))
-			} else if modern && e.Freq >= 0 {
-				args = append(args, "FREQ", strconv.Itoa(e.Freq))
-			}
+			payload := e.DumpPayload(payloadVersion)
+			args := append([]any{"RESTORE", e.Key, ttl, payload}, toAny(extra)...)
 			if b == nil {
 				b = &restoreBatch{}
 			}
@@ -361,15 +367,26 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 			}
 		}
 	}
-	if b != nil && l.err() == nil && readErr == nil {
-		l.send(b)
-	} else if b != nil {
+	if rc != nil {
+		unanswered, err := rc.finish(writeErr)
 		l.mu.Lock()
-		stats.NotLoaded += int64(len(b.keys))
+		stats.Unconfirmed += unanswered
 		l.mu.Unlock()
+		if err != nil {
+			l.setErr(err)
+		}
+	} else {
+		if b != nil && l.err() == nil && readErr == nil {
+			l.send(b)
+		} else if b != nil {
+			l.mu.Lock()
+			stats.NotLoaded += int64(len(b.keys))
+			l.mu.Unlock()
+		}
+		l.finish()
 	}
-	l.finish()
 	if err := l.err(); err != nil {
+		stats.Stopped = true
 		return stats, err
 	}
 	if readErr != nil {
@@ -427,6 +444,42 @@ func (l *loader) setErr(err error) {
 	}
 	l.mu.Unlock()
 	l.cancel()
+}
+
+// replied accounts for one RESTORE reply of a restoreConn (msg is the error
+// reply, "" for OK); an error stops the load.
+func (l *loader) replied(s sent, msg string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case msg == "":
+		l.stats.Keys++
+	case strings.HasPrefix(msg, "BUSYKEY"):
+		l.stats.Conflicts++
+		if len(l.stats.ConflictKeys) < maxListed {
+			l.stats.ConflictKeys = append(l.stats.ConflictKeys, string(s.key))
+		}
+	default:
+		l.stats.Failed++
+		if len(l.stats.FailedKeys) < maxListed {
+			l.stats.FailedKeys = append(l.stats.FailedKeys, strconv.Quote(string(s.key))+": "+msg)
+		}
+		if isConnectionLevel(redisError(msg)) {
+			return serverErr(l.t.o, "RESTORE", s.key, redisError(msg))
+		}
+	}
+	if l.opts.Progress != nil && (l.stats.Keys+l.stats.Conflicts+l.stats.Failed)%1024 == 0 {
+		l.opts.Progress(*l.stats)
+	}
+	return nil
+}
+
+func toAny(s []string) []any {
+	a := make([]any, len(s))
+	for i := range s {
+		a[i] = s[i]
+	}
+	return a
 }
 
 // count adds one to a counter of the stats that workers may be copying.

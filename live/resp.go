@@ -1,0 +1,280 @@
+package live
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rdbtool/rdbtool/rdb"
+	"github.com/redis/go-redis/v9"
+)
+
+// maxInFlight bounds the commands sent and not yet answered on a
+// restoreConn (the key names are kept to report each reply).
+const maxInFlight = 16384
+
+// restoreConn streams RESTOREs to one server without waiting for replies:
+// commands are encoded straight into the connection's buffer, payload and
+// checksum included, and a reader goroutine matches the replies to them in
+// order. The server never idles for a round trip, and nothing but key names
+// is kept per command.
+type restoreConn struct {
+	o       *redis.Options
+	conn    net.Conn
+	bw      *bufio.Writer
+	br      *bufio.Reader
+	pending chan sent
+	db      int
+	stop    func() bool
+	reply   func(s sent, errReply string) error // called by the reader; an error ends the load
+	wg      sync.WaitGroup
+
+	mu      sync.Mutex
+	readErr error // why the reader stopped early
+	unsent  int64 // commands whose replies never came (set by the reader)
+}
+
+// sent is one command in flight.
+type sent struct {
+	key     []byte // nil for SELECT
+	select_ bool
+}
+
+func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, string) error) (*restoreConn, error) {
+	conn, err := dialRaw(ctx, o)
+	if err != nil {
+		return nil, serverErr(o, "connect", nil, err)
+	}
+	c := &restoreConn{o: o, conn: conn, bw: bufio.NewWriterSize(conn, 256<<10), br: bufio.NewReaderSize(conn, 64<<10),
+		pending: make(chan sent, maxInFlight), db: -1, reply: reply}
+	c.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	if o.Password != "" {
+		args := []string{"AUTH", o.Password}
+		if o.Username != "" {
+			args = []string{"AUTH", o.Username, o.Password}
+		}
+		c.command(args...)
+		if err := c.bw.Flush(); err != nil {
+			c.close()
+			return nil, serverErr(o, "AUTH", nil, err)
+		}
+		line, err := c.br.ReadString('\n')
+		if err == nil && strings.HasPrefix(line, "-") {
+			err = redisError(strings.TrimSpace(line[1:]))
+		}
+		if err != nil {
+			c.close()
+			return nil, serverErr(o, "AUTH", nil, err)
+		}
+	}
+	c.wg.Add(1)
+	go c.readReplies()
+	return c, nil
+}
+
+func (c *restoreConn) command(args ...string) {
+	c.bw.WriteString("*")
+	c.bw.WriteString(strconv.Itoa(len(args)))
+	c.bw.WriteString("\r\n")
+	for _, a := range args {
+		c.bulkHeader(len(a))
+		c.bw.WriteString(a)
+		c.bw.WriteString("\r\n")
+	}
+}
+
+func (c *restoreConn) bulkHeader(n int) {
+	var buf [24]byte
+	b := append(buf[:0], '$')
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, '\r', '\n')
+	c.bw.Write(b)
+}
+
+func (c *restoreConn) bulk(p []byte) {
+	c.bulkHeader(len(p))
+	c.bw.Write(p)
+	c.bw.WriteString("\r\n")
+}
+
+// enqueue records a command in flight; when the queue is full it flushes
+// first, so that the reader can make room.
+func (c *restoreConn) enqueue(s sent) error {
+	select {
+	case c.pending <- s:
+		return nil
+	default:
+	}
+	if err := c.bw.Flush(); err != nil {
+		return err
+	}
+	c.pending <- s
+	return nil
+}
+
+// restore sends RESTORE for e: the DUMP payload (type, value, RDB version,
+// CRC-64) is written piecewise, never assembled.
+func (c *restoreConn) restore(e *rdb.Entry, version int, ttl string, extra []string) error {
+	if e.DB != c.db {
+		c.command("SELECT", strconv.Itoa(e.DB))
+		if err := c.enqueue(sent{select_: true}); err != nil {
+			return err
+		}
+		c.db = e.DB
+	}
+	c.bw.WriteString("*")
+	c.bw.WriteString(strconv.Itoa(4 + len(extra)))
+	c.bw.WriteString("\r\n$7\r\nRESTORE\r\n")
+	c.bulk(e.Key)
+	c.bulkHeader(len(ttl))
+	c.bw.WriteString(ttl)
+	c.bw.WriteString("\r\n")
+	typ := [1]byte{e.Type}
+	var tail [10]byte
+	binary.LittleEndian.PutUint16(tail[:2], uint16(version))
+	crc := rdb.CRC64(0, typ[:])
+	crc = rdb.CRC64(crc, e.Value)
+	crc = rdb.CRC64(crc, tail[:2])
+	binary.LittleEndian.PutUint64(tail[2:], crc)
+	c.bulkHeader(1 + len(e.Value) + len(tail))
+	c.bw.Write(typ[:])
+	c.bw.Write(e.Value)
+	c.bw.Write(tail[:])
+	c.bw.WriteString("\r\n")
+	for _, a := range extra {
+		c.bulkHeader(len(a))
+		c.bw.WriteString(a)
+		c.bw.WriteString("\r\n")
+	}
+	return c.enqueue(sent{key: e.Key})
+}
+
+// readReplies matches replies to commands until the queue closes or the
+// connection fails; then it counts what stayed unanswered.
+func (c *restoreConn) readReplies() {
+	defer c.wg.Done()
+	var failed, lost error // the error to report; set once the connection is given up
+	for s := range c.pending {
+		if lost != nil {
+			if !s.select_ {
+				c.unsent++
+				if failed == nil { // name the first key without a reply
+					failed = serverErr(c.o, "RESTORE", s.key, lost)
+				}
+			}
+			continue
+		}
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			if err == io.EOF {
+				err = errors.New("connection closed by the server")
+			}
+			lost = err
+			if !s.select_ {
+				c.unsent++
+				failed = serverErr(c.o, "RESTORE", s.key, err)
+			}
+			c.giveUp(lost)
+			continue
+		}
+		var msg string
+		switch line[0] {
+		case '+':
+		case '-':
+			msg = strings.TrimRight(string(line[1:]), "\r\n")
+		default:
+			msg = "unexpected reply " + strconv.Quote(string(line))
+		}
+		if s.select_ {
+			if msg != "" {
+				failed = serverErr(c.o, "SELECT", nil, redisError(msg))
+				lost = failed
+				c.giveUp(lost)
+			}
+			continue
+		}
+		if err := c.reply(s, msg); err != nil {
+			failed, lost = err, err
+			c.giveUp(lost)
+		}
+	}
+	if failed == nil && lost != nil {
+		failed = serverErr(c.o, "RESTORE", nil, lost)
+	}
+	c.mu.Lock()
+	c.readErr = failed
+	c.mu.Unlock()
+}
+
+// giveUp closes the connection (which stops the writer) and tells failed
+// that the load is over; the reader goes on only to count the unanswered.
+func (c *restoreConn) giveUp(err error) {
+	c.mu.Lock()
+	if c.readErr == nil {
+		c.readErr = err
+	}
+	c.mu.Unlock()
+	c.conn.Close()
+}
+
+// failed reports the reader's error once it has given up (or nil).
+func (c *restoreConn) failed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readErr
+}
+
+// finish sends what is buffered, waits for every reply and returns the
+// first failure, with the count of commands never answered.
+func (c *restoreConn) finish(writeErr error) (unanswered int64, err error) {
+	if writeErr == nil {
+		writeErr = c.bw.Flush()
+	}
+	if writeErr != nil {
+		c.conn.Close()
+	}
+	close(c.pending)
+	c.wg.Wait()
+	c.close()
+	err = c.readErr
+	if err == nil && writeErr != nil {
+		err = serverErr(c.o, "RESTORE", nil, writeErr)
+	}
+	return c.unsent, err
+}
+
+func (c *restoreConn) close() {
+	c.stop()
+	c.conn.Close()
+}
+
+// restoreTTL gives RESTORE's ttl argument and the options after the payload.
+func restoreArgs(e *rdb.Entry, modern, replace bool, now int64) (string, []string) {
+	ttl := "0"
+	var extra []string
+	if e.ExpireMs >= 0 {
+		if modern {
+			ttl = strconv.FormatInt(e.ExpireMs, 10)
+			extra = append(extra, "ABSTTL")
+		} else {
+			ttl = strconv.FormatInt(e.ExpireMs-now, 10)
+		}
+	}
+	if replace {
+		extra = append(extra, "REPLACE")
+	}
+	// a server takes IDLETIME or FREQ, not both; old servers neither
+	if modern && e.Idle >= 0 {
+		extra = append(extra, "IDLETIME", strconv.FormatInt(e.Idle, 10))
+	} else if modern && e.Freq >= 0 {
+		extra = append(extra, "FREQ", strconv.Itoa(e.Freq))
+	}
+	return ttl, extra
+}
