@@ -38,7 +38,7 @@ type SyncStream struct {
 	body   io.Reader
 	readMu sync.Mutex   // rdb.Reader may read from a goroutine of its own while Finish drains
 	n      atomic.Int64 // RDB bytes returned so far
-	size   int64 // -1 for the diskless (EOF-mark) form
+	size   int64        // -1 for the diskless (EOF-mark) form
 	closed bool
 }
 
