@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -49,6 +50,13 @@ func insertIgnore(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
 	colList := strings.Join(cols, ", ")
 	table := pgx.Identifier{t.table}.Sanitize()
 	if len(t.rows) >= copyThreshold {
+		types, err := columnTypes(ctx, tx, t.table)
+		if err != nil {
+			return 0, err
+		}
+		if n, ok, err := insertUnnest(ctx, tx, t, types, table, colList); ok || err != nil {
+			return n, err
+		}
 		tmp := "ingest_tmp_" + t.table
 		if _, err := tx.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE IF NOT EXISTS %s (LIKE %s) ON COMMIT DROP",
 			pgx.Identifier{tmp}.Sanitize(), table)); err != nil {
@@ -109,4 +117,67 @@ func insertEachRow(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) 
 		n += tag.RowsAffected()
 	}
 	return n, nil
+}
+
+// columnTypes caches each table's column types (format_type), which come
+// from the migrations and do not change while the process runs.
+var columnTypeCache sync.Map // table -> map[string]string
+
+func columnTypes(ctx context.Context, tx pgx.Tx, table string) (map[string]string, error) {
+	if v, ok := columnTypeCache.Load(table); ok {
+		return v.(map[string]string), nil
+	}
+	rows, err := tx.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+		WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, table)
+	if err != nil {
+		return nil, fmt.Errorf("%s: column types: %w", table, err)
+	}
+	types := map[string]string{}
+	for rows.Next() {
+		var n, typ string
+		if err := rows.Scan(&n, &typ); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		types[n] = typ
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(types) == 0 {
+		return nil, fmt.Errorf("%s: no such table", table)
+	}
+	columnTypeCache.Store(table, types)
+	return types, nil
+}
+
+// insertUnnest sends all rows in one statement, one array parameter per
+// column: INSERT ... SELECT * FROM unnest($1::bigint[], ...) ON CONFLICT DO
+// NOTHING. No temporary table, so no catalog churn. ok is false for tables
+// with array columns (unnest would flatten them).
+func insertUnnest(ctx context.Context, tx pgx.Tx, t *tableRows, types map[string]string, table, colList string) (int64, bool, error) {
+	casts := make([]string, len(t.cols))
+	args := make([]any, len(t.cols))
+	for i, c := range t.cols {
+		typ, ok := types[c]
+		if !ok {
+			return 0, true, fmt.Errorf("%s: no column %s", t.table, c)
+		}
+		if strings.HasSuffix(typ, "]") {
+			return 0, false, nil
+		}
+		casts[i] = fmt.Sprintf("$%d::%s[]", i+1, typ)
+		col := make([]any, len(t.rows))
+		for j, r := range t.rows {
+			col[j] = r[i]
+		}
+		args[i] = col
+	}
+	tag, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM unnest(%s) ON CONFLICT DO NOTHING",
+		table, colList, strings.Join(casts, ", ")), args...)
+	if err != nil {
+		return 0, true, fmt.Errorf("%s: %w", t.table, err)
+	}
+	return tag.RowsAffected(), true, nil
 }
