@@ -365,8 +365,8 @@ func (g *gen) correlator(nodes []int) {
 	}
 	if o.Bad {
 		b := f32s(g.spectrum(o.Channels))
-		g.add(&Key{Name: "auto:999e", Type: "string", String: b[:len(b)-2]})
-		g.bad("hera_autos", "auto:999e", "", "skipped", "wrong-length binary array")
+		g.add(&Key{Name: "auto:9999e", Type: "string", String: b[:len(b)-2]})
+		g.bad("hera_autos", "auto:9999e", "", "skipped", "wrong-length binary array")
 	}
 }
 
