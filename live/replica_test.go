@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -118,6 +119,17 @@ func TestSyncWithACLUser(t *testing.T) {
 		st, err := Snapshot(ctx, o, io.Discard, SnapshotOptions{Method: m})
 		if err != nil || st.Keys != 100 {
 			t.Fatalf("%s as an ACL user: %v (%v)", m, err, st)
+		}
+		if m == MethodScan { // and a load as that user
+			f, err := os.Open(corpusAll)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls, err := Load(ctx, o, rdb.NewReader(f), LoadOptions{Match: []string{"s*"}})
+			f.Close()
+			if err != nil || ls.Keys == 0 {
+				t.Fatalf("load as an ACL user: %v (%v)", err, ls)
+			}
 		}
 		o.Password = "w7ongpw"
 		if _, err := Snapshot(ctx, o, io.Discard, SnapshotOptions{Method: m}); err == nil || strings.Contains(err.Error(), "w7ongpw") {
