@@ -16,9 +16,14 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// maxInFlight bounds the commands sent and not yet answered on a
-// restoreConn (the key names are kept to report each reply).
-const maxInFlight = 16384
+// A restoreConn hands the reader the commands in flight in groups of
+// sentGroup (one channel operation per group, not per key); at most
+// maxInFlight commands are sent and not yet answered (their key names are
+// kept to report each reply).
+const (
+	sentGroup   = 256
+	maxInFlight = 16384
+)
 
 // restoreConn streams RESTOREs to one server without waiting for replies:
 // commands are encoded straight into the connection's buffer, payload and
@@ -30,7 +35,8 @@ type restoreConn struct {
 	conn    net.Conn
 	bw      *bufio.Writer
 	br      *bufio.Reader
-	pending chan sent
+	pending chan []sent
+	cur     []sent // the group being filled
 	db      int
 	stop    func() bool
 	reply   func(s sent, errReply string) error // called by the reader; an error ends the load
@@ -53,7 +59,7 @@ func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, str
 		return nil, serverErr(o, "connect", nil, err)
 	}
 	c := &restoreConn{o: o, conn: conn, bw: bufio.NewWriterSize(conn, 256<<10), br: bufio.NewReaderSize(conn, 64<<10),
-		pending: make(chan sent, maxInFlight), db: -1, reply: reply}
+		pending: make(chan []sent, maxInFlight/sentGroup), db: -1, reply: reply}
 	c.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	if o.Password != "" {
 		args := []string{"AUTH", o.Password}
@@ -104,18 +110,32 @@ func (c *restoreConn) bulk(p []byte) {
 	c.bw.WriteString("\r\n")
 }
 
-// enqueue records a command in flight; when the queue is full it flushes
-// first, so that the reader can make room.
+// enqueue records a command in flight. The reader waits for a group's
+// replies only once the group is handed over; when the queue is full the
+// buffer is flushed first, so that the reader can make room.
 func (c *restoreConn) enqueue(s sent) error {
+	c.cur = append(c.cur, s)
+	if len(c.cur) < sentGroup {
+		return nil
+	}
+	return c.handOver()
+}
+
+func (c *restoreConn) handOver() error {
+	if len(c.cur) == 0 {
+		return nil
+	}
+	g := c.cur
+	c.cur = make([]sent, 0, sentGroup)
 	select {
-	case c.pending <- s:
+	case c.pending <- g:
 		return nil
 	default:
 	}
 	if err := c.bw.Flush(); err != nil {
 		return err
 	}
-	c.pending <- s
+	c.pending <- g
 	return nil
 }
 
@@ -161,48 +181,9 @@ func (c *restoreConn) restore(e *rdb.Entry, version int, ttl string, extra []str
 func (c *restoreConn) readReplies() {
 	defer c.wg.Done()
 	var failed, lost error // the error to report; set once the connection is given up
-	for s := range c.pending {
-		if lost != nil {
-			if !s.select_ {
-				c.unsent++
-				if failed == nil { // name the first key without a reply
-					failed = serverErr(c.o, "RESTORE", s.key, lost)
-				}
-			}
-			continue
-		}
-		line, err := c.br.ReadSlice('\n')
-		if err != nil {
-			if err == io.EOF {
-				err = errors.New("connection closed by the server")
-			}
-			lost = err
-			if !s.select_ {
-				c.unsent++
-				failed = serverErr(c.o, "RESTORE", s.key, err)
-			}
-			c.giveUp(lost)
-			continue
-		}
-		var msg string
-		switch line[0] {
-		case '+':
-		case '-':
-			msg = strings.TrimRight(string(line[1:]), "\r\n")
-		default:
-			msg = "unexpected reply " + strconv.Quote(string(line))
-		}
-		if s.select_ {
-			if msg != "" {
-				failed = serverErr(c.o, "SELECT", nil, redisError(msg))
-				lost = failed
-				c.giveUp(lost)
-			}
-			continue
-		}
-		if err := c.reply(s, msg); err != nil {
-			failed, lost = err, err
-			c.giveUp(lost)
+	for g := range c.pending {
+		for _, s := range g {
+			failed, lost = c.replyTo(s, failed, lost)
 		}
 	}
 	if failed == nil && lost != nil {
@@ -211,6 +192,54 @@ func (c *restoreConn) readReplies() {
 	c.mu.Lock()
 	c.readErr = failed
 	c.mu.Unlock()
+}
+
+// replyTo reads and accounts the reply to s; once the connection is lost it
+// only counts s as unanswered.
+func (c *restoreConn) replyTo(s sent, failed, lost error) (error, error) {
+	if lost != nil {
+		if !s.select_ {
+			c.unsent++
+			if failed == nil { // name the first key without a reply
+				failed = serverErr(c.o, "RESTORE", s.key, lost)
+			}
+		}
+		return failed, lost
+	}
+	line, err := c.br.ReadSlice('\n')
+	if err != nil {
+		if err == io.EOF {
+			err = errors.New("connection closed by the server")
+		}
+		lost = err
+		if !s.select_ {
+			c.unsent++
+			failed = serverErr(c.o, "RESTORE", s.key, err)
+		}
+		c.giveUp(lost)
+		return failed, lost
+	}
+	var msg string
+	switch line[0] {
+	case '+':
+	case '-':
+		msg = strings.TrimRight(string(line[1:]), "\r\n")
+	default:
+		msg = "unexpected reply " + strconv.Quote(string(line))
+	}
+	if s.select_ {
+		if msg != "" {
+			failed = serverErr(c.o, "SELECT", nil, redisError(msg))
+			lost = failed
+			c.giveUp(lost)
+		}
+		return failed, lost
+	}
+	if err := c.reply(s, msg); err != nil {
+		failed, lost = err, err
+		c.giveUp(lost)
+	}
+	return failed, lost
 }
 
 // giveUp closes the connection (which stops the writer) and tells failed
@@ -236,6 +265,10 @@ func (c *restoreConn) failed() error {
 func (c *restoreConn) finish(writeErr error) (unanswered int64, err error) {
 	if writeErr == nil {
 		writeErr = c.bw.Flush()
+	}
+	if len(c.cur) > 0 {
+		c.pending <- c.cur // the reader is reading: room comes
+		c.cur = nil
 	}
 	if writeErr != nil {
 		c.conn.Close()

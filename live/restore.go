@@ -31,13 +31,15 @@ type LoadOptions struct {
 	// Match loads only keys matching any of these Redis-style globs.
 	Match []string
 
-	// BatchKeys and BatchBytes bound one RESTORE pipeline (defaults 512 keys,
-	// 8 MiB); Workers is the number of connections loading in parallel
-	// (default 4).
+	// For a cluster: BatchKeys and BatchBytes bound one RESTORE pipeline
+	// (defaults 512 keys, 8 MiB) and Workers is the number of pipelines in
+	// flight (default 4). A single server gets one connection on which
+	// RESTOREs stream without waiting for replies.
 	BatchKeys  int
 	BatchBytes int
 	Workers    int
-	// Progress, when set, is called after each batch with the counts so far.
+	// Progress, when set, is called now and then with the counts so far
+	// (from another goroutine; it must not block).
 	Progress func(LoadStats)
 }
 
