@@ -403,6 +403,22 @@ func TestConnectionCutMidway(t *testing.T) {
 		t.Fatalf("lstats %s; server has %d keys", lstats, n)
 	}
 	t.Logf("load: %v (%s)", err, lstats)
+
+	// load into a server killed midway
+	victim = redistest.Start(t)
+	f2, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close()
+	var once sync.Once
+	lstats, err = Load(ctx, opts(t, victim.Addr), rdb.NewReader(f2), LoadOptions{Progress: func(LoadStats) {
+		once.Do(victim.Kill)
+	}})
+	if err == nil || !errors.As(err, &le) || le.Server != victim.Addr || !lstats.Stopped || lstats.Keys == 0 || lstats.Keys >= 20000 {
+		t.Fatalf("load into a server killed midway: %v (%s)", err, lstats)
+	}
+	t.Logf("killed load: %v (%s)", err, lstats)
 }
 
 func TestKeyTooLarge(t *testing.T) {
