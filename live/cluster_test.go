@@ -122,6 +122,17 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("second cluster load: %s", stats)
 	}
 
+	// a load without --cluster stops with a hint at the first key another master owns
+	f, err := os.Open(corpusAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(ctx, opts(t, seed), rdb.NewReader(f), LoadOptions{Replace: true})
+	f.Close()
+	if err == nil || !strings.Contains(err.Error(), "--cluster") {
+		t.Fatalf("load into a cluster node without --cluster: %v", err)
+	}
+
 	clusterRedirects(t, nodes, n0)
 }
 

@@ -461,6 +461,9 @@ func (l *loader) replied(s sent, msg string) error {
 		if len(l.stats.ConflictKeys) < maxListed {
 			l.stats.ConflictKeys = append(l.stats.ConflictKeys, string(s.key))
 		}
+	case strings.HasPrefix(msg, "MOVED ") || strings.HasPrefix(msg, "ASK "):
+		l.stats.Failed++
+		return serverErr(l.t.o, "RESTORE", s.key, fmt.Errorf("%s: the target is a Redis Cluster node, load with --cluster", msg))
 	default:
 		l.stats.Failed++
 		if len(l.stats.FailedKeys) < maxListed {
