@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -234,19 +233,6 @@ func (o *dstFile) abort() {
 	}
 	o.file.Abort()
 	o.stop()
-}
-
-// sameFilePath reports whether two paths name the same existing file.
-func sameFilePath(a, b string) bool {
-	if a == "-" || b == "-" {
-		return false
-	}
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	if err1 == nil && err2 == nil {
-		return os.SameFile(sa, sb)
-	}
-	return filepath.Clean(a) == filepath.Clean(b)
 }
 
 // stderrf prints a line on stderr.

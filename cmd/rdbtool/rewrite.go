@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/rdbtool/rdbtool/filter"
@@ -73,5 +71,3 @@ func reportConversion(c *cli.Context, st *filter.RewriteStats) {
 		stderrf(c, "converted %d values from RDB %d to RDB %d\n", st.Converted, st.InVersion, st.OutVersion)
 	}
 }
-
-var _ = fmt.Sprint
