@@ -536,3 +536,43 @@ func totalKeys(t testing.TB, s *redistest.Server) int64 {
 	}
 	return n
 }
+
+// TestScanLargeValues: DUMP pipelines shrink for large values (memory stays
+// near chunkBytes) and the snapshot is still whole and in order.
+func TestScanLargeValues(t *testing.T) {
+	src := redistest.Start(t)
+	ctx := context.Background()
+	c := src.Client(t)
+	blob := make([]byte, 1<<20)
+	for i := 0; i < 40; i++ {
+		rand.Read(blob)
+		if err := c.Set(ctx, fmt.Sprintf("blob:%d", i), blob, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path, stats := snapshotFile(t, src.Addr, SnapshotOptions{Batch: 20})
+	if stats.Keys != 40 {
+		t.Fatalf("%s", stats)
+	}
+	if got, want := redistest.Start(t, redistest.WithRDB(path)).Digest(t), src.Digest(t); got != want {
+		t.Fatalf("digest %s, want %s", got, want)
+	}
+	mk := func(sizes ...int) []*redis.StringCmd {
+		var cmds []*redis.StringCmd
+		for _, n := range sizes {
+			cmd := redis.NewStringCmd(ctx)
+			cmd.SetVal(strings.Repeat("x", n))
+			cmds = append(cmds, cmd)
+		}
+		return cmds
+	}
+	if n := nextChunk(4, 4, mk(8<<20, 8<<20, 8<<20, 8<<20), 1000); n != 2 {
+		t.Fatalf("after 32 MB in 4 keys: chunk %d, want 2", n)
+	}
+	if n := nextChunk(2, 2, mk(10, 10), 1000); n != 4 {
+		t.Fatalf("after small values: chunk %d, want 4", n)
+	}
+	if n := nextChunk(1, 1, mk(100<<20), 1000); n != 1 {
+		t.Fatalf("after one huge value: chunk %d, want 1", n)
+	}
+}

@@ -484,20 +484,37 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 		}
 	}()
 
+	// DUMP in chunks sized so that a chunk's payloads stay near chunkBytes:
+	// with large values, memory is bounded by a few chunks, not by batches.
 	dumped := make(chan *scanBatch, 2)
 	go func() {
 		defer close(dumped)
+		chunk := sk.opts.Batch
 		for b := range scanned {
-			if b.err == nil && len(b.keys) > 0 {
-				b.dumps, b.ttls, b.at, b.err = fetchBatch(ctx, o, c, db, b.keys)
-			}
-			select {
-			case dumped <- b:
-			case <-ctx.Done():
-				return
-			}
-			if b.err != nil {
-				return
+			keys := b.keys
+			for first := true; first || len(keys) > 0; first = false {
+				part := b
+				if !first || len(keys) > chunk {
+					part = &scanBatch{}
+					if first {
+						part.repeated, part.otherDB, part.pruned = b.repeated, b.otherDB, b.pruned
+					}
+				}
+				n := min(chunk, len(keys))
+				part.keys, keys = keys[:n], keys[n:]
+				part.err = b.err
+				if part.err == nil && n > 0 {
+					part.dumps, part.ttls, part.at, part.err = fetchBatch(ctx, o, c, db, part.keys)
+					chunk = nextChunk(chunk, n, part.dumps, sk.opts.Batch)
+				}
+				select {
+				case dumped <- part:
+				case <-ctx.Done():
+					return
+				}
+				if part.err != nil {
+					return
+				}
 			}
 		}
 	}()
@@ -518,6 +535,27 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 	}
 	return ctx.Err()
 }
+
+// chunkBytes is the payload volume a DUMP pipeline aims at.
+const chunkBytes = 16 << 20
+
+// nextChunk sizes the next DUMP pipeline from the payloads of the last one
+// (n keys): smaller after large values, back up to max after small ones.
+func nextChunk(chunk, n int, dumps []*redis.StringCmd, limit int) int {
+	total := 0
+	for _, d := range dumps {
+		total += len(d.Val())
+	}
+	switch {
+	case total > chunkBytes:
+		return clamp(n*chunkBytes/total, 1, limit)
+	case total < chunkBytes/4 && n == chunk:
+		return clamp(chunk*2, 1, limit)
+	}
+	return chunk
+}
+
+func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
 
 // fetchBatch DUMPs keys with one pipeline. When the connection fails, the
 // keys are fetched again one at a time (each on a sound connection), so
