@@ -3,18 +3,12 @@ package ingest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"github.com/rdbtool/rdbtool/migrations"
@@ -54,75 +48,6 @@ func ownCluster(t *testing.T) (*pgfixture.Cluster, *pgxpool.Pool) {
 		t.Fatal(err)
 	}
 	return c, db
-}
-
-// restartPostgres stops the cluster's postmaster (fast shutdown) and starts
-// it again on the same data directory with the same command line.
-func restartPostgres(t *testing.T, c *pgfixture.Cluster) {
-	t.Helper()
-	data := filepath.Join(c.Dir(), "data")
-	b, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-	if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("postgres did not stop")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C", "LANG=C", "TZ=UTC", "HOME=" + c.Dir()}
-	cmd.Dir = c.Dir()
-	attr := &syscall.SysProcAttr{Setpgid: true}
-	if os.Geteuid() == 0 {
-		var st syscall.Stat_t
-		if err := syscall.Stat(data, &st); err != nil {
-			t.Fatal(err)
-		}
-		attr.Credential = &syscall.Credential{Uid: st.Uid, Gid: st.Gid}
-	}
-	cmd.SysProcAttr = attr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { // before the cluster's Stop removes the directory
-		cmd.Process.Signal(syscall.SIGQUIT)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
-	for {
-		conn, err := pgx.Connect(context.Background(), c.DSN("mc"))
-		if err == nil {
-			conn.Close(context.Background())
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("postgres did not come back: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // TestLoop: passes with an injected clock; between passes PostgreSQL is
@@ -170,7 +95,9 @@ func TestLoop(t *testing.T) {
 			now = testNow.Add(time.Duration(n-1) * time.Minute)
 			switch n {
 			case 2:
-				restartPostgres(t, c)
+				if err := c.Restart(ctx); err != nil {
+					t.Fatal(err)
+				}
 				m.Del("corr:is_taking_data")
 			case 3:
 				if _, err := db.Exec(ctx, `ALTER TABLE hera_autos RENAME TO hera_autos_away`); err != nil {
