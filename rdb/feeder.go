@@ -14,7 +14,13 @@ import (
 
 const (
 	feedChunkSize = 1 << 20
-	feedChunks    = 4
+	// feedChunks bounds the read-ahead (chunks waiting for the parser).
+	feedChunks = 4
+	// feedBuffers bounds the chunk buffers in use: the read-ahead plus those
+	// the parser holds (its buffer's bytes and the one for the checksum).
+	// A parser needing 16 more bytes may hold 16 one-byte chunks and want 16
+	// more, so this must exceed 2*16 + feedChunks.
+	feedBuffers = 40
 	// feedMinInput is the smallest input (when its size is known) read
 	// through the feeder; smaller inputs are read synchronously.
 	feedMinInput = 4 << 20
@@ -44,24 +50,30 @@ func (f *feeder) stop() { f.stopOnce.Do(func() { close(f.quit) }) }
 func (r *Reader) startFeeder() {
 	f := &feeder{
 		out:  make(chan feedChunk, feedChunks),
-		free: make(chan []byte, feedChunks+1),
+		free: make(chan []byte, feedBuffers),
 		quit: make(chan struct{}),
 	}
-	for i := 0; i < feedChunks; i++ {
-		f.free <- nil // allocated by the feeder on first use
+	for i := 0; i < feedBuffers; i++ {
+		f.free <- nil // allocated by the feeder when first needed
 	}
 	size := r.feedChunk
 	if size <= 0 {
 		size = feedChunkSize
 	}
-	go feedLoop(r.src, f, size)
+	// a source of unknown size may be a pipe or a socket: hand on what each
+	// Read returns instead of waiting for a full chunk
+	go feedLoop(r.src, f, size, r.left < 0)
 	runtime.AddCleanup(r, func(f *feeder) { f.stop() }, f)
 	r.feed = f
 }
 
-func feedLoop(src io.Reader, f *feeder, size int) {
+func feedLoop(src io.Reader, f *feeder, size int, eager bool) {
 	var crc uint64
 	var off int64
+	want := size // chunk size: grows from 64 KiB for sources of unknown size
+	if eager && want > 64<<10 {
+		want = 64 << 10
+	}
 	for {
 		var buf []byte
 		select {
@@ -69,13 +81,13 @@ func feedLoop(src io.Reader, f *feeder, size int) {
 		case <-f.quit:
 			return
 		}
-		if buf == nil {
-			buf = make([]byte, size)
+		if cap(buf) < want {
+			buf = make([]byte, want)
 		}
 		buf = buf[:cap(buf)]
 		n, zero := 0, 0
 		var err error
-		for n < len(buf) && err == nil {
+		for n < len(buf) && err == nil && (n == 0 || !eager) {
 			var m int
 			m, err = src.Read(buf[n:])
 			if m < 0 || m > len(buf)-n {
@@ -87,6 +99,9 @@ func feedLoop(src io.Reader, f *feeder, size int) {
 					err = io.ErrNoProgress
 				}
 			}
+		}
+		if n == len(buf) && want < size {
+			want *= 2
 		}
 		c := feedChunk{data: buf[:n], start: off, crc: crc, err: err}
 		crc = CRC64(crc, buf[:n])

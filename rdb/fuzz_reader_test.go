@@ -3,7 +3,9 @@ package rdb
 import (
 	"bytes"
 	"errors"
+	"io"
 	"testing"
+	"testing/iotest"
 )
 
 // FuzzReader: any input either reads to the end or fails with an *Error;
@@ -13,8 +15,12 @@ import (
 func FuzzReader(f *testing.F) {
 	f.Add(rcAllFile())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, opts := range [][]ReaderOption{nil, {SkipValues(), readerBuffer(16)}} {
-			recs, r, err := rcReadAll(t, bytes.NewReader(data), opts...)
+		for i, opts := range [][]ReaderOption{nil, {SkipValues(), readerBuffer(16)}, {readerFeed(true), readerBuffer(16)}} {
+			var src io.Reader = bytes.NewReader(data)
+			if i == 2 {
+				src = iotest.HalfReader(src) // size unknown, through the feeder
+			}
+			recs, r, err := rcReadAll(t, src, opts...)
 			if err != nil {
 				var re *Error
 				if !errors.As(err, &re) {
@@ -25,7 +31,7 @@ func FuzzReader(f *testing.F) {
 				}
 				continue
 			}
-			if len(opts) > 0 {
+			if i == 1 {
 				continue
 			}
 			var wopts []WriterOption

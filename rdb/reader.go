@@ -151,7 +151,7 @@ func NewReader(src io.Reader, opts ...ReaderOption) *Reader {
 		size = r.bufSize
 	}
 	r.buf = make([]byte, size)
-	if r.forceFeed > 0 || (r.forceFeed == 0 && r.left >= feedMinInput) {
+	if r.forceFeed > 0 || (r.forceFeed == 0 && (r.left < 0 || r.left >= feedMinInput)) {
 		r.startFeeder()
 	}
 	return r
