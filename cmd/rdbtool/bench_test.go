@@ -140,6 +140,7 @@ func writeBenchDump(path string, scale float64) error {
 // measured is one timed child process.
 type measured struct {
 	wall  time.Duration
+	cpu   time.Duration // user + system: steadier than wall time on a busy machine
 	rssMB float64
 }
 
@@ -159,6 +160,7 @@ func timeCmd(b *testing.B, env []string, name string, args ...string) measured {
 	m := measured{wall: time.Since(start)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.rssMB = float64(ru.Maxrss) / 1024 // Linux: KiB
+		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return m
 }
@@ -222,6 +224,12 @@ func BenchmarkFileCommands(b *testing.B) {
 	b.StopTimer()
 
 	ratio := func(a, base measured) float64 { return a.wall.Seconds() / base.wall.Seconds() }
+	peak := 0.0
+	for _, m := range []measured{insp, ver, rew, ref} {
+		if m.rssMB > peak {
+			peak = m.rssMB
+		}
+	}
 	b.ReportMetric(float64(st.Size())/1e6, "dump-MB")
 	b.ReportMetric(cp.wall.Seconds(), "cp-s")
 	b.ReportMetric(check.wall.Seconds(), "check-rdb-s")
@@ -231,15 +239,14 @@ func BenchmarkFileCommands(b *testing.B) {
 	b.ReportMetric(ratio(rew, cp), "rewrite/cp")
 	b.ReportMetric(ratio(ref, cp), "refresh/cp")
 	b.ReportMetric(ratio(manual, ref), "manual/refresh")
-	peak := 0.0
-	for _, m := range []measured{insp, ver, rew, ref} {
-		if m.rssMB > peak {
-			peak = m.rssMB
-		}
-	}
 	b.ReportMetric(peak, "peak-RSS-MB")
 	b.Logf("dump %.0f MB: cp %v, redis-check-rdb %v, inspect %v (%.0f MB), verify %v (%.0f MB), rewrite %v (%.0f MB), refresh %v (%.0f MB), manual %v",
 		float64(st.Size())/1e6, cp.wall, check.wall, insp.wall, insp.rssMB, ver.wall, ver.rssMB, rew.wall, rew.rssMB, ref.wall, ref.rssMB, manual.wall)
+	cpuRatio := func(a, base measured) float64 { return a.cpu.Seconds() / base.cpu.Seconds() }
+	b.Logf("wall-time ratios: inspect/check-rdb %.2f, verify/check-rdb %.2f, rewrite/cp %.2f, refresh/cp %.2f, manual/refresh %.0f; peak RSS %.0f MB",
+		ratio(insp, check), ratio(ver, check), ratio(rew, cp), ratio(ref, cp), ratio(manual, ref), peak)
+	b.Logf("cpu-time ratios: inspect/check-rdb %.2f, verify/check-rdb %.2f, rewrite/cp %.2f, refresh/cp %.2f (cp %v cpu, check-rdb %v cpu)",
+		cpuRatio(insp, check), cpuRatio(ver, check), cpuRatio(rew, cp), cpuRatio(ref, cp), cp.cpu, check.cpu)
 
 	limitMB := 64 + float64(benchBigSize)/(1<<20)
 	for _, t := range []struct {
