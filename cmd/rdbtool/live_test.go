@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -160,7 +162,12 @@ func cutConnections(t *testing.T, target string, limit int64) string {
 	return l.Addr().String()
 }
 
+// TestLiveServe runs `rdbtool serve` in a child process (this test binary
+// again, see the first lines) so that SIGTERM reaches only it.
 func TestLiveServe(t *testing.T) {
+	if args := os.Getenv("RDBTOOL_LIVE_SERVE_CHILD"); args != "" {
+		os.Exit(exitCode(newApp().Run(append([]string{"rdbtool"}, strings.Split(args, "\n")...))))
+	}
 	native := redistest.Start(t, redistest.WithRDB(liveCorpus))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -168,33 +175,35 @@ func TestLiveServe(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	type result struct {
-		stdout, stderr string
-		code           int
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLiveServe$")
+	cmd.Env = append(os.Environ(), "RDBTOOL_LIVE_SERVE_CHILD="+strings.Join([]string{"serve", liveCorpus, "--addr", addr, "--expiry", "wallclock"}, "\n"))
+	var stdout, stderr liveBuffer // written by exec's copying goroutines while we poll
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	done := make(chan result, 1)
-	go func() {
-		o, e, c := liveRun(t, "serve", liveCorpus, "--addr", addr, "--expiry", "wallclock")
-		done <- result{o, e, c}
-	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+
 	ctx := context.Background()
 	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, MaxRetries: -1})
 	defer c.Close()
 	var got []string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
-		// serve listens first and loads next: wait for the whole keyspace
+		// serve listens first, loads next and prints the address last
 		got, err = c.Keys(ctx, "*").Result()
-		if err == nil && len(got) > 0 {
-			if n, _ := c.DBSize(ctx).Result(); n == int64(len(got)) {
-				time.Sleep(50 * time.Millisecond)
-				if again, _ := c.Keys(ctx, "*").Result(); len(again) == len(got) {
-					break
-				}
-			}
+		if err == nil && strings.Contains(stdout.String(), "redis://") {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v\n%s", err, stderr.String())
+		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer on %s: %v", addr, err)
+			t.Fatalf("serve did not answer on %s: %v\n%s", addr, err, stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -207,16 +216,32 @@ func TestLiveServe(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("served keys differ from a redis-server's load:\n%q\n%q", got, want)
 	}
-	// serve waits for SIGINT/SIGTERM (caught by its handler, not the test's)
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case r := <-done:
-		if r.code != 0 || strings.TrimSpace(r.stdout) != "redis://"+addr {
-			t.Fatalf("serve: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	case err := <-done:
+		if err != nil || strings.TrimSpace(stdout.String()) != "redis://"+addr {
+			t.Fatalf("serve after SIGTERM: %v, stdout %q, stderr %q", err, stdout.String(), stderr.String())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
+}
+
+type liveBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *liveBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *liveBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
