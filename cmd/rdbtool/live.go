@@ -100,7 +100,11 @@ func runSnapshot(c *cli.Context) error {
 	bar.Done()
 	if err != nil {
 		out.Abort()
-		fmt.Fprintf(os.Stderr, "rdbtool: snapshot stopped: %s; nothing written to %s\n", stats, output)
+		where := "nothing written to " + output
+		if output == "-" {
+			where = "the dump written to stdout is INCOMPLETE"
+		}
+		fmt.Fprintf(os.Stderr, "rdbtool: snapshot stopped: %s; %s\n", stats, where)
 		return cli.Exit(err.Error(), exitError)
 	}
 	if err := out.Commit(); err != nil {
