@@ -58,15 +58,20 @@ func lzfDecompress(src, dst []byte) error {
 // uncompressed).
 func lzfCompress(src []byte) []byte {
 	const (
-		hashBits = 14
-		maxOff   = 1 << 13
-		maxRef   = (1 << 8) + (1 << 3)
-		maxLit   = 1 << 5
+		maxOff = 1 << 13
+		maxRef = (1 << 8) + (1 << 3)
+		maxLit = 1 << 5
 	)
 	if len(src) < 4 {
 		return nil
 	}
-	var htab [1 << hashBits]int32
+	// A table sized to the input: clearing a fixed 64 KB table per call
+	// dominated the cost of encoding millions of short strings.
+	hashBits := uint(8)
+	for hashBits < 14 && 1<<hashBits < len(src) {
+		hashBits++
+	}
+	htab := make([]int32, 1<<hashBits)
 	out := make([]byte, 0, len(src))
 	litStart := 0
 	flushLit := func(end int) {
