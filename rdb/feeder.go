@@ -53,9 +53,6 @@ func (r *Reader) startFeeder() {
 		free: make(chan []byte, feedBuffers),
 		quit: make(chan struct{}),
 	}
-	for i := 0; i < feedBuffers; i++ {
-		f.free <- nil // allocated by the feeder when first needed
-	}
 	size := r.feedChunk
 	if size <= 0 {
 		size = feedChunkSize
@@ -74,12 +71,23 @@ func feedLoop(src io.Reader, f *feeder, size int, eager bool) {
 	if eager && want > 64<<10 {
 		want = 64 << 10
 	}
+	allocated := 0
 	for {
+		// reuse a buffer the parser gave back; allocate only when none is
+		// free, up to feedBuffers
 		var buf []byte
 		select {
 		case buf = <-f.free:
-		case <-f.quit:
-			return
+		default:
+			if allocated < feedBuffers {
+				allocated++
+				break
+			}
+			select {
+			case buf = <-f.free:
+			case <-f.quit:
+				return
+			}
 		}
 		if cap(buf) < want {
 			buf = make([]byte, want)
