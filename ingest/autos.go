@@ -86,11 +86,10 @@ func runAutos(g *gctx) error {
 		cmds[i] = pipe.Get(g.ctx, a.key)
 	}
 	if len(list) > 0 {
-		if _, err := pipe.Exec(g.ctx); err != nil && err != redis.Nil && !isWrongType(err) {
-			for _, c := range cmds {
-				if e := c.Err(); e != nil && e != redis.Nil && !isWrongType(e) {
-					return fmt.Errorf("GET autos: %w", e)
-				}
+		pipe.Exec(g.ctx) // per-command errors are looked at below
+		for i, c := range cmds {
+			if e := c.Err(); e != nil && e != redis.Nil && !isWrongType(e) {
+				return fmt.Errorf("GET %s: %w", list[i].key, e)
 			}
 		}
 	}

@@ -177,7 +177,7 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 		}
 		gstart := time.Now()
 		err := gr.run(g)
-		res := GroupResult{Name: gr.Name, Daemon: gr.Daemon, Status: statusGood, Duration: time.Since(gstart)}
+		res := GroupResult{Name: gr.Name, Daemon: gr.Daemon, Status: statusGood, Duration: time.Since(gstart), WriteTime: g.txTime}
 		if err != nil {
 			res.Status, res.Error = statusErrored, err.Error()
 			daemonOK[gr.Daemon] = false
@@ -243,6 +243,7 @@ type gctx struct {
 	skips   []Skip
 	seen    map[Skip]bool
 	pending map[string]int64
+	txTime  time.Duration
 }
 
 func (g *gctx) skip(table, key, field, reason string) {
@@ -267,6 +268,8 @@ func (g *gctx) note(s Skip) {
 
 // tx runs fn in one transaction, rolled back on any error.
 func (g *gctx) tx(fn func(tx pgx.Tx) error) error {
+	start := time.Now()
+	defer func() { g.txTime += time.Since(start) }()
 	tx, err := g.db.Begin(g.ctx)
 	if err != nil {
 		return err
@@ -385,15 +388,10 @@ func (g *gctx) hgetallMany(table string, keys []string) (map[string]map[string]s
 	for i, k := range keys {
 		cmds[i] = pipe.HGetAll(g.ctx, k)
 	}
-	if _, err := pipe.Exec(g.ctx); err != nil && !isWrongType(err) {
-		var anyReal bool
-		for _, c := range cmds {
-			if c.Err() != nil && !isWrongType(c.Err()) {
-				anyReal = true
-			}
-		}
-		if anyReal {
-			return nil, fmt.Errorf("HGETALL pipeline: %w", err)
+	pipe.Exec(g.ctx) // per-command errors are looked at below
+	for i, c := range cmds {
+		if err := c.Err(); err != nil && !isWrongType(err) {
+			return nil, fmt.Errorf("HGETALL %s: %w", keys[i], err)
 		}
 	}
 	for i, c := range cmds {

@@ -49,6 +49,8 @@ type GroupResult struct {
 	Status   string        `json:"status"`
 	Error    string        `json:"error,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
+	// WriteTime is the part of Duration spent in the group's transactions.
+	WriteTime time.Duration `json:"write_ns"`
 }
 
 func (r *Report) add(table string, n int64) {
