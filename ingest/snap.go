@@ -232,7 +232,8 @@ func runFengInit(g *gctx) error {
 		return err
 	}
 	if len(h) == 0 {
-		return nil // no init log yet: nothing to do (the original raises KeyError)
+		g.skip(table, key, "", "key missing")
+		return nil
 	}
 	stop, has := h["log_time_stop"]
 	if !has {

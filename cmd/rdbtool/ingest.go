@@ -136,12 +136,16 @@ func runIngest(c *cli.Context) error {
 	}
 
 	if c.Bool("listen-log") {
+		lctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		defer func() { cancel(); <-done }() // before the connections close
 		go func() {
-			for ctx.Err() == nil {
-				if err := ingest.ListenLog(ctx, rc, db, opts); err != nil {
+			defer close(done)
+			for lctx.Err() == nil {
+				if err := ingest.ListenLog(lctx, rc, db, opts); err != nil {
 					opts.Logf("ingest: %v", err)
 				}
-				if sleepOrDone(ctx, 5*time.Second) {
+				if sleepOrDone(lctx, 5*time.Second) {
 					return
 				}
 			}

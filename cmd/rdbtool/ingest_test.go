@@ -56,7 +56,7 @@ func TestIngestRDB(t *testing.T) {
 	}
 
 	// The loop: two passes, one JSON line each.
-	r = mustRun(t, 0, nil, "ingest", "--rdb", siteDump, "--db", dsn, "--only", "autos", "--every", "10ms", "--passes", "2", "--json")
+	r = mustRun(t, 0, nil, "ingest", "--rdb", siteDump, "--db", dsn, "--only", "autos", "--every", "10ms", "--passes", "2", "--json", "--listen-log")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if len(lines) != 2 {
 		t.Errorf("%d JSON lines for 2 passes:\n%s", len(lines), r.stdout)
