@@ -146,27 +146,32 @@ func (l *loader) server(t *testing.T) *redistest.Server {
 func (l *loader) load(t *testing.T, path string) (c *redis.Client, done func(), err error) {
 	t.Helper()
 	l.mu.Lock()
+	ok := false
+	defer func() {
+		// t.Fatal/t.Skip inside (Goexit) must not leave the lock held.
+		if !ok {
+			l.mu.Unlock()
+		}
+	}()
 	s := l.server(t)
 	data, rerr := os.ReadFile(path)
 	if rerr != nil {
-		l.mu.Unlock()
 		t.Fatal(rerr)
 	}
 	if err := os.WriteFile(filepath.Join(s.Dir, redistest.DumpName), data, 0o644); err != nil {
-		l.mu.Unlock()
 		t.Fatal(err)
 	}
 	c = redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
-	done = func() { c.Close(); l.mu.Unlock() }
 	ctx := context.Background()
 	if err := c.Do(ctx, "DEBUG", "RELOAD", "NOSAVE").Err(); err != nil {
-		done()
+		c.Close()
 		if s.Exited() {
 			l.srv = nil
 		}
 		return nil, nil, fmt.Errorf("redis-server refused %s: %v", filepath.Base(path), err)
 	}
-	return c, done, nil
+	ok = true
+	return c, func() { c.Close(); l.mu.Unlock() }, nil
 }
 
 // digest loads path and returns DEBUG DIGEST.
