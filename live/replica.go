@@ -165,14 +165,14 @@ func (s *SyncStream) handshake() error {
 			return fmt.Errorf("bad end mark in %q", l)
 		}
 		s.size = -1
-		s.body = &markReader{src: s.br, conn: s.conn, mark: mark, buf: make([]byte, 256<<10)}
+		s.body = &markReader{src: s.direct(), conn: s.conn, mark: mark}
 	case strings.HasPrefix(l, "$"):
 		n, err := strconv.ParseInt(l[1:], 10, 64)
 		if err != nil || n < 0 {
 			return fmt.Errorf("bad bulk length in %q", l)
 		}
 		s.size = n
-		s.body = &sizedReader{src: s.br, conn: s.conn, left: n}
+		s.body = &sizedReader{src: s.direct(), conn: s.conn, left: n}
 	default:
 		return fmt.Errorf("unexpected reply %q while waiting for the RDB", l)
 	}
@@ -222,9 +222,16 @@ func (s *SyncStream) Close() error {
 	return s.conn.Close()
 }
 
+// direct returns the rest of the connection as a reader that reads straight
+// into the caller's buffer: the bytes bufio already holds, then the socket.
+func (s *SyncStream) direct() io.Reader {
+	held, _ := s.br.Peek(s.br.Buffered())
+	return io.MultiReader(bytes.NewReader(held), s.conn)
+}
+
 // sizedReader reads the $<len> form: exactly left bytes.
 type sizedReader struct {
-	src  *bufio.Reader
+	src  io.Reader
 	conn net.Conn
 	left int64
 }
@@ -248,47 +255,58 @@ func (r *sizedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// markReader reads the diskless form: bytes up to the 40-byte end mark. It
-// holds back the last markLen bytes it has seen until it knows they are not
-// the mark.
+// markReader reads the diskless form: bytes up to the 40-byte end mark.
+// It reads into the caller's buffer and holds back the last markLen bytes
+// it has seen (in tail) until it knows they are not the mark.
 type markReader struct {
-	src  *bufio.Reader
-	conn net.Conn
-	mark []byte
-	buf  []byte
-	r, w int
-	done bool
+	src     io.Reader
+	conn    net.Conn
+	mark    []byte
+	tail    []byte // held back: at most markLen bytes
+	rest    []byte // bytes before the mark still to return (after a small read)
+	scratch []byte // for reads too small to hold the tail and more
+	done    bool
 }
 
 func (m *markReader) Read(p []byte) (int, error) {
+	if len(m.rest) > 0 {
+		n := copy(p, m.rest)
+		m.rest = m.rest[n:]
+		return n, nil
+	}
+	if m.done {
+		return 0, io.EOF
+	}
+	if len(p) < 4*markLen {
+		if m.scratch == nil {
+			m.scratch = make([]byte, 64<<10)
+		}
+		n, err := m.fill(m.scratch)
+		m.rest = m.scratch[:n]
+		if n > 0 {
+			k := copy(p, m.rest)
+			m.rest = m.rest[k:]
+			return k, nil
+		}
+		return 0, err
+	}
+	return m.fill(p)
+}
+
+// fill reads into p (len(p) > 2*markLen): the held-back tail first, then
+// the socket; it returns the bytes known to precede the mark.
+func (m *markReader) fill(p []byte) (int, error) {
 	for {
-		avail := m.w - m.r
-		if !m.done {
-			avail -= markLen
-		}
-		if avail > 0 {
-			n := copy(p, m.buf[m.r:m.r+avail])
-			m.r += n
-			return n, nil
-		}
-		if m.done {
-			return 0, io.EOF
-		}
-		if m.r > 0 {
-			m.w = copy(m.buf, m.buf[m.r:m.w])
-			m.r = 0
-		}
+		k := copy(p, m.tail)
 		m.conn.SetReadDeadline(time.Now().Add(idleTimeout))
-		n, err := m.src.Read(m.buf[m.w:])
-		from := m.w - markLen + 1
-		if from < 0 {
-			from = 0
-		}
-		m.w += n
-		if i := bytes.Index(m.buf[from:m.w], m.mark); i >= 0 {
-			m.w = from + i
-			m.done = true
-			continue
+		n, err := m.src.Read(p[k:])
+		total := k + n
+		if i := bytes.Index(p[:total], m.mark); i >= 0 {
+			m.done, m.tail = true, nil
+			if i == 0 {
+				return 0, io.EOF
+			}
+			return i, nil
 		}
 		if err != nil {
 			if err == io.EOF {
@@ -296,5 +314,11 @@ func (m *markReader) Read(p []byte) (int, error) {
 			}
 			return 0, err
 		}
+		if total <= markLen {
+			m.tail = append(m.tail[:0], p[:total]...)
+			continue
+		}
+		m.tail = append(m.tail[:0], p[total-markLen:total]...)
+		return total - markLen, nil
 	}
 }

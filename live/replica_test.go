@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
@@ -136,4 +138,44 @@ func TestSyncWithACLUser(t *testing.T) {
 			t.Fatalf("%s as an ACL user with a wrong password: %v", m, err)
 		}
 	}
+}
+
+// TestMarkReader: the diskless form's end mark is found however the bytes
+// arrive (one at a time, in halves) and whatever the caller's buffer size.
+func TestMarkReader(t *testing.T) {
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	mark := []byte(strings.Repeat("0123456789", 4))
+	data := make([]byte, 100000)
+	for i := range data {
+		data[i] = byte("0123456789abcdef"[i%16]) // mark-like bytes, never the mark
+	}
+	stream := append(append(append([]byte{}, data...), mark...), "*1\r\n$4\r\nPING\r\n"...)
+	for _, wrap := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, func(r io.Reader) io.Reader { return r }} {
+		for _, size := range []int{1, 7, 41, 160, 4096, 1 << 20} {
+			m := &markReader{src: wrap(bytes.NewReader(stream)), conn: c1, mark: mark}
+			got, err := io.ReadAll(struct{ io.Reader }{&sizedCalls{m, size}})
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("read size %d: %d bytes, %v; want the %d data bytes", size, len(got), err, len(data))
+			}
+		}
+	}
+	m := &markReader{src: bytes.NewReader(data), conn: c1, mark: mark}
+	if _, err := io.ReadAll(m); err == nil {
+		t.Fatal("a stream without its end mark read cleanly")
+	}
+}
+
+// sizedCalls reads with buffers of one size.
+type sizedCalls struct {
+	r    io.Reader
+	size int
+}
+
+func (s *sizedCalls) Read(p []byte) (int, error) {
+	if len(p) > s.size {
+		p = p[:s.size]
+	}
+	return s.r.Read(p)
 }
