@@ -245,3 +245,23 @@ func TestPrunePersist(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshPolicyBesideOutput: refresh site.rdb -o testdata/dump.rdb
+// uses testdata/dump.rdb.policy.
+func TestRefreshPolicyBesideOutput(t *testing.T) {
+	dir := t.TempDir()
+	td := filepath.Join(dir, "testdata")
+	os.Mkdir(td, 0o755)
+	os.WriteFile(filepath.Join(td, "dump.rdb.policy"), []byte("prune: [\"fpg:*\"]\ndrop-expired: true\nno-ttl: true\nforbid: [\"fpg:*\"]\n"), 0o644)
+	out := filepath.Join(td, "dump.rdb")
+	r := mustRun(t, 0, nil, "refresh", "../../testdata/corpus/all.rdb", "-o", out)
+	if !strings.Contains(r.stderr, "dump.rdb.policy") {
+		t.Fatal(r.stderr)
+	}
+	mustRun(t, 0, nil, "check", out)
+	for _, e := range readEntries(t, out) {
+		if strings.HasPrefix(string(e.Key), "fpg:") || e.HasExpiry() {
+			t.Fatalf("key %q survived the policy", e.Key)
+		}
+	}
+}

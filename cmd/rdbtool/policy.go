@@ -13,9 +13,9 @@ func policyFlag() cli.Flag {
 	return &cli.StringFlag{Name: "policy", Usage: "read rules from the policy `FILE` (default: FILE.policy or .rdbpolicy beside the dump, when present)"}
 }
 
-// loadPolicy reads --policy or finds the policy beside the dump; it
-// returns an empty policy when there is none.
-func loadPolicy(c *cli.Context, dump string) (*filter.Policy, error) {
+// loadPolicy reads --policy or finds the policy beside the first of dumps
+// that has one; it returns an empty policy when there is none.
+func loadPolicy(c *cli.Context, dumps ...string) (*filter.Policy, error) {
 	if path := c.String("policy"); path != "" {
 		p, err := filter.LoadPolicy(path)
 		if err != nil {
@@ -23,14 +23,16 @@ func loadPolicy(c *cli.Context, dump string) (*filter.Policy, error) {
 		}
 		return p, nil
 	}
-	p, err := filter.FindPolicy(dump)
-	if err != nil {
-		return nil, cli.Exit(fmt.Sprintf("%v (see the policy format in rdbtool refresh --help)", err), exitError)
+	for _, dump := range dumps {
+		p, err := filter.FindPolicy(dump)
+		if err != nil {
+			return nil, cli.Exit(fmt.Sprintf("%v (see the policy format in rdbtool refresh --help)", err), exitError)
+		}
+		if p != nil {
+			return p, nil
+		}
 	}
-	if p == nil {
-		p = &filter.Policy{}
-	}
-	return p, nil
+	return &filter.Policy{}, nil
 }
 
 // sizeFlag parses a size flag when set.

@@ -22,8 +22,8 @@ func refreshCommand() *cli.Command {
 			"removes every expiry (keys already past are kept unless --drop-expired), and checks\n" +
 			"the result against the policy's rules (the ones rdbtool check enforces). When the\n" +
 			"result breaks a rule, the violations are printed, nothing is written (the original\n" +
-			"stays) and the exit code is 1. The policy is --policy FILE, or FILE.policy / .rdbpolicy\n" +
-			"beside the dump when present; flags add to it.\n\n" +
+			"stays) and the exit code is 1. The policy is --policy FILE, or OUT.policy / .rdbpolicy\n" +
+			"beside the output, else FILE.policy / .rdbpolicy beside FILE; flags add to it.\n\n" +
 			policyHelp + "\n" +
 			helpExamples("rdbtool refresh dump.rdb --in-place                      # uses dump.rdb.policy",
 				"rdbtool refresh site.rdb -o testdata/dump.rdb --prune 'fpg:*' --drop-expired"),
@@ -48,7 +48,13 @@ func runRefresh(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	pol, err := loadPolicy(c, name)
+	// The policy lives beside the committed dump: the output (refresh
+	// site.rdb -o testdata/dump.rdb), else the input.
+	var dumps []string
+	if out := c.String("o"); out != "" && out != "-" {
+		dumps = append(dumps, out)
+	}
+	pol, err := loadPolicy(c, append(dumps, name)...)
 	if err != nil {
 		return err
 	}
