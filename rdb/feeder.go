@@ -3,6 +3,7 @@ package rdb
 import (
 	"errors"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 )
@@ -59,7 +60,13 @@ func (r *Reader) startFeeder() {
 	}
 	// a source of unknown size may be a pipe or a socket: hand on what each
 	// Read returns instead of waiting for a full chunk
-	go feedLoop(r.src, f, size, r.left < 0)
+	src := r.src
+	if ra, at, ok := readerAtOf(r.src); ok && r.left >= 0 {
+		// read with ReadAt: the source's own offset is never moved, so a
+		// caller reusing it (Seek, another Reader) races with nothing
+		src = &atReader{ra: ra, off: at}
+	}
+	go feedLoop(src, f, size, r.left < 0)
 	runtime.AddCleanup(r, func(f *feeder) { f.stop() }, f)
 	r.feed = f
 }
@@ -212,4 +219,39 @@ func (r *Reader) skipDirect(n uint64) uint64 {
 		r.feedRelease()
 	}
 	return 0
+}
+
+// readerAtOf returns src as an io.ReaderAt and the offset src is at, when
+// src is a file or an in-memory reader.
+func readerAtOf(src io.Reader) (io.ReaderAt, int64, bool) {
+	switch s := src.(type) {
+	case *os.File:
+		cur, err := s.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil, 0, false
+		}
+		return s, cur, true
+	case interface {
+		io.ReaderAt
+		Size() int64
+		Len() int
+	}: // *bytes.Reader, *strings.Reader
+		return s, s.Size() - int64(s.Len()), true
+	}
+	return nil, 0, false
+}
+
+// atReader reads an io.ReaderAt sequentially from an offset of its own.
+type atReader struct {
+	ra  io.ReaderAt
+	off int64
+}
+
+func (a *atReader) Read(p []byte) (int, error) {
+	n, err := a.ra.ReadAt(p, a.off)
+	a.off += int64(n)
+	if err == io.EOF && n > 0 {
+		err = nil // reported by the next call, as Read does
+	}
+	return n, err
 }

@@ -353,6 +353,23 @@ func TestLargeFile(t *testing.T) {
 			t.Fatalf("flipped byte: %v", err)
 		}
 	}
+	// a Reader abandoned after the header must not read from the file
+	// behind the caller's back (its feeder uses ReadAt, not the offset)
+	for i := 0; i < 5; i++ {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewReader(f).Next(); err != nil {
+			t.Fatal(err)
+		}
+		if cur, _ := f.Seek(0, io.SeekCurrent); cur != 0 {
+			t.Fatalf("file offset moved to %d", cur)
+		}
+		again, _, err := rcReadAll(t, f)
+		if err != nil || len(again) != len(recs) {
+			t.Fatalf("second read: %v, %d records", err, len(again))
+		}
+	}
 	// truncated in a big value, size unknown
 	_, _, err = rcReadAll(t, io.MultiReader(bytes.NewReader(in[:len(in)-2<<20])), readerFeed(true))
 	if !errors.Is(err, ErrTruncated) {
