@@ -11,9 +11,10 @@
 //	rep.WriteText(os.Stderr) // rows per table, skipped records with key, field and reason
 //
 // A pass runs the groups of Groups in the original daemons' order; each group
-// reads Redis, then writes its tables in one transaction (bulk: COPY into a
-// temporary table then INSERT ... SELECT ... ON CONFLICT DO NOTHING, or a
-// pgx.Batch for a few rows), so a failing group is rolled back alone and
+// reads Redis, then writes its tables in one transaction (a pgx.Batch for a
+// few rows; one INSERT ... SELECT FROM unnest(column arrays) ON CONFLICT DO
+// NOTHING for many; the autos as a binary COPY straight into their tables,
+// under a lock, of the rows not already there), so a failing group is rolled back alone and
 // recorded in daemon_status ('errored') and subsystem_error. Loop repeats
 // passes (the monitor loop); ListenLog stores mc-log-channel messages.
 //
