@@ -894,7 +894,7 @@ value:
 	}
 	e.Value = blk[keyEnd:len(blk):len(blk)]
 	e.ValueLen = int64(len(e.Value))
-	if len(e.Value) > keepKeyAlone && len(e.Key) > 0 && &e.Key[0] == &blk[keyEnd-len(e.Key)] {
+	if n := len(e.Key); len(e.Value) > keepKeyAlone && n > 0 && n <= keyEnd && &e.Key[0] == &blk[keyEnd-n] {
 		// a caller keeping only the key must not keep a big value alive
 		e.Key = append([]byte(nil), e.Key...)
 	}
