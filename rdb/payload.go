@@ -36,7 +36,7 @@ func EntryFromDump(key, payload []byte) (*Entry, int, error) {
 		return nil, version, &Error{Offset: 0, Key: keyOrEmpty(key), Err: fmt.Errorf("%w %d", ErrUnknownType, typ)}
 	}
 	// walk the value by its structure: it must be exactly one value
-	r := NewReader(bytes.NewReader(value), SkipValues())
+	r := NewReader(bytes.NewReader(value), SkipValues(), readerFeed(false))
 	r.header = &Header{Magic: "REDIS", Version: version}
 	r.valkey = version >= 80
 	if err := r.skipValue(typ); err != nil {

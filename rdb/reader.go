@@ -1162,7 +1162,7 @@ func (r *Reader) skipStream(t byte) error {
 			if err != nil {
 				return err
 			}
-			if rem := r.remaining(); rem >= 0 && pel > uint64(rem)/16 {
+			if rem := r.remaining(); pel > maxStringLen/16 || (rem >= 0 && pel > uint64(rem)/16) {
 				return fmt.Errorf("%w: consumer PEL of %d entries runs past the end of the input (%w)", ErrLength, pel, ErrTruncated)
 			}
 			if err := r.skip(16 * pel); err != nil {
