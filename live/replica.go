@@ -301,12 +301,15 @@ func (m *markReader) fill(p []byte) (int, error) {
 		m.conn.SetReadDeadline(time.Now().Add(idleTimeout))
 		n, err := m.src.Read(p[k:])
 		total := k + n
-		if i := bytes.Index(p[:total], m.mark); i >= 0 {
+		// The server sends nothing after the mark until the replica
+		// acknowledges, so the mark can only end what has arrived (Redis's
+		// own replica checks the same way).
+		if bytes.HasSuffix(p[:total], m.mark) {
 			m.done, m.tail = true, nil
-			if i == 0 {
-				return 0, io.EOF
+			if i := total - markLen; i > 0 {
+				return i, nil
 			}
-			return i, nil
+			return 0, io.EOF
 		}
 		if err != nil {
 			if err == io.EOF {

@@ -141,7 +141,8 @@ func TestSyncWithACLUser(t *testing.T) {
 }
 
 // TestMarkReader: the diskless form's end mark is found however the bytes
-// arrive (one at a time, in halves) and whatever the caller's buffer size.
+// arrive (one at a time, in halves) and whatever the caller's buffer size,
+// also when a read ends inside it.
 func TestMarkReader(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c1.Close()
@@ -151,7 +152,7 @@ func TestMarkReader(t *testing.T) {
 	for i := range data {
 		data[i] = byte("0123456789abcdef"[i%16]) // mark-like bytes, never the mark
 	}
-	stream := append(append(append([]byte{}, data...), mark...), "*1\r\n$4\r\nPING\r\n"...)
+	stream := append(append([]byte{}, data...), mark...)
 	for _, wrap := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, func(r io.Reader) io.Reader { return r }} {
 		for _, size := range []int{1, 7, 41, 160, 4096, 1 << 20} {
 			m := &markReader{src: wrap(bytes.NewReader(stream)), conn: c1, mark: mark}

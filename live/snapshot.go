@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rdbtool/rdbtool/filter"
@@ -98,6 +100,8 @@ type sink struct {
 	dbs     map[int]bool
 	now     int64
 	stats   *SnapshotStats
+
+	raw *bufio.Writer // verbatim sync: the server's bytes, copied
 
 	// seen holds a 128-bit fingerprint of every key written by the scan
 	// method: SCAN may return a key twice, and a dump with a key twice does
@@ -209,10 +213,23 @@ func (s *sink) entry(e *rdb.Entry) error {
 }
 
 func (s *sink) close() error {
+	if s.raw != nil {
+		return s.raw.Flush()
+	}
 	if s.w == nil {
 		return errors.New("no data received")
 	}
 	return s.w.Close()
+}
+
+// verbatim reports whether a sync snapshot can be the server's RDB byte for
+// byte: no option changes or drops anything. The rdb.Reader then checks
+// the stream (structure and checksum) without keeping values, and the bytes
+// go out as they came, which is what the Reader-to-Writer path would write
+// for unchanged records, for far less work.
+func (s *sink) verbatim() bool {
+	o := s.opts
+	return o.Method == MethodSync && !o.Cluster && len(o.Prune) == 0 && o.LargerThan == 0 && !o.Persist && o.DBs == nil
 }
 
 // Snapshot reads the server at o (or, with opts.Cluster, every master of its
@@ -311,6 +328,9 @@ func snapshotSync(ctx context.Context, o *redis.Options, sk *sink) error {
 		return err
 	}
 	defer st.Close()
+	if sk.verbatim() {
+		return syncVerbatim(o, st, sk)
+	}
 	r := rdb.NewReader(st)
 	first := sk.w == nil
 	filtering := len(sk.opts.Prune) > 0 || sk.opts.LargerThan > 0 || sk.opts.Cluster
@@ -370,6 +390,68 @@ func snapshotSync(ctx context.Context, o *redis.Options, sk *sink) error {
 	sk.stats.Bytes = base + st.Received()
 	return st.Finish()
 }
+
+// syncVerbatim copies the stream to the output as the rdb.Reader checks it.
+func syncVerbatim(o *redis.Options, st *SyncStream, sk *sink) error {
+	sk.raw = bufio.NewWriterSize(sk.out, 1<<20)
+	// the Reader may call Read from a goroutine of its own
+	var mu sync.Mutex
+	var werr error
+	writeErr := func() error { mu.Lock(); defer mu.Unlock(); return werr }
+	tee := readFunc(func(p []byte) (int, error) {
+		n, err := st.Read(p)
+		mu.Lock()
+		defer mu.Unlock()
+		if n > 0 && werr == nil {
+			_, werr = sk.raw.Write(p[:n])
+		}
+		if werr != nil {
+			return n, werr
+		}
+		return n, err
+	})
+	r := rdb.NewReader(tee, rdb.SkipValues())
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if werr := writeErr(); werr != nil {
+			return fmt.Errorf("writing the snapshot: %w", werr)
+		}
+		if err != nil {
+			var re *rdb.Error
+			if errors.As(err, &re) {
+				return serverErr(o, "sync", re.Key, fmt.Errorf("RDB offset %d: %w", re.Offset, re.Err))
+			}
+			return serverErr(o, "sync", nil, err)
+		}
+		switch rec.(type) {
+		case *rdb.Entry:
+			sk.stats.Keys++
+			if sk.opts.Progress != nil && sk.stats.Keys%4096 == 0 {
+				sk.stats.Bytes = st.Received()
+				sk.opts.Progress(*sk.stats)
+			}
+		case *rdb.Function:
+			sk.stats.Functions++
+		}
+	}
+	sk.stats.Bytes = st.Received()
+	if err := st.Finish(); err != nil {
+		return err
+	}
+	mu.Lock() // the Reader's goroutine is done with the output
+	defer mu.Unlock()
+	if werr != nil {
+		return fmt.Errorf("writing the snapshot: %w", werr)
+	}
+	return nil
+}
+
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(p []byte) (int, error) { return f(p) }
 
 // snapshotScan walks each database of one server with SCAN + DUMP + PTTL.
 func snapshotScan(ctx context.Context, o *redis.Options, sk *sink) error {
