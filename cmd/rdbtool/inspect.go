@@ -17,7 +17,7 @@ func inspectCommand() *cli.Command {
 		Name:      "inspect",
 		Usage:     "summarize an RDB file: version, aux fields, keys per database, types, expiries, largest keys, prefixes, checksum",
 		ArgsUsage: "FILE",
-		UsageText: "rdbtool inspect FILE [--json] [--top N] [--prefixes N] [--now TIME]",
+		UsageText: "rdbtool inspect FILE [--json] [--top N] [--prefixes N] [--now TIME] [--read-values]",
 		Description: "Reads FILE (- for stdin) once, skipping value bytes by length, and reports the RDB\n" +
 			"version and magic, aux fields, key count per database, counts per type and encoding,\n" +
 			"keys with an expiry and how many of those are already past (a real Redis drops them\n" +

@@ -58,11 +58,11 @@ func printViolations(c *cli.Context, w func(string, ...any), ck *filter.Checker,
 }
 
 const policyHelp = "Policy file (YAML; every field optional; unknown fields are errors):\n" +
-	"  prune: [\"fpg:*\"]        # refresh removes keys matching any of these Redis globs\n" +
+	"  prune: [\"fpg:*\"]         # refresh removes keys matching any of these Redis globs\n" +
 	"  prune-larger-than: 1MiB  # ... only those with larger values (alone: all larger values)\n" +
 	"  drop-expired: true       # refresh drops keys whose expiry is already past\n" +
 	"  no-ttl: true             # check: no key may have an expiry\n" +
 	"  max-value-size: 1MiB     # check: no value larger than this\n" +
 	"  max-file-size: 50MB      # check: the file no larger than this\n" +
-	"  forbid: [\"fpg:*\"]       # check: no key may match these\n" +
-	"  require: [\"corr:*\"]     # check: each must match at least one key\n"
+	"  forbid: [\"fpg:*\"]        # check: no key may match these\n" +
+	"  require: [\"corr:*\"]      # check: each must match at least one key\n"
