@@ -49,6 +49,7 @@ func writer(ctx context.Context, rc *redis.Client, s *site.Site) {
 	r := rand.New(rand.NewSource(7))
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	var catcherStart int64
 	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
@@ -77,8 +78,11 @@ func writer(ctx context.Context, rc *redis.Client, s *site.Site) {
 		pipe.Set(ctx, fmt.Sprintf("auto:%de", s.Antennas[i%len(s.Antennas)]), spec, 0)
 		pipe.RPush(ctx, "corr:files:raw", fmt.Sprintf("%d/zen.%.5f.sum.dat", int64(jd), jd))
 		pipe.LTrim(ctx, "corr:files:raw", -200, -1)
-		if i%50 < 40 { // the catcher lapses now and then
-			pipe.HSet(ctx, "corr:is_taking_data", "state", "True", "time", fmt.Sprint(now.Unix()/60*60))
+		if i%50 == 0 {
+			catcherStart = now.Unix() // the catcher (re)starts
+		}
+		if i%50 < 40 { // ... runs for 8 s, then is gone for 2 s
+			pipe.HSet(ctx, "corr:is_taking_data", "state", "True", "time", fmt.Sprint(catcherStart))
 			pipe.Expire(ctx, "corr:is_taking_data", time.Second)
 		}
 		if i%25 == 0 {
@@ -128,7 +132,7 @@ func TestSoak(t *testing.T) {
 	start := time.Now()
 	var first, last usage
 	var firstTaken bool
-	passes, failed := 0, 0
+	passes, failed, unaccounted := 0, 0, 0
 	var lastPass time.Time
 	err := Loop(runCtx, rc, db, LoopOptions{
 		Options: Options{Hostname: "soak", Now: func() time.Time { lastPass = time.Now(); return lastPass }},
@@ -142,6 +146,15 @@ func TestSoak(t *testing.T) {
 			if err != nil {
 				failed++
 				t.Errorf("pass %d: %v", n, err)
+			}
+			// Every pass is accounted for: daemon_status holds this pass.
+			want, _ := FloorGPSTime(lastPass)
+			var got int64
+			var status string
+			if err := db.QueryRow(ctx, `SELECT time, status FROM daemon_status WHERE name = $1 AND hostname = 'soak' AND jd = $2`,
+				DaemonCorrelator, JDDay(lastPass)).Scan(&got, &status); err != nil || got != want || status != "good" {
+				unaccounted++
+				t.Errorf("pass %d: daemon_status time %d %s (%v), want %d good", n, got, status, err, want)
 			}
 			if !firstTaken && time.Since(start) > time.Minute {
 				first, firstTaken = measure(), true
@@ -167,15 +180,13 @@ func TestSoak(t *testing.T) {
 	if last.heap > first.heap*3/2+8<<20 {
 		t.Errorf("heap grew from %d KB to %d KB", first.heap/1024, last.heap/1024)
 	}
-	// Every pass is accounted for: one set of file queue rows per pass, and
-	// daemon_status holds the last pass.
-	if n := count(t, db, `SELECT count(DISTINCT time) FROM correlator_file_queues`); n != passes {
-		t.Errorf("%d passes stamped file queue rows, %d passes ran", n, passes)
+	if unaccounted > 0 {
+		t.Errorf("%d of %d passes not in daemon_status", unaccounted, passes)
 	}
-	want, _ := FloorGPSTime(lastPass)
-	if n := count(t, db, `SELECT count(*) FROM daemon_status WHERE name = $1 AND hostname = 'soak' AND time = $2 AND status = 'good'`,
-		DaemonCorrelator, want); n != 1 {
-		t.Errorf("daemon_status does not hold the last pass (gps %d)", want)
+	// One set of file queue rows per pass (two passes less than a second
+	// apart share a GPS second, so a few may coincide).
+	if n := count(t, db, `SELECT count(DISTINCT time) FROM correlator_file_queues`); n < passes*95/100 || n > passes {
+		t.Errorf("%d passes stamped file queue rows, %d passes ran", n, passes)
 	}
 	if n := count(t, db, `SELECT count(*) FROM subsystem_error WHERE log LIKE 'soak %'`); n == 0 {
 		t.Error("no log channel messages stored")
