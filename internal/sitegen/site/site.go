@@ -495,9 +495,14 @@ func (g *gen) snapStatus(i int, si snapInfo) {
 			}
 		}
 	}
-	if i == 1 {
+	switch i {
+	case 1:
 		k.set("pam0_id", "UNKNOWN") // comms error: NULL, not a bad record
 		k.set("pam1_voltage", "-1")
+	case 3:
+		k.set("serial", "None") // gethostbyaddr failed: kept as text, no node/location
+	case 4:
+		k.del("input") // an older monitor: six snap_input rows with NULL input
 	}
 	if !g.s.Opts.Bad {
 		return
