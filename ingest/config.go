@@ -49,9 +49,9 @@ type configPSI struct {
 	position int32
 }
 
-// ParseCorrelatorConfig parses a hera_corr_f YAML config into the rows of
+// parseCorrelatorConfig parses a hera_corr_f YAML config into the rows of
 // the config tables (without hash and time).
-func ParseCorrelatorConfig(text string) (*correlatorConfig, error) {
+func parseCorrelatorConfig(text string) (*correlatorConfig, error) {
 	var doc any
 	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
 		return nil, fmt.Errorf("malformed YAML: %v", err)
@@ -276,7 +276,7 @@ func pyRepr(v any) string {
 // prepareConfig parses a config read from key; nil (reported) when it
 // cannot be used.
 func (g *gctx) prepareConfig(table, key, hash string, t int64, text string) *correlatorConfig {
-	c, err := ParseCorrelatorConfig(text)
+	c, err := parseCorrelatorConfig(text)
 	if err != nil {
 		g.skip(table, key, "config", err.Error())
 		return nil

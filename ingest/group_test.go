@@ -145,7 +145,7 @@ xengines:
 `
 
 func TestParseCorrelatorConfig(t *testing.T) {
-	c, err := ParseCorrelatorConfig(testConfig)
+	c, err := parseCorrelatorConfig(testConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestParseCorrelatorConfig(t *testing.T) {
 	}
 	for _, bad := range []string{"fengines: [", "just text", strings.Replace(testConfig, "walsh_delay: 600\n", "", 1),
 		strings.Replace(testConfig, "ants: [3, 4, 5]", "ants: [a, b]", 1)} {
-		if _, err := ParseCorrelatorConfig(bad); err == nil {
+		if _, err := parseCorrelatorConfig(bad); err == nil {
 			t.Errorf("config accepted: %.40q", bad)
 		}
 	}
