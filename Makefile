@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/rdbtool
 FUZZTIME ?= 10s
 
-.PHONY: all build test bench fuzz lint run soak clean
+.PHONY: all build test bench fuzz lint run soak corpus clean
 
 all: build
 
@@ -29,8 +29,19 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# The main job: replay the committed site dump in-process and ingest it into
+# a throwaway PostgreSQL (or $DATABASE_URL), printing the rows per table.
 run: build
-	$(BIN) inspect testdata/dump.rdb
+	$(BIN) ingest --rdb testdata/dump.rdb
+
+# 30 minutes of `ingest --every 1s` against a live redis-server whose keys a
+# writer keeps changing; not part of `make test`. SOAK=5m for a shorter run.
+soak:
+	RDBTOOL_SOAK=$${SOAK:-30m} $(GO) test -tags soak -run '^TestSoak$$' -count=1 -timeout 45m -v ./ingest
+
+# Regenerate the Redis-written corpus files (needs redis-server).
+corpus:
+	$(GO) run ./internal/corpusgen -out testdata/corpus
 
 clean:
 	rm -rf bin

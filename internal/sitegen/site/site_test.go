@@ -46,7 +46,7 @@ func entries(t *testing.T, r io.Reader, f filter.Filter) map[string]entry {
 
 // TestCommittedDump: testdata/dump.rdb is the raw site dump after refresh's
 // filters (prune fpg:*, persist): regenerate it when the generator changes
-// (see testdata/site/dump.policy).
+// (see testdata/dump.rdb.policy).
 func TestCommittedDump(t *testing.T) {
 	var raw bytes.Buffer
 	if err := Build(Small()).WriteRDB(&raw, WriteOptions{}); err != nil {
