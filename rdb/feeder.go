@@ -32,10 +32,16 @@ const (
 
 type feedChunk struct {
 	data  []byte
-	start int64  // input offset of data[0]
-	crc   uint64 // CRC-64 of every input byte before data
-	err   error  // the source's error after data (io.EOF at the end)
+	start int64    // input offset of data[0]
+	crc   uint64   // CRC-64 of every input byte before data
+	err   error    // the source's error after data (io.EOF at the end)
+	subs  []uint64 // subs[j]: CRC-64 of the input before data[j*feedSub:]
 }
+
+// feedSub is the spacing of the checkpoints the feeder keeps inside a
+// chunk, so the CRC at any offset costs at most this many bytes of hashing.
+const feedSubShift = 16
+const feedSub = 1 << feedSubShift
 
 type feeder struct {
 	out      chan feedChunk
@@ -119,7 +125,11 @@ func feedLoop(src io.Reader, f *feeder, size int, eager bool) {
 			want *= 2
 		}
 		c := feedChunk{data: buf[:n], start: off, crc: crc, err: err}
-		crc = CRC64(crc, buf[:n])
+		c.subs = make([]uint64, 0, (n+feedSub-1)/feedSub+1)
+		for i := 0; i < n || i == 0; i += feedSub {
+			c.subs = append(c.subs, crc)
+			crc = CRC64(crc, buf[i:min(i+feedSub, n)])
+		}
 		off += int64(n)
 		select {
 		case f.out <- c:
@@ -172,12 +182,27 @@ func (r *Reader) feedRelease() {
 // feedCRC returns the CRC-64 of the input before offset p (p > 0, within
 // the held chunks).
 func (r *Reader) feedCRC(p int64) (uint64, bool) {
-	for _, c := range r.held {
-		if c.start < p && p <= c.start+int64(len(c.data)) {
-			return CRC64(c.crc, c.data[:p-c.start]), true
+	found := -1
+	for i, c := range r.held {
+		end := c.start + int64(len(c.data))
+		if c.start <= p && p < end {
+			found = i
+			break
+		}
+		if c.start < p && p == end {
+			found = i // the bytes up to p end this chunk; keep looking for one starting at p
 		}
 	}
-	return 0, false
+	if found < 0 {
+		return 0, false
+	}
+	c := r.held[found]
+	off := int(p - c.start)
+	j := off >> feedSubShift
+	if j >= len(c.subs) {
+		j = len(c.subs) - 1
+	}
+	return CRC64(c.subs[j], c.data[j<<feedSubShift:off]), true
 }
 
 // skipDirect consumes up to n bytes straight from the feeder's chunks (the

@@ -121,8 +121,9 @@ type Reader struct {
 	forceFeed      int // tests: 1 = always use the feeder, -1 = never
 	feedChunk      int // feeder chunk size (0: feedChunkSize)
 
-	feed    *feeder // background reader, for large inputs
-	pend    []byte  // feeder data not yet in buf
+	spans   []crcSpan // big captured spans of the current record, with their CRC
+	feed    *feeder   // background reader, for large inputs
+	pend    []byte    // feeder data not yet in buf
 	held    []feedChunk
 	feedErr error
 
@@ -379,13 +380,37 @@ func (r *Reader) skipSpan(n uint64, what string) error {
 			}
 		}
 	}
+	// a big span read through the feeder gets its CRC from the feeder's
+	// checkpoints, so a Writer copying it need not hash it again
+	var at int64
+	var before uint64
+	known := false
+	if r.capturing && r.feed != nil && n >= crcSpanMin {
+		at = r.pos()
+		before, known = r.feedCRC(at)
+	}
 	if err := r.skip(n); err != nil {
 		if err == errReaderEOF {
 			return fmt.Errorf("%w: %s length %d runs past the end of the input (%w)", ErrLength, what, n, ErrTruncated)
 		}
 		return err
 	}
+	if known {
+		if after, ok := r.feedCRC(at + int64(n)); ok {
+			r.spans = append(r.spans, crcSpan{off: at, n: int64(n), crc: after ^ crcShift(before, int64(n))})
+		}
+	}
 	return nil
+}
+
+// crcSpanMin is the smallest span whose CRC the Reader hands on.
+const crcSpanMin = 1 << 20
+
+// crcSpan is a stretch of bytes with its CRC-64 (from 0): off is an input
+// offset while reading, an offset in Entry.Value afterwards.
+type crcSpan struct {
+	off, n int64
+	crc    uint64
 }
 
 // readLen reads a length encoding; enc reports the special (11) form, whose
@@ -502,6 +527,7 @@ func (r *Reader) beginCapture() {
 	r.capturing = true
 	r.capStart = r.r
 	r.capBuf = r.capBuf[:0]
+	r.spans = r.spans[:0]
 }
 
 // endCapture returns a fresh slice holding every byte since beginCapture.
@@ -894,6 +920,16 @@ value:
 	}
 	e.Value = blk[keyEnd:len(blk):len(blk)]
 	e.ValueLen = int64(len(e.Value))
+	if len(r.spans) > 0 {
+		vstart := start + int64(keyEnd)
+		e.spans = make([]crcSpan, 0, len(r.spans))
+		for _, sp := range r.spans {
+			if sp.off >= vstart && sp.off+sp.n <= vstart+e.ValueLen {
+				e.spans = append(e.spans, crcSpan{off: sp.off - vstart, n: sp.n, crc: sp.crc})
+			}
+		}
+		e.spanVal = e.Value
+	}
 	if n := len(e.Key); len(e.Value) > keepKeyAlone && n > 0 && n <= keyEnd && &e.Key[0] == &blk[keyEnd-n] {
 		// a caller keeping only the key must not keep a big value alive
 		e.Key = append([]byte(nil), e.Key...)

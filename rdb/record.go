@@ -117,8 +117,10 @@ type Entry struct {
 	origSecs   bool
 	origIdle   int64
 	origFreq   int
-	prefix     []byte // expiry/idle/freq opcodes exactly as read
-	noSelectDB bool   // read before any SELECTDB record (the Writer then emits none for DB 0)
+	prefix     []byte    // expiry/idle/freq opcodes exactly as read
+	noSelectDB bool      // read before any SELECTDB record (the Writer then emits none for DB 0)
+	spans      []crcSpan // big stretches of Value with their CRC-64, valid while Value is spanVal
+	spanVal    []byte
 }
 
 // HasExpiry reports whether the entry has an expiry.

@@ -42,6 +42,7 @@ type Writer struct {
 	err        error
 	scratch    []byte
 	sink       *writeSink // background checksum+write, once the output is large
+	spans      []crcSpan  // known-CRC spans starting in buf
 }
 
 // writeSink checksums and writes full buffers in a background goroutine so
@@ -49,10 +50,12 @@ type Writer struct {
 // caller's work. It starts only once the output outgrows one buffer.
 type writeSink struct {
 	dst    io.Writer
-	in     chan []byte
+	in     chan sinkBuf
 	free   chan []byte
 	done   chan struct{}
-	crc    uint64 // owned by the goroutine until done is closed
+	crc    uint64  // owned by the goroutine until done is closed
+	span   crcSpan // the known span being passed over
+	skip   int64   // bytes of it still to come
 	mu     sync.Mutex
 	err    error
 	inOnce sync.Once
@@ -68,10 +71,47 @@ func (s *writeSink) error() error {
 	return s.err
 }
 
+// sinkBuf is a full buffer for the sink, with the spans whose CRC is known
+// that start in it (offsets in b; a span may run on into later buffers).
+type sinkBuf struct {
+	b     []byte
+	spans []crcSpan
+}
+
+// checksum folds b into the running CRC, taking the CRC of known spans
+// instead of hashing them.
+func (s *writeSink) checksum(m sinkBuf) {
+	b := m.b
+	i, k := 0, 0
+	for i < len(b) {
+		if s.skip > 0 {
+			n := min(s.skip, int64(len(b)-i))
+			i += int(n)
+			s.skip -= n
+			if s.skip == 0 {
+				s.crc = s.span.crc ^ crcShift(s.crc, s.span.n)
+			}
+			continue
+		}
+		next := len(b)
+		if k < len(m.spans) {
+			next = int(m.spans[k].off)
+		}
+		s.crc = CRC64(s.crc, b[i:next])
+		i = next
+		if k < len(m.spans) && i == int(m.spans[k].off) {
+			s.span = m.spans[k]
+			s.skip = s.span.n
+			k++
+		}
+	}
+}
+
 func (s *writeSink) loop() {
 	defer close(s.done)
-	for b := range s.in {
-		s.crc = CRC64(s.crc, b)
+	for m := range s.in {
+		s.checksum(m)
+		b := m.b
 		if s.error() == nil {
 			if _, err := s.dst.Write(b); err != nil {
 				s.mu.Lock()
@@ -87,7 +127,7 @@ func (s *writeSink) loop() {
 func (w *Writer) startSink() {
 	s := &writeSink{
 		dst:  w.dst,
-		in:   make(chan []byte, writeSinkBuffers),
+		in:   make(chan sinkBuf, writeSinkBuffers),
 		free: make(chan []byte, writeSinkBuffers),
 		done: make(chan struct{}),
 		crc:  w.crc,
@@ -129,11 +169,13 @@ func (w *Writer) flush() error {
 			w.err = err
 			return err
 		}
-		w.sink.in <- w.buf
+		w.sink.in <- sinkBuf{b: w.buf, spans: w.spans}
+		w.spans = nil
 		w.buf = <-w.sink.free
 		return nil
 	}
 	w.crc = CRC64(w.crc, w.buf)
+	w.spans = nil
 	_, err := w.dst.Write(w.buf)
 	w.buf = w.buf[:0]
 	if err != nil {
@@ -416,7 +458,22 @@ func (w *Writer) WriteEntry(e *Entry) error {
 	} else {
 		w.putString(e.Key)
 	}
-	w.put(e.Value)
+	if len(e.spans) > 0 && len(e.Value) == len(e.spanVal) && len(e.Value) > 0 && &e.Value[0] == &e.spanVal[0] {
+		// big stretches read through the feeder come with their CRC
+		var done int64
+		for _, sp := range e.spans {
+			w.put(e.Value[done:sp.off])
+			if w.sink == nil {
+				w.startSink()
+			}
+			w.spans = append(w.spans, crcSpan{off: int64(len(w.buf)), n: sp.n, crc: sp.crc})
+			w.put(e.Value[sp.off : sp.off+sp.n])
+			done = sp.off + sp.n
+		}
+		w.put(e.Value[done:])
+	} else {
+		w.put(e.Value)
+	}
 	return w.err
 }
 

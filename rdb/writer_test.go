@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -342,8 +343,26 @@ func TestLargeFile(t *testing.T) {
 	if err != nil || r.feed == nil || r.Checksum().Status != ChecksumOK {
 		t.Fatalf("%v feeder=%v %v", err, r.feed != nil, r.Checksum())
 	}
+	spans := 0
+	for _, rec := range recs {
+		if e, ok := rec.(*Entry); ok {
+			spans += len(e.spans)
+		}
+	}
+	if spans != 3 {
+		t.Fatalf("%d big values came with their CRC, want 3", spans)
+	}
 	if out := rcRewrite(t, recs); !bytes.Equal(out, in) {
 		t.Fatal("large identity rewrite differs")
+	}
+	// a value replaced by a copy is hashed again: the output is the same
+	for _, rec := range recs {
+		if e, ok := rec.(*Entry); ok && len(e.spans) > 0 {
+			e.Value = append([]byte(nil), e.Value...)
+		}
+	}
+	if out := rcRewrite(t, recs); !bytes.Equal(out, in) {
+		t.Fatal("large rewrite with copied values differs")
 	}
 	for _, opts := range [][]ReaderOption{nil, {SkipValues()}, {readerFeed(false)}} {
 		bad := append([]byte{}, in...)
@@ -466,5 +485,21 @@ func TestWriterChangedRecords(t *testing.T) {
 	want := rcCat([]byte{OpExpireTimeMs}, rcU64(1234), []byte{OpIdle, 1, OpFreq, 2, e.Type})
 	if !bytes.Contains(out, want) {
 		t.Fatalf("canonical prefix %x not in output", want)
+	}
+}
+
+// TestCRCShift: CRC64(c, b) == CRC64(0, b) ^ crcShift(c, len(b)), which
+// lets the Writer reuse the Reader's CRC of big values.
+func TestCRCShift(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 100; i++ {
+		a := make([]byte, rng.Intn(3000))
+		b := make([]byte, rng.Intn(70000))
+		rng.Read(a)
+		rng.Read(b)
+		ca := CRC64(0, a)
+		if got, want := CRC64(0, b)^crcShift(ca, int64(len(b))), CRC64(ca, b); got != want {
+			t.Fatalf("%d: %x != %x (len a %d b %d)", i, got, want, len(a), len(b))
+		}
 	}
 }
