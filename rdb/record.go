@@ -107,6 +107,8 @@ type Entry struct {
 
 	// Value is the raw value bytes. With the SkipValues option of the
 	// Reader it is nil (values are skipped by length); ValueLen is always set.
+	// To change a value assign a new slice: the Writer reuses what it knows
+	// about the bytes it was read with (their CRC) while Value is that slice.
 	Value    []byte
 	ValueLen int64
 
