@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rdbtool/rdbtool/filter"
@@ -331,7 +330,9 @@ func snapshotSync(ctx context.Context, o *redis.Options, sk *sink) error {
 	if sk.verbatim() {
 		return syncVerbatim(o, st, sk)
 	}
-	r := rdb.NewReader(st)
+	d := newDrainer(st, nil)
+	defer func() { st.Close(); d.stop() }()
+	r := rdb.NewReader(d)
 	first := sk.w == nil
 	filtering := len(sk.opts.Prune) > 0 || sk.opts.LargerThan > 0 || sk.opts.Cluster
 	db := 0
@@ -388,35 +389,21 @@ func snapshotSync(ctx context.Context, o *redis.Options, sk *sink) error {
 		}
 	}
 	sk.stats.Bytes = base + st.Received()
-	return st.Finish()
+	return drainEnd(o, d)
 }
 
 // syncVerbatim copies the stream to the output as the rdb.Reader checks it.
 func syncVerbatim(o *redis.Options, st *SyncStream, sk *sink) error {
-	sk.raw = bufio.NewWriterSize(sk.out, 1<<20)
-	// the Reader may call Read from a goroutine of its own
-	var mu sync.Mutex
-	var werr error
-	writeErr := func() error { mu.Lock(); defer mu.Unlock(); return werr }
-	tee := readFunc(func(p []byte) (int, error) {
-		n, err := st.Read(p)
-		mu.Lock()
-		defer mu.Unlock()
-		if n > 0 && werr == nil {
-			_, werr = sk.raw.Write(p[:n])
-		}
-		if werr != nil {
-			return n, werr
-		}
-		return n, err
-	})
-	r := rdb.NewReader(tee, rdb.SkipValues())
+	sk.raw = bufio.NewWriterSize(sk.out, 64<<10)
+	d := newDrainer(st, sk.raw)
+	defer func() { st.Close(); d.stop() }()
+	r := rdb.NewReader(d, rdb.SkipValues())
 	for {
 		rec, err := r.Next()
 		if err == io.EOF {
 			break
 		}
-		if werr := writeErr(); werr != nil {
+		if werr := d.writeErr(); werr != nil {
 			return fmt.Errorf("writing the snapshot: %w", werr)
 		}
 		if err != nil {
@@ -437,21 +424,28 @@ func syncVerbatim(o *redis.Options, st *SyncStream, sk *sink) error {
 			sk.stats.Functions++
 		}
 	}
-	sk.stats.Bytes = st.Received()
-	if err := st.Finish(); err != nil {
+	if err := drainEnd(o, d); err != nil {
 		return err
 	}
-	mu.Lock() // the Reader's goroutine is done with the output
-	defer mu.Unlock()
-	if werr != nil {
+	d.stop()
+	sk.stats.Bytes = st.Received()
+	if werr := d.writeErr(); werr != nil {
 		return fmt.Errorf("writing the snapshot: %w", werr)
 	}
 	return nil
 }
 
-type readFunc func([]byte) (int, error)
-
-func (f readFunc) Read(p []byte) (int, error) { return f(p) }
+// drainEnd checks that nothing but the end of the transfer follows the RDB.
+func drainEnd(o *redis.Options, d *drainer) error {
+	n, err := io.Copy(io.Discard, d)
+	if err != nil {
+		return serverErr(o, "sync", nil, err)
+	}
+	if n > 0 {
+		return serverErr(o, "sync", nil, fmt.Errorf("%d unexpected bytes after the RDB's end", n))
+	}
+	return nil
+}
 
 // snapshotScan walks each database of one server with SCAN + DUMP + PTTL.
 func snapshotScan(ctx context.Context, o *redis.Options, sk *sink) error {
