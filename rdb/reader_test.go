@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -720,5 +721,44 @@ func TestReaderFromFile(t *testing.T) {
 	_, _, err = rcReadAll(t, bytes.NewReader(big))
 	if !errors.Is(err, ErrLength) || !errors.Is(err, ErrTruncated) {
 		t.Fatalf("huge length: %v", err)
+	}
+}
+
+// TestReaderNoHugeAllocation: lengths claiming far more than the input
+// holds never make the Reader allocate them, whether the input's size is
+// known or not.
+func TestReaderNoHugeAllocation(t *testing.T) {
+	claims := [][]byte{
+		{0x81, 0, 0, 0, 0x40, 0, 0, 0, 0},                         // a 256 GiB string
+		{0x80, 0x7f, 0xff, 0xff, 0xff},                            // a 2 GiB string
+		{0xC3, 0x80, 0x7f, 0, 0, 0, 0x80, 0x7f, 0xff, 0xff, 0xff}, // LZF 2 GiB from 2 GiB
+	}
+	for i, c := range claims {
+		for _, key := range []bool{false, true} {
+			b := rcCat(rcHeader("REDIS", 12), []byte{OpSelectDB, 0, TypeString})
+			if key {
+				b = append(b, c...) // the key claims it
+			} else {
+				b = append(b, rcStr("k")...)
+				b = append(b, c...)
+			}
+			b = append(b, bytes.Repeat([]byte{'x'}, 100)...)
+			for _, half := range []bool{false, true} {
+				var src io.Reader = bytes.NewReader(b)
+				if half {
+					src = iotest.HalfReader(src)
+				}
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				_, _, err := rcReadAll(t, src)
+				runtime.ReadMemStats(&after)
+				if err == nil {
+					t.Fatalf("claim %d accepted", i)
+				}
+				if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+					t.Fatalf("claim %d (key %v, size unknown %v): allocated %d bytes for a %d-byte input", i, key, half, grew, len(b))
+				}
+			}
+		}
 	}
 }
