@@ -133,6 +133,10 @@ func BenchmarkReaderSkipValues(b *testing.B) { benchRead(b, SkipValues()) }
 // BenchmarkReaderValues keeps every value's raw bytes.
 func BenchmarkReaderValues(b *testing.B) { benchRead(b) }
 
+// BenchmarkReaderReuse keeps values but reuses the Reader's buffers (the
+// verify path).
+func BenchmarkReaderReuse(b *testing.B) { benchRead(b, ReuseBuffers()) }
+
 func benchRewrite(b *testing.B, toFile bool) {
 	path := benchFile(b)
 	fi, err := os.Stat(path)

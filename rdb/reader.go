@@ -33,6 +33,15 @@ type ReaderOption func(*Reader)
 // path for inspecting a file.
 func SkipValues() ReaderOption { return func(r *Reader) { r.skipValues = true } }
 
+// ReuseBuffers makes the Reader reuse its memory across Next calls, for
+// callers that do not keep entries (verify, a rewrite that writes each entry
+// before reading the next): Next may return the same *Entry every time, and
+// the Entry and its Key and Value slices are valid only until the next call
+// to Next, which overwrites them (as with bufio.Scanner.Bytes). A value that
+// lies wholly in the Reader's buffer is not copied at all. Copy what must be
+// kept. Other records (aux fields, SELECTDB, ...) are unaffected.
+func ReuseBuffers() ReaderOption { return func(r *Reader) { r.reuse = true } }
+
 // IgnoreChecksum makes a CRC-64 mismatch at the end of the file a status
 // (ChecksumMismatch in Reader.Checksum) instead of an error.
 func IgnoreChecksum() ReaderOption { return func(r *Reader) { r.ignoreChecksum = true } }
@@ -117,6 +126,9 @@ type Reader struct {
 
 	skipValues     bool
 	ignoreChecksum bool
+	reuse          bool  // ReuseBuffers
+	entry          Entry // the entry Next returns with ReuseBuffers
+	keyBuf         []byte
 	bufSize        int
 	forceFeed      int // tests: 1 = always use the feeder, -1 = never
 	feedChunk      int // feeder chunk size (0: feedChunkSize)
@@ -544,6 +556,19 @@ func (r *Reader) endCapture() []byte {
 	return out
 }
 
+// endCaptureReused is endCapture for ReuseBuffers: the bytes are in the
+// Reader's buffer (valid until the next read from the source) or in the
+// capture buffer, which the next record reuses.
+func (r *Reader) endCaptureReused() []byte {
+	r.capturing = false
+	if len(r.capBuf) == 0 {
+		return r.buf[r.capStart:r.r:r.r]
+	}
+	out := append(r.capBuf, r.buf[r.capStart:r.r]...)
+	r.capBuf = out[:0]
+	return out[:len(out):len(out)]
+}
+
 // peekCapture returns a copy of the bytes captured so far (error paths).
 func (r *Reader) peekCapture() []byte {
 	out := append([]byte(nil), r.capBuf...)
@@ -828,7 +853,13 @@ func (r *Reader) readFunctionPreGA(start int64) (Record, error) {
 }
 
 func (r *Reader) readEntry(start int64, t byte) (Record, error) {
-	e := &Entry{pos: pos{start}, DB: r.db, ExpireMs: -1, Idle: -1, Freq: -1, noSelectDB: !r.selected}
+	var e *Entry
+	if r.reuse {
+		e = &r.entry
+		*e = Entry{pos: pos{start}, DB: r.db, ExpireMs: -1, Idle: -1, Freq: -1, noSelectDB: !r.selected, spans: e.spans[:0]}
+	} else {
+		e = &Entry{pos: pos{start}, DB: r.db, ExpireMs: -1, Idle: -1, Freq: -1, noSelectDB: !r.selected}
+	}
 	prefix := false
 	for {
 		switch t {
@@ -895,7 +926,14 @@ value:
 	keyEnd := int(r.pos() - start)
 	var blk []byte
 	if r.skipValues {
-		blk = r.endCapture()
+		if r.reuse {
+			// skipping the value may move the buffer: keep the record's
+			// start (prefix, type, key) in a buffer of its own
+			r.keyBuf = append(r.keyBuf[:0], r.endCaptureReused()...)
+			blk = r.keyBuf[:len(r.keyBuf):len(r.keyBuf)]
+		} else {
+			blk = r.endCapture()
+		}
 		if err := e.setKey(blk, keyOff, keyEnd, typeOff-start); err != nil {
 			return nil, err
 		}
@@ -914,7 +952,11 @@ value:
 		}
 		return nil, r.valueError(err, key)
 	}
-	blk = r.endCapture()
+	if r.reuse {
+		blk = r.endCaptureReused()
+	} else {
+		blk = r.endCapture()
+	}
 	if err := e.setKey(blk, keyOff, keyEnd, typeOff-start); err != nil {
 		return nil, err
 	}
@@ -922,7 +964,9 @@ value:
 	e.ValueLen = int64(len(e.Value))
 	if len(r.spans) > 0 {
 		vstart := start + int64(keyEnd)
-		e.spans = make([]crcSpan, 0, len(r.spans))
+		if !r.reuse {
+			e.spans = make([]crcSpan, 0, len(r.spans))
+		}
 		for _, sp := range r.spans {
 			if sp.off >= vstart && sp.off+sp.n <= vstart+e.ValueLen {
 				e.spans = append(e.spans, crcSpan{off: sp.off - vstart, n: sp.n, crc: sp.crc})
@@ -930,7 +974,7 @@ value:
 		}
 		e.spanVal = e.Value
 	}
-	if n := len(e.Key); len(e.Value) > keepKeyAlone && n > 0 && n <= keyEnd && &e.Key[0] == &blk[keyEnd-n] {
+	if n := len(e.Key); !r.reuse && len(e.Value) > keepKeyAlone && n > 0 && n <= keyEnd && &e.Key[0] == &blk[keyEnd-n] {
 		// a caller keeping only the key must not keep a big value alive
 		e.Key = append([]byte(nil), e.Key...)
 	}

@@ -38,7 +38,9 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	defer in.Close()
-	rd := rdb.NewReader(in)
+	// each entry is validated and dropped before the next: the Reader may
+	// reuse its buffers (no allocation per entry, values not copied)
+	rd := rdb.NewReader(in, rdb.ReuseBuffers())
 	var keys int64
 	var version int
 	for {
@@ -57,7 +59,7 @@ func runVerify(c *cli.Context) error {
 			keys++
 			if err := rdb.ValidateValue(r.Type, r.Value); err != nil {
 				in.fail()
-				return verifyError(name, &rdb.Error{Offset: r.Offset(), Key: r.Key, Err: err})
+				return verifyError(name, &rdb.Error{Offset: r.Offset(), Key: append([]byte(nil), r.Key...), Err: err})
 			}
 		}
 	}
