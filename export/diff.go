@@ -158,7 +158,7 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 }
 
 func eachEntry(r io.Reader, fn func(*rdb.Entry) error) error {
-	rd := rdb.NewReader(r)
+	rd := rdb.NewReader(r, rdb.ReuseBuffers()) // fn copies what it keeps
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {

@@ -260,7 +260,7 @@ func EntryLine(e *rdb.Entry) ([]byte, error) {
 // time.
 func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, err error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
-	rd := rdb.NewReader(r, ropts...)
+	rd := rdb.NewReader(r, append([]rdb.ReaderOption{rdb.ReuseBuffers()}, ropts...)...) // each line is written before the next read
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {

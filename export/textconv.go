@@ -26,7 +26,7 @@ const textMaxString = 1024
 // sort, so it is meant for fixture-sized dumps; big strings are
 // summarized.
 func TextConv(r io.Reader, w io.Writer) error {
-	rd := rdb.NewReader(r)
+	rd := rdb.NewReader(r, rdb.ReuseBuffers()) // each key is rendered to a string at once
 	type keyText struct {
 		db   int
 		key  string

@@ -58,7 +58,9 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 			st.WarningsOmitted++
 		}
 	}
-	rd := rdb.NewReader(in, opt.ReaderOptions...)
+	// Every entry is filtered and written before the next is read, and the
+	// filters copy what they keep, so the Reader may reuse its buffers.
+	rd := rdb.NewReader(in, append([]rdb.ReaderOption{rdb.ReuseBuffers()}, opt.ReaderOptions...)...)
 	// The checksum goes through a tail holder: a file written with
 	// "rdbchecksum no" (zero checksum) stays byte-identical.
 	tail := &tailWriter{w: out}

@@ -10,7 +10,8 @@ import (
 // skipped by length unless opts.ReadValues. A checksum mismatch is not an
 // error here: it shows as Checksum.Status "mismatch".
 func Read(r io.Reader, opts Options) (*Stats, error) {
-	ropts := []rdb.ReaderOption{rdb.IgnoreChecksum()}
+	// The Collector copies what it keeps, so buffers may be reused.
+	ropts := []rdb.ReaderOption{rdb.IgnoreChecksum(), rdb.ReuseBuffers()}
 	if !opts.ReadValues {
 		ropts = append(ropts, rdb.SkipValues())
 	}

@@ -87,7 +87,7 @@ func runCheck(c *cli.Context) error {
 	}
 	defer in.Close()
 	ck := filter.NewChecker(pol)
-	rd := rdb.NewReader(in, rdb.SkipValues())
+	rd := rdb.NewReader(in, rdb.SkipValues(), rdb.ReuseBuffers()) // the Checker copies what it keeps
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {

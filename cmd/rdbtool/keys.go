@@ -92,7 +92,7 @@ func runKeys(c *cli.Context) error {
 	w := bufio.NewWriterSize(c.App.Writer, 64<<10)
 	defer w.Flush()
 	asJSON := c.Bool("json")
-	rd := rdb.NewReader(in)
+	rd := rdb.NewReader(in, rdb.ReuseBuffers()) // each line is printed before the next read
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {

@@ -100,7 +100,7 @@ func newestKeys(c *cli.Context, path, shown string, sel filter.Select, n int) (*
 	}
 	defer f.Close()
 	k := filter.NewKeepNewest(n)
-	rd := rdb.NewReader(f, rdb.SkipValues())
+	rd := rdb.NewReader(f, rdb.SkipValues(), rdb.ReuseBuffers()) // Offer copies the names it keeps
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
