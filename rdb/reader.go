@@ -517,13 +517,20 @@ func (r *Reader) skipString(what string) error {
 	case encInt32:
 		return r.skip(4)
 	case encLZF:
-		clen, err := r.readCount(what + " (LZF compressed length)")
+		// the lengths' names are built only for an error message
+		clen, cenc, err := r.readLen()
 		if err != nil {
 			return err
 		}
-		ulen, err := r.readCount(what + " (LZF length)")
+		if cenc {
+			return fmt.Errorf("%w: %s (LZF compressed length): string encoding where a length was expected", ErrCorrupt, what)
+		}
+		ulen, uenc, err := r.readLen()
 		if err != nil {
 			return err
+		}
+		if uenc {
+			return fmt.Errorf("%w: %s (LZF length): string encoding where a length was expected", ErrCorrupt, what)
 		}
 		if ulen == 0 || clen == 0 {
 			return fmt.Errorf("%w: %s: LZF string with zero length", ErrCorrupt, what)
