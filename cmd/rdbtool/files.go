@@ -30,15 +30,9 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 	cmd.SkipFlagParsing = true
 	cmd.HideHelpCommand = true
 	cmd.Action = func(c *cli.Context) error {
-		set := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
-		set.SetOutput(io.Discard)
-		for _, f := range cmd.Flags {
-			if err := f.Apply(set); err != nil {
-				return err
-			}
-		}
-		if cli.HelpFlag != nil && set.Lookup("help") == nil {
-			_ = cli.HelpFlag.Apply(set)
+		set, err := commandFlagSet(cmd)
+		if err != nil {
+			return err
 		}
 		args := c.Args().Slice()
 		var flagArgs, pos []string
@@ -63,14 +57,7 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 			pos = append(pos, rest[0])
 			args = rest[1:]
 		}
-		final := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
-		final.SetOutput(io.Discard)
-		for _, f := range cmd.Flags {
-			_ = f.Apply(final)
-		}
-		if cli.HelpFlag != nil && final.Lookup("help") == nil {
-			_ = cli.HelpFlag.Apply(final)
-		}
+		final, _ := commandFlagSet(cmd)
 		if err := final.Parse(append(append(flagArgs, "--"), pos...)); err != nil {
 			return cmdUsageError(cmd.Name, "%v", err)
 		}
@@ -82,6 +69,35 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 		return action(nc)
 	}
 	return cmd
+}
+
+// commandFlagSet registers cmd's flags (and --help) on a new flag set. A
+// flag's names share one value, so -o and --output (or -h and --help) are
+// the same flag whichever is given: the cli package gives each name of a
+// string or bool flag its own value, and relies on its own parsing to
+// merge them, which fileCommand bypasses.
+func commandFlagSet(cmd *cli.Command) (*flag.FlagSet, error) {
+	set := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
+	set.SetOutput(io.Discard)
+	flags := cmd.Flags
+	if cli.HelpFlag != nil {
+		flags = append(flags[:len(flags):len(flags)], cli.HelpFlag)
+	}
+	for _, f := range flags {
+		names := f.Names()
+		if set.Lookup(names[0]) != nil {
+			continue // a command's own --help
+		}
+		one := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
+		if err := f.Apply(one); err != nil {
+			return nil, err
+		}
+		v := one.Lookup(names[0])
+		for _, name := range names {
+			set.Var(v.Value, name, v.Usage)
+		}
+	}
+	return set, nil
 }
 
 // cmdUsageError is exit code 2 with one line naming the command's help.

@@ -61,9 +61,6 @@ func runSnapshot(c *cli.Context) error {
 		return cmdUsageError("snapshot", "takes no arguments (did you mean --from URL?)")
 	}
 	output := c.String("o")
-	if output == "" {
-		output = c.String("output") // fileCommand does not merge aliases
-	}
 	if c.String("from") == "" || output == "" {
 		return cmdUsageError("snapshot", "--from URL and -o OUT are required")
 	}
