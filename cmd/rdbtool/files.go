@@ -41,7 +41,7 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 				if errors.Is(err, flag.ErrHelp) {
 					return cli.ShowCommandHelp(c.Lineage()[1], cmd.Name)
 				}
-				return cmdUsageError(cmd.Name, "%v", err)
+				return cmdUsageError(cmd.Name, "%s", flagErrorText(err))
 			}
 			rest := set.Args()
 			consumed := args[:len(args)-len(rest)]
@@ -59,7 +59,7 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 		}
 		final, _ := commandFlagSet(cmd)
 		if err := final.Parse(append(append(flagArgs, "--"), pos...)); err != nil {
-			return cmdUsageError(cmd.Name, "%v", err)
+			return cmdUsageError(cmd.Name, "%s", flagErrorText(err))
 		}
 		nc := cli.NewContext(c.App, final, c)
 		nc.Command = cmd

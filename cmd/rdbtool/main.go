@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -25,6 +26,9 @@ func register(c ...*cli.Command) { commands = append(commands, c...) }
 
 func newApp() *cli.App {
 	sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
+	for _, cmd := range commands {
+		oneLineUsageErrors(cmd, "rdbtool "+cmd.Name)
+	}
 	return &cli.App{
 		Name:  "rdbtool",
 		Usage: "inspect, clean, check, convert and serve Redis RDB dumps",
@@ -34,7 +38,77 @@ func newApp() *cli.App {
 		Commands:        commands,
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main prints and exits
+		Action:          runNoCommand,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return cli.Exit(flagErrorText(err)+" (see rdbtool --help)", exitError)
+		},
 	}
+}
+
+// oneLineUsageErrors makes a bad flag of cmd (and of its subcommands) one
+// line naming the help, exit 2, where the cli package would print the
+// whole help after "Incorrect Usage"; an unknown subcommand is an error too.
+func oneLineUsageErrors(cmd *cli.Command, path string) {
+	if cmd.OnUsageError == nil {
+		cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return cli.Exit(fmt.Sprintf("%s: %s (see %s --help)", strings.TrimPrefix(path, "rdbtool "), flagErrorText(err), path), exitError)
+		}
+	}
+	if len(cmd.Subcommands) > 0 && cmd.Action == nil {
+		cmd.Action = func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return cli.ShowSubcommandHelp(c)
+			}
+			return cli.Exit(fmt.Sprintf("%s: unknown command %q (see %s --help)", strings.TrimPrefix(path, "rdbtool "), c.Args().First(), path), exitError)
+		}
+	}
+	for _, sub := range cmd.Subcommands {
+		oneLineUsageErrors(sub, path+" "+sub.Name)
+	}
+}
+
+// flagErrorText rewrites the flag package's messages in the spelling users
+// type: "flag provided but not defined: -frob" -> "unknown flag --frob".
+func flagErrorText(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return "unknown flag " + dashes(name)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return dashes(name) + " needs a value"
+	}
+	if strings.HasPrefix(msg, "invalid value ") {
+		if i := strings.Index(msg, " for flag "); i >= 0 {
+			rest := msg[i+len(" for flag "):]
+			name, why, _ := strings.Cut(rest, ": ")
+			if j := strings.LastIndex(why, ": "); j >= 0 { // strconv.ParseInt: parsing "x": invalid syntax
+				why = why[j+2:]
+			}
+			if why == "parse error" || why == "invalid syntax" {
+				why = "not a valid value"
+			}
+			return fmt.Sprintf("%s %s: %s", dashes(name), msg[len("invalid value "):i], why)
+		}
+	}
+	return msg
+}
+
+// dashes spells a flag as typed: -o, --output.
+func dashes(name string) string {
+	name = strings.TrimLeft(name, "-")
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// runNoCommand shows the help without a command; an unknown command is a
+// usage error (exit 2), not the cli package's "No help topic" (exit 3).
+func runNoCommand(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return cli.ShowAppHelp(c)
+	}
+	return cli.Exit(fmt.Sprintf("unknown command %q (rdbtool --help lists the commands)", c.Args().First()), exitError)
 }
 
 func main() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -33,4 +34,41 @@ func TestOutputAlias(t *testing.T) {
 	mustRun(t, 0, nil, "prune", testDump, "--output", filepath.Join(dir, "p.rdb"), "--match", "fpg:*")
 	mustRun(t, 2, nil, "prune", testDump, "--output", filepath.Join(dir, "p.rdb"), "--in-place", "--match", "fpg:*")
 	mustRun(t, 0, nil, "keys", testDump, "-h")
+}
+
+// TestUnknownCommand: a mistyped command is a usage error, exit 2, with
+// one line saying where the commands are listed.
+func TestUnknownCommand(t *testing.T) {
+	r := mustRun(t, 2, nil, "frobnicate", testDump)
+	if !strings.Contains(r.err.Error(), `unknown command "frobnicate"`) || !strings.Contains(r.err.Error(), "rdbtool --help") {
+		t.Fatalf("error: %v", r.err)
+	}
+	if r := mustRun(t, 0, nil); !strings.Contains(r.stdout, "COMMANDS:") {
+		t.Fatalf("no command: %q", r.stdout)
+	}
+}
+
+// TestUsageErrorsOneLine: a bad flag anywhere is exit 2 and one line naming
+// the flag as typed and the help to read, never the whole help text.
+func TestUsageErrorsOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--frob"}, "unknown flag --frob (see rdbtool --help)"},
+		{[]string{"keys", testDump, "--frob"}, "keys: unknown flag --frob (see rdbtool keys --help)"},
+		{[]string{"keys", testDump, "--db", "x"}, `keys: --db "x": not a valid value`},
+		{[]string{"keys", testDump, "--match"}, "keys: --match needs a value"},
+		{[]string{"ingest", "--frob"}, "ingest: unknown flag --frob (see rdbtool ingest --help)"},
+		{[]string{"ingest", "--every", "x"}, `ingest: --every "x": not a valid value`},
+		{[]string{"migrate", "frob"}, `migrate: unknown command "frob" (see rdbtool migrate --help)`},
+	} {
+		r := mustRun(t, 2, nil, tc.args...)
+		if msg := r.err.Error(); !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
+			t.Errorf("rdbtool %s: error %q, want %q", strings.Join(tc.args, " "), msg, tc.want)
+		}
+		if strings.Contains(r.stdout+r.stderr, "USAGE") {
+			t.Errorf("rdbtool %s printed the help:\n%s%s", strings.Join(tc.args, " "), r.stdout, r.stderr)
+		}
+	}
 }
