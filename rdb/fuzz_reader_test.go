@@ -43,5 +43,15 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("rewrite differs:\n got %x\nwant %x", out, data[:r.Offset()])
 			}
 		}
+		// ReuseBuffers, each record written as soon as it is read: the
+		// same outcome as the default Reader
+		_, _, want := rcReadAll(t, bytes.NewReader(data), readerBuffer(16))
+		out, r, err := reuseRewrite(t, bytes.NewReader(data), readerBuffer(16))
+		if (err == nil) != (want == nil) || (err != nil && err.Error() != want.Error()) {
+			t.Fatalf("ReuseBuffers: %v, default Reader: %v", err, want)
+		}
+		if err == nil && !bytes.Equal(out, data[:r.Offset()]) {
+			t.Fatalf("ReuseBuffers rewrite differs:\n got %x\nwant %x", out, data[:r.Offset()])
+		}
 	})
 }

@@ -169,3 +169,34 @@ func TestReaderReuseBuffersAllocs(t *testing.T) {
 		}
 	}
 }
+
+// reuseRewrite reads src with ReuseBuffers (and opts), writing every record
+// as soon as it is read, and returns the output.
+func reuseRewrite(t testing.TB, src io.Reader, opts ...ReaderOption) ([]byte, *Reader, error) {
+	t.Helper()
+	r := NewReader(src, append([]ReaderOption{ReuseBuffers()}, opts...)...)
+	var out bytes.Buffer
+	var w *Writer
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, r, err
+		}
+		if h, ok := rec.(*Header); ok {
+			w = NewWriter(&out, h.Version, WithMagic(h.Magic))
+		}
+		if err := w.Write(rec); err != nil {
+			t.Fatalf("write %T at %d: %v", rec, rec.Offset(), err)
+		}
+	}
+	if r.Checksum().Status == ChecksumZero {
+		w.zeroSum = true
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes(), r, nil
+}
