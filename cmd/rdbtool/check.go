@@ -78,14 +78,15 @@ func runCheck(c *cli.Context) error {
 	}
 	pol.Merge(&filter.Policy{NoTTL: c.Bool("no-ttl"), MaxValueSize: maxVal, MaxFileSize: maxFile,
 		Forbid: listValues(c, "forbid"), Require: listValues(c, "require")})
-	if !pol.HasRules() {
-		return cmdUsageError("check", "no rules: give --policy FILE, commit %s.policy beside the dump, or use --no-ttl, --forbid, ...", srcName(name))
-	}
+	// A missing or unreadable FILE is the first thing to fix, rules or not.
 	in, err := openInput(c, name, "check")
 	if err != nil {
 		return err
 	}
 	defer in.Close()
+	if !pol.HasRules() {
+		return cmdUsageError("check", "no rules: give --policy FILE, commit %s.policy beside the dump, or use --no-ttl, --forbid, ...", srcName(name))
+	}
 	ck := filter.NewChecker(pol)
 	rd := rdb.NewReader(in, rdb.SkipValues(), rdb.ReuseBuffers()) // the Checker copies what it keeps
 	for {

@@ -72,3 +72,20 @@ func TestUsageErrorsOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckMissingFile: check names a missing file or a directory before
+// complaining that no rule was given.
+func TestCheckMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nope.rdb")
+	r := mustRun(t, 2, nil, "check", missing)
+	if msg := r.err.Error(); msg != missing+": no such file" {
+		t.Fatalf("check of a missing file: %q", msg)
+	}
+	if r := mustRun(t, 2, nil, "check", dir); !strings.Contains(r.err.Error(), "is a directory") {
+		t.Fatalf("check of a directory: %v", r.err)
+	}
+	if r := mustRun(t, 2, nil, "check", testDump, "--policy", missing); !strings.Contains(r.err.Error(), "nope.rdb") {
+		t.Fatalf("check with a missing policy: %v", r.err)
+	}
+}
