@@ -87,6 +87,19 @@ func summarize(e *rdb.Entry) (keySummary, error) {
 	return keySummary{typ: rdb.TypeName(e.Type), expire: e.ExpireMs, digest: d, brief: brief(v, e)}, nil
 }
 
+// DiffInputError says which input of Diff could not be read, so a caller
+// can name the file.
+type DiffInputError struct {
+	Input int // 0: a, 1: b
+	Err   error
+}
+
+func (e *DiffInputError) Error() string {
+	return [2]string{"first file", "second file"}[e.Input] + ": " + e.Err.Error()
+}
+
+func (e *DiffInputError) Unwrap() error { return e.Err }
+
 // Diff compares two RDB streams by content: values are compared by their
 // data, not their encoding (an intset and a listpack set with the same
 // members are equal). It keeps a small summary per key of a in memory
@@ -98,7 +111,7 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 		left[dbKey{e.DB, string(e.Key)}] = s
 		return err
 	}); err != nil {
-		return nil, fmt.Errorf("first file: %w", err)
+		return nil, &DiffInputError{Input: 0, Err: err}
 	}
 	res := &DiffResult{Added: []DiffKey{}, Removed: []DiffKey{}, Changed: []Change{}}
 	if err := eachEntry(b, func(e *rdb.Entry) error {
@@ -133,7 +146,7 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 		res.Changed = append(res.Changed, c)
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("second file: %w", err)
+		return nil, &DiffInputError{Input: 1, Err: err}
 	}
 	for k, s := range left {
 		res.Removed = append(res.Removed, DiffKey{DB: k.db, Key: []byte(k.key), Type: s.typ})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -55,7 +56,11 @@ func runDiff(c *cli.Context) error {
 	if err != nil {
 		fa.fail()
 		fb.fail()
-		return cli.Exit(fmt.Sprintf("diff: %v (check the file with rdbtool verify)", err), exitError)
+		var ie *export.DiffInputError
+		if errors.As(err, &ie) {
+			return rdbInputError([2]string{a, b}[ie.Input], ie.Err)
+		}
+		return cli.Exit(fmt.Sprintf("diff: %v", err), exitError)
 	}
 	fa.Close()
 	fb.Close()

@@ -89,3 +89,26 @@ func TestCheckMissingFile(t *testing.T) {
 		t.Fatalf("check with a missing policy: %v", r.err)
 	}
 }
+
+// TestDiffNamesDamagedFile: a damaged input of diff is named, with the
+// same advice as every other command gives.
+func TestDiffNamesDamagedFile(t *testing.T) {
+	whole, err := os.ReadFile(testDump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trunc := filepath.Join(t.TempDir(), "trunc.rdb")
+	if err := os.WriteFile(trunc, whole[:1000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{testDump, trunc}, {trunc, testDump}} {
+		r := mustRun(t, 2, nil, append([]string{"diff"}, args...)...)
+		if msg := r.err.Error(); !strings.HasPrefix(msg, trunc+": offset ") || !strings.Contains(msg, "rdbtool verify") {
+			t.Errorf("diff %v: %q", args, msg)
+		}
+	}
+	r := mustRun(t, 2, bytes.NewReader(whole[:1000]), "diff", testDump, "-")
+	if !strings.HasPrefix(r.err.Error(), "stdin: offset ") {
+		t.Errorf("diff with a damaged stdin: %q", r.err)
+	}
+}
