@@ -1,5 +1,7 @@
 package filter
 
+import "fmt"
+
 // Match reports whether s matches the Redis glob pattern, with exactly the
 // semantics of Redis's stringmatchlen (what KEYS and SCAN MATCH use):
 //
@@ -109,6 +111,31 @@ func match(p, s []byte, skip *bool) bool {
 		}
 	}
 	return len(p) == 0 && len(s) == 0
+}
+
+// CheckGlob reports a pattern that is almost certainly a typo: an
+// unterminated [ (Redis takes the rest of the pattern as the set, so
+// "[abc" matches only a single a, b or c). Match itself accepts it, as
+// Redis does; commands reject it when a user types it.
+func CheckGlob(pattern string) error {
+	for i := 0; i < len(pattern); i++ {
+		switch pattern[i] {
+		case '\\':
+			i++
+		case '[':
+			j := i + 1
+			for ; j < len(pattern) && pattern[j] != ']'; j++ {
+				if pattern[j] == '\\' {
+					j++
+				}
+			}
+			if j >= len(pattern) {
+				return fmt.Errorf("glob %q: [ at byte %d is never closed by ] (write \\[ for a literal [)", pattern, i)
+			}
+			i = j
+		}
+	}
+	return nil
 }
 
 // Glob is a compiled Redis glob pattern.

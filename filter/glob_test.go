@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
@@ -132,5 +133,21 @@ func TestMatchAgainstRedis(t *testing.T) {
 				t.Fatalf("pattern %q: redis %q, we %q", p, got, want)
 			}
 		}
+	}
+}
+
+func TestCheckGlob(t *testing.T) {
+	for _, ok := range []string{"", "*", "fpg:*", "a[bc]d", "[]", `\[abc`, `[\]]`, `a\`, "[^a-z]?*"} {
+		if err := CheckGlob(ok); err != nil {
+			t.Errorf("CheckGlob(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"[abc", "fpg:[0-9", `a[\]`, "[a]b[c"} {
+		if err := CheckGlob(bad); err == nil {
+			t.Errorf("CheckGlob(%q) accepted an unterminated [", bad)
+		}
+	}
+	if _, err := ParsePolicy([]byte("forbid: [\"fpg:[0-9\"]\n")); err == nil || !strings.Contains(err.Error(), "forbid") {
+		t.Errorf("policy with an unterminated [: %v", err)
 	}
 }

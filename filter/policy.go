@@ -78,6 +78,16 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	if err := dec.Decode(p); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("policy: %v", err)
 	}
+	for _, l := range []struct {
+		name  string
+		globs []string
+	}{{"prune", p.Prune}, {"forbid", p.Forbid}, {"require", p.Require}} {
+		for _, g := range l.globs {
+			if err := CheckGlob(g); err != nil {
+				return nil, fmt.Errorf("policy: %s: %v", l.name, err)
+			}
+		}
+	}
 	return p, nil
 }
 

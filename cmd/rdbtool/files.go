@@ -263,11 +263,14 @@ func helpExamples(lines ...string) string {
 
 // listFlag is a repeatable string flag whose values are kept whole: the
 // cli package's StringSliceFlag would split "[a,b]*" at the comma.
-type listFlag struct{ cli.StringSliceFlag }
+type listFlag struct {
+	cli.StringSliceFlag
+	check func(string) error // each value, when set
+}
 
 // Apply registers a fresh, non-splitting list value.
 func (f *listFlag) Apply(set *flag.FlagSet) error {
-	v := &listValue{}
+	v := &listValue{check: f.check}
 	for _, name := range f.Names() {
 		set.Var(v, name, f.Usage)
 	}
@@ -277,13 +280,34 @@ func (f *listFlag) Apply(set *flag.FlagSet) error {
 // newListFlag makes a repeatable flag; put the value's placeholder in
 // backquotes in usage ("keys matching `GLOB`").
 func newListFlag(name, usage string) *listFlag {
-	return &listFlag{cli.StringSliceFlag{Name: name, Usage: usage + " (repeatable)"}}
+	return &listFlag{StringSliceFlag: cli.StringSliceFlag{Name: name, Usage: usage + " (repeatable)"}}
 }
 
-type listValue struct{ vals []string }
+// newGlobFlag is a repeatable Redis glob flag; an unterminated [ is a
+// usage error rather than a pattern that silently matches nothing.
+func newGlobFlag(name, usage string) *listFlag {
+	f := newListFlag(name, usage)
+	f.check = filter.CheckGlob
+	return f
+}
 
-func (v *listValue) String() string     { return strings.Join(v.vals, ",") }
-func (v *listValue) Set(s string) error { v.vals = append(v.vals, s); return nil }
+type listValue struct {
+	vals  []string
+	check func(string) error
+}
+
+func (v *listValue) String() string { return strings.Join(v.vals, ",") }
+
+func (v *listValue) Set(s string) error {
+	if v.check != nil {
+		if err := v.check(s); err != nil {
+			return err
+		}
+	}
+	v.vals = append(v.vals, s)
+	return nil
+}
+
 func (v *listValue) Get() any           { return append([]string(nil), v.vals...) }
 
 // listValues returns the values of a listFlag.

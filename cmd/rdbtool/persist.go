@@ -21,7 +21,7 @@ func persistCommand() *cli.Command {
 			helpExamples("rdbtool persist dump.rdb --in-place",
 				"rdbtool persist dump.rdb -o fixed.rdb --match 'session:*' --drop-expired"),
 		Flags: append(outputFlags(),
-			newListFlag("match", "only keys matching the Redis glob `GLOB`"),
+			newGlobFlag("match", "only keys matching the Redis glob `GLOB`"),
 			&cli.BoolFlag{Name: "drop-expired", Usage: "remove keys whose expiry is already past instead of keeping them"},
 			&cli.StringFlag{Name: "now", Usage: "reference `TIME` (RFC 3339) for \"already past\" (default: now)"},
 		),

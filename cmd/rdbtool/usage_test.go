@@ -112,3 +112,27 @@ func TestDiffNamesDamagedFile(t *testing.T) {
 		t.Errorf("diff with a damaged stdin: %q", r.err)
 	}
 }
+
+// TestUnterminatedGlob: a glob with an unclosed [ (a typo that would match
+// nothing, or the wrong keys) is a usage error in every glob flag.
+func TestUnterminatedGlob(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out.rdb")
+	for _, args := range [][]string{
+		{"keys", testDump, "--match", "[abc"},
+		{"prune", testDump, "-o", out, "--match", "fpg:[0-9"},
+		{"persist", testDump, "-o", out, "--match", "a["},
+		{"refresh", testDump, "-o", out, "--prune", "fpg:[0-9"},
+		{"check", testDump, "--forbid", "x["},
+		{"check", testDump, "--require", "x["},
+	} {
+		r := mustRun(t, 2, nil, args...)
+		if !strings.Contains(r.err.Error(), "never closed") {
+			t.Errorf("rdbtool %s: %v", strings.Join(args, " "), r.err)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("an output was written despite the usage error")
+	}
+	// an escaped [ is a literal, and a set with a comma is one pattern
+	mustRun(t, 0, nil, "keys", testDump, "--match", `\[abc`)
+}
