@@ -401,6 +401,12 @@ func (im *importer) line(line []byte) error {
 		return err
 	}
 	e, err := l.Entry(im.version)
+	if err == nil {
+		// A value Redis would refuse on load (say, a stream consumer
+		// owning an entry its group does not list as pending) is an input
+		// error here, not a file that fails later.
+		err = rdb.ValidateValue(e.Type, e.Value)
+	}
 	if err != nil {
 		return fmt.Errorf("key %q: %w", []byte(l.Key), err)
 	}
