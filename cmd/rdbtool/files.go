@@ -308,7 +308,7 @@ func (v *listValue) Set(s string) error {
 	return nil
 }
 
-func (v *listValue) Get() any           { return append([]string(nil), v.vals...) }
+func (v *listValue) Get() any { return append([]string(nil), v.vals...) }
 
 // listValues returns the values of a listFlag.
 func listValues(c *cli.Context, name string) []string {

@@ -32,7 +32,11 @@ func selection(c *cli.Context) (filter.Select, error) {
 	if err != nil {
 		return filter.Select{}, cmdUsageError(c.Command.Name, "%v", err)
 	}
-	s := filter.Select{Match: filter.NewGlobs(listValues(c, "match")), Types: types, DBs: filter.DBs(c.IntSlice("db"))}
+	dbs, err := dbFlag(c)
+	if err != nil {
+		return filter.Select{}, err
+	}
+	s := filter.Select{Match: filter.NewGlobs(listValues(c, "match")), Types: types, DBs: filter.DBs(dbs)}
 	if c.IsSet("larger-than") {
 		n, err := filter.ParseSize(c.String("larger-than"))
 		if err != nil {
@@ -41,6 +45,18 @@ func selection(c *cli.Context) (filter.Select, error) {
 		s.LargerThan = n
 	}
 	return s, nil
+}
+
+// dbFlag returns the --db numbers; a negative one is a usage error (it
+// would select nothing).
+func dbFlag(c *cli.Context) ([]int, error) {
+	dbs := c.IntSlice("db")
+	for _, db := range dbs {
+		if db < 0 {
+			return nil, cmdUsageError(c.Command.Name, "--db %d: databases are numbered from 0", db)
+		}
+	}
+	return dbs, nil
 }
 
 func keysCommand() *cli.Command {

@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/rdbtool/rdbtool/filter"
 	"github.com/rdbtool/rdbtool/fixture"
-	"github.com/rdbtool/rdbtool/internal/atomicfile"
 	"github.com/rdbtool/rdbtool/internal/progress"
 	"github.com/rdbtool/rdbtool/live"
 	"github.com/rdbtool/rdbtool/rdb"
@@ -40,14 +37,16 @@ func snapshotCommand() *cli.Command {
 			"--method scan: SCAN + pipelined DUMP/PTTL per database; pruned keys are never fetched.\n" +
 			"--method sync: act as a replica and stream the server's own RDB (one point in time; the server forks).\n" +
 			"--larger-than drops keys whose RDB-encoded value is larger than SIZE (scan still transfers them once).\n" +
-			"No file is left at OUT unless the whole snapshot succeeds.",
+			"No file is left at OUT unless the whole snapshot succeeds.\n\n" +
+			helpExamples("rdbtool snapshot --from redis://prod-redis:6379 -o site.rdb --prune 'fpg:*' --persist",
+				"rdbtool snapshot --from redis://:PASS@host:6379 -o - --method sync | rdbtool inspect -"),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "from", Usage: "server `URL`"},
-			&cli.StringFlag{Name: "o", Aliases: []string{"output"}, Usage: "output `FILE` (- for stdout); never partial"},
-			&cli.StringFlag{Name: "method", Value: "scan", Usage: "scan or sync"},
+			&cli.StringFlag{Name: "o", Aliases: []string{"output"}, Usage: "write the dump to `OUT` (- for stdout); written to a temp file and renamed, never partial"},
+			&cli.StringFlag{Name: "method", Value: "scan", Usage: "`METHOD`: scan or sync"},
 			&cli.IntSliceFlag{Name: "db", Usage: "keep only database `N` (repeatable)"},
-			&cli.StringSliceFlag{Name: "prune", Usage: "drop keys matching `GLOB` (repeatable)"},
-			&cli.StringFlag{Name: "larger-than", Usage: "drop keys whose value is larger than `SIZE` (e.g. 1MiB)"},
+			newGlobFlag("prune", "drop keys matching the Redis glob `GLOB`"),
+			&cli.StringFlag{Name: "larger-than", Usage: "drop keys whose value is larger than `SIZE` (512KiB, 4MB, 1.5GiB, bytes)"},
 			&cli.BoolFlag{Name: "persist", Usage: "drop every expiry"},
 			&cli.BoolFlag{Name: "cluster", Usage: "snapshot every master of the Redis Cluster"},
 		},
@@ -64,51 +63,60 @@ func runSnapshot(c *cli.Context) error {
 	if c.String("from") == "" || output == "" {
 		return cmdUsageError("snapshot", "--from URL and -o OUT are required")
 	}
-	o, err := live.ParseURL(c.String("from"))
+	o, err := serverURL(c, "from")
 	if err != nil {
-		return cli.Exit(err.Error(), exitError)
+		return err
 	}
 	opts := live.SnapshotOptions{
 		Method:  live.Method(c.String("method")),
-		Prune:   c.StringSlice("prune"),
+		Prune:   listValues(c, "prune"),
 		Persist: c.Bool("persist"),
 		Cluster: c.Bool("cluster"),
 	}
 	if c.IsSet("db") {
-		opts.DBs = c.IntSlice("db")
-	}
-	if s := c.String("larger-than"); s != "" {
-		if opts.LargerThan, err = filter.ParseSize(s); err != nil {
-			return cli.Exit("--larger-than: "+err.Error(), exitError)
+		if opts.DBs, err = dbFlag(c); err != nil {
+			return err
 		}
 	}
-	if opts.Method != live.MethodScan && opts.Method != live.MethodSync {
-		return cli.Exit(fmt.Sprintf("--method %q: use scan or sync", opts.Method), exitError)
-	}
-	stop := atomicfile.AbortOnSignal()
-	defer stop()
-	out, err := atomicfile.Create(output)
+	larger, err := sizeFlag(c, "larger-than")
 	if err != nil {
-		return cli.Exit(err.Error(), exitError)
+		return err
 	}
-	bar := progress.New(os.Stderr, "snapshot "+o.Addr, -1)
+	opts.LargerThan = int64(larger)
+	if opts.Method != live.MethodScan && opts.Method != live.MethodSync {
+		return cmdUsageError("snapshot", "--method %q: use scan or sync", opts.Method)
+	}
+	out, err := createOutput(c, "")
+	if err != nil {
+		return err
+	}
+	defer out.abort()
+	bar := progress.New(c.App.ErrWriter, "snapshot "+o.Addr, -1)
 	opts.Progress = func(s live.SnapshotStats) { bar.Set(s.Bytes) }
 	stats, err := live.Snapshot(c.Context, o, out, opts)
 	bar.Done()
 	if err != nil {
-		out.Abort()
 		where := "nothing written to " + output
 		if output == "-" {
 			where = "the dump written to stdout is INCOMPLETE"
 		}
-		fmt.Fprintf(os.Stderr, "rdbtool: snapshot stopped: %s; %s\n", stats, where)
+		stderrf(c, "rdbtool: snapshot stopped: %s; %s\n", stats, where)
 		return cli.Exit(err.Error(), exitError)
 	}
-	if err := out.Commit(); err != nil {
-		return cli.Exit(err.Error(), exitError)
+	if err := out.commit(); err != nil {
+		return err
 	}
-	fmt.Fprintf(os.Stderr, "snapshot: %s\n", stats)
+	stderrf(c, "snapshot: %s\n", stats)
 	return nil
+}
+
+// serverURL parses the server URL flag name (the password is never shown).
+func serverURL(c *cli.Context, name string) (*redis.Options, error) {
+	o, err := live.ParseURL(c.String(name))
+	if err != nil {
+		return nil, cmdUsageError(c.Command.Name, "--%s: %v", name, err)
+	}
+	return o, nil
 }
 
 func loadCommand() *cli.Command {
@@ -120,7 +128,9 @@ func loadCommand() *cli.Command {
 			"Keys already present are conflicts (reported, exit 1) unless --replace. Keys whose expiry has passed are skipped,\n" +
 			"as a server loading the file would drop them. For a target older than the file, values are re-encoded; keys it\n" +
 			"cannot take are listed. --flush empties the target first (FLUSHALL, FUNCTION FLUSH) and needs --yes for a\n" +
-			"target that is not on this machine. Exit 1 when some keys were not loaded.",
+			"target that is not on this machine. Exit 1 when some keys were not loaded.\n\n" +
+			helpExamples("rdbtool load dump.rdb --to redis://127.0.0.1:6379 --flush",
+				"rdbtool load dump.rdb --to redis://node1:7000 --cluster --match 'corr:*' --replace"),
 		ArgsUsage: "FILE",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "to", Usage: "server `URL`"},
@@ -128,7 +138,7 @@ func loadCommand() *cli.Command {
 			&cli.BoolFlag{Name: "flush", Usage: "empty the target first"},
 			&cli.BoolFlag{Name: "yes", Usage: "allow --flush of a target that is not on this machine"},
 			&cli.BoolFlag{Name: "cluster", Usage: "the target is a Redis Cluster: route keys by slot"},
-			&cli.StringSliceFlag{Name: "match", Usage: "load only keys matching `GLOB` (repeatable)"},
+			newGlobFlag("match", "load only keys matching the Redis glob `GLOB`"),
 		},
 		Action: runLoad,
 	}
@@ -136,46 +146,41 @@ func loadCommand() *cli.Command {
 
 func runLoad(c *cli.Context) error {
 	redis.SetLogger(quietLog{})
-	if c.NArg() != 1 {
-		return cmdUsageError("load", "takes one FILE (- for stdin)")
+	path, err := fileArg(c)
+	if err != nil {
+		return err
 	}
 	if c.String("to") == "" {
 		return cmdUsageError("load", "--to URL is required")
 	}
-	o, err := live.ParseURL(c.String("to"))
+	o, err := serverURL(c, "to")
 	if err != nil {
-		return cli.Exit(err.Error(), exitError)
+		return err
 	}
 	opts := live.LoadOptions{
 		Replace: c.Bool("replace"), Flush: c.Bool("flush"), Yes: c.Bool("yes"),
-		Cluster: c.Bool("cluster"), Match: c.StringSlice("match"),
+		Cluster: c.Bool("cluster"), Match: listValues(c, "match"),
 	}
 	if err := live.CheckFlush(o, opts); err != nil { // before anything is opened or dialled
 		return cli.Exit(err.Error(), exitError)
 	}
-	path := c.Args().First()
-	in := os.Stdin
-	size := int64(-1)
-	if path != "-" {
-		if in, err = os.Open(path); err != nil {
-			return cli.Exit(err.Error(), exitError)
-		}
-		defer in.Close()
-		if st, err := in.Stat(); err == nil {
-			size = st.Size()
-		}
-	}
-	bar := progress.New(os.Stderr, "load into "+o.Addr, size)
-	stats, err := live.Load(c.Context, o, rdb.NewReader(bar.Reader(in)), opts)
-	bar.Done()
+	in, err := openInput(c, path, "load into "+o.Addr)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "rdbtool: load stopped: %s\n", stats)
-		if strings.HasPrefix(err.Error(), "reading the dump") {
-			err = fmt.Errorf("%s: %w", path, err)
+		return err
+	}
+	defer in.Close()
+	stats, err := live.Load(c.Context, o, rdb.NewReader(in), opts)
+	if err != nil {
+		in.fail()
+		stderrf(c, "rdbtool: load stopped: %s\n", stats)
+		var re *rdb.Error
+		if strings.HasPrefix(err.Error(), "reading the dump") && errors.As(err, &re) {
+			return rdbInputError(path, re)
 		}
 		return cli.Exit(err.Error(), exitError)
 	}
-	fmt.Fprintf(os.Stderr, "load: %s\n", stats)
+	in.Close()
+	stderrf(c, "load: %s\n", stats)
 	if stats.Conflicts > 0 || stats.Failed > 0 || len(stats.FunctionsFailed) > 0 {
 		return cli.Exit("", exitFound)
 	}
@@ -188,19 +193,23 @@ func serveCommand() *cli.Command {
 		Usage:     "serve a dump from an in-process fake Redis (miniredis) until interrupted",
 		UsageText: "rdbtool serve FILE [--addr 127.0.0.1:6379] [--expiry relative|wallclock|persist]",
 		Description: "Any Redis client can then use the dump with no redis-server. --expiry relative (default) counts TTLs\n" +
-			"from the dump's ctime, wallclock treats expiries as absolute times, persist drops them.",
+			"from the dump's ctime, wallclock treats expiries as absolute times, persist drops them.\n" +
+			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded.\n\n" +
+			helpExamples("rdbtool serve testdata/dump.rdb --addr 127.0.0.1:6390",
+				"rdbtool serve dump.rdb --addr 127.0.0.1:0 --expiry persist   # any free port"),
 		ArgsUsage: "FILE",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:6379", Usage: "listen `ADDRESS`"},
-			&cli.StringFlag{Name: "expiry", Value: "relative", Usage: "relative, wallclock or persist"},
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:6379", Usage: "listen on `ADDRESS` (host:port; port 0 picks a free one)"},
+			&cli.StringFlag{Name: "expiry", Value: "relative", Usage: "expiry `POLICY`: relative, wallclock or persist"},
 		},
 		Action: runServe,
 	}
 }
 
 func runServe(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return cmdUsageError("serve", "takes one FILE")
+	path, err := fileArg(c)
+	if err != nil {
+		return err
 	}
 	var policy fixture.Option
 	switch c.String("expiry") {
@@ -211,33 +220,44 @@ func runServe(c *cli.Context) error {
 	case "persist":
 		policy = fixture.Persist
 	default:
-		return cli.Exit(fmt.Sprintf("--expiry %q: use relative, wallclock or persist", c.String("expiry")), exitError)
+		return cmdUsageError("serve", "--expiry %q: use relative, wallclock or persist", c.String("expiry"))
 	}
+	in, err := openInput(c, path, "serve")
+	if err != nil {
+		return err
+	}
+	defer in.Close()
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, c.Args().First(), c.String("addr"), policy)
+	return serve(ctx, c, in, c.String("addr"), policy)
 }
 
-// serve runs miniredis with the dump at path until ctx ends.
-func serve(ctx context.Context, path, addr string, policy fixture.Option) error {
+// serve runs miniredis with the dump in until ctx ends.
+func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy fixture.Option) error {
 	m := miniredis.NewMiniRedis()
 	if err := m.StartAddr(addr); err != nil {
 		return cli.Exit(fmt.Sprintf("serve: listening on %s: %v", addr, err), exitError)
 	}
 	defer m.Close()
-	rep, err := fixture.LoadFile(m, path, policy)
+	rep, err := fixture.LoadInto(m, in, policy)
 	if err != nil {
-		return cli.Exit(err.Error(), exitError)
+		in.fail()
+		var re *rdb.Error
+		if errors.As(err, &re) {
+			return rdbInputError(in.name, re)
+		}
+		return cli.Exit(fmt.Sprintf("%s: %v", srcName(in.name), err), exitError)
 	}
-	fmt.Fprintf(os.Stderr, "serving %s: %d keys (expiry %s)", path, rep.Total(), rep.Policy)
+	in.Close()
+	stderrf(c, "serving %s: %d keys (expiry %s)", srcName(in.name), rep.Total(), rep.Policy)
 	if len(rep.Skipped) > 0 {
-		fmt.Fprintf(os.Stderr, ", %d items skipped", len(rep.Skipped))
+		stderrf(c, ", %d items skipped", len(rep.Skipped))
 	}
-	fmt.Fprintln(os.Stderr)
-	fmt.Printf("redis://%s\n", m.Addr())
+	stderrf(c, "\n")
+	fmt.Fprintf(c.App.Writer, "redis://%s\n", m.Addr())
 	<-ctx.Done()
 	if errors.Is(context.Cause(ctx), context.Canceled) {
-		fmt.Fprintln(os.Stderr, "serve: stopped")
+		stderrf(c, "serve: stopped\n")
 	}
 	return nil
 }

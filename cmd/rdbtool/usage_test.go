@@ -136,3 +136,61 @@ func TestUnterminatedGlob(t *testing.T) {
 	// an escaped [ is a literal, and a set with a comma is one pattern
 	mustRun(t, 0, nil, "keys", testDump, "--match", `\[abc`)
 }
+
+// TestLiveCommandsInputAndFlags: load, serve and snapshot report a missing
+// or damaged FILE and bad flag values as the file commands do (one line,
+// exit 2, the same words), before any server is contacted.
+func TestLiveCommandsInputAndFlags(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nope.rdb")
+	whole, err := os.ReadFile(testDump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trunc := filepath.Join(dir, "trunc.rdb")
+	if err := os.WriteFile(trunc, whole[:1000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const nowhere = "redis://127.0.0.1:1" // never dialled: every case fails first
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"load", missing, "--to", nowhere}, missing + ": no such file"},
+		{[]string{"load", dir, "--to", nowhere}, dir + ": is a directory"},
+		{[]string{"load", testDump, "--to", "notaurl"}, "load: --to: bad server URL"},
+		{[]string{"load", testDump, "--to", nowhere, "--match", "a["}, "load: --match \"a[\""},
+		{[]string{"load", testDump, testDump, "--to", nowhere}, "load: expected one FILE argument"},
+		{[]string{"serve", missing, "--addr", "127.0.0.1:0"}, missing + ": no such file"},
+		{[]string{"serve", dir, "--addr", "127.0.0.1:0"}, dir + ": is a directory"},
+		{[]string{"serve", trunc, "--addr", "127.0.0.1:0"}, trunc + ": offset 1000"},
+		{[]string{"serve", testDump, "--expiry", "never"}, "serve: --expiry \"never\": use relative, wallclock or persist (see rdbtool serve --help)"},
+		{[]string{"snapshot", "--from", nowhere, "-o", missing, "--method", "foo"}, "snapshot: --method \"foo\""},
+		{[]string{"snapshot", "--from", nowhere, "-o", missing, "--larger-than", "5Q"}, "snapshot: --larger-than: invalid size \"5Q\""},
+		{[]string{"snapshot", "--from", nowhere, "-o", missing, "--db", "-1"}, "snapshot: --db -1: databases are numbered from 0"},
+		{[]string{"snapshot", "--from", nowhere, "-o", missing, "--prune", "[x"}, "snapshot: --prune \"[x\""},
+		{[]string{"keys", testDump, "--db", "-1"}, "keys: --db -1: databases are numbered from 0"},
+	} {
+		r := mustRun(t, 2, nil, tc.args...)
+		if msg := r.err.Error(); !strings.HasPrefix(msg, tc.want) {
+			t.Errorf("rdbtool %s: %q, want it to start with %q", strings.Join(tc.args, " "), msg, tc.want)
+		}
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("a failed snapshot left an output file")
+	}
+}
+
+// TestIngestGroupsListedOnce: the --only help names each group once.
+func TestIngestGroupsListedOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, g := range groupHelp() {
+		if seen[g] {
+			t.Errorf("group %q listed twice in %q", g, groupHelp())
+		}
+		seen[g] = true
+	}
+	if !seen["autos"] || !seen["correlator"] || !seen["node_sensor"] {
+		t.Errorf("groups missing from %q", groupHelp())
+	}
+}
