@@ -53,7 +53,7 @@ func ingestCommand() *cli.Command {
 			&cli.DurationFlag{Name: "every", Usage: "run a pass every `DURATION` until interrupted (the monitor loop)"},
 			&cli.IntFlag{Name: "passes", Usage: "with --every: stop after `N` passes"},
 			&cli.BoolFlag{Name: "listen-log", Usage: "with --every: also store mc-log-channel messages in subsystem_error"},
-			&cli.StringFlag{Name: "hostname", Usage: "daemon_status hostname of the pass's own rows (default: this host)"},
+			&cli.StringFlag{Name: "hostname", Usage: "record the pass's own daemon_status rows under host `NAME` (default: this host)"},
 			&cli.BoolFlag{Name: "json", Usage: "print each pass's report as JSON on stdout"},
 		},
 		Action: runIngest,
@@ -68,7 +68,9 @@ func groupHelp() []string {
 			seen[g.Set] = true
 			sets = append(sets, g.Set)
 		}
-		names = append(names, g.Name)
+		if g.Name != g.Set { // a group that is its own set is listed once
+			names = append(names, g.Name)
+		}
 	}
 	return append(sets, names...)
 }

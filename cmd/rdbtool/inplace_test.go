@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,10 +125,15 @@ func TestCtrlC(t *testing.T) {
 
 // TestHelp: every command explains itself and shows an example.
 func TestHelp(t *testing.T) {
-	for _, name := range []string{"inspect", "verify", "rewrite", "keys", "prune", "persist", "refresh", "check", "diff", "export", "import", "textconv"} {
+	for _, cmd := range newApp().Commands {
+		name := cmd.Name
 		r := mustRun(t, 0, nil, name, "--help")
 		if !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "rdbtool "+name) || !strings.Contains(r.stdout, "DESCRIPTION") {
 			t.Errorf("%s --help:\n%s", name, r.stdout)
+		}
+		// every flag's value is named (`SIZE`, `GLOB`), not the default "value"
+		if m := regexp.MustCompile(`(?m)^\s+-{1,2}[\w-]+(, -{1,2}[\w-]+)* value\s\s`).FindString(r.stdout); m != "" {
+			t.Errorf("%s --help: %q does not name its value", name, m)
 		}
 	}
 	// flags after the file and before it both work
