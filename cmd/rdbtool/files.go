@@ -9,7 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -225,9 +227,26 @@ func createOutput(c *cli.Context, inName string) (*dstFile, error) {
 	}
 	f, err := atomicfile.Create(out)
 	if err != nil {
-		return nil, cli.Exit(fmt.Sprintf("%s: cannot write here: %v", out, err), exitError)
+		return nil, outputError(out, err)
 	}
 	return &dstFile{Writer: f, name: out, file: f, stop: atomicfile.AbortOnSignal()}, nil
+}
+
+// outputError says why OUT cannot be created, naming OUT rather than the
+// temp file beside it, and what to check.
+func outputError(out string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	hint := ""
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		hint = fmt.Sprintf(" (create the directory %s first)", filepath.Dir(out))
+	case errors.Is(err, fs.ErrPermission):
+		hint = fmt.Sprintf(" (no permission to write in %s; choose another -o)", filepath.Dir(out))
+	}
+	return cli.Exit(fmt.Sprintf("%s: cannot write the output: %v%s", out, err, hint), exitError)
 }
 
 // commit makes the output final.

@@ -194,3 +194,23 @@ func TestIngestGroupsListedOnce(t *testing.T) {
 		t.Errorf("groups missing from %q", groupHelp())
 	}
 }
+
+// TestOutputErrors: an output that cannot be created is named (not the
+// temp file beside it) with what to do, and nothing is left behind.
+func TestOutputErrors(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "no", "such", "dir", "out.rdb")
+	for _, args := range [][]string{
+		{"rewrite", testDump, "-o", out},
+		{"export", testDump, "-o", out},
+		{"prune", testDump, "-o", out, "--match", "fpg:*"},
+		{"snapshot", "--from", "redis://127.0.0.1:1", "-o", out},
+	} {
+		r := mustRun(t, 2, nil, args...)
+		want := out + ": cannot write the output: no such file or directory (create the directory " + filepath.Dir(out) + " first)"
+		if r.err.Error() != want {
+			t.Errorf("rdbtool %s:\n got %q\nwant %q", strings.Join(args, " "), r.err, want)
+		}
+	}
+	assertOnly(t, dir)
+}
