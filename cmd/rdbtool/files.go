@@ -219,8 +219,10 @@ func createOutput(c *cli.Context, inName string) (*dstFile, error) {
 		return nil, cmdUsageError(c.Command.Name, "--in-place needs a FILE, not stdin; use -o OUT")
 	case inPlace:
 		out = inName
-	case out == "":
+	case out == "" && hasFlag(c.Command, "in-place"):
 		return nil, cmdUsageError(c.Command.Name, "give -o OUT (- for stdout) or --in-place")
+	case out == "":
+		return nil, cmdUsageError(c.Command.Name, "give -o OUT (- for stdout)")
 	}
 	if out == "-" {
 		return &dstFile{Writer: c.App.Writer, name: "-"}, nil
@@ -230,6 +232,18 @@ func createOutput(c *cli.Context, inName string) (*dstFile, error) {
 		return nil, outputError(out, err)
 	}
 	return &dstFile{Writer: f, name: out, file: f, stop: atomicfile.AbortOnSignal()}, nil
+}
+
+// hasFlag reports whether cmd has a flag called name.
+func hasFlag(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // outputError says why OUT cannot be created, naming OUT rather than the

@@ -214,3 +214,15 @@ func TestOutputErrors(t *testing.T) {
 	}
 	assertOnly(t, dir)
 }
+
+// TestMissingOutput: the hint names only the output flags the command has.
+func TestMissingOutput(t *testing.T) {
+	r := mustRun(t, 2, nil, "import", "-")
+	if msg := r.err.Error(); !strings.Contains(msg, "give -o OUT (- for stdout)") || strings.Contains(msg, "--in-place") {
+		t.Errorf("import without -o: %q", msg)
+	}
+	r = mustRun(t, 2, nil, "rewrite", testDump)
+	if msg := r.err.Error(); !strings.Contains(msg, "give -o OUT (- for stdout) or --in-place") {
+		t.Errorf("rewrite without -o: %q", msg)
+	}
+}
