@@ -122,12 +122,8 @@ func runAutos(g *gctx) error {
 		spectra.add(t, a.ant, a.pol, specs[i])
 	}
 	if g.opts.perRowInserts {
-		return g.tx(func(tx pgx.Tx) error {
-			if err := g.fastToast(tx); err != nil {
-				return err
-			}
-			return g.write(tx, autos, spectra)
-		})
+		// The baseline: the original's statements and session settings.
+		return g.writeAll(autos, spectra)
 	}
 	return g.tx(func(tx pgx.Tx) error {
 		if err := g.fastToast(tx); err != nil {

@@ -97,28 +97,6 @@ func insertIgnore(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
 	return n, br.Close()
 }
 
-// insertEachRow is the baseline the benchmark compares against: one INSERT
-// statement per row, each its own round trip.
-func insertEachRow(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
-	cols := make([]string, len(t.cols))
-	ph := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		cols[i] = pgx.Identifier{c}.Sanitize()
-		ph[i] = fmt.Sprintf("$%d", i+1)
-	}
-	sql := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING",
-		pgx.Identifier{t.table}.Sanitize(), strings.Join(cols, ", "), strings.Join(ph, ", "))
-	var n int64
-	for _, r := range t.rows {
-		tag, err := tx.Exec(ctx, sql, r...)
-		if err != nil {
-			return n, fmt.Errorf("%s: %w", t.table, err)
-		}
-		n += tag.RowsAffected()
-	}
-	return n, nil
-}
-
 // columnTypes caches each table's column types (format_type), which come
 // from the migrations and do not change while the process runs.
 var columnTypeCache sync.Map // table -> map[string]string
