@@ -31,6 +31,7 @@ func makeSlicing8(poly uint64) *[8][256]uint64 {
 // CRC64 continues the Redis CRC-64 of the bytes before p, given as crc
 // (0 for the first chunk).
 func CRC64(crc uint64, p []byte) uint64 {
+	crc, p = crc64Fast(crc, p)
 	// Long inputs are hashed as four interleaved lanes (slicing-by-8 is
 	// bound by the latency of each step, so independent lanes run in
 	// parallel in the CPU) and the lanes combined by the CRC shift.
