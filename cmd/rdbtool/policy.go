@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/urfave/cli/v2"
 
@@ -18,6 +20,9 @@ func policyFlag() cli.Flag {
 func loadPolicy(c *cli.Context, dumps ...string) (*filter.Policy, error) {
 	if path := c.String("policy"); path != "" {
 		p, err := filter.LoadPolicy(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, cli.Exit(fmt.Sprintf("policy %s: no such file", path), exitError)
+		}
 		if err != nil {
 			return nil, cli.Exit(fmt.Sprintf("policy %s: %v (see the policy format in rdbtool refresh --help)", path, err), exitError)
 		}

@@ -85,11 +85,17 @@ func runPrune(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	stderrf(c, "pruned %d keys (%d value bytes, %s); %d keys kept\n", p.Removed, p.RemovedBytes, filter.FormatSize(p.RemovedBytes), st.KeysOut)
+	reportPrune(c, p)
 	if p.Spared > 0 {
 		stderrf(c, "spared the %d newest matching keys (--keep-newest %d)\n", p.Spared, keep)
 	}
+	stderrf(c, "wrote %d keys, %s\n", st.KeysOut, filter.FormatSize(st.BytesOut))
 	return nil
+}
+
+// reportPrune says what a Prune filter removed (prune and refresh).
+func reportPrune(c *cli.Context, p *filter.Prune) {
+	stderrf(c, "pruned %d keys (%d value bytes, %s)\n", p.Removed, p.RemovedBytes, filter.FormatSize(p.RemovedBytes))
 }
 
 // newestKeys is the first pass of --keep-newest: it reads only key names.

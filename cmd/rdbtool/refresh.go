@@ -97,7 +97,7 @@ func runRefresh(c *cli.Context) error {
 		return err
 	}
 	if prune != nil {
-		stderrf(c, "pruned %d keys (%s)\n", prune.Removed, filter.FormatSize(prune.RemovedBytes))
+		reportPrune(c, prune)
 	}
 	reportPersist(c, persist)
 	src := "no policy"

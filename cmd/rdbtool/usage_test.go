@@ -226,3 +226,32 @@ func TestMissingOutput(t *testing.T) {
 		t.Errorf("rewrite without -o: %q", msg)
 	}
 }
+
+// TestPruneRefreshReportAlike: prune and refresh report removals in the
+// same words, and a missing --policy is one plain line.
+func TestPruneRefreshReportAlike(t *testing.T) {
+	dir := t.TempDir()
+	a := mustRun(t, 0, nil, "prune", testDump, "-o", filepath.Join(dir, "a.rdb"), "--match", "status:*")
+	b := mustRun(t, 0, nil, "refresh", testDump, "-o", filepath.Join(dir, "b.rdb"), "--prune", "status:*", "--policy", emptyPolicy(t, dir))
+	firstLine := func(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
+	if !strings.HasPrefix(a.stderr, "pruned ") || firstLine(a.stderr) != firstLine(b.stderr) {
+		t.Errorf("prune says %q, refresh says %q", firstLine(a.stderr), firstLine(b.stderr))
+	}
+	if !strings.Contains(a.stderr, "\nwrote ") || !strings.Contains(b.stderr, "\nwrote ") {
+		t.Errorf("prune: %q\nrefresh: %q", a.stderr, b.stderr)
+	}
+	missing := filepath.Join(dir, "nope.policy")
+	r := mustRun(t, 2, nil, "check", testDump, "--policy", missing)
+	if r.err.Error() != "policy "+missing+": no such file" {
+		t.Errorf("missing policy: %q", r.err)
+	}
+}
+
+func emptyPolicy(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "empty.policy")
+	if err := os.WriteFile(p, []byte("# no rules\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
