@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"io"
 	"os"
 	"path/filepath"
@@ -248,6 +249,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	code := m.Run()
+	pgfixture.Release() // the shared PostgreSQL stops as soon as its last user is done
 	if shared.srv != nil {
 		shared.srv.Stop()
 	}
