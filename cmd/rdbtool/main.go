@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -35,6 +36,7 @@ func newApp() *cli.App {
 		Description: "rdbtool works on dump.rdb files directly, streaming them with constant memory.\n" +
 			"FILE arguments accept - for stdin; -o - writes to stdout.\n" +
 			"Exit codes: 0 ok, 1 found something (check, diff), 2 usage or input error.",
+		Version:         version(),
 		Commands:        commands,
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main prints and exits
@@ -109,6 +111,37 @@ func runNoCommand(c *cli.Context) error {
 		return cli.ShowAppHelp(c)
 	}
 	return cli.Exit(fmt.Sprintf("unknown command %q (rdbtool --help lists the commands)", c.Args().First()), exitError)
+}
+
+// version is the module version when built with go install, else the VCS
+// revision the binary was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return "devel-" + rev
 }
 
 func main() {
