@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -89,18 +88,8 @@ func runCheck(c *cli.Context) error {
 	}
 	ck := filter.NewChecker(pol)
 	rd := rdb.NewReader(in, rdb.SkipValues(), rdb.ReuseBuffers()) // the Checker copies what it keeps
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			in.fail()
-			return rdbInputError(name, err)
-		}
-		if e, ok := rec.(*rdb.Entry); ok {
-			ck.Observe(e)
-		}
+	if err := in.eachEntry(rd, ck.Observe); err != nil {
+		return err
 	}
 	in.Close()
 	vs := ck.Finish(rd.Offset())

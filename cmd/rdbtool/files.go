@@ -185,6 +185,24 @@ func (in *srcFile) Close() error {
 // fail clears the progress bar before an error message.
 func (in *srcFile) fail() { in.bar.Clear() }
 
+// eachEntry reads every record of in through rd and calls fn for each
+// key; a read error clears the progress bar and is an input error.
+func (in *srcFile) eachEntry(rd *rdb.Reader, fn func(*rdb.Entry)) error {
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			in.fail()
+			return rdbInputError(in.name, err)
+		}
+		if e, ok := rec.(*rdb.Entry); ok {
+			fn(e)
+		}
+	}
+}
+
 // fileArg returns the single FILE argument or a usage error.
 func fileArg(c *cli.Context) (string, error) {
 	if c.NArg() != 1 {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"time"
 
@@ -109,19 +108,9 @@ func runKeys(c *cli.Context) error {
 	defer w.Flush()
 	asJSON := c.Bool("json")
 	rd := rdb.NewReader(in, rdb.ReuseBuffers()) // each line is printed before the next read
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			in.fail()
-			w.Flush()
-			return rdbInputError(name, err)
-		}
-		e, ok := rec.(*rdb.Entry)
-		if !ok || !sel.Selects(e) {
-			continue
+	return in.eachEntry(rd, func(e *rdb.Entry) {
+		if !sel.Selects(e) {
+			return
 		}
 		exp := "-"
 		if e.HasExpiry() {
@@ -135,10 +124,9 @@ func runKeys(c *cli.Context) error {
 			b, _ := json.Marshal(l)
 			w.Write(b)
 			w.WriteByte('\n')
-			continue
+			return
 		}
 		w.WriteString(strconv.Itoa(e.DB))
 		fmt.Fprintf(w, "\t%s\t%s\t%d\t%s\t%s\n", rdb.TypeName(e.Type), rdb.EncodingName(e.Type, e.Value), e.ValueLen, exp, filter.Quote(e.Key))
-	}
-	return nil
+	})
 }

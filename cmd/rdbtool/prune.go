@@ -105,20 +105,17 @@ func newestKeys(c *cli.Context, path, shown string, sel filter.Select, n int) (*
 		return nil, rdbInputError(shown, err)
 	}
 	defer f.Close()
+	in := &srcFile{Reader: f, name: shown, file: f}
 	k := filter.NewKeepNewest(n)
 	rd := rdb.NewReader(f, rdb.SkipValues(), rdb.ReuseBuffers()) // Offer copies the names it keeps
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return k.Spare(), nil
-		}
-		if err != nil {
-			return nil, rdbInputError(shown, err)
-		}
-		if e, ok := rec.(*rdb.Entry); ok && sel.Selects(e) {
+	if err := in.eachEntry(rd, func(e *rdb.Entry) {
+		if sel.Selects(e) {
 			k.Offer(e.DB, e.Key)
 		}
+	}); err != nil {
+		return nil, err
 	}
+	return k.Spare(), nil
 }
 
 // spoolStdin copies stdin to a temp file for commands that read twice.
