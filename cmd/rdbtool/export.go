@@ -45,23 +45,14 @@ func runExport(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := openInput(c, name, "export")
+	in, out, err := openInOut(c, name, "export")
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := createOutput(c, name)
-	if err != nil {
-		return err
-	}
 	defer out.abort()
 	if _, err := export.Export(in, out); err != nil {
-		in.fail()
-		var re *rdb.Error
-		if errors.As(err, &re) {
-			return rdbInputError(name, err)
-		}
-		return cli.Exit(fmt.Sprintf("%s: %v", srcName(out.name), err), exitError)
+		return passError(in, out, err)
 	}
 	return out.commit()
 }
@@ -94,15 +85,11 @@ func runImport(c *cli.Context) error {
 	if v < 0 || (v > rdb.MaxVersion && v < 80) {
 		return cmdUsageError("import", "--rdb-version %d: use 1-12 (Redis) or 80 and up (Valkey)", v)
 	}
-	in, err := openInput(c, name, "import")
+	in, out, err := openInOut(c, name, "import")
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := createOutput(c, name)
-	if err != nil {
-		return err
-	}
 	defer out.abort()
 	if _, err := export.Import(in, out, v); err != nil {
 		in.fail()

@@ -369,6 +369,32 @@ func listValues(c *cli.Context, name string) []string {
 	return nil
 }
 
+// openInOut opens FILE and the -o / --in-place output of a one-pass
+// command; the caller closes the input and aborts the output when done.
+func openInOut(c *cli.Context, name, label string) (*srcFile, *dstFile, error) {
+	in, err := openInput(c, name, label)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := createOutput(c, name)
+	if err != nil {
+		in.Close()
+		return nil, nil, err
+	}
+	return in, out, nil
+}
+
+// passError reports a failed pass: a damaged input names the input, any
+// other failure (writing, mostly) the output.
+func passError(in *srcFile, out *dstFile, err error) error {
+	in.fail()
+	var re *rdb.Error
+	if errors.As(err, &re) {
+		return rdbInputError(in.name, err)
+	}
+	return cli.Exit(fmt.Sprintf("%s: %v", srcName(out.name), err), exitError)
+}
+
 // rewriteJob is one streaming pass from an input RDB to an output RDB.
 type rewriteJob struct {
 	label  string // progress bar label
@@ -382,27 +408,19 @@ type rewriteJob struct {
 // runRewrite streams FILE (the only argument) to -o/--in-place through the
 // job's filter. Any failure discards the output.
 func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteStats, error) {
-	in, err := openInput(c, name, job.label)
+	in, out, err := openInOut(c, name, job.label)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	out, err := createOutput(c, name)
-	if err != nil {
-		return nil, err
-	}
 	defer out.abort()
 	st, err := filter.Rewrite(in, out, job.filter, job.opts)
-	if err != nil {
+	if errors.Is(err, rdb.ErrUnconvertible) {
 		in.fail()
-		var re *rdb.Error
-		if errors.As(err, &re) {
-			return st, rdbInputError(name, err)
-		}
-		if errors.Is(err, rdb.ErrUnconvertible) {
-			return st, cli.Exit(err.Error(), exitError)
-		}
-		return st, cli.Exit(fmt.Sprintf("%s: %v", srcName(out.name), err), exitError)
+		return st, cli.Exit(err.Error(), exitError)
+	}
+	if err != nil {
+		return st, passError(in, out, err)
 	}
 	if job.beforeCommit != nil {
 		if err := job.beforeCommit(st, out); err != nil {
