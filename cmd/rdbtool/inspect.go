@@ -29,7 +29,7 @@ func inspectCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the stable JSON form (see README)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "list the `N` largest keys"},
 			&cli.IntFlag{Name: "prefixes", Value: 20, Usage: "list the `N` prefixes with the most keys"},
-			&cli.StringFlag{Name: "now", Usage: "reference `TIME` (RFC 3339) for counting expired keys (default: now)"},
+			nowFlagDef(),
 			&cli.BoolFlag{Name: "read-values", Usage: "read value bytes too, to tell string encodings apart (slower)"},
 		},
 		Action: runInspect,
@@ -74,6 +74,11 @@ func runInspect(c *cli.Context) error {
 			srcName(name), st.Checksum.Stored, st.Checksum.Computed), exitError)
 	}
 	return nil
+}
+
+// nowFlagDef is --now for the commands that tell expired keys apart.
+func nowFlagDef() cli.Flag {
+	return &cli.StringFlag{Name: "now", Usage: "count expiries before `TIME` (RFC 3339) as already past (default: now)"}
 }
 
 // nowFlag reads --now (RFC 3339), default the current time.

@@ -23,7 +23,7 @@ func persistCommand() *cli.Command {
 		Flags: append(outputFlags(),
 			newGlobFlag("match", "only keys matching the Redis glob `GLOB`"),
 			&cli.BoolFlag{Name: "drop-expired", Usage: "remove keys whose expiry is already past instead of keeping them"},
-			&cli.StringFlag{Name: "now", Usage: "reference `TIME` (RFC 3339) for \"already past\" (default: now)"},
+			nowFlagDef(),
 		),
 		Action: runPersist,
 	})

@@ -32,7 +32,7 @@ func refreshCommand() *cli.Command {
 			newGlobFlag("prune", "remove keys matching the Redis glob `GLOB`"),
 			&cli.StringFlag{Name: "larger-than", Usage: "prune only values larger than `SIZE` (alone: prune every such value)"},
 			&cli.BoolFlag{Name: "drop-expired", Usage: "remove keys whose expiry is already past (default: keep them, without expiry)"},
-			&cli.StringFlag{Name: "now", Usage: "reference `TIME` (RFC 3339) for \"already past\" (default: now)"},
+			nowFlagDef(),
 		),
 		Action: runRefresh,
 	})
