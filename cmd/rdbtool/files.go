@@ -43,7 +43,7 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 				if errors.Is(err, flag.ErrHelp) {
 					return cli.ShowCommandHelp(c.Lineage()[1], cmd.Name)
 				}
-				return cmdUsageError(cmd.Name, "%s", flagErrorText(err))
+				return cmdUsageError(commandPath(c), "%s", flagErrorText(err))
 			}
 			rest := set.Args()
 			consumed := args[:len(args)-len(rest)]
@@ -61,7 +61,7 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 		}
 		final, _ := commandFlagSet(cmd)
 		if err := final.Parse(append(append(flagArgs, "--"), pos...)); err != nil {
-			return cmdUsageError(cmd.Name, "%s", flagErrorText(err))
+			return cmdUsageError(commandPath(c), "%s", flagErrorText(err))
 		}
 		nc := cli.NewContext(c.App, final, c)
 		nc.Command = cmd
@@ -71,6 +71,18 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 		return action(nc)
 	}
 	return cmd
+}
+
+// commandPath is the command as typed after "rdbtool": "keys",
+// "migrate up".
+func commandPath(c *cli.Context) string {
+	var names []string
+	for _, ctx := range c.Lineage() {
+		if ctx.Command != nil && ctx.Command.Name != "" && ctx.Command.Name != c.App.Name {
+			names = append([]string{ctx.Command.Name}, names...)
+		}
+	}
+	return strings.Join(names, " ")
 }
 
 // commandFlagSet registers cmd's flags (and --help) on a new flag set. A

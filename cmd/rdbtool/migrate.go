@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -31,7 +30,8 @@ func migrateCommand() *cli.Command {
 	}
 	dirFlag := func(usage string) cli.Flag { return &cli.StringFlag{Name: "dir", Usage: usage} }
 	sub := func(name, args, usage string, action cli.ActionFunc, flags ...cli.Flag) *cli.Command {
-		return migrateInterspersed(&cli.Command{Name: name, ArgsUsage: args, Usage: usage, Action: action, Flags: flags,
+		// fileCommand (files.go): flags before or after the argument, `migrate to 3 --db DSN`
+		return fileCommand(&cli.Command{Name: name, ArgsUsage: args, Usage: usage, Action: action, Flags: flags,
 			HideHelpCommand: true})
 	}
 	return &cli.Command{
@@ -66,60 +66,6 @@ func migrateCommand() *cli.Command {
 				migrateLint, dirFlag("lint the files in `DIR` instead of those built into rdbtool")),
 		},
 	}
-}
-
-// migrateInterspersed lets the subcommand's flags come before or after its
-// argument (`migrate to 3 --db DSN`); the flag package alone stops at the
-// first argument. "--" ends the flags.
-func migrateInterspersed(cmd *cli.Command) *cli.Command {
-	action := cmd.Action
-	cmd.SkipFlagParsing = true
-	cmd.Action = func(c *cli.Context) error {
-		set := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
-		set.SetOutput(io.Discard)
-		for _, f := range cmd.Flags {
-			if err := f.Apply(set); err != nil {
-				return err
-			}
-		}
-		if set.Lookup("help") == nil {
-			set.Bool("help", false, "")
-		}
-		var flags, pos []string
-		args := c.Args().Slice()
-		for i := 0; i < len(args); i++ {
-			a := args[i]
-			if a == "--" {
-				pos = append(pos, args[i+1:]...)
-				break
-			}
-			if len(a) < 2 || a[0] != '-' {
-				pos = append(pos, a)
-				continue
-			}
-			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if strings.Contains(name, "=") {
-				continue
-			}
-			if fl := set.Lookup(name); fl != nil && i+1 < len(args) {
-				if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
-					flags = append(flags, args[i+1])
-					i++
-				}
-			}
-		}
-		if err := set.Parse(append(append(flags, "--"), pos...)); err != nil {
-			return migrateFail("%s: %v (see rdbtool migrate %s --help)", cmd.Name, err, cmd.Name)
-		}
-		if h := set.Lookup("help"); h != nil && h.Value.String() == "true" {
-			return cli.ShowCommandHelp(c.Lineage()[1], cmd.Name)
-		}
-		nc := cli.NewContext(c.App, set, c)
-		nc.Command = cmd
-		return action(nc)
-	}
-	return cmd
 }
 
 func migrateFail(format string, args ...any) error {

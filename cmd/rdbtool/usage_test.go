@@ -255,3 +255,20 @@ func emptyPolicy(t *testing.T, dir string) string {
 	}
 	return p
 }
+
+// TestSubcommandFlags: migrate's subcommands take flags before or after
+// their argument through fileCommand, and a bad flag names the whole path.
+func TestSubcommandFlags(t *testing.T) {
+	r := mustRun(t, 2, nil, "migrate", "up", "--frob")
+	if msg := r.err.Error(); msg != "migrate up: unknown flag --frob (see rdbtool migrate up --help)" {
+		t.Errorf("migrate up --frob: %q", msg)
+	}
+	a := mustRun(t, 2, nil, "migrate", "to", "x", "--db", "postgres://u@127.0.0.1:1/d")
+	b := mustRun(t, 2, nil, "migrate", "to", "--db", "postgres://u@127.0.0.1:1/d", "x")
+	if a.err.Error() != b.err.Error() || !strings.Contains(a.err.Error(), "VERSION must be a number") {
+		t.Errorf("flag position changes the result: %q vs %q", a.err, b.err)
+	}
+	if r := mustRun(t, 0, nil, "migrate", "to", "-h"); !strings.Contains(r.stdout, "migrate to") {
+		t.Errorf("migrate to -h: %q", r.stdout)
+	}
+}
