@@ -151,16 +151,37 @@ func main() {
 
 // exitCode prints err (when there is one) and maps it to an exit code.
 func exitCode(err error) int {
-	if err == nil {
-		return exitOK
+	msg, code := exitStatus(err)
+	if msg != "" {
+		fmt.Fprintln(os.Stderr, "rdbtool:", msg)
 	}
+	return code
+}
+
+// exitStatus is the one-line message (empty for none) and the exit code
+// for the error a command returned.
+func exitStatus(err error) (string, int) {
+	if err == nil {
+		return "", exitOK
+	}
+	code := exitError
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) {
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(os.Stderr, "rdbtool:", msg)
-		}
-		return ec.ExitCode()
+		code = ec.ExitCode()
 	}
-	fmt.Fprintln(os.Stderr, "rdbtool:", err)
-	return exitError
+	return oneLine(err.Error()), code
+}
+
+// oneLine joins a message that spans lines (some library errors do, often
+// repeating themselves) into one line, dropping lines already said.
+func oneLine(msg string) string {
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	out := lines[:1]
+	for _, l := range lines[1:] {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.Contains(strings.Join(out, "; "), l) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "; ")
 }

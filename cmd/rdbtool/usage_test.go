@@ -272,3 +272,18 @@ func TestSubcommandFlags(t *testing.T) {
 		t.Errorf("migrate to -h: %q", r.stdout)
 	}
 }
+
+// TestErrorsOneLine: a library error spanning lines (pgconn's connect
+// errors repeat their cause on a second line) is printed as one line.
+func TestErrorsOneLine(t *testing.T) {
+	if got := oneLine("a: b: refused\nb: refused\n"); got != "a: b: refused" {
+		t.Errorf("repeated tail: %q", got)
+	}
+	if got := oneLine("first\n  second\n"); got != "first; second" {
+		t.Errorf("two causes: %q", got)
+	}
+	out, code := migrateCLI(t, "version", "--db", "postgres://u@127.0.0.1:1/d")
+	if code != exitError || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Errorf("connect error: exit %d, %q", code, out)
+	}
+}
