@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/urfave/cli/v2"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
@@ -39,14 +37,7 @@ func run(t *testing.T, stdin io.Reader, args ...string) runResult {
 	}
 	app.Reader = stdin
 	err := app.Run(append([]string{"rdbtool"}, args...))
-	code := 0
-	if err != nil {
-		code = exitError
-		var ec cli.ExitCoder
-		if errors.As(err, &ec) {
-			code = ec.ExitCode()
-		}
-	}
+	_, code := exitStatus(err)
 	return runResult{stdout: out.String(), stderr: errb.String(), code: code, err: err}
 }
 

@@ -21,29 +21,16 @@ import (
 
 const liveCorpus = "../../testdata/corpus/all.rdb"
 
-// liveRun runs rdbtool in-process, as main does, and returns stdout,
-// stderr and the exit code. Not for parallel tests: it swaps os.Stdout and
-// os.Stderr.
+// liveRun runs rdbtool in-process and returns stdout, stderr with the
+// error line main would print, and the exit code.
 func liveRun(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	dir := t.TempDir()
-	outF, err := os.Create(filepath.Join(dir, "stdout"))
-	if err != nil {
-		t.Fatal(err)
+	r := run(t, nil, args...)
+	stderr := r.stderr
+	if msg, _ := exitStatus(r.err); msg != "" {
+		stderr += "rdbtool: " + msg + "\n"
 	}
-	errF, err := os.Create(filepath.Join(dir, "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	oldOut, oldErr := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = outF, errF
-	code := exitCode(newApp().Run(append([]string{"rdbtool"}, args...)))
-	os.Stdout, os.Stderr = oldOut, oldErr
-	outF.Close()
-	errF.Close()
-	out, _ := os.ReadFile(outF.Name())
-	errb, _ := os.ReadFile(errF.Name())
-	return string(out), string(errb), code
+	return r.stdout, stderr, r.code
 }
 
 func dirEntries(t *testing.T, dir string) []string {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,30 +14,20 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"github.com/rdbtool/rdbtool/migrations"
 )
 
 // migrateCLI runs `rdbtool migrate args...` in-process and returns its
-// output (stdout, then the error message) and exit code.
+// output (stdout, stderr, then the error message) and exit code.
 func migrateCLI(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	app := newApp()
-	var out bytes.Buffer
-	app.Writer, app.ErrWriter = &out, &out
-	err := app.Run(append([]string{"rdbtool", "migrate"}, args...))
-	code := exitOK
-	if err != nil {
-		out.WriteString(err.Error() + "\n")
-		code = exitError
-		var ec cli.ExitCoder
-		if errors.As(err, &ec) {
-			code = ec.ExitCode()
-		}
+	r := run(t, nil, append([]string{"migrate"}, args...)...)
+	out := r.stdout + r.stderr
+	if msg, _ := exitStatus(r.err); msg != "" {
+		out += msg + "\n"
 	}
-	return out.String(), code
+	return out, r.code
 }
 
 func expect(t *testing.T, out string, code, wantCode int, wants ...string) {
