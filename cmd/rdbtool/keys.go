@@ -36,14 +36,9 @@ func selection(c *cli.Context) (filter.Select, error) {
 		return filter.Select{}, err
 	}
 	s := filter.Select{Match: filter.NewGlobs(listValues(c, "match")), Types: types, DBs: filter.DBs(dbs)}
-	if c.IsSet("larger-than") {
-		n, err := filter.ParseSize(c.String("larger-than"))
-		if err != nil {
-			return s, cmdUsageError(c.Command.Name, "--larger-than: %v", err)
-		}
-		s.LargerThan = n
-	}
-	return s, nil
+	larger, err := sizeFlag(c, "larger-than")
+	s.LargerThan = int64(larger)
+	return s, err
 }
 
 // dbFlag returns the --db numbers; a negative one is a usage error (it

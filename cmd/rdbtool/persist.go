@@ -22,7 +22,7 @@ func persistCommand() *cli.Command {
 				"rdbtool persist dump.rdb -o fixed.rdb --match 'session:*' --drop-expired"),
 		Flags: append(outputFlags(),
 			newGlobFlag("match", "only keys matching the Redis glob `GLOB`"),
-			&cli.BoolFlag{Name: "drop-expired", Usage: "remove keys whose expiry is already past instead of keeping them"},
+			dropExpiredFlag(),
 			nowFlagDef(),
 		),
 		Action: runPersist,
@@ -45,6 +45,11 @@ func runPersist(c *cli.Context) error {
 	}
 	reportPersist(c, p)
 	return nil
+}
+
+// dropExpiredFlag is --drop-expired for persist and refresh.
+func dropExpiredFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "drop-expired", Usage: "remove keys whose expiry is already past (default: keep them, without expiry)"}
 }
 
 // reportPersist says what a Persist filter did.

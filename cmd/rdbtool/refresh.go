@@ -31,7 +31,7 @@ func refreshCommand() *cli.Command {
 			policyFlag(),
 			newGlobFlag("prune", "remove keys matching the Redis glob `GLOB`"),
 			&cli.StringFlag{Name: "larger-than", Usage: "prune only values larger than `SIZE` (alone: prune every such value)"},
-			&cli.BoolFlag{Name: "drop-expired", Usage: "remove keys whose expiry is already past (default: keep them, without expiry)"},
+			dropExpiredFlag(),
 			nowFlagDef(),
 		),
 		Action: runRefresh,
