@@ -1,13 +1,14 @@
 package ingest
 
 import (
-	"bufio"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -46,12 +47,6 @@ func runAutos(g *gctx) error {
 	if err != nil {
 		return err
 	}
-	type autoKey struct {
-		ant int32
-		pol string
-		key string // normalised: auto:<ant><pol>
-		src string // the key as found
-	}
 	seen := map[string]bool{}
 	var list []autoKey
 	for _, k := range keys {
@@ -80,22 +75,55 @@ func runAutos(g *gctx) error {
 		}
 		return list[i].pol < list[j].pol
 	})
+	if g.opts.perRowInserts {
+		// The baseline: read everything, then the original's statements
+		// and session settings.
+		specs, err := g.readAutos(list)
+		if err != nil {
+			return err
+		}
+		medians := parallelMedians(specs)
+		autos := newRows(table, "time", "antenna_number", "antenna_feed_pol", "measurement_type", "value")
+		spectra := newRows("hera_auto_spectrum", "time", "antenna_number", "antenna_feed_pol", "spectrum")
+		for i, a := range list {
+			if specs[i] != nil {
+				autos.add(t, a.ant, a.pol, "median", float64(medians[i]))
+				spectra.add(t, a.ant, a.pol, specs[i])
+			}
+		}
+		return g.writeAll(autos, spectra)
+	}
+	return g.tx(func(tx pgx.Tx) error { return g.streamAutos(tx, list, t) })
+}
+
+// autoKey is one autocorrelation key to read.
+type autoKey struct {
+	ant int32
+	pol string
+	key string // normalised: auto:<ant><pol>
+	src string // the key as found
+}
+
+// readAutos GETs the keys in one pipeline and decodes the spectra. A key
+// that vanished, has the wrong type or the wrong length is reported and
+// left nil; any other Redis error fails the group.
+func (g *gctx) readAutos(list []autoKey) ([][]float32, error) {
+	const table = "hera_autos"
+	specs := make([][]float32, len(list))
+	if len(list) == 0 {
+		return specs, nil
+	}
 	pipe := g.rdb.Pipeline()
 	cmds := make([]*redis.StringCmd, len(list))
 	for i, a := range list {
 		cmds[i] = pipe.Get(g.ctx, a.key)
 	}
-	if len(list) > 0 {
-		pipe.Exec(g.ctx) // per-command errors are looked at below
-		for i, c := range cmds {
-			if e := c.Err(); e != nil && e != redis.Nil && !isWrongType(e) {
-				return fmt.Errorf("GET %s: %w", list[i].key, e)
-			}
+	pipe.Exec(g.ctx) // per-command errors are looked at below
+	for i, c := range cmds {
+		if e := c.Err(); e != nil && e != redis.Nil && !isWrongType(e) {
+			return nil, fmt.Errorf("GET %s: %w", list[i].key, e)
 		}
 	}
-	autos := newRows(table, "time", "antenna_number", "antenna_feed_pol", "measurement_type", "value")
-	spectra := newRows("hera_auto_spectrum", "time", "antenna_number", "antenna_feed_pol", "spectrum")
-	specs := make([][]float32, len(list))
 	for i, a := range list {
 		b, err := cmds[i].Bytes()
 		switch {
@@ -107,35 +135,13 @@ func runAutos(g *gctx) error {
 			g.skip(table, a.key, "", "wrong Redis type: "+g.keyType(a.key)+", want string")
 			continue
 		case err != nil:
-			return err
+			return nil, err
 		}
 		if specs[i], err = Float32sLE(b); err != nil {
 			g.skip(table, a.key, "", err.Error())
 		}
 	}
-	medians := parallelMedians(specs)
-	for i, a := range list {
-		if specs[i] == nil {
-			continue
-		}
-		autos.add(t, a.ant, a.pol, "median", float64(medians[i]))
-		spectra.add(t, a.ant, a.pol, specs[i])
-	}
-	if g.opts.perRowInserts {
-		// The baseline: the original's statements and session settings.
-		return g.writeAll(autos, spectra)
-	}
-	return g.tx(func(tx pgx.Tx) error {
-		if err := g.fastToast(tx); err != nil {
-			return err
-		}
-		for _, rows := range []*tableRows{autos, spectra} {
-			if err := g.copyNewAutos(tx, rows, t); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return specs, nil
 }
 
 // parallelMedians computes the float32 medians of the spectra on every CPU
@@ -179,114 +185,277 @@ func (g *gctx) fastToast(tx pgx.Tx) error {
 	return err
 }
 
-// copyNewAutos writes autos rows straight into their table with COPY,
-// leaving out the (antenna, pol) pairs the table already holds for this
-// time. The table is locked against concurrent writers (readers go on) so
-// the check stays true until the commit. Going without the temporary table
-// halves the bytes moved for the spectra, the bulk of a pass.
-func (g *gctx) copyNewAutos(tx pgx.Tx, t *tableRows, time int64) error {
+// autosChunk is how many autos keys one Redis pipeline of a streaming pass
+// reads: small enough that the first spectra reach PostgreSQL while the
+// rest are still being read, large enough to keep round trips few.
+const autosChunk = 50
+
+// streamAutos writes the autos of one pass, overlapping the three stages
+// that otherwise run one after the other: a goroutine reads the spectra
+// from Redis in pipelines of autosChunk keys, this group decodes them,
+// takes their medians and encodes them in PostgreSQL's binary COPY format,
+// and the server stores them (COPY hera_auto_spectrum) as they arrive. The
+// hera_autos rows (the medians) follow in a second COPY. Both tables are
+// locked against concurrent writers (readers go on) and the (antenna, pol)
+// pairs they already hold for this time are left out: the same result as
+// INSERT ... ON CONFLICT DO NOTHING, without a staging table.
+func (g *gctx) streamAutos(tx pgx.Tx, list []autoKey, t int64) error {
 	if writeHook != nil {
-		writeHook(t.table, t.cols)
+		writeHook("hera_autos", []string{"time", "antenna_number", "antenna_feed_pol", "measurement_type", "value"})
+		writeHook("hera_auto_spectrum", []string{"time", "antenna_number", "antenna_feed_pol", "spectrum"})
 	}
-	if len(t.rows) == 0 {
+	if len(list) == 0 {
 		return nil
 	}
-	table := pgx.Identifier{t.table}.Sanitize()
-	if _, err := tx.Exec(g.ctx, "LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
-		return fmt.Errorf("%s: %w", t.table, err)
+	if err := g.fastToast(tx); err != nil {
+		return err
 	}
-	rows, err := tx.Query(g.ctx, "SELECT antenna_number, antenna_feed_pol FROM "+table+" WHERE time = $1", time)
+	haveAuto, err := g.lockExisting(tx, "hera_autos", t)
 	if err != nil {
-		return fmt.Errorf("%s: %w", t.table, err)
+		return err
+	}
+	haveSpec, err := g.lockExisting(tx, "hera_auto_spectrum", t)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(g.ctx)
+	defer cancel()
+	type chunk struct {
+		lo, hi int
+		cmds   []*redis.StringCmd
+		err    error
+	}
+	// Stage 1: Redis reads, one pipeline per chunk, a chunk ahead.
+	fetched := make(chan chunk, 2)
+	go func() {
+		defer close(fetched)
+		for lo := 0; lo < len(list); lo += autosChunk {
+			c := chunk{lo: lo, hi: min(lo+autosChunk, len(list))}
+			pipe := g.rdb.Pipeline()
+			for _, a := range list[c.lo:c.hi] {
+				c.cmds = append(c.cmds, pipe.Get(ctx, a.key))
+			}
+			pipe.Exec(ctx) // per-command errors are looked at by stage 2
+			select {
+			case fetched <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	// Stage 2: decode, medians, COPY encoding; stage 3 is the server,
+	// fed through out.
+	medians := make([]float32, len(list))
+	valid := make([]bool, len(list))
+	out := make(chan []byte, 4)
+	var stage2Err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		send := func(b []byte) bool {
+			select {
+			case out <- b:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		if !send(copyHeader()) {
+			return
+		}
+		for c := range fetched {
+			raw := make([][]byte, c.hi-c.lo)
+			for i, cmd := range c.cmds {
+				a := list[c.lo+i]
+				b, err := cmd.Bytes()
+				switch {
+				case err == redis.Nil:
+					g.skip("hera_autos", a.key, "", "key vanished before it was read")
+					continue
+				case isWrongType(err):
+					g.skip("hera_autos", a.key, "", "wrong Redis type: "+g.keyType(a.key)+", want string")
+					continue
+				case err != nil:
+					stage2Err = fmt.Errorf("GET %s: %w", a.key, err)
+					cancel()
+					return
+				}
+				if len(b)%4 != 0 {
+					g.skip("hera_autos", a.key, "", fmt.Sprintf("%d bytes is not a whole number of float32 values", len(b)))
+					continue
+				}
+				raw[i] = b
+				valid[c.lo+i] = true
+			}
+			if !send(encodeAutosChunk(list[c.lo:c.hi], raw, valid[c.lo:c.hi], t, haveSpec, medians[c.lo:c.hi])) {
+				return
+			}
+		}
+		send([]byte{0xff, 0xff}) // trailer: -1
+	}()
+	tag, copyErr := tx.Conn().PgConn().CopyFrom(g.ctx, &chanReader{ch: out},
+		"COPY hera_auto_spectrum (time, antenna_number, antenna_feed_pol, spectrum) FROM STDIN (FORMAT binary)")
+	cancel() // a failed COPY stops the stages
+	<-done
+	for range out { // let stage 2 finish if the COPY stopped reading
+	}
+	if stage2Err != nil {
+		return stage2Err
+	}
+	if err := g.ctx.Err(); err != nil {
+		return err
+	}
+	if copyErr != nil {
+		return fmt.Errorf("hera_auto_spectrum: copy: %w", copyErr)
+	}
+	g.pending["hera_auto_spectrum"] += tag.RowsAffected()
+
+	var rows [][]any
+	for i, a := range list {
+		if valid[i] && !haveAuto[antPol{a.ant, a.pol}] {
+			rows = append(rows, []any{t, a.ant, a.pol, "median", float64(medians[i])})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	n, err := tx.CopyFrom(g.ctx, pgx.Identifier{"hera_autos"},
+		[]string{"time", "antenna_number", "antenna_feed_pol", "measurement_type", "value"}, pgx.CopyFromRows(rows))
+	if err != nil {
+		return fmt.Errorf("hera_autos: copy: %w", err)
+	}
+	g.pending["hera_autos"] += n
+	return nil
+}
+
+// lockExisting locks table against concurrent writers (readers go on) and
+// returns the (antenna, pol) pairs it holds for time t.
+func (g *gctx) lockExisting(tx pgx.Tx, table string, t int64) (map[antPol]bool, error) {
+	id := pgx.Identifier{table}.Sanitize()
+	if _, err := tx.Exec(g.ctx, "LOCK TABLE "+id+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+		return nil, fmt.Errorf("%s: %w", table, err)
+	}
+	rows, err := tx.Query(g.ctx, "SELECT antenna_number, antenna_feed_pol FROM "+id+" WHERE time = $1", t)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", table, err)
 	}
 	have := map[antPol]bool{}
 	for rows.Next() {
 		var ap antPol
 		if err := rows.Scan(&ap.ant, &ap.pol); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		have[ap] = true
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	fresh := t.rows[:0:0]
-	for _, r := range t.rows {
-		if !have[antPol{r[1].(int32), r[2].(string)}] {
-			fresh = append(fresh, r)
-		}
-	}
-	if len(fresh) == 0 {
-		return nil
-	}
-	var n int64
-	if t.table == "hera_auto_spectrum" {
-		src := spectrumCopy(fresh)
-		defer src.Close() // ends the encoder if the copy stopped early
-		tag, err := tx.Conn().PgConn().CopyFrom(g.ctx, src,
-			"COPY hera_auto_spectrum (time, antenna_number, antenna_feed_pol, spectrum) FROM STDIN (FORMAT binary)")
-		if err != nil {
-			return fmt.Errorf("%s: copy: %w", t.table, err)
-		}
-		n = tag.RowsAffected()
-	} else {
-		n, err = tx.CopyFrom(g.ctx, pgx.Identifier{t.table}, t.cols, pgx.CopyFromRows(fresh))
-		if err != nil {
-			return fmt.Errorf("%s: copy: %w", t.table, err)
-		}
-	}
-	g.pending[t.table] += n
-	return nil
+	return have, rows.Err()
 }
 
-// spectrumCopy streams hera_auto_spectrum rows (time, antenna, pol,
-// []float32) in PostgreSQL's binary COPY format: a tight loop instead of
-// pgx's per-element encoding, the largest part of a pass's CPU otherwise.
-func spectrumCopy(rows [][]any) *io.PipeReader {
-	pr, pw := io.Pipe()
-	go func() {
-		w := bufio.NewWriterSize(pw, 256<<10)
-		be := binary.BigEndian
-		var b [8]byte
-		put32 := func(v uint32) { be.PutUint32(b[:4], v); w.Write(b[:4]) }
-		w.WriteString("PGCOPY\n\xff\r\n\x00")
-		put32(0) // flags
-		put32(0) // header extension length
-		for _, r := range rows {
-			spec := r[3].([]float32)
-			be.PutUint16(b[:2], 4)
-			w.Write(b[:2])
-			put32(8)
-			be.PutUint64(b[:8], uint64(r[0].(int64)))
-			w.Write(b[:8])
-			put32(4)
-			put32(uint32(r[1].(int32)))
-			pol := r[2].(string)
-			put32(uint32(len(pol)))
-			w.WriteString(pol)
-			if len(spec) == 0 {
-				put32(12)
-				put32(0)   // ndim
-				put32(0)   // no nulls
-				put32(700) // float4
-				continue
-			}
-			put32(uint32(20 + 8*len(spec)))
-			put32(1)   // ndim
-			put32(0)   // no nulls
-			put32(700) // float4
-			put32(uint32(len(spec)))
-			put32(1) // lower bound
-			for _, x := range spec {
-				put32(4)
-				put32(math.Float32bits(x))
-			}
+// chanReader is an io.Reader over a channel of byte slices.
+type chanReader struct {
+	ch  <-chan []byte
+	cur []byte
+}
+
+func (r *chanReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		b, ok := <-r.ch
+		if !ok {
+			return 0, io.EOF
 		}
-		be.PutUint16(b[:2], 0xffff) // trailer: -1
-		w.Write(b[:2])
-		pw.CloseWithError(w.Flush())
-	}()
-	return pr
+		r.cur = b
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
+
+// copyHeader is the binary COPY header: signature, flags, extension length.
+func copyHeader() []byte {
+	return append([]byte("PGCOPY\n\xff\r\n\x00"), 0, 0, 0, 0, 0, 0, 0, 0)
+}
+
+// spectrumRowSize is the size of one hera_auto_spectrum row of n channels
+// in the binary COPY format.
+func spectrumRowSize(pol string, n int) int {
+	size := 2 + 4 + 8 + 4 + 4 + 4 + len(pol) + 4 + 12
+	if n > 0 {
+		size += 8 + 8*n
+	}
+	return size
+}
+
+// encodeAutosChunk encodes the spectra of keys (raw little-endian float32
+// bytes, used where ok) as hera_auto_spectrum rows in the binary
+// COPY format, leaving out the pairs in have, and stores each spectrum's
+// float32 median in medians. The work is split over the CPUs, each worker
+// writing its own rows' region of one buffer.
+func encodeAutosChunk(keys []autoKey, raw [][]byte, ok []bool, t int64, have map[antPol]bool, medians []float32) []byte {
+	off := make([]int, len(keys)+1)
+	for i, a := range keys {
+		off[i+1] = off[i]
+		if ok[i] && !have[antPol{a.ant, a.pol}] {
+			off[i+1] += spectrumRowSize(a.pol, len(raw[i])/4)
+		}
+	}
+	buf := make([]byte, off[len(keys)])
+	workers := min(runtime.GOMAXPROCS(0), 8, len(keys))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Go(func() {
+			var scratch []float32
+			for i := w; i < len(keys); i += workers {
+				if !ok[i] {
+					continue
+				}
+				b := raw[i]
+				n := len(b) / 4
+				scratch = slices.Grow(scratch[:0], n)[:n]
+				for j := range scratch {
+					scratch[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+				}
+				if off[i+1] > off[i] {
+					putSpectrumRow(buf[off[i]:off[i+1]], t, keys[i].ant, keys[i].pol, scratch)
+				}
+				medians[i] = medianInPlace(scratch)
+			}
+		})
+	}
+	wg.Wait()
+	return buf
+}
+
+// putSpectrumRow writes one hera_auto_spectrum row (time, antenna, pol,
+// real[]) in the binary COPY format into b, which has exactly its size: a
+// tight loop instead of pgx's per-element encoding.
+func putSpectrumRow(b []byte, t int64, ant int32, pol string, spec []float32) {
+	be := binary.BigEndian
+	be.PutUint16(b, 4) // columns
+	be.PutUint32(b[2:], 8)
+	be.PutUint64(b[6:], uint64(t))
+	be.PutUint32(b[14:], 4)
+	be.PutUint32(b[18:], uint32(ant))
+	be.PutUint32(b[22:], uint32(len(pol)))
+	p := 26 + copy(b[26:], pol)
+	if len(spec) == 0 {
+		be.PutUint32(b[p:], 12)
+		be.PutUint32(b[p+4:], 0)    // ndim
+		be.PutUint32(b[p+8:], 0)    // no nulls
+		be.PutUint32(b[p+12:], 700) // float4
+		return
+	}
+	be.PutUint32(b[p:], uint32(20+8*len(spec)))
+	be.PutUint32(b[p+4:], 1)    // ndim
+	be.PutUint32(b[p+8:], 0)    // no nulls
+	be.PutUint32(b[p+12:], 700) // float4
+	be.PutUint32(b[p+16:], uint32(len(spec)))
+	be.PutUint32(b[p+20:], 1) // lower bound
+	e := b[p+24:]
+	for i, x := range spec {
+		be.PutUint32(e[8*i:], 4)
+		be.PutUint32(e[8*i+4:], math.Float32bits(x))
+	}
 }

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
 	"math"
 	"testing"
 
@@ -63,4 +65,35 @@ func TestBaselineWritesSameRows(t *testing.T) {
 			t.Errorf("%s differs between bulk and baseline", tb)
 		}
 	}
+}
+
+// TestAutosEdgeLengths: an empty auto value is a spectrum of no channels
+// (median NaN), a length that is not a whole number of float32 values is
+// reported and skipped, and both writers agree.
+func TestAutosEdgeLengths(t *testing.T) {
+	for _, perRow := range []bool{false, true} {
+		m, rc := emptyRedis(t)
+		db := pgfixture.DB(t)
+		m.Set("auto:timestamp", string(le64(2461000.5)))
+		m.Set("auto:1e", "")
+		m.Set("auto:2n", "abc")
+		m.Set("auto:3e", string([]byte{0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64})) // 1, 2, 3
+		rep, err := Run(context.Background(), rc, db, Options{Now: fixedNow, Only: []string{"autos"}, Hostname: "h", perRowInserts: perRow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Skipped) != 1 || rep.Skipped[0].Key != "auto:2n" {
+			t.Errorf("perRow=%v: skipped %+v, want auto:2n only", perRow, rep.Skipped)
+		}
+		got := rowMaps(t, db, `SELECT a.antenna_number, a.value::text AS v, s.spectrum::text AS s FROM hera_autos a
+			JOIN hera_auto_spectrum s USING (time, antenna_number, antenna_feed_pol) ORDER BY 1`)
+		want := "[map[antenna_number:1 s:{} v:NaN] map[antenna_number:3 s:{1,2,3} v:2]]"
+		if fmt.Sprint(got) != want {
+			t.Errorf("perRow=%v: rows %v, want %v", perRow, got, want)
+		}
+	}
+}
+
+func le64(f float64) []byte {
+	return binary.LittleEndian.AppendUint64(nil, math.Float64bits(f))
 }

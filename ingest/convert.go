@@ -455,17 +455,22 @@ func Int64ListString(v []int64) string {
 // an even count, float32(float32(a+b)/2) of the two middle values. It
 // selects the middle values (as numpy's partition does) instead of sorting.
 func MedianFloat32(v []float32) float32 {
-	n := len(v)
+	s := make([]float32, len(v))
+	copy(s, v)
+	return medianInPlace(s)
+}
+
+// medianInPlace is MedianFloat32 of s, reordering s.
+func medianInPlace(s []float32) float32 {
+	n := len(s)
 	if n == 0 {
 		return float32(math.NaN())
 	}
-	for _, x := range v {
+	for _, x := range s {
 		if x != x {
 			return float32(math.NaN())
 		}
 	}
-	s := make([]float32, n)
-	copy(s, v)
 	k := n / 2
 	hi := selectK(s, k)
 	if n%2 == 1 {
