@@ -127,7 +127,7 @@ func rdbInputError(name string, err error) error {
 	case errors.As(err, &re) && errors.Is(err, rdb.ErrChecksum):
 		msg += " (the file is damaged; rdbtool verify shows details, rdbtool inspect reads it anyway)"
 	case errors.As(err, &re):
-		msg += " (the file is damaged or not an RDB dump; check it with rdbtool verify " + srcName(name) + ")"
+		msg += " (the file is damaged or not an RDB dump; check it with rdbtool verify " + name + ")"
 	case errors.Is(err, os.ErrNotExist):
 		msg = fmt.Sprintf("%s: no such file", srcName(name))
 	}

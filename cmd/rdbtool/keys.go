@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -20,14 +21,18 @@ func init() { register(keysCommand()) }
 func selectFlags() []cli.Flag {
 	return []cli.Flag{
 		newGlobFlag("match", "only keys matching the Redis glob `GLOB` (as SCAN MATCH: * ? [a-z] [^x] \\x)"),
-		newListFlag("type", "only keys of `TYPE`: string, list, set, zset, hash, stream, module"),
+		newListFlag("type", "only keys of `TYPE`: string, list, set, zset, hash, stream, module (or several, comma-separated)"),
 		&cli.IntSliceFlag{Name: "db", Usage: "only keys in database `N` (repeatable)"},
 	}
 }
 
 // selection builds a filter.Select from the selection flags.
 func selection(c *cli.Context) (filter.Select, error) {
-	types, err := filter.ParseTypes(listValues(c, "type"))
+	var names []string
+	for _, v := range listValues(c, "type") { // --type string,hash as well as --type string --type hash
+		names = append(names, strings.Split(v, ",")...)
+	}
+	types, err := filter.ParseTypes(names)
 	if err != nil {
 		return filter.Select{}, cmdUsageError(c.Command.Name, "%v", err)
 	}

@@ -287,3 +287,18 @@ func TestErrorsOneLine(t *testing.T) {
 		t.Errorf("connect error: exit %d, %q", code, out)
 	}
 }
+
+// TestTypeCommaAndStdinHint: --type takes a comma list like ingest --only;
+// the verify hint for a damaged stdin is a command that can be typed.
+func TestTypeCommaAndStdinHint(t *testing.T) {
+	a := mustRun(t, 0, nil, "keys", testDump, "--type", "string,hash").stdout
+	b := mustRun(t, 0, nil, "keys", testDump, "--type", "string", "--type", "hash").stdout
+	if a != b || a == "" || !strings.Contains(a, "\thash\t") {
+		t.Errorf("--type string,hash gives %d bytes, two flags %d", len(a), len(b))
+	}
+	mustRun(t, 2, nil, "keys", testDump, "--type", "string,strung")
+	r := mustRun(t, 2, strings.NewReader("not rdb"), "keys", "-")
+	if msg := r.err.Error(); !strings.HasPrefix(msg, "stdin: ") || !strings.HasSuffix(msg, "rdbtool verify -)") {
+		t.Errorf("damaged stdin: %q", msg)
+	}
+}
