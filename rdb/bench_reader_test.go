@@ -137,7 +137,7 @@ func BenchmarkReaderValues(b *testing.B) { benchRead(b) }
 // verify path).
 func BenchmarkReaderReuse(b *testing.B) { benchRead(b, ReuseBuffers()) }
 
-func benchRewrite(b *testing.B, toFile bool) {
+func benchRewrite(b *testing.B, toFile bool, opts ...ReaderOption) {
 	path := benchFile(b)
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -160,7 +160,7 @@ func benchRewrite(b *testing.B, toFile bool) {
 			}
 			dst = of
 		}
-		r := NewReader(f)
+		r := NewReader(f, opts...)
 		var w *Writer
 		for {
 			rec, err := r.Next()
@@ -194,6 +194,13 @@ func BenchmarkRewriteDiscard(b *testing.B) { benchRewrite(b, false) }
 
 // BenchmarkRewriteFile is the identity rewrite to a new file.
 func BenchmarkRewriteFile(b *testing.B) { benchRewrite(b, true) }
+
+// BenchmarkRewriteReuse is the identity rewrite to a file as rdbtool
+// rewrite does it (ReuseBuffers: each entry written before the next).
+func BenchmarkRewriteReuse(b *testing.B) { benchRewrite(b, true, ReuseBuffers()) }
+
+// BenchmarkRewriteReuseDiscard is the same, output discarded.
+func BenchmarkRewriteReuseDiscard(b *testing.B) { benchRewrite(b, false, ReuseBuffers()) }
 
 // BenchmarkBaselineCopyFile copies the file (the `cp` baseline for rewrite).
 func BenchmarkBaselineCopyFile(b *testing.B) {

@@ -375,6 +375,11 @@ func (r *Reader) skip(n uint64) error {
 // skipSpan consumes n bytes that a length in the file announced: a length
 // beyond the end of the input is ErrLength (and ErrTruncated).
 func (r *Reader) skipSpan(n uint64, what string) error {
+	if n <= uint64(r.w-r.r) {
+		// buffered: nothing to check, grow or checksum
+		r.r += int(n)
+		return nil
+	}
 	if n > maxStringLen {
 		return fmt.Errorf("%w: %s length %d is absurd", ErrLength, what, n)
 	}
@@ -862,8 +867,17 @@ func (r *Reader) readFunctionPreGA(start int64) (Record, error) {
 func (r *Reader) readEntry(start int64, t byte) (Record, error) {
 	var e *Entry
 	if r.reuse {
+		// field by field: assigning a whole Entry copies every pointer
+		// field through the write barrier (a fifth of the time per entry)
 		e = &r.entry
-		*e = Entry{pos: pos{start}, DB: r.db, ExpireMs: -1, Idle: -1, Freq: -1, noSelectDB: !r.selected, spans: e.spans[:0]}
+		e.pos = pos{start}
+		e.DB = r.db
+		e.Key, e.Value, e.rawKey, e.prefix, e.spanVal = nil, nil, nil, nil, nil
+		e.Type = 0
+		e.ExpireMs, e.ExpireSeconds, e.Idle, e.Freq = -1, false, -1, -1
+		e.ValueLen = 0
+		e.noSelectDB = !r.selected
+		e.spans = e.spans[:0]
 	} else {
 		e = &Entry{pos: pos{start}, DB: r.db, ExpireMs: -1, Idle: -1, Freq: -1, noSelectDB: !r.selected}
 	}
