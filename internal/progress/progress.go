@@ -38,15 +38,20 @@ type Bar struct {
 // New returns a bar writing to w when w is a terminal, else nil (a no-op
 // bar). total is the expected byte count; <= 0 shows bytes only.
 func New(w io.Writer, label string, total int64) *Bar {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !IsTerminal(w) {
 		return nil
 	}
 	width := 80
-	if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 20 {
+	if cols, _, err := term.GetSize(int(w.(*os.File).Fd())); err == nil && cols > 20 {
 		width = cols
 	}
 	return Force(w, label, total, width)
+}
+
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // Force returns a bar drawing to w whatever w is (for tests), width columns
