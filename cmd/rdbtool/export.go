@@ -85,6 +85,9 @@ func runImport(c *cli.Context) error {
 	if v < 0 || (v > rdb.MaxVersion && v < 80) {
 		return cmdUsageError("import", "--rdb-version %d: use 1-12 (Redis) or 80 and up (Valkey)", v)
 	}
+	if err := refuseRDBToTerminal(c); err != nil {
+		return err
+	}
 	in, out, err := openInOut(c, name, "import")
 	if err != nil {
 		return err

@@ -417,9 +417,21 @@ type rewriteJob struct {
 	beforeCommit func(st *filter.RewriteStats, out *dstFile) error
 }
 
+// refuseRDBToTerminal stops -o - when stdout is a terminal: an RDB file
+// there is unreadable noise that can upset the terminal.
+func refuseRDBToTerminal(c *cli.Context) error {
+	if c.String("o") == "-" && progress.IsTerminal(c.App.Writer) {
+		return cmdUsageError(commandPath(c), "-o -: stdout is a terminal; redirect it (> out.rdb, | rdbtool inspect -) or give -o FILE")
+	}
+	return nil
+}
+
 // runRewrite streams FILE (the only argument) to -o/--in-place through the
 // job's filter. Any failure discards the output.
 func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteStats, error) {
+	if err := refuseRDBToTerminal(c); err != nil {
+		return nil, err
+	}
 	in, out, err := openInOut(c, name, job.label)
 	if err != nil {
 		return nil, err

@@ -86,6 +86,9 @@ func runSnapshot(c *cli.Context) error {
 	if opts.Method != live.MethodScan && opts.Method != live.MethodSync {
 		return cmdUsageError("snapshot", "--method %q: use scan or sync", opts.Method)
 	}
+	if err := refuseRDBToTerminal(c); err != nil {
+		return err
+	}
 	out, err := createOutput(c, "")
 	if err != nil {
 		return err
