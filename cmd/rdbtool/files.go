@@ -77,9 +77,12 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 // "migrate up".
 func commandPath(c *cli.Context) string {
 	var names []string
+	var last *cli.Command
 	for _, ctx := range c.Lineage() {
-		if ctx.Command != nil && ctx.Command.Name != "" && ctx.Command.Name != c.App.Name {
-			names = append([]string{ctx.Command.Name}, names...)
+		// fileCommand's context sits on the command's own: skip the repeat
+		if cmd := ctx.Command; cmd != nil && cmd != last && cmd.Name != "" && cmd.Name != c.App.Name {
+			names = append([]string{cmd.Name}, names...)
+			last = cmd
 		}
 	}
 	return strings.Join(names, " ")

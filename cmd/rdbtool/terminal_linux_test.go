@@ -29,7 +29,7 @@ func TestRDBNotToTerminal(t *testing.T) {
 		{"snapshot", "--from", "redis://127.0.0.1:1", "-o", "-"},
 	} {
 		r := runTTY(args...)
-		if r.code != 2 || !strings.Contains(r.err.Error(), "stdout is a terminal") {
+		if r.code != 2 || !strings.HasPrefix(r.err.Error(), args[0]+": -o -: stdout is a terminal") || !strings.HasSuffix(r.err.Error(), "(see rdbtool "+args[0]+" --help)") {
 			t.Errorf("rdbtool %s on a terminal: exit %d, %v", strings.Join(args, " "), r.code, r.err)
 		}
 	}
