@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/urfave/cli/v2"
 
-	"github.com/rdbtool/rdbtool/fixture"
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"github.com/rdbtool/rdbtool/ingest"
 	"github.com/rdbtool/rdbtool/live"
@@ -101,7 +99,7 @@ func runIngest(c *cli.Context) error {
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	rc, closeRedis, err := openRedis(ctx, redisURL, rdbFile)
+	rc, closeRedis, err := openRedis(ctx, c, redisURL, rdbFile)
 	if err != nil {
 		return err
 	}
@@ -186,7 +184,7 @@ func oneLineErr(err error) string { return strings.Join(strings.Fields(err.Error
 
 // openRedis connects to a live Redis, or loads a dump into an in-process
 // miniredis.
-func openRedis(ctx context.Context, url, file string) (redis.UniversalClient, func(), error) {
+func openRedis(ctx context.Context, c *cli.Context, url, file string) (redis.UniversalClient, func(), error) {
 	if url != "" {
 		o, err := live.ParseURL(url)
 		if err != nil {
@@ -195,19 +193,18 @@ func openRedis(ctx context.Context, url, file string) (redis.UniversalClient, fu
 		rc := redis.NewClient(o)
 		return rc, func() { rc.Close() }, nil
 	}
-	f, err := os.Open(file)
+	in, err := openInput(c, file, "ingest: load")
 	if err != nil {
-		return nil, nil, cli.Exit(fmt.Sprintf("ingest: %v", err), exitError)
+		return nil, nil, err
 	}
-	defer f.Close()
+	defer in.Close()
 	m := miniredis.NewMiniRedis()
 	if err := m.Start(); err != nil {
 		return nil, nil, cli.Exit(fmt.Sprintf("ingest: in-process redis: %v", err), exitError)
 	}
-	var r io.Reader = f
-	if _, err := fixture.LoadInto(m, r); err != nil {
+	if _, err := loadDump(m, in); err != nil {
 		m.Close()
-		return nil, nil, rdbInputError(file, err)
+		return nil, nil, err
 	}
 	rc := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	return rc, func() { rc.Close(); m.Close() }, nil

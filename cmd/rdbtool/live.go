@@ -242,14 +242,9 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		return cli.Exit(fmt.Sprintf("serve: listening on %s: %v", addr, err), exitError)
 	}
 	defer m.Close()
-	rep, err := fixture.LoadInto(m, in, policy)
+	rep, err := loadDump(m, in, policy)
 	if err != nil {
-		in.fail()
-		var re *rdb.Error
-		if errors.As(err, &re) {
-			return rdbInputError(in.name, re)
-		}
-		return cli.Exit(fmt.Sprintf("%s: %v", srcName(in.name), err), exitError)
+		return err
 	}
 	in.Close()
 	stderrf(c, "serving %s: %d keys (expiry %s)", srcName(in.name), rep.Total(), rep.Policy)
@@ -263,4 +258,19 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		stderrf(c, "serve: stopped\n")
 	}
 	return nil
+}
+
+// loadDump loads the dump in into m (serve, ingest --rdb); a damaged dump
+// is reported as every command reports one.
+func loadDump(m *miniredis.Miniredis, in *srcFile, opts ...fixture.Option) (*fixture.LoadReport, error) {
+	rep, err := fixture.LoadInto(m, in, opts...)
+	if err != nil {
+		in.fail()
+		var re *rdb.Error
+		if errors.As(err, &re) {
+			return nil, rdbInputError(in.name, re)
+		}
+		return nil, cli.Exit(fmt.Sprintf("%s: %v", srcName(in.name), err), exitError)
+	}
+	return rep, nil
 }

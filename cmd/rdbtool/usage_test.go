@@ -170,6 +170,9 @@ func TestLiveCommandsInputAndFlags(t *testing.T) {
 		{[]string{"snapshot", "--from", nowhere, "-o", missing, "--db", "-1"}, "snapshot: --db -1: databases are numbered from 0"},
 		{[]string{"snapshot", "--from", nowhere, "-o", missing, "--prune", "[x"}, "snapshot: --prune \"[x\""},
 		{[]string{"keys", testDump, "--db", "-1"}, "keys: --db -1: databases are numbered from 0"},
+		{[]string{"ingest", "--rdb", missing, "--db", "postgres://u@127.0.0.1:1/d"}, missing + ": no such file"},
+		{[]string{"ingest", "--rdb", dir, "--db", "postgres://u@127.0.0.1:1/d"}, dir + ": is a directory"},
+		{[]string{"ingest", "--rdb", trunc, "--db", "postgres://u@127.0.0.1:1/d"}, trunc + ": offset 1000"},
 	} {
 		r := mustRun(t, 2, nil, tc.args...)
 		if msg := r.err.Error(); !strings.HasPrefix(msg, tc.want) {
