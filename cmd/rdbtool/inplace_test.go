@@ -131,6 +131,11 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "rdbtool "+name) || !strings.Contains(r.stdout, "DESCRIPTION") {
 			t.Errorf("%s --help:\n%s", name, r.stdout)
 		}
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if strings.Contains(l, "(default: false)") || strings.Count(l, "(default") > 1 {
+				t.Errorf("%s --help: noisy default in %q", name, l)
+			}
+		}
 		// every flag's value is named (`SIZE`, `GLOB`), not the default "value"
 		if m := regexp.MustCompile(`(?m)^\s+-{1,2}[\w-]+(, -{1,2}[\w-]+)* value\s\s`).FindString(r.stdout); m != "" {
 			t.Errorf("%s --help: %q does not name its value", name, m)

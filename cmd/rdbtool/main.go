@@ -19,6 +19,24 @@ const (
 	exitError = 2 // usage or input error
 )
 
+func init() {
+	// Help lists each flag's default once, and not at all when it says
+	// nothing (false, 0, ""): the cli package adds "(default: ...)" even
+	// after a usage that already states the default.
+	std := cli.FlagStringer
+	cli.FlagStringer = func(f cli.Flag) string { return tidyFlagHelp(std(f)) }
+}
+
+func tidyFlagHelp(s string) string {
+	for _, noise := range []string{" (default: false)", " (default: 0)", ` (default: "")`, " (default: 0s)"} {
+		s = strings.TrimSuffix(s, noise)
+	}
+	if strings.Count(s, "(default") > 1 {
+		s = s[:strings.LastIndex(s, " (default: ")]
+	}
+	return s
+}
+
 // commands is filled by each command file's init, so every group of commands
 // lives in its own file and main stays small.
 var commands []*cli.Command
