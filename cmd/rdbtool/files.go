@@ -133,6 +133,13 @@ func rdbInputError(name string, err error) error {
 		msg += " (the file is damaged or not an RDB dump; check it with rdbtool verify " + name + ")"
 	case errors.Is(err, os.ErrNotExist):
 		msg = fmt.Sprintf("%s: no such file", srcName(name))
+	case errors.Is(err, os.ErrPermission):
+		msg = fmt.Sprintf("%s: permission denied (this user may not read it)", srcName(name))
+	default:
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == name { // "X: open X: ..." says X twice
+			msg = fmt.Sprintf("%s: %v", srcName(name), pe.Err)
+		}
 	}
 	return cli.Exit(msg, exitError)
 }
@@ -291,7 +298,7 @@ func outputError(out string, err error) error {
 	case errors.Is(err, fs.ErrNotExist):
 		hint = fmt.Sprintf(" (create the directory %s first)", filepath.Dir(out))
 	case errors.Is(err, fs.ErrPermission):
-		hint = fmt.Sprintf(" (no permission to write in %s; choose another -o)", filepath.Dir(out))
+		hint = fmt.Sprintf(" (no permission to write in %s; write elsewhere with -o OUT)", filepath.Dir(out))
 	}
 	return cli.Exit(fmt.Sprintf("%s: cannot write the output: %v%s", out, err, hint), exitError)
 }

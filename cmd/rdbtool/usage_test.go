@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -303,5 +305,23 @@ func TestTypeCommaAndStdinHint(t *testing.T) {
 	r := mustRun(t, 2, strings.NewReader("not rdb"), "keys", "-")
 	if msg := r.err.Error(); !strings.HasPrefix(msg, "stdin: ") || !strings.HasSuffix(msg, "rdbtool verify -)") {
 		t.Errorf("damaged stdin: %q", msg)
+	}
+}
+
+// TestPermissionMessages: unreadable inputs and unwritable directories say
+// so once, with what to do (built directly: the tests may run as root,
+// who may read and write anything).
+func TestPermissionMessages(t *testing.T) {
+	in := rdbInputError("d.rdb", &fs.PathError{Op: "open", Path: "d.rdb", Err: fs.ErrPermission})
+	if in.Error() != "d.rdb: permission denied (this user may not read it)" {
+		t.Errorf("unreadable input: %q", in)
+	}
+	in = rdbInputError("d.rdb", &fs.PathError{Op: "read", Path: "d.rdb", Err: syscall.EIO})
+	if in.Error() != "d.rdb: input/output error" {
+		t.Errorf("read error: %q", in)
+	}
+	out := outputError("ro/x.rdb", &fs.PathError{Op: "open", Path: "ro/.x.rdb.tmp-1", Err: fs.ErrPermission})
+	if out.Error() != "ro/x.rdb: cannot write the output: permission denied (no permission to write in ro; write elsewhere with -o OUT)" {
+		t.Errorf("unwritable directory: %q", out)
 	}
 }
