@@ -87,19 +87,6 @@ func TestCheckExitCodes(t *testing.T) {
 	}
 }
 
-// assertOnly fails unless dir holds exactly the named files.
-func assertOnly(t *testing.T, dir string, names ...string) {
-	t.Helper()
-	ents, _ := os.ReadDir(dir)
-	var got []string
-	for _, e := range ents {
-		got = append(got, e.Name())
-	}
-	if strings.Join(got, ",") != strings.Join(names, ",") {
-		t.Fatalf("%s holds %v, want %v", dir, got, names)
-	}
-}
-
 func TestDiff(t *testing.T) {
 	f := "../../testdata/corpus/all.rdb"
 	dir := t.TempDir()

@@ -51,6 +51,19 @@ func mustRun(t *testing.T, want int, stdin io.Reader, args ...string) runResult 
 	return r
 }
 
+// assertOnly fails unless dir holds exactly the named files.
+func assertOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if strings.Join(got, ",") != strings.Join(names, ",") {
+		t.Fatalf("%s holds %v, want %v", dir, got, names)
+	}
+}
+
 func corpusFiles(t *testing.T) []string {
 	t.Helper()
 	files, _ := filepath.Glob("../../testdata/corpus/*.rdb")

@@ -33,19 +33,6 @@ func liveRun(t *testing.T, args ...string) (string, string, int) {
 	return r.stdout, stderr, r.code
 }
 
-func dirEntries(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 func TestLiveSnapshotAndLoadCLI(t *testing.T) {
 	src := redistest.Start(t, redistest.WithRDB(liveCorpus), redistest.WithArgs("--repl-diskless-sync-delay", "0"))
 	dir := t.TempDir()
@@ -106,9 +93,7 @@ func TestLiveFailuresLeaveNoFile(t *testing.T) {
 		if strings.Contains(stderr, "hunter2") || !strings.Contains(stderr, strings.TrimPrefix(args[1], "redis://:hunter2@")) {
 			t.Fatalf("%s: stderr %q must name the server and hide the password", name, stderr)
 		}
-		if names := dirEntries(t, dir); len(names) != 0 {
-			t.Fatalf("%s: left %q in the output directory", name, names)
-		}
+		assertOnly(t, dir) // nothing left in the output directory
 	}
 
 	// --flush of a remote target without --yes: refused before any connection
