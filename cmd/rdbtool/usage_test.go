@@ -12,6 +12,21 @@ import (
 
 const testDump = "../../testdata/dump.rdb"
 
+// truncatedDump writes the first 1000 bytes of testDump (cut inside the
+// first value) to dir/trunc.rdb; it returns that path and the whole dump.
+func truncatedDump(t *testing.T, dir string) (string, []byte) {
+	t.Helper()
+	whole, err := os.ReadFile(testDump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trunc := filepath.Join(dir, "trunc.rdb")
+	if err := os.WriteFile(trunc, whole[:1000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return trunc, whole
+}
+
 // TestOutputAlias: --output is the same flag as -o for every command that
 // writes a file (it used to be ignored, and export then wrote to stdout).
 func TestOutputAlias(t *testing.T) {
@@ -95,14 +110,7 @@ func TestCheckMissingFile(t *testing.T) {
 // TestDiffNamesDamagedFile: a damaged input of diff is named, with the
 // same advice as every other command gives.
 func TestDiffNamesDamagedFile(t *testing.T) {
-	whole, err := os.ReadFile(testDump)
-	if err != nil {
-		t.Fatal(err)
-	}
-	trunc := filepath.Join(t.TempDir(), "trunc.rdb")
-	if err := os.WriteFile(trunc, whole[:1000], 0o644); err != nil {
-		t.Fatal(err)
-	}
+	trunc, whole := truncatedDump(t, t.TempDir())
 	for _, args := range [][]string{{testDump, trunc}, {trunc, testDump}} {
 		r := mustRun(t, 2, nil, append([]string{"diff"}, args...)...)
 		if msg := r.err.Error(); !strings.HasPrefix(msg, trunc+": offset ") || !strings.Contains(msg, "rdbtool verify") {
@@ -145,14 +153,7 @@ func TestUnterminatedGlob(t *testing.T) {
 func TestLiveCommandsInputAndFlags(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nope.rdb")
-	whole, err := os.ReadFile(testDump)
-	if err != nil {
-		t.Fatal(err)
-	}
-	trunc := filepath.Join(dir, "trunc.rdb")
-	if err := os.WriteFile(trunc, whole[:1000], 0o644); err != nil {
-		t.Fatal(err)
-	}
+	trunc, _ := truncatedDump(t, dir)
 	const nowhere = "redis://127.0.0.1:1" // never dialled: every case fails first
 	for _, tc := range []struct {
 		args []string
