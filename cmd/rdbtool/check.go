@@ -113,7 +113,15 @@ func runCheck(c *cli.Context) error {
 		for _, m := range ck.Omitted {
 			n += m
 		}
-		return cli.Exit(fmt.Sprintf("%s: %d policy violations", srcName(name), n), exitFound)
+		return cli.Exit(fmt.Sprintf("%s: %s", srcName(name), countOf(n, "policy violation")), exitFound)
 	}
 	return nil
+}
+
+// countOf is "1 policy violation", "3 policy violations".
+func countOf(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -90,7 +90,7 @@ func runRefresh(c *cli.Context) error {
 		if out.name == "-" {
 			where = "the output already sent to stdout breaks the policy: discard it"
 		}
-		return cli.Exit(fmt.Sprintf("refresh: the result breaks %d policy rules (%s); adjust the policy or the prune options", len(vs), where), exitFound)
+		return cli.Exit(fmt.Sprintf("refresh: the result breaks the policy (%s; %s); adjust the policy or the prune options", countOf(len(vs), "violation"), where), exitFound)
 	}
 	st, err := runRewrite(c, name, job)
 	if err != nil {

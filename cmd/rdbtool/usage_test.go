@@ -326,3 +326,14 @@ func TestPermissionMessages(t *testing.T) {
 		t.Errorf("unwritable directory: %q", out)
 	}
 }
+
+// TestViolationCount: one violation is not "1 policy violations".
+func TestViolationCount(t *testing.T) {
+	r := mustRun(t, 1, nil, "check", testDump, "--forbid", "corr:map")
+	if r.err.Error() != testDump+": 1 policy violation" {
+		t.Errorf("check: %q", r.err)
+	}
+	if countOf(3, "violation") != "3 violations" {
+		t.Error(countOf(3, "violation"))
+	}
+}
