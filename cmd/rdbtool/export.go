@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 
@@ -94,7 +95,12 @@ func runImport(c *cli.Context) error {
 	}
 	defer in.Close()
 	defer out.abort()
-	if _, err := export.Import(in, out, v); err != nil {
+	br := bufio.NewReaderSize(in, 64<<10)
+	if magic, _ := br.Peek(5); string(magic) == "REDIS" || string(magic) == "VALKE" {
+		in.fail()
+		return cli.Exit(fmt.Sprintf("%s is an RDB file: import reads the JSON lines of rdbtool export (rdbtool rewrite copies or converts an RDB file)", srcName(name)), exitError)
+	}
+	if _, err := export.Import(br, out, v); err != nil {
 		in.fail()
 		var le *export.LineError
 		if errors.As(err, &le) {

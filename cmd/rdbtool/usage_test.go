@@ -337,3 +337,16 @@ func TestViolationCount(t *testing.T) {
 		t.Error(countOf(3, "violation"))
 	}
 }
+
+// TestImportOfRDB: importing an RDB file (instead of its export) says what
+// import reads and which command was meant, and writes nothing.
+func TestImportOfRDB(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "i.rdb")
+	r := mustRun(t, 2, nil, "import", testDump, "-o", out)
+	if msg := r.err.Error(); !strings.HasPrefix(msg, testDump+" is an RDB file") || !strings.Contains(msg, "rdbtool rewrite") {
+		t.Errorf("import of an RDB file: %q", msg)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("an output was written")
+	}
+}
