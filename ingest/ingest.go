@@ -299,8 +299,13 @@ func (g *gctx) write(tx pgx.Tx, ts ...*tableRows) error {
 	return nil
 }
 
-// writeAll is a group's whole write: all tables in one transaction.
+// writeAll is a group's whole write: all tables in one transaction (one
+// pipelined round trip, see batchWrite; the baseline's statements one by
+// one).
 func (g *gctx) writeAll(ts ...*tableRows) error {
+	if !g.opts.perRowInserts {
+		return g.batchWrite(ts...)
+	}
 	return g.tx(func(tx pgx.Tx) error { return g.write(tx, ts...) })
 }
 

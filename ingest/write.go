@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -54,7 +55,7 @@ func insertIgnore(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		if n, ok, err := insertUnnest(ctx, tx, t, types, table, colList); ok || err != nil {
+		if n, ok, err := insertUnnest(ctx, tx, t, types); ok || err != nil {
 			return n, err
 		}
 		tmp := "ingest_tmp_" + t.table
@@ -101,7 +102,12 @@ func insertIgnore(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
 // from the migrations and do not change while the process runs.
 var columnTypeCache sync.Map // table -> map[string]string
 
-func columnTypes(ctx context.Context, tx pgx.Tx, table string) (map[string]string, error) {
+// querier is a pool, connection or transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func columnTypes(ctx context.Context, tx querier, table string) (map[string]string, error) {
 	if v, ok := columnTypeCache.Load(table); ok {
 		return v.(map[string]string), nil
 	}
@@ -134,17 +140,89 @@ func columnTypes(ctx context.Context, tx pgx.Tx, table string) (map[string]strin
 // column: INSERT ... SELECT * FROM unnest($1::bigint[], ...) ON CONFLICT DO
 // NOTHING. No temporary table, so no catalog churn. ok is false for tables
 // with array columns (unnest would flatten them).
-func insertUnnest(ctx context.Context, tx pgx.Tx, t *tableRows, types map[string]string, table, colList string) (int64, bool, error) {
+func insertUnnest(ctx context.Context, tx pgx.Tx, t *tableRows, types map[string]string) (int64, bool, error) {
+	for _, c := range t.cols {
+		if strings.HasSuffix(types[c], "]") {
+			return 0, false, nil
+		}
+	}
+	sql, args, err := unnestInsert(t, types)
+	if err != nil {
+		return 0, true, err
+	}
+	tag, err := tx.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, true, fmt.Errorf("%s: %w", t.table, err)
+	}
+	return tag.RowsAffected(), true, nil
+}
+
+// batchWrite is a whole group write of plain tables (no array columns) in
+// one round trip: one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
+// NOTHING per table, sent as one pipeline. The statements up to the
+// pipeline's Sync run in one implicit transaction, so the group is written
+// whole or not at all, without BEGIN and COMMIT round trips. Row counts
+// reach g.pending only when all statements succeeded.
+func (g *gctx) batchWrite(ts ...*tableRows) error {
+	start := time.Now()
+	defer func() { g.txTime += time.Since(start) }()
+	b := &pgx.Batch{}
+	var queued []*tableRows
+	for _, t := range ts {
+		if writeHook != nil {
+			writeHook(t.table, t.cols)
+		}
+		if len(t.rows) == 0 {
+			continue
+		}
+		types, err := columnTypes(g.ctx, g.db, t.table)
+		if err != nil {
+			return err
+		}
+		sql, args, err := unnestInsert(t, types)
+		if err != nil {
+			return err
+		}
+		b.Queue(sql, args...)
+		queued = append(queued, t)
+	}
+	if len(queued) == 0 {
+		return nil
+	}
+	br := g.db.SendBatch(g.ctx, b)
+	counts := make([]int64, len(queued))
+	for i, t := range queued {
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return fmt.Errorf("%s: %w", t.table, err)
+		}
+		counts[i] = tag.RowsAffected()
+	}
+	if err := br.Close(); err != nil {
+		return err
+	}
+	for i, t := range queued {
+		g.pending[t.table] += counts[i]
+	}
+	return nil
+}
+
+// unnestInsert builds INSERT INTO t (cols) SELECT * FROM unnest($1::type[],
+// ...) ON CONFLICT DO NOTHING and its arguments, one array per column.
+func unnestInsert(t *tableRows, types map[string]string) (string, []any, error) {
+	cols := make([]string, len(t.cols))
 	casts := make([]string, len(t.cols))
 	args := make([]any, len(t.cols))
 	for i, c := range t.cols {
 		typ, ok := types[c]
 		if !ok {
-			return 0, true, fmt.Errorf("%s: no column %s", t.table, c)
+			return "", nil, fmt.Errorf("%s: no column %s", t.table, c)
 		}
 		if strings.HasSuffix(typ, "]") {
-			return 0, false, nil
+			return "", nil, fmt.Errorf("%s: array column %s cannot be unnested", t.table, c)
 		}
+		cols[i] = pgx.Identifier{c}.Sanitize()
 		casts[i] = fmt.Sprintf("$%d::%s[]", i+1, typ)
 		col := make([]any, len(t.rows))
 		for j, r := range t.rows {
@@ -152,10 +230,6 @@ func insertUnnest(ctx context.Context, tx pgx.Tx, t *tableRows, types map[string
 		}
 		args[i] = col
 	}
-	tag, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM unnest(%s) ON CONFLICT DO NOTHING",
-		table, colList, strings.Join(casts, ", ")), args...)
-	if err != nil {
-		return 0, true, fmt.Errorf("%s: %w", t.table, err)
-	}
-	return tag.RowsAffected(), true, nil
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM unnest(%s) ON CONFLICT DO NOTHING",
+		pgx.Identifier{t.table}.Sanitize(), strings.Join(cols, ", "), strings.Join(casts, ", ")), args, nil
 }

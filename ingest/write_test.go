@@ -1,0 +1,45 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"github.com/jackc/pgx/v5/pgconn"
+	"testing"
+
+	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+)
+
+// TestBatchWriteAtomic: a group's pipelined write is one transaction: a
+// failing statement leaves the tables written before it untouched and
+// counts nothing; a good write counts only the new rows.
+func TestBatchWriteAtomic(t *testing.T) {
+	db := pgfixture.DB(t)
+	ctx := context.Background()
+	g := &gctx{pass: &pass{ctx: ctx, db: db}, pending: map[string]int64{}}
+	file := newRows("correlator_config_file", "config_hash", "filename")
+	file.add("h1", "a.yaml")
+	bad := newRows("correlator_config_active_snap", "config_hash", "hostname")
+	bad.add("h1", nil) // NOT NULL
+	err := g.writeAll(file, bad)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23502" {
+		t.Fatalf("a NULL hostname gave %v, want the server's not-null violation", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM correlator_config_file`); n != 0 || g.pending["correlator_config_file"] != 0 {
+		t.Fatalf("failed group left %d rows, counted %d", n, g.pending["correlator_config_file"])
+	}
+	good := newRows("correlator_config_active_snap", "config_hash", "hostname")
+	good.add("h1", "snap1")
+	good.add("h1", "snap2")
+	for i := 0; i < 2; i++ {
+		if err := g.writeAll(file, good); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g.pending["correlator_config_file"] != 1 || g.pending["correlator_config_active_snap"] != 2 {
+		t.Fatalf("counted %v, want 1 file and 2 snaps (the second write is all duplicates)", g.pending)
+	}
+	if n := count(t, db, `SELECT count(*) FROM correlator_config_active_snap`); n != 2 {
+		t.Fatalf("%d active snaps", n)
+	}
+}
