@@ -448,7 +448,13 @@ func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteSta
 	}
 	defer in.Close()
 	defer out.abort()
-	st, err := filter.Rewrite(in, out, job.filter, job.opts)
+	var st *filter.RewriteStats
+	if job.filter == nil && job.opts.Version == 0 && in.file != nil && in.size >= 0 && out.file != nil && out.file.TempPath() != "" {
+		// The identity from file to file: a kernel copy checked record by record.
+		st, err = filter.CopyVerified(in.file, out.file.File, in.size, in.bar.Reader, job.opts)
+	} else {
+		st, err = filter.Rewrite(in, out, job.filter, job.opts)
+	}
 	if errors.Is(err, rdb.ErrUnconvertible) {
 		in.fail()
 		return st, cli.Exit(err.Error(), exitError)
