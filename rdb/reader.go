@@ -1044,30 +1044,9 @@ func (r *Reader) skipValue(t byte) error {
 		TypeHashListpackExPreGA:
 		return r.skipString("value")
 	case TypeList, TypeSet:
-		n, err := r.readCount("element count")
-		if err != nil {
-			return err
-		}
-		for i := uint64(0); i < n; i++ {
-			if err := r.skipString("element"); err != nil {
-				return err
-			}
-		}
-		return nil
+		return r.skipStrings("element count", "element")
 	case TypeHash:
-		n, err := r.readCount("field count")
-		if err != nil {
-			return err
-		}
-		for i := uint64(0); i < n; i++ {
-			if err := r.skipString("field"); err != nil {
-				return err
-			}
-			if err := r.skipString("field value"); err != nil {
-				return err
-			}
-		}
-		return nil
+		return r.skipStrings("field count", "field", "field value")
 	case TypeZSet:
 		n, err := r.readCount("member count")
 		if err != nil {
@@ -1105,16 +1084,7 @@ func (r *Reader) skipValue(t byte) error {
 	case TypeModule2:
 		return r.skipModuleValue()
 	case TypeListQuicklist:
-		n, err := r.readCount("quicklist node count")
-		if err != nil {
-			return err
-		}
-		for i := uint64(0); i < n; i++ {
-			if err := r.skipString("quicklist node"); err != nil {
-				return err
-			}
-		}
-		return nil
+		return r.skipStrings("quicklist node count", "quicklist node")
 	case TypeListQuicklist2:
 		n, err := r.readCount("quicklist node count")
 		if err != nil {
@@ -1172,6 +1142,23 @@ func (r *Reader) skipValue(t byte) error {
 	return fmt.Errorf("%w %d", ErrUnknownType, t)
 }
 
+// skipStrings reads a count, then skips that many groups of strings, one
+// string per name (the names only label errors).
+func (r *Reader) skipStrings(countWhat string, names ...string) error {
+	n, err := r.readCount(countWhat)
+	if err != nil {
+		return err
+	}
+	for i := uint64(0); i < n; i++ {
+		for _, name := range names {
+			if err := r.skipString(name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // skipHashTTL skips count, then per field: TTL (length), field, value.
 func (r *Reader) skipHashTTL() error {
 	n, err := r.readCount("field count")
@@ -1194,17 +1181,8 @@ func (r *Reader) skipHashTTL() error {
 
 // skipStream skips a stream value (types 15, 19, 21).
 func (r *Reader) skipStream(t byte) error {
-	n, err := r.readCount("stream listpack count")
-	if err != nil {
+	if err := r.skipStrings("stream listpack count", "stream node key", "stream listpack"); err != nil {
 		return err
-	}
-	for i := uint64(0); i < n; i++ {
-		if err := r.skipString("stream node key"); err != nil {
-			return err
-		}
-		if err := r.skipString("stream listpack"); err != nil {
-			return err
-		}
 	}
 	nums := 3 // length, last id ms, seq
 	if t >= TypeStreamListpacks2 {
