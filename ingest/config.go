@@ -364,19 +364,9 @@ func (g *gctx) configExists(tx pgx.Tx, hash string) (bool, error) {
 // runConfig ingests snap_configuration (§3.16, source 1).
 func runConfig(g *gctx) error {
 	const table, key = "correlator_config_file", "snap_configuration"
-	h, ok, err := g.hgetall(table, key)
+	h, ok, err := g.requireHash(table, key, "config", "upload_time", "md5")
 	if err != nil || !ok {
 		return err
-	}
-	if len(h) == 0 {
-		g.skip(table, key, "", "key missing")
-		return nil
-	}
-	for _, f := range []string{"config", "upload_time", "md5"} {
-		if _, has := h[f]; !has {
-			g.skip(table, key, f, "field missing")
-			return nil
-		}
 	}
 	u, err := ParsePyFloat(h["upload_time"])
 	var t int64

@@ -16,28 +16,17 @@ import (
 
 func runSignalSource(g *gctx) error {
 	const table = "array_signal_source"
-	in, ok, err := g.hgetall(table, "corr:status:input")
+	in, ok, err := g.requireHash(table, "corr:status:input", "source", "time")
 	if err != nil || !ok {
 		return err
 	}
-	if len(in) == 0 {
-		g.skip(table, "corr:status:input", "", "key missing")
-		return nil
-	}
+	source, ts := in["source"], in["time"]
 	need := func(key string, h map[string]string, field string) (string, bool) {
 		v, ok := h[field]
 		if !ok {
 			g.skip(table, key, field, "field missing")
 		}
 		return v, ok
-	}
-	source, ok := need("corr:status:input", in, "source")
-	if !ok {
-		return nil
-	}
-	ts, ok := need("corr:status:input", in, "time")
-	if !ok {
-		return nil
 	}
 	snapTime, err := ParsePyFloat(ts)
 	if err != nil {
@@ -203,24 +192,11 @@ func runEventTime(g *gctx) error {
 
 func runCatcherFile(g *gctx) error {
 	const table, key = "correlator_catcher_file", "corr:current_file"
-	h, ok, err := g.hgetall(table, key)
+	h, ok, err := g.requireHash(table, key, "filename", "time")
 	if err != nil || !ok {
 		return err
 	}
-	if len(h) == 0 {
-		g.skip(table, key, "", "key missing")
-		return nil
-	}
-	fn, has := h["filename"]
-	if !has {
-		g.skip(table, key, "filename", "field missing")
-		return nil
-	}
-	ts, has := h["time"]
-	if !has {
-		g.skip(table, key, "time", "field missing")
-		return nil
-	}
+	fn, ts := h["filename"], h["time"]
 	u, err := ParsePyFloat(ts)
 	var t int64
 	if err == nil {

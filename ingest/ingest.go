@@ -331,6 +331,26 @@ func (g *gctx) hgetall(table, key string) (h map[string]string, ok bool, err err
 	return h, true, nil
 }
 
+// requireHash reads a hash that a record needs whole: a missing key, or
+// the first of fields that is missing, is reported and ok is false.
+func (g *gctx) requireHash(table, key string, fields ...string) (h map[string]string, ok bool, err error) {
+	h, ok, err = g.hgetall(table, key)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	if len(h) == 0 {
+		g.skip(table, key, "", "key missing")
+		return nil, false, nil
+	}
+	for _, f := range fields {
+		if _, has := h[f]; !has {
+			g.skip(table, key, f, "field missing")
+			return nil, false, nil
+		}
+	}
+	return h, true, nil
+}
+
 // get reads a string key; exists is false for a missing key, ok false for a
 // wrong type (reported).
 func (g *gctx) get(table, key string) (v string, exists, ok bool, err error) {

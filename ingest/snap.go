@@ -227,19 +227,11 @@ func runSnapStatus(g *gctx) error {
 
 func runFengInit(g *gctx) error {
 	const table, key = "snap_feng_init_status", "snap_log"
-	h, ok, err := g.hgetall(table, key)
+	h, ok, err := g.requireHash(table, key, "log_time_stop")
 	if err != nil || !ok {
 		return err
 	}
-	if len(h) == 0 {
-		g.skip(table, key, "", "key missing")
-		return nil
-	}
-	stop, has := h["log_time_stop"]
-	if !has {
-		g.skip(table, key, "log_time_stop", "field missing")
-		return nil
-	}
+	stop := h["log_time_stop"]
 	if stop == "Not found" {
 		return nil
 	}

@@ -71,22 +71,12 @@ func runVersions(g *gctx) error {
 	const scvTable, initKey = "snap_config_version", "init_configuration"
 	var cfg *correlatorConfig
 	scv := newRows(scvTable, "init_time", "version", "init_args", "config_hash")
-	init, ok, err := g.hgetall(scvTable, initKey)
+	init, ok, err := g.requireHash(scvTable, initKey, "init_time", "hera_corr_f_version", "init_args", "md5", "config", "config_time")
 	if err != nil {
 		return err
 	}
-	if ok && len(init) == 0 {
-		g.skip(scvTable, initKey, "", "key missing")
-	} else if ok {
-		missing := ""
-		for _, f := range []string{"init_time", "hera_corr_f_version", "init_args", "md5", "config", "config_time"} {
-			if _, has := init[f]; !has && missing == "" {
-				missing = f
-			}
-		}
-		if missing != "" {
-			g.skip(scvTable, initKey, missing, "field missing")
-		} else if it, err := utcTimestampGPS(init["init_time"]); err != nil {
+	if ok {
+		if it, err := utcTimestampGPS(init["init_time"]); err != nil {
 			g.skip(scvTable, initKey, "init_time", err.Error())
 		} else if ct, err := utcTimestampGPS(init["config_time"]); err != nil {
 			g.skip(scvTable, initKey, "config_time", err.Error())
