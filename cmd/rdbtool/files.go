@@ -267,11 +267,15 @@ func createOutput(c *cli.Context, inName string) (*dstFile, error) {
 	if out == "-" {
 		return &dstFile{Writer: c.App.Writer, name: "-"}, nil
 	}
+	// Handle Ctrl-C before the temp file exists, so no signal can arrive
+	// between its creation and the handler that removes it.
+	stop := atomicfile.AbortOnSignal()
 	f, err := atomicfile.Create(out)
 	if err != nil {
+		stop()
 		return nil, outputError(out, err)
 	}
-	return &dstFile{Writer: f, name: out, file: f, stop: atomicfile.AbortOnSignal()}, nil
+	return &dstFile{Writer: f, name: out, file: f, stop: stop}, nil
 }
 
 // hasFlag reports whether cmd has a flag called name.
