@@ -406,21 +406,22 @@ func encodeAutosChunk(keys []autoKey, raw [][]byte, ok []bool, t int64, have map
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Go(func() {
-			var scratch []float32
+			var sortKeys, tmp []uint32
 			for i := w; i < len(keys); i += workers {
 				if !ok[i] {
 					continue
 				}
 				b := raw[i]
 				n := len(b) / 4
-				scratch = slices.Grow(scratch[:0], n)[:n]
-				for j := range scratch {
-					scratch[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+				sortKeys = slices.Grow(sortKeys[:0], n)[:n]
+				tmp = slices.Grow(tmp[:0], n)[:n]
+				for j := range sortKeys {
+					sortKeys[j] = orderedKey(binary.LittleEndian.Uint32(b[4*j:]))
 				}
 				if off[i+1] > off[i] {
-					putSpectrumRow(buf[off[i]:off[i+1]], t, keys[i].ant, keys[i].pol, scratch)
+					putSpectrumRow(buf[off[i]:off[i+1]], t, keys[i].ant, keys[i].pol, b)
 				}
-				medians[i] = medianInPlace(scratch)
+				medians[i] = medianKeys(sortKeys, tmp)
 			}
 		})
 	}
@@ -429,9 +430,10 @@ func encodeAutosChunk(keys []autoKey, raw [][]byte, ok []bool, t int64, have map
 }
 
 // putSpectrumRow writes one hera_auto_spectrum row (time, antenna, pol,
-// real[]) in the binary COPY format into b, which has exactly its size: a
-// tight loop instead of pgx's per-element encoding.
-func putSpectrumRow(b []byte, t int64, ant int32, pol string, spec []float32) {
+// real[] from spec, little-endian float32 bytes) in the binary COPY format
+// into b, which has exactly its size: a tight loop instead of pgx's
+// per-element encoding.
+func putSpectrumRow(b []byte, t int64, ant int32, pol string, spec []byte) {
 	be := binary.BigEndian
 	be.PutUint16(b, 4) // columns
 	be.PutUint32(b[2:], 8)
@@ -440,22 +442,23 @@ func putSpectrumRow(b []byte, t int64, ant int32, pol string, spec []float32) {
 	be.PutUint32(b[18:], uint32(ant))
 	be.PutUint32(b[22:], uint32(len(pol)))
 	p := 26 + copy(b[26:], pol)
-	if len(spec) == 0 {
+	n := len(spec) / 4
+	if n == 0 {
 		be.PutUint32(b[p:], 12)
 		be.PutUint32(b[p+4:], 0)    // ndim
 		be.PutUint32(b[p+8:], 0)    // no nulls
 		be.PutUint32(b[p+12:], 700) // float4
 		return
 	}
-	be.PutUint32(b[p:], uint32(20+8*len(spec)))
+	be.PutUint32(b[p:], uint32(20+8*n))
 	be.PutUint32(b[p+4:], 1)    // ndim
 	be.PutUint32(b[p+8:], 0)    // no nulls
 	be.PutUint32(b[p+12:], 700) // float4
-	be.PutUint32(b[p+16:], uint32(len(spec)))
+	be.PutUint32(b[p+16:], uint32(n))
 	be.PutUint32(b[p+20:], 1) // lower bound
 	e := b[p+24:]
-	for i, x := range spec {
-		be.PutUint32(e[8*i:], 4)
-		be.PutUint32(e[8*i+4:], math.Float32bits(x))
+	for i := range n {
+		// each element: its length (4), then its bits big-endian
+		be.PutUint64(e[8*i:], 4<<32|uint64(binary.LittleEndian.Uint32(spec[4*i:])))
 	}
 }

@@ -455,79 +455,117 @@ func Int64ListString(v []int64) string {
 // an even count, float32(float32(a+b)/2) of the two middle values. It
 // selects the middle values (as numpy's partition does) instead of sorting.
 func MedianFloat32(v []float32) float32 {
-	s := make([]float32, len(v))
-	copy(s, v)
-	return medianInPlace(s)
+	keys := make([]uint32, len(v))
+	for i, x := range v {
+		keys[i] = orderedKey(math.Float32bits(x))
+	}
+	return medianKeys(keys, make([]uint32, len(v)))
 }
 
-// medianInPlace is MedianFloat32 of s, reordering s.
-func medianInPlace(s []float32) float32 {
-	n := len(s)
+// orderedKey maps the bits of a float32 to a uint32 that sorts as the
+// float does (negative values flipped whole, positive ones above them):
+// the median is then a radix selection, with no comparisons to mispredict.
+// -0 sorts just below +0, which are equal as floats, so either is a
+// correct middle value.
+func orderedKey(bits uint32) uint32 { return bits ^ (uint32(int32(bits)>>31) | 1<<31) }
+
+// keyFloat is the float32 whose orderedKey is key.
+func keyFloat(key uint32) float32 {
+	return math.Float32frombits(key ^ (uint32(int32(^key)>>31) | 1<<31))
+}
+
+// The orderedKeys of the infinities: NaNs lie outside them.
+var (
+	keyNegInf = orderedKey(math.Float32bits(float32(math.Inf(-1))))
+	keyPosInf = orderedKey(math.Float32bits(float32(math.Inf(1))))
+)
+
+// medianKeys is MedianFloat32 of the values whose orderedKeys are keys;
+// tmp is scratch space of len(keys). keys is left as it was.
+func medianKeys(keys, tmp []uint32) float32 {
+	n := len(keys)
 	if n == 0 {
 		return float32(math.NaN())
 	}
-	for _, x := range s {
-		if x != x {
-			return float32(math.NaN())
-		}
-	}
 	k := n / 2
-	hi := selectK(s, k)
-	if n%2 == 1 {
-		return hi
+	hi, ok := radixSelect(keys, k, tmp)
+	if !ok {
+		return float32(math.NaN())
 	}
-	// The lower middle value is the largest of the part before k.
-	lo := s[0]
-	for _, x := range s[1:k] {
-		if x > lo {
-			lo = x
+	if n%2 == 1 {
+		return keyFloat(hi)
+	}
+	// The lower middle value is hi too when fewer than k values are
+	// below it, else the largest of those below.
+	below, maxBelow := 0, uint32(0)
+	for _, x := range keys {
+		if x < hi {
+			below++
+			maxBelow = max(maxBelow, x)
 		}
 	}
-	sum := float32(lo + hi) // explicit conversions: no fused or wider arithmetic
+	lo := hi
+	if below >= k {
+		lo = maxBelow
+	}
+	sum := float32(keyFloat(lo) + keyFloat(hi)) // explicit conversions: no fused or wider arithmetic
 	return float32(sum / 2)
 }
 
-// selectK reorders s so that s[k] is the k-th smallest value, everything
-// before it no larger and everything after no smaller (Hoare quickselect
-// with a median-of-three pivot), and returns s[k]. s holds no NaN.
-func selectK(s []float32, k int) float32 {
-	lo, hi := 0, len(s)-1
-	for hi > lo {
-		mid := lo + (hi-lo)/2
-		if s[mid] < s[lo] {
-			s[mid], s[lo] = s[lo], s[mid]
+// radixSelect returns the k-th smallest of keys (0-based) by three
+// histogram passes over 11, 11 and 10 bits, each narrowing the candidates
+// to one bucket, copied into tmp. ok is false when a key is a NaN's.
+func radixSelect(keys []uint32, k int, tmp []uint32) (key uint32, ok bool) {
+	var hist [2048]uint32
+	lo, hi := ^uint32(0), uint32(0)
+	for _, x := range keys {
+		hist[x>>21]++
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	if lo < keyNegInf || hi > keyPosInf {
+		return 0, false
+	}
+	b1, k := bucketOf(hist[:], k)
+	cand := narrow(keys, tmp, func(x uint32) bool { return x>>21 == b1 })
+
+	hist = [2048]uint32{}
+	for _, x := range cand {
+		hist[x>>10&0x7ff]++
+	}
+	b2, k := bucketOf(hist[:], k)
+	cand = narrow(cand, cand, func(x uint32) bool { return x>>10&0x7ff == b2 })
+
+	var last [1024]uint32
+	for _, x := range cand {
+		last[x&0x3ff]++
+	}
+	b3, _ := bucketOf(last[:], k)
+	return b1<<21 | b2<<10 | b3, true
+}
+
+// bucketOf finds the bucket of hist holding the k-th value and k's rank
+// within it.
+func bucketOf(hist []uint32, k int) (uint32, int) {
+	for b, c := range hist {
+		if k < int(c) {
+			return uint32(b), k
 		}
-		if s[hi] < s[lo] {
-			s[hi], s[lo] = s[lo], s[hi]
-		}
-		if s[hi] < s[mid] {
-			s[hi], s[mid] = s[mid], s[hi]
-		}
-		pivot := s[mid]
-		i, j := lo, hi
-		for i <= j {
-			for s[i] < pivot {
-				i++
-			}
-			for s[j] > pivot {
-				j--
-			}
-			if i <= j {
-				s[i], s[j] = s[j], s[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return s[k]
+		k -= int(c)
+	}
+	panic("ingest: radix select past the last bucket")
+}
+
+// narrow copies the keys of src that keep accepts to the front of dst (which
+// may be src itself) and returns them.
+func narrow(src, dst []uint32, keep func(uint32) bool) []uint32 {
+	m := 0
+	for _, x := range src {
+		dst[m] = x
+		if keep(x) {
+			m++
 		}
 	}
-	return s[k]
+	return dst[:m]
 }
 
 // clip shortens a value for error messages.

@@ -3,6 +3,7 @@ package ingest
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 	"time"
 )
@@ -315,38 +316,70 @@ func TestNames(t *testing.T) {
 	}
 }
 
+// sortedMedian is the median by a plainly different algorithm: sort, then
+// take the middle (NaN handled by the caller).
+func sortedMedian(v []float32) float32 {
+	s := append([]float32(nil), v...)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	sum := float32(s[n/2-1] + s[n/2])
+	return float32(sum / 2)
+}
+
 func TestMedianMatchesSort(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
-	for trial := 0; trial < 2000; trial++ {
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32}
+	for trial := 0; trial < 3000; trial++ {
 		n := 1 + r.Intn(60)
+		if trial%100 == 0 {
+			n = 6144 + r.Intn(2) // full-size spectra, both parities
+		}
 		v := make([]float32, n)
 		for i := range v {
-			switch r.Intn(4) {
+			switch r.Intn(5) {
 			case 0:
 				v[i] = float32(r.Intn(5)) // duplicates
+			case 1:
+				v[i] = special[r.Intn(len(special))]
 			default:
 				v[i] = float32(r.NormFloat64() * 1e3)
 			}
 		}
-		s := append([]float32(nil), v...)
-		for i := 1; i < len(s); i++ { // insertion sort: a plainly different algorithm
-			for j := i; j > 0 && s[j] < s[j-1]; j-- {
-				s[j], s[j-1] = s[j-1], s[j]
-			}
-		}
-		want := s[n/2]
-		if n%2 == 0 {
-			sum := float32(s[n/2-1] + s[n/2])
-			want = float32(sum / 2)
-		}
+		want := sortedMedian(v)
 		orig := append([]float32(nil), v...)
-		if got := MedianFloat32(v); got != want {
+		if got := MedianFloat32(v); got != want && !(math.IsNaN(float64(got)) && math.IsNaN(float64(want))) {
 			t.Fatalf("median(%v) = %v, want %v", orig, got, want)
 		}
-		for i := range v {
-			if v[i] != orig[i] {
-				t.Fatal("MedianFloat32 changed its input")
-			}
+		if !slices.Equal(v, orig) {
+			t.Fatal("MedianFloat32 changed its input")
 		}
 	}
+}
+
+// FuzzMedianFloat32: the radix selection agrees with sorting for any
+// float32 bits, NaNs and infinities included.
+func FuzzMedianFloat32(f *testing.F) {
+	f.Add([]byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0x40, 0, 0, 0x40, 0x40})
+	f.Add([]byte{0, 0, 0xc0, 0x7f, 0, 0, 0x80, 0x3f})
+	f.Add([]byte{0, 0, 0, 0x80, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := Float32sLE(b[:len(b)/4*4])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := MedianFloat32(v)
+		hasNaN := len(v) == 0 || slices.ContainsFunc(v, func(x float32) bool { return x != x })
+		switch {
+		case hasNaN:
+			if !math.IsNaN(float64(got)) {
+				t.Fatalf("median(%v) = %v, want NaN", v, got)
+			}
+		case got != sortedMedian(v) && !(math.IsNaN(float64(got)) && math.IsNaN(float64(sortedMedian(v)))):
+			t.Fatalf("median(%v) = %v, want %v", v, got, sortedMedian(v))
+		}
+	})
 }
