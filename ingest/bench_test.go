@@ -72,15 +72,18 @@ func truncateAll(b *testing.B, db *pgxpool.Pool) {
 //	server-cpu-ms/...          CPU of the database's backends (local server only)
 //	go-cpu-ms/...              CPU of this process (ingest + in-process miniredis)
 //
-// Where the time goes (2-core machine shared with other work): the pass
-// is CPU-bound, about 120 ms of server CPU, nearly all of it storing the
-// 700 spectra (array_recv of 4.3 M float4 and TOASTing 17 MB; a COPY of the
-// same bytes as bytea costs about 40% of it), and about 100 ms here (medians,
-// COPY encoding, the miniredis server, conversions). The baseline must do
-// the same storing, plus parsing 4.3 M text floats, pglz attempts on every
-// spectrum and one round trip per row: about 650 ms of server CPU and
-// 400 ms here. The spectra floor is why the pass is about 5-6x, not 10x,
-// faster than a faithful baseline.
+// Where the time goes (2-core machine): the pass is CPU-bound, about 110 ms
+// of server CPU, nearly all of it storing the 700 spectra, and 80-100 ms
+// here (COPY encoding, medians, the miniredis server, conversions). A
+// server-side COPY of the same rows from a file, with no client at all,
+// takes about 90 ms: array_recv of 4.3 M float4 about 55 ms (a COPY of the
+// same bytes as bytea skips it), TOAST and WAL about 35 ms; neither
+// wal_buffers nor STORAGE EXTERNAL changes it. The baseline must do the
+// same storing, plus parsing 4.3 M text floats, pglz attempts on every
+// spectrum and one round trip per row: about 680 ms of server CPU and 420
+// ms here. With one transaction per group the spectra go through one
+// backend, and that floor is why the pass is about 6x, not 10x, faster
+// than a faithful baseline.
 func BenchmarkIngestFullSite(b *testing.B) {
 	const benchPairs = 5
 	rc := fullSite(b)
