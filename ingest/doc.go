@@ -55,6 +55,9 @@
 //     does not set its own status:script key.
 //  6. The pass's own daemon_status row per daemon is 'errored' when any of
 //     its groups failed in that pass (the original's last command decides).
+//     The liveness check gets such a row too (name mc_monitor_daemons, the
+//     pass's host), so its failures are recorded like the others'; the
+//     original, being Redis-only, had none.
 //  7. The original's hera_corr_cm row in correlator_software_versions (the
 //     Python library's own version) has no Redis source and is left out, as
 //     is a version:snap key (the snap entry comes from init_configuration, as

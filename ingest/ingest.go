@@ -167,9 +167,7 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 		}
 		if _, seen := daemonOK[gr.Daemon]; !seen {
 			daemonOK[gr.Daemon] = true
-			if gr.Daemon != DaemonDaemons {
-				daemons = append(daemons, gr.Daemon)
-			}
+			daemons = append(daemons, gr.Daemon)
 		}
 		g := &gctx{pass: p, group: gr, pending: map[string]int64{}}
 		for _, t := range gr.Tables {

@@ -90,6 +90,14 @@ func TestLoop(t *testing.T) {
 			}
 			reports = append(reports, rep)
 			passErrs = append(passErrs, err)
+			if n == 3 { // the autos group failed: its daemon is recorded errored, the others good
+				for d, want := range map[string]string{DaemonCorrelator: "errored", DaemonNodes: "good", DaemonDaemons: "good"} {
+					var st string
+					if err := db.QueryRow(ctx, `SELECT status FROM daemon_status WHERE name = $1 AND hostname = 'loop-test'`, d).Scan(&st); err != nil || st != want {
+						t.Errorf("pass 3: daemon_status %s = %q (%v), want %s", d, st, err, want)
+					}
+				}
+			}
 		},
 		BeforePass: func(n int) {
 			now = testNow.Add(time.Duration(n-1) * time.Minute)
@@ -181,5 +189,48 @@ func TestLoopStopsOnCancel(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM correlator_file_queues`); n == 0 {
 		t.Error("the interrupted pass was not finished")
+	}
+}
+
+// failScan makes SCAN fail for one pattern, as a Redis that errors on
+// that command would.
+type failScan struct{ match string }
+
+func (failScan) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (f failScan) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "scan" && strings.Contains(cmd.String(), f.match) {
+			err := errors.New("injected SCAN failure")
+			cmd.SetErr(err)
+			return err
+		}
+		return next(ctx, cmd)
+	}
+}
+func (failScan) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestDaemonsGroupFailure: when the liveness check fails, its daemon is
+// recorded errored in daemon_status and the error in subsystem_error,
+// like any other group's.
+func TestDaemonsGroupFailure(t *testing.T) {
+	ctx := context.Background()
+	_, rc := loadSite(t)
+	rc.AddHook(failScan{"status:script:*"})
+	db := pgfixture.DB(t)
+	rep, err := Run(ctx, rc, db, Options{Now: func() time.Time { return testNow }, Hostname: "fail-test", Only: []string{"daemons"}})
+	if err == nil || len(rep.Failed()) != 1 || !strings.Contains(err.Error(), "injected SCAN failure") {
+		t.Fatalf("pass error %v, failed groups %v", err, rep.Failed())
+	}
+	var st string
+	if err := db.QueryRow(ctx, `SELECT status FROM daemon_status WHERE name = $1 AND hostname = 'fail-test'`, DaemonDaemons).Scan(&st); err != nil || st != "errored" {
+		t.Errorf("daemon_status %s = %q (%v), want errored", DaemonDaemons, st, err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM daemon_status WHERE name <> $1`, DaemonDaemons); n != 0 {
+		t.Errorf("%d liveness rows written by a failed group", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM subsystem_error WHERE subsystem = $1 AND severity = 2 AND log LIKE '%injected SCAN failure%'`, DaemonDaemons); n != 1 {
+		t.Errorf("%d subsystem_error rows for the failed group, want 1", n)
 	}
 }

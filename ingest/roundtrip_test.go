@@ -742,7 +742,7 @@ func TestRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		for _, d := range []string{DaemonCorrelator, DaemonNodes} {
+		for _, d := range []string{DaemonCorrelator, DaemonNodes, DaemonDaemons} {
 			want++
 			if n := count(t, db, `SELECT count(*) FROM daemon_status WHERE name = $1 AND hostname = 'mc-test' AND status = 'good'`, d); n != 1 {
 				t.Errorf("daemon_status for the pass (%s) missing", d)
