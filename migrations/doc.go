@@ -23,8 +23,10 @@
 // *NewerError (errors.Is ErrDatabaseNewer) before anything is changed.
 //
 // Lint rejects an up migration that drops a table or a column (DROP TABLE,
-// DROP SCHEMA, DROP COLUMN, ALTER TABLE ... DROP) unless a comment on the
-// statement contains AllowDropMarker:
+// DROP SCHEMA, DROP COLUMN, ALTER TABLE ... DROP, DROP FOREIGN TABLE, DROP
+// MATERIALIZED VIEW, DROP OWNED, any DROP ... CASCADE, and any of these
+// inside the quoted body of a DO block, a function or an EXECUTE string)
+// unless a comment on the statement contains AllowDropMarker:
 //
 //	ALTER TABLE old_stuff DROP COLUMN unused; -- rdbtool:allow-drop (moved to new_stuff in 00007)
 //

@@ -12,6 +12,9 @@ import (
 // AllowDropMarker, in a comment on a statement of an up migration (on its
 // lines, just above it, or after its semicolon), says that the table or
 // column it drops is meant to go. Without it Lint rejects the statement.
+// In a statement whose quoted bodies Lint reads (a DO block, a function or
+// procedure, anything mentioning EXECUTE) the marker may also be inside the
+// body, for instance in a PL/pgSQL -- comment.
 const AllowDropMarker = "rdbtool:allow-drop"
 
 // LintError is one problem Lint found.
@@ -30,7 +33,9 @@ func (e LintError) String() string {
 
 var (
 	fileName = regexp.MustCompile(`^(\d+)_[A-Za-z0-9_.-]+\.sql$`)
-	drops    = []struct {
+	// drops are tried in order on upper-cased text; the first match is
+	// reported. A %s in what is replaced by the pattern's first group.
+	drops = []struct {
 		re   *regexp.Regexp
 		what string
 	}{
@@ -38,7 +43,18 @@ var (
 		{regexp.MustCompile(`\bDROP\s+SCHEMA\b`), "DROP SCHEMA drops its tables"},
 		{regexp.MustCompile(`\bDROP\s+COLUMN\b`), "DROP COLUMN drops a column"},
 		{regexp.MustCompile(`\bALTER\s+TABLE\b[^;]*?\bDROP\b`), "ALTER TABLE ... DROP drops part of a table"},
+		{regexp.MustCompile(`\bDROP\s+FOREIGN\s+TABLE\b`), "DROP FOREIGN TABLE drops a foreign table"},
+		{regexp.MustCompile(`\bDROP\s+MATERIALIZED\s+VIEW\b`), "DROP MATERIALIZED VIEW drops a materialized view and the rows it stores"},
+		{regexp.MustCompile(`\bDROP\s+OWNED\b`), "DROP OWNED drops every table (and other object) the role owns"},
+		{regexp.MustCompile(`\bDROP\s+((?:MATERIALIZED\s+|FOREIGN\s+(?:DATA\s+)?|EVENT\s+|ACCESS\s+|TEXT\s+SEARCH\s+|USER\s+)?\w+)\b[^;]*?\bCASCADE\b`),
+			"DROP %s ... CASCADE also drops what depends on it (columns of a type or domain, tables and columns using an extension's types, views)"},
 	}
+	// Statements whose literals are code that runs (or may run) in the
+	// migration: their quoted bodies are checked for drops too.
+	runsBody = regexp.MustCompile(`^\s*(?:DO|CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE))\b`)
+	execute  = regexp.MustCompile(`\bEXECUTE\b`) // in the code or in a body
+	// 'DROP ' || 'TABLE x' inside a body: the joint is read as a space.
+	concat     = regexp.MustCompile(`'\s*\|\|\s*'`)
 	annotation = regexp.MustCompile(`^\s*--\s*\+goose\s+(\S+)`)
 )
 
@@ -46,6 +62,15 @@ var (
 // NNNNN_name.sql with distinct versions, an Up and a non-empty Down section
 // in each, and no up statement that drops a table or column unless marked
 // with AllowDropMarker. It returns the problems sorted by file and line.
+//
+// Flagged in up statements: DROP TABLE, DROP SCHEMA, DROP COLUMN, ALTER
+// TABLE ... DROP, DROP FOREIGN TABLE, DROP MATERIALIZED VIEW, DROP OWNED and
+// any DROP ... CASCADE; and any of these written inside a string or
+// dollar-quoted body of a DO block, a CREATE FUNCTION or PROCEDURE, or a
+// statement that mentions EXECUTE (dynamic SQL). Comments, and literals of
+// other statements, are not read. Drops assembled at run time from pieces
+// other than adjacent literals ('DROP ' || 'TABLE x' is caught), or made by
+// calling a function the migrations do not create, are not seen.
 func Lint(fsys fs.FS) ([]LintError, error) {
 	ents, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -124,22 +149,61 @@ func LintFile(name string, src []byte) []LintError {
 		if st.marked {
 			continue
 		}
-		for _, d := range drops {
-			if loc := d.re.FindStringIndex(st.code); loc != nil {
-				line := st.line + strings.Count(st.code[:loc[0]], "\n")
-				out = append(out, LintError{name, line, fmt.Sprintf(
-					"up migration: %s; if that is intended, add the comment -- %s to the statement", d.what, AllowDropMarker)})
-				break
+		where, text := "", st.code
+		line, what := findDrop(text)
+		if line < 0 && readsBody(st) {
+			if strings.Contains(st.lits, strings.ToUpper(AllowDropMarker)) {
+				continue
 			}
+			where, text = " (in a quoted body: DO block, function or EXECUTE string, which runs as SQL)", blankConcat(st.lits)
+			line, what = findDrop(text)
+		}
+		if line >= 0 {
+			out = append(out, LintError{name, st.line + line, fmt.Sprintf(
+				"up migration: %s%s; if that is intended, add the comment -- %s to the statement", what, where, AllowDropMarker)})
 		}
 	}
 	return out
 }
 
+// findDrop returns the line offset in text of the first drop it finds and
+// what that drop does, or -1.
+func findDrop(text string) (int, string) {
+	for _, d := range drops {
+		if m := d.re.FindStringSubmatchIndex(text); m != nil {
+			what := d.what
+			if strings.Contains(what, "%s") {
+				what = fmt.Sprintf(what, strings.Join(strings.Fields(text[m[2]:m[3]]), " "))
+			}
+			return strings.Count(text[:m[0]], "\n"), what
+		}
+	}
+	return -1, ""
+}
+
+// readsBody says whether the literals of st are code to check for drops.
+func readsBody(st statement) bool {
+	return runsBody.MatchString(st.code) || execute.MatchString(st.code) || execute.MatchString(st.lits)
+}
+
+// blankConcat turns each '...' || '...' joint in s into spaces, keeping
+// offsets and newlines.
+func blankConcat(s string) string {
+	return concat.ReplaceAllStringFunc(s, func(j string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '\n' {
+				return r
+			}
+			return ' '
+		}, j)
+	})
+}
+
 type statement struct {
 	code   string // upper-cased, comments and literals blanked, newlines kept
-	line   int    // line of code[0]
-	marked bool   // carries AllowDropMarker
+	lits   string // code's complement: the text of the '' and $$ literals, upper-cased, at the same offsets
+	line   int    // line of code[0] and lits[0]
+	marked bool   // carries AllowDropMarker in a comment
 }
 
 // statements splits the lines of one section into statements: at each ;
@@ -149,13 +213,15 @@ type statement struct {
 // ; ends.
 func statements(lines, section []string, inBlock []bool, want string) []statement {
 	var out []statement
-	var b strings.Builder
+	var b, lit strings.Builder // code and lits, written byte for byte in step
 	start, hasCode, marked := -1, false, false
 	flush := func() {
 		if hasCode {
-			out = append(out, statement{code: strings.ToUpper(b.String()), line: start + 1, marked: marked})
+			out = append(out, statement{code: strings.ToUpper(b.String()), lits: strings.ToUpper(lit.String()),
+				line: start + 1, marked: marked})
 		}
 		b.Reset()
+		lit.Reset()
 		start, hasCode, marked = -1, false, false
 	}
 	var (
@@ -196,12 +262,20 @@ func statements(lines, section []string, inBlock []bool, want string) []statemen
 				if strings.HasPrefix(l[j:], dollarTag) {
 					j += len(dollarTag) - 1
 					dollarTag = ""
+					lit.WriteByte(' ')
+				} else {
+					lit.WriteByte(c)
 				}
 				b.WriteByte(' ')
 				continue
 			case inStr != 0:
 				if c == inStr {
 					inStr = 0
+					lit.WriteByte(' ')
+				} else if inStr == '"' { // an identifier, not code
+					lit.WriteByte(' ')
+				} else {
+					lit.WriteByte(c)
 				}
 				b.WriteByte(' ')
 				continue
@@ -225,13 +299,16 @@ func statements(lines, section []string, inBlock []bool, want string) []statemen
 			case c == '\'' || c == '"':
 				inStr = c
 				b.WriteByte(' ')
+				lit.WriteByte(' ')
 			case c == '$':
 				if m := dollarOpen.FindString(l[j:]); m != "" {
 					dollarTag = m
 					j += len(m) - 1
 					b.WriteByte(' ')
+					lit.WriteByte(' ')
 				} else {
 					b.WriteByte(c)
+					lit.WriteByte(' ')
 				}
 			case c == ';' && !inBlock[i]:
 				flush()
@@ -245,11 +322,17 @@ func statements(lines, section []string, inBlock []bool, want string) []statemen
 				}
 				if hasCode {
 					b.WriteByte(c)
+					if c == ';' { // in a block: keeps ALTER TABLE ... DROP to one statement
+						lit.WriteByte(c)
+					} else {
+						lit.WriteByte(' ')
+					}
 				}
 			}
 		}
 		if hasCode {
 			b.WriteByte('\n')
+			lit.WriteByte('\n')
 		}
 	}
 	flush()

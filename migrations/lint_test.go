@@ -109,6 +109,14 @@ func TestLintDrops(t *testing.T) {
 		{"drop in a literal or comment", "-- +goose Up\nINSERT INTO log VALUES ('DROP TABLE x;');\n-- we used to DROP TABLE here\n/* DROP TABLE y; */\nSELECT $$ DROP COLUMN z $$;\n-- +goose Down\nSELECT 1;\n", nil},
 		{"drop in down is fine", "-- +goose Up\nCREATE TABLE a (x int);\n-- +goose Down\nDROP TABLE a;\n", nil},
 		{"drop index is fine", "-- +goose Up\nDROP INDEX a_idx;\nALTER TABLE t ADD COLUMN dropped bool;\n-- +goose Down\nSELECT 1;\n", nil},
+		{"drop type, view or extension without cascade is fine", "-- +goose Up\nDROP TYPE mood;\nDROP VIEW v;\nDROP EXTENSION e RESTRICT;\nREVOKE ALL ON t FROM u CASCADE;\n-- +goose Down\nSELECT 1;\n", nil},
+		{"literals of other statements are not read", "-- +goose Up\nINSERT INTO log VALUES ('DROP TYPE x CASCADE');\nSELECT $$DROP OWNED BY u$$, 'DROP FOREIGN TABLE f';\n-- +goose Down\nSELECT 1;\n", nil},
+		{"do block without drops", "-- +goose Up\nDO $$ BEGIN EXECUTE 'CREATE TABLE x ()'; RAISE NOTICE 'dropped nothing'; END $$;\n-- +goose Down\nSELECT 1;\n", nil},
+		{"comment about a drop before a do block", "-- +goose Up\n-- DROP TABLE was here\nDO $$ BEGIN EXECUTE 'SELECT 1'; END $$;\n-- +goose Down\nSELECT 1;\n", nil},
+		{"marker inside a do body", "-- +goose Up\nDO $$ BEGIN\n  -- rdbtool:allow-drop: foo replaced by bar in 00006\n  EXECUTE 'DROP TABLE foo';\nEND $$;\n-- +goose Down\nSELECT 1;\n", nil},
+		{"marker after a do block", "-- +goose Up\nDO $$ BEGIN EXECUTE 'DROP TABLE foo'; END $$; -- rdbtool:allow-drop\n-- +goose Down\nSELECT 1;\n", nil},
+		{"marker in a body covers only its statement", "-- +goose Up\nDO $$ -- rdbtool:allow-drop\n$$;\nDO $$ BEGIN EXECUTE 'DROP TABLE foo'; END $$;\n-- +goose Down\nSELECT 1;\n", []int{4}},
+		{"cascade does not reach into the next statement", "-- +goose Up\nDROP INDEX a_idx;\nREVOKE ALL ON t FROM u CASCADE;\n-- +goose Down\nSELECT 1;\n", nil},
 		{"drop inside a statement block", "-- +goose Up\n-- +goose StatementBegin\nDO $$ BEGIN\n  EXECUTE 'x';\nEND $$;\n-- +goose StatementEnd\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS void AS $body$ SELECT 1 $body$ LANGUAGE sql;\n-- +goose StatementEnd\nDROP TABLE z;\n-- +goose Down\nSELECT 1;\n", []int{10}},
 	}
 	for _, c := range cases {
@@ -128,6 +136,54 @@ func TestLintDrops(t *testing.T) {
 				if lines[i] != c.lines[i] {
 					t.Fatalf("reported lines %v, want %v", lines, c.lines)
 				}
+			}
+		})
+	}
+}
+
+// Each statement below loses data and is flagged at line, with a message
+// naming what it drops; the same statement with the marker above it is
+// accepted.
+func TestLintDropKinds(t *testing.T) {
+	cases := []struct {
+		name, stmt string
+		line       int      // line of the problem, the statement starting at line 2
+		msg        []string // in the message
+	}{
+		{"drop type cascade", "DROP TYPE mood CASCADE;", 2, []string{"DROP TYPE ... CASCADE", "columns of a type"}},
+		{"drop domain cascade", "DROP DOMAIN d CASCADE;", 2, []string{"DROP DOMAIN ... CASCADE"}},
+		{"drop extension cascade", "DROP EXTENSION IF EXISTS postgis CASCADE;", 2, []string{"DROP EXTENSION ... CASCADE"}},
+		{"drop function with cascade on its own line", "DROP FUNCTION f(int)\n  CASCADE;", 2, []string{"DROP FUNCTION ... CASCADE"}},
+		{"lower-case drop index cascade", "drop index a_idx cascade;", 2, []string{"DROP INDEX ... CASCADE"}},
+		{"drop text search configuration cascade", "DROP TEXT SEARCH CONFIGURATION cfg CASCADE;", 2, []string{"DROP TEXT SEARCH CONFIGURATION ... CASCADE"}},
+		{"drop owned", "DROP OWNED BY olduser;", 2, []string{"DROP OWNED", "every table"}},
+		{"drop foreign table", "DROP FOREIGN TABLE IF EXISTS remote_t;", 2, []string{"DROP FOREIGN TABLE"}},
+		{"drop materialized view", "DROP MATERIALIZED VIEW daily;", 2, []string{"DROP MATERIALIZED VIEW", "rows it stores"}},
+		{"drop materialized view cascade", "DROP MATERIALIZED VIEW daily CASCADE;", 2, []string{"DROP MATERIALIZED VIEW drops"}},
+		{"do execute drop table", "DO $$ BEGIN EXECUTE 'DROP TABLE foo'; END $$;", 2, []string{"DROP TABLE drops a table", "quoted body"}},
+		{"do block with a static drop over lines", "-- +goose StatementBegin\nDO $do$\nBEGIN\n  IF true THEN\n    DROP TABLE foo;\n  END IF;\nEND\n$do$;\n-- +goose StatementEnd", 6, []string{"DROP TABLE", "quoted body"}},
+		{"do execute format drop column", "DO $$\nBEGIN\n  EXECUTE format('ALTER TABLE %I DROP COLUMN %I', 'snap_status', 'x');\nEND $$;", 4, []string{"DROP COLUMN drops a column", "quoted body"}},
+		{"do string body alter table drop", "DO 'BEGIN EXECUTE ''alter table t drop x''; END';", 2, []string{"ALTER TABLE ... DROP", "quoted body"}},
+		{"do execute concatenated drop", "DO $$ BEGIN EXECUTE 'DROP ' || 'TABLE ' || quote_ident('foo'); END $$;", 2, []string{"DROP TABLE", "quoted body"}},
+		{"do nested dollar quotes", "DO $a$ BEGIN EXECUTE $b$DROP SCHEMA s$b$; END $a$;", 2, []string{"DROP SCHEMA", "quoted body"}},
+		{"do drop type cascade", "DO $$ BEGIN DROP TYPE mood CASCADE; END $$;", 2, []string{"DROP TYPE ... CASCADE", "quoted body"}},
+		{"function with execute drop", "CREATE FUNCTION drop_old() RETURNS void LANGUAGE plpgsql AS $f$\nBEGIN EXECUTE 'DROP TABLE old'; END $f$;", 3, []string{"DROP TABLE", "quoted body"}},
+		{"procedure with a static drop", "create or replace procedure p() language sql as 'DROP OWNED BY u';", 2, []string{"DROP OWNED", "quoted body"}},
+		{"execute named in a string body", "SELECT run_sql($$EXECUTE$$, 'ALTER TABLE t DROP CONSTRAINT c');", 2, []string{"ALTER TABLE ... DROP", "quoted body"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			errs := lint(t, "-- +goose Up\n"+c.stmt+"\n-- +goose Down\nSELECT 1;\n")
+			if len(errs) != 1 || errs[0].Line != c.line || errs[0].File != "00007_x.sql" {
+				t.Fatalf("got %v, want one problem at line %d", errs, c.line)
+			}
+			for _, m := range append(c.msg, "up migration: ", "add the comment -- rdbtool:allow-drop") {
+				if !strings.Contains(errs[0].Msg, m) {
+					t.Errorf("message %q lacks %q", errs[0].Msg, m)
+				}
+			}
+			if errs := lint(t, "-- +goose Up\n-- rdbtool:allow-drop: meant\n"+c.stmt+"\n-- +goose Down\nSELECT 1;\n"); len(errs) != 0 {
+				t.Errorf("marked: got %v, want none", errs)
 			}
 		})
 	}
