@@ -201,8 +201,14 @@ const autosChunk = 50
 // INSERT ... ON CONFLICT DO NOTHING, without a staging table.
 func (g *gctx) streamAutos(tx pgx.Tx, list []autoKey, t int64) error {
 	if writeHook != nil {
-		writeHook("hera_autos", []string{"time", "antenna_number", "antenna_feed_pol", "measurement_type", "value"})
-		writeHook("hera_auto_spectrum", []string{"time", "antenna_number", "antenna_feed_pol", "spectrum"})
+		// One value of each column's Go type: the hera_autos rows built
+		// below, and the spectrum rows putSpectrumRow encodes (int8, int4,
+		// text, float4[] from an int64, an int32, a string and float32s).
+		var a autoKey
+		hookRow("hera_autos", []string{"time", "antenna_number", "antenna_feed_pol", "measurement_type", "value"},
+			t, a.ant, a.pol, "median", float64(0))
+		hookRow("hera_auto_spectrum", []string{"time", "antenna_number", "antenna_feed_pol", "spectrum"},
+			t, a.ant, a.pol, []float32(nil))
 	}
 	if len(list) == 0 {
 		return nil

@@ -18,16 +18,31 @@ type daemonRow struct {
 	name, hostname, status string
 }
 
+// daemonStatusCols are the columns upsertDaemonStatus writes, in the order
+// of its statement's parameters (for writeHook).
+var daemonStatusCols = []string{"name", "hostname", "jd", "time", "status"}
+
 // upsertDaemonStatus writes daemon_status rows, one per daemon, host and JD
 // day, holding the latest status.
 func (p *pass) upsertDaemonStatus(rows []daemonRow) (int64, error) {
 	ctx := context.WithoutCancel(p.ctx)
 	b := &pgx.Batch{}
 	jd := JDDay(p.now)
+	var hooked *tableRows
+	if writeHook != nil {
+		hooked = newRows("daemon_status", daemonStatusCols...)
+	}
 	for _, r := range rows {
+		args := []any{truncate32(r.name), truncate32(r.hostname), jd, p.nowGPS, r.status}
 		b.Queue(`INSERT INTO daemon_status (name, hostname, jd, time, status) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (name, hostname, jd) DO UPDATE SET time = EXCLUDED.time, status = EXCLUDED.status`,
-			truncate32(r.name), truncate32(r.hostname), jd, p.nowGPS, r.status)
+			args...)
+		if hooked != nil {
+			hooked.add(args...)
+		}
+	}
+	if hooked != nil {
+		hooked.hook()
 	}
 	br := p.db.SendBatch(ctx, b)
 	defer br.Close()

@@ -3,6 +3,10 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -293,44 +297,213 @@ func TestDaemonLivenessHost(t *testing.T) {
 	}
 }
 
-// TestSchemaDrift: every column the ingest writes exists in the migrated
-// schema, and every NOT NULL column without a default is written.
+// TestSchemaDrift: at the latest migration, every table the ingest writes
+// has every column it writes, each of a type the written Go values map to
+// (goColumnTypes), and every NOT NULL column without a default is written.
+// writeHook reports the Go types of the values in the rows (the streamed
+// autos, daemon_status and subsystem_error report theirs next to their own
+// encoding or SQL). The site pass covers the groups, HandleLogMessage
+// covers subsystem_error; the site data is topped up where it leaves a
+// written column NULL in every row, so that no column escapes the check.
 func TestSchemaDrift(t *testing.T) {
-	_, rc := loadSite(t)
+	m, rc := loadSite(t)
+	fillNullOnlyFields(t, m)
 	db := pgfixture.DB(t)
-	seen := map[string][]string{}
-	writeHook = func(table string, cols []string) { seen[table] = cols }
+	ctx := context.Background()
+	written := map[string][]hookCol{}
+	writeHook = func(table string, cols []hookCol) { written[table] = mergeHookCols(written[table], cols) }
 	defer func() { writeHook = nil }()
-	if _, err := Run(context.Background(), rc, db, Options{Now: fixedNow}); err != nil {
+	if _, err := Run(ctx, rc, db, Options{Now: fixedNow}); err != nil {
 		t.Fatal(err)
 	}
+	stored, err := HandleLogMessage(ctx, db,
+		`{"subsystem": "correlator", "levelno": 40, "severity": 2, "message": "drift", "logtime": 1700000000.5}`,
+		Options{Hostname: "h"})
+	if err != nil || !stored {
+		t.Fatalf("log message: stored %v, %v", stored, err)
+	}
+	writeHook = nil
+
+	// correlator_file_eod is written by hand-written SQL in correlator.go,
+	// which does not report to writeHook: its parameters are declared here
+	// (jd and the time column are int64 there).
+	if _, ok := written["correlator_file_eod"]; ok {
+		t.Error("correlator_file_eod now reports to writeHook: drop its declaration here")
+	} else {
+		var eod []hookCol
+		for _, c := range []string{"jd", "time_start", "time_converted", "time_uploaded", "time_launch_failed"} {
+			eod = append(eod, hookCol{c, []reflect.Type{reflect.TypeFor[int64]()}})
+		}
+		written["correlator_file_eod"] = eod
+	}
+
 	for _, g := range Groups() {
 		for _, table := range g.Tables {
-			if _, ok := seen[table]; !ok && table != "daemon_status" && table != "correlator_file_eod" {
+			if _, ok := written[table]; !ok {
 				t.Errorf("table %s of group %s never written by the site pass", table, g.Name)
 			}
 		}
 	}
-	for table, cols := range seen {
-		have, err := migrations.Columns(context.Background(), db, table)
+	if _, ok := written["subsystem_error"]; !ok {
+		t.Error("subsystem_error never written")
+	}
+	schema := map[string][]migrations.Column{}
+	for table := range written {
+		cols, err := migrations.Columns(ctx, db, table)
 		if err != nil {
 			t.Fatal(err)
 		}
+		schema[table] = cols
+	}
+	for _, e := range schemaDrift(written, schema, goColumnTypes) {
+		t.Error(e)
+	}
+
+	// The check fails when the types do not match: a wrong mapping, a wrong
+	// written type, a column the schema lacks, a type it cannot check.
+	wrongTime := map[reflect.Type][]string{}
+	for k, v := range goColumnTypes {
+		wrongTime[k] = v
+	}
+	wrongTime[reflect.TypeFor[int64]()] = []string{"integer"}
+	floatValue := []hookCol{{"time", []reflect.Type{reflect.TypeFor[int64]()}}, {"antenna_number", []reflect.Type{reflect.TypeFor[int32]()}},
+		{"antenna_feed_pol", []reflect.Type{reflect.TypeFor[string]()}}, {"measurement_type", []reflect.Type{reflect.TypeFor[string]()}},
+		{"value", []reflect.Type{reflect.TypeFor[float32]()}}}
+	for _, c := range []struct {
+		name    string
+		table   string
+		cols    []hookCol
+		mapping map[reflect.Type][]string
+		want    string
+	}{
+		{"wrong mapping", "hera_autos", written["hera_autos"], wrongTime,
+			"hera_autos.time: Go type int64 written to a column of type bigint (int64 maps to integer)"},
+		{"wrong written type", "hera_autos", floatValue, goColumnTypes,
+			"hera_autos.value: Go type float32 written to a column of type double precision (float32 maps to real)"},
+		{"spectrum as float64s", "hera_auto_spectrum", []hookCol{{"spectrum", []reflect.Type{reflect.TypeFor[[]float64]()}}}, goColumnTypes,
+			"hera_auto_spectrum.spectrum: Go type []float64 written to a column of type real[] ([]float64 maps to double precision[])"},
+		{"varchar as int", "daemon_status", []hookCol{{"name", []reflect.Type{reflect.TypeFor[int64]()}}}, goColumnTypes,
+			"daemon_status.name: Go type int64 written to a column of type character varying(32) (int64 maps to bigint)"},
+		{"unknown Go type", "subsystem_error", []hookCol{{"severity", []reflect.Type{reflect.TypeFor[int]()}}}, goColumnTypes,
+			"subsystem_error.severity: Go type int written to a column of type integer (int maps to no PostgreSQL type)"},
+		{"missing column", "subsystem_error", []hookCol{{"sevrity", []reflect.Type{reflect.TypeFor[int32]()}}}, goColumnTypes,
+			"subsystem_error.sevrity: written but not in the schema"},
+		{"only NULLs", "subsystem_error", []hookCol{{"log", nil}}, goColumnTypes,
+			"subsystem_error.log: only NULL written, its type is not checked"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			errs := schemaDrift(map[string][]hookCol{c.table: c.cols}, map[string][]migrations.Column{c.table: schema[c.table]}, c.mapping)
+			if !slices.Contains(errs, c.want) {
+				t.Errorf("errors %q, want %q among them", errs, c.want)
+			}
+		})
+	}
+}
+
+// goColumnTypes maps the Go type of the values the ingest writes to the
+// column types (format_type, without its modifier: "character varying(32)"
+// is "character varying") they may land in.
+var goColumnTypes = map[reflect.Type][]string{
+	reflect.TypeFor[int64]():     {"bigint"},
+	reflect.TypeFor[int32]():     {"integer"},
+	reflect.TypeFor[int16]():     {"smallint"},
+	reflect.TypeFor[float64]():   {"double precision"},
+	reflect.TypeFor[float32]():   {"real"},
+	reflect.TypeFor[string]():    {"text", "character varying"},
+	reflect.TypeFor[bool]():      {"boolean"},
+	reflect.TypeFor[time.Time](): {"timestamp with time zone", "timestamp without time zone"},
+	reflect.TypeFor[[]byte]():    {"bytea"},
+	reflect.TypeFor[[]float32](): {"real[]"},
+	reflect.TypeFor[[]float64](): {"double precision[]"},
+	reflect.TypeFor[[]int64]():   {"bigint[]"},
+	reflect.TypeFor[[]int32]():   {"integer[]"},
+	reflect.TypeFor[[]string]():  {"text[]", "character varying[]"},
+}
+
+// typeModifier is the modifier format_type adds: (32), (6), (10,2).
+var typeModifier = regexp.MustCompile(`\(\d+(,\d+)?\)`)
+
+// schemaDrift compares the written columns with the schema's, using mapping
+// for the types, and returns one message per mismatch, sorted.
+func schemaDrift(written map[string][]hookCol, schema map[string][]migrations.Column, mapping map[reflect.Type][]string) []string {
+	var errs []string
+	for table, cols := range written {
 		byName := map[string]migrations.Column{}
-		for _, c := range have {
+		for _, c := range schema[table] {
 			byName[c.Name] = c
 		}
-		written := map[string]bool{}
+		seen := map[string]bool{}
 		for _, c := range cols {
-			written[c] = true
-			if _, ok := byName[c]; !ok {
-				t.Errorf("%s.%s written but not in the schema", table, c)
+			seen[c.name] = true
+			sc, ok := byName[c.name]
+			if !ok {
+				errs = append(errs, fmt.Sprintf("%s.%s: written but not in the schema", table, c.name))
+				continue
+			}
+			if len(c.types) == 0 {
+				errs = append(errs, fmt.Sprintf("%s.%s: only NULL written, its type is not checked", table, c.name))
+			}
+			base := typeModifier.ReplaceAllString(sc.Type, "")
+			for _, gt := range c.types {
+				want := mapping[gt]
+				if slices.Contains(want, base) {
+					continue
+				}
+				maps := "no PostgreSQL type"
+				if len(want) > 0 {
+					maps = strings.Join(want, " or ")
+				}
+				errs = append(errs, fmt.Sprintf("%s.%s: Go type %v written to a column of type %s (%v maps to %s)",
+					table, c.name, gt, sc.Type, gt, maps))
 			}
 		}
-		for _, c := range have {
-			if !c.Nullable && c.Default == "" && !written[c.Name] {
-				t.Errorf("%s.%s is NOT NULL without default and not written", table, c.Name)
+		for _, c := range schema[table] {
+			if !c.Nullable && c.Default == "" && !seen[c.Name] {
+				errs = append(errs, fmt.Sprintf("%s.%s: NOT NULL without default and not written", table, c.Name))
 			}
 		}
+	}
+	sort.Strings(errs)
+	return errs
+}
+
+// mergeHookCols adds the columns and types of one more write of a table.
+func mergeHookCols(have, more []hookCol) []hookCol {
+	for _, m := range more {
+		i := slices.IndexFunc(have, func(h hookCol) bool { return h.name == m.name })
+		if i < 0 {
+			have = append(have, hookCol{name: m.name})
+			i = len(have) - 1
+		}
+		for _, typ := range m.types {
+			if !slices.Contains(have[i].types, typ) {
+				have[i].types = append(have[i].types, typ)
+			}
+		}
+	}
+	return have
+}
+
+// fillNullOnlyFields sets the hash fields the site data lacks for every
+// record, so that their columns are written with a value at least once:
+// the white rabbit build and FRU details, and the SNAPs' PMB alert and last
+// programming time.
+func fillNullOnlyFields(t *testing.T, m *miniredis.Miniredis) {
+	t.Helper()
+	var wr, snaps int
+	for _, k := range m.Keys() {
+		switch {
+		case strings.HasPrefix(k, "status:wr:"):
+			m.HSet(k, "board_info_str", "board", "sw_build_date", "2024-01-02T03:04:05", "wr_gw_date", "24-01-02",
+				"wr_gw_version", "v5", "wr_gw_id", "id", "wr_build", "b1", "wr_fru_custom", "tag", "wr_fru_device", "dev",
+				"wr_fru_fid", "2023-05-06", "wr_fru_partnum", "pn", "wr_fru_serial", "sn", "wr_fru_vendor", "vendor")
+			wr++
+		case strings.HasPrefix(k, "status:snap:"):
+			m.HSet(k, "pmb_alert", "0", "last_programmed", "2024-01-02 03:04:05")
+			snaps++
+		}
+	}
+	if wr == 0 || snaps == 0 {
+		t.Fatalf("site data: %d status:wr and %d status:snap keys", wr, snaps)
 	}
 }

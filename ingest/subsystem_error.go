@@ -16,6 +16,10 @@ const LogChannel = "mc-log-channel"
 // notifyLevel is the default threshold of mc_listen_to_corr_logger (NOTIFY).
 const notifyLevel = 21
 
+// subsystemErrorCols are the columns insertSubsystemError writes, in the
+// order of its statement's parameters (for writeHook).
+var subsystemErrorCols = []string{"time", "subsystem", "mc_time", "severity", "log"}
+
 // insertSubsystemError adds one subsystem_error row; mc_time is the
 // database server's clock, as in the original.
 func insertSubsystemError(ctx context.Context, db *pgxpool.Pool, t int64, subsystem string, severity int, log string) error {
@@ -27,8 +31,12 @@ func insertSubsystemError(ctx context.Context, db *pgxpool.Pool, t int64, subsys
 	if err != nil {
 		return err
 	}
+	args := []any{t, truncate32(subsystem), mc, int32(severity), log}
+	if writeHook != nil {
+		hookRow("subsystem_error", subsystemErrorCols, args...)
+	}
 	_, err = db.Exec(ctx, `INSERT INTO subsystem_error (time, subsystem, mc_time, severity, log) VALUES ($1, $2, $3, $4, $5)`,
-		t, truncate32(subsystem), mc, int32(severity), log)
+		args...)
 	return err
 }
 

@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,8 +16,20 @@ import (
 // into a temporary table instead of a batch of INSERTs.
 const copyThreshold = 64
 
-// writeHook, when set (tests), sees the columns of every table write.
-var writeHook func(table string, cols []string)
+// writeHook, when set (tests), sees every table write: the table and, per
+// column, its name and the Go types of the values written to it. It is nil
+// outside tests, and every caller checks that first, so the ingest does no
+// work for it.
+var writeHook func(table string, cols []hookCol)
+
+// hookCol is one column of a table write as writeHook sees it.
+type hookCol struct {
+	name string
+	// types are the distinct Go types of the column's non-nil values,
+	// pointers dereferenced (a typed nil pointer still has its type); empty
+	// when every value was an untyped nil.
+	types []reflect.Type
+}
 
 // tableRows is a set of rows for one table, in the table's column order.
 type tableRows struct {
@@ -35,11 +49,40 @@ func (t *tableRows) add(vals ...any) {
 	t.rows = append(t.rows, vals)
 }
 
+// hook reports t's columns and the Go types of its values to writeHook,
+// which the caller has checked is set.
+func (t *tableRows) hook() {
+	cols := make([]hookCol, len(t.cols))
+	for i, c := range t.cols {
+		cols[i].name = c
+		for _, r := range t.rows {
+			typ := reflect.TypeOf(r[i])
+			for typ != nil && typ.Kind() == reflect.Pointer {
+				typ = typ.Elem()
+			}
+			if typ != nil && !slices.Contains(cols[i].types, typ) {
+				cols[i].types = append(cols[i].types, typ)
+			}
+		}
+	}
+	writeHook(t.table, cols)
+}
+
+// hookRow reports to writeHook (the caller has checked it is set) a write
+// that does not go through a tableRows: hand-written SQL, whose arguments
+// are vals, or a hand-encoded COPY, for which vals holds one value of the
+// Go type each column's encoding takes.
+func hookRow(table string, cols []string, vals ...any) {
+	t := newRows(table, cols...)
+	t.add(vals...)
+	t.hook()
+}
+
 // insertIgnore writes rows with INSERT ... ON CONFLICT DO NOTHING semantics
 // and returns how many were new.
 func insertIgnore(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
 	if writeHook != nil {
-		writeHook(t.table, t.cols)
+		t.hook()
 	}
 	if len(t.rows) == 0 {
 		return 0, nil
@@ -170,7 +213,7 @@ func (g *gctx) batchWrite(ts ...*tableRows) error {
 	var queued []*tableRows
 	for _, t := range ts {
 		if writeHook != nil {
-			writeHook(t.table, t.cols)
+			t.hook()
 		}
 		if len(t.rows) == 0 {
 			continue
