@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"github.com/urfave/cli/v2"
@@ -105,9 +108,12 @@ func runIngest(c *cli.Context) error {
 	}
 	defer closeRedis()
 
-	db, closeDB, err := openIngestDB(ctx, c)
+	db, closeDB, err := openIngestDB(ctx, c, every > 0)
 	if err != nil {
 		return err
+	}
+	if db == nil {
+		return nil // interrupted while waiting for PostgreSQL: no pass ran
 	}
 	defer closeDB()
 
@@ -211,8 +217,11 @@ func openRedis(ctx context.Context, c *cli.Context, url, file string) (redis.Uni
 }
 
 // openIngestDB connects to --db / $DATABASE_URL, or starts a throwaway
-// cluster with a migrated database.
-func openIngestDB(ctx context.Context, c *cli.Context) (*pgxpool.Pool, func(), error) {
+// cluster with a migrated database. In loop mode a PostgreSQL that does not
+// answer yet is waited for with backoff, as the loop does for a lost one,
+// so a service manager never sees a crash loop; a nil pool with no error
+// means the wait was interrupted.
+func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool, func(), error) {
 	dsn := c.String("db")
 	if dsn == "" {
 		dsn = os.Getenv("DATABASE_URL")
@@ -242,32 +251,109 @@ func openIngestDB(ctx context.Context, c *cli.Context) (*pgxpool.Pool, func(), e
 		migrate = true
 		fmt.Fprintln(c.App.ErrWriter, "ingest: using a throwaway PostgreSQL (removed on exit)")
 	}
-	db, err := pgxpool.New(ctx, dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		done()
-		return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db: %v", err), exitError)
+		return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db: invalid DSN: %s", migrations.Redact(err.Error(), dsn)), exitError)
+	}
+	if cfg.ConnConfig.ConnectTimeout <= 0 {
+		cfg.ConnConfig.ConnectTimeout = migrations.DefaultConnectTimeout
+	}
+	where := dbWhere(cfg)
+	db, err := pgxpool.NewWithConfig(ctx, cfg) // connects lazily
+	if err != nil {
+		done()
+		return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db %s: %s", where, migrations.Redact(err.Error(), dsn)), exitError)
 	}
 	cleanup = append(cleanup, db.Close)
-	if migrate {
-		m, err := migrations.NewFromPool(db)
+	for backoff := time.Second; ; backoff = min(2*backoff, time.Minute) {
+		err := prepareIngestDB(ctx, db, migrate)
 		if err == nil {
-			_, err = m.Up(ctx)
-			m.Close()
+			return db, done, nil
 		}
-		if err != nil {
-			done()
-			return nil, nil, cli.Exit(fmt.Sprintf("ingest: migrating the database: %v", err), exitError)
+		msg := migrations.Redact(dbCause(err), dsn)
+		if pw := cfg.ConnConfig.Password; pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
 		}
-	} else {
-		var reg *string
-		if err := db.QueryRow(ctx, `SELECT to_regclass('daemon_status')::text`).Scan(&reg); err != nil {
+		if errors.Is(err, errNoSchema) {
 			done()
-			return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db: %v", err), exitError)
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s has no hera_mc schema: run rdbtool migrate up, or pass --migrate", where), exitError)
 		}
-		if reg == nil {
+		if !loop || !unreachable(err) {
 			done()
-			return nil, nil, cli.Exit("ingest: the database has no hera_mc schema: run rdbtool migrate up, or pass --migrate", exitError)
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db %s: %s", where, msg), exitError)
+		}
+		fmt.Fprintf(c.App.ErrWriter, "ingest: PostgreSQL %s not reachable (%s); retrying in %v\n", where, msg, backoff)
+		if sleepOrDone(ctx, backoff) {
+			done()
+			return nil, nil, nil
 		}
 	}
-	return db, done, nil
+}
+
+var errNoSchema = errors.New("no hera_mc schema")
+
+// prepareIngestDB migrates the database, or checks that it has the schema.
+func prepareIngestDB(ctx context.Context, db *pgxpool.Pool, migrate bool) error {
+	if migrate {
+		m, err := migrations.NewFromPool(db)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		_, err = m.Up(ctx)
+		return err
+	}
+	var reg *string
+	if err := db.QueryRow(ctx, `SELECT to_regclass('daemon_status')::text`).Scan(&reg); err != nil {
+		return err
+	}
+	if reg == nil {
+		return errNoSchema
+	}
+	return nil
+}
+
+// unreachable tells a server that does not answer (or is starting, shutting
+// down, or full) from one that refuses us for a reason waiting cannot fix:
+// a wrong password, a missing database, an SQL error.
+func unreachable(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return true
+	}
+	switch pe.Code[:2] {
+	case "08", "53", "57": // connection exception, insufficient resources, operator intervention
+		return true
+	}
+	return false
+}
+
+// dbCause is err without pgconn's wrapper (whose text repeats the settings)
+// and with each fallback attempt's identical failure said once.
+func dbCause(err error) string {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) && ce.Unwrap() != nil {
+		err = ce.Unwrap()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "no answer in time (connect timeout)"
+	}
+	var parts []string
+	for _, p := range strings.Split(err.Error(), "\n") {
+		if p = oneLineErr(errors.New(p)); p != "" && !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// dbWhere names the database and server of cfg, never the password.
+func dbWhere(cfg *pgxpool.Config) string {
+	cc := cfg.ConnConfig
+	host := net.JoinHostPort(cc.Host, fmt.Sprint(cc.Port))
+	if strings.HasPrefix(cc.Host, "/") {
+		host = fmt.Sprintf("%s/.s.PGSQL.%d", cc.Host, cc.Port)
+	}
+	return fmt.Sprintf("(database %q on %s)", cc.Database, host)
 }
