@@ -129,7 +129,9 @@ func migrateUp(c *cli.Context) error {
 	}
 	defer done()
 	res, err := m.Up(c.Context)
-	printResults(c.App.Writer, res, versionAfter(c.Context, m))
+	if err == nil || len(res) > 0 { // a refusal changed nothing: no "nothing to do" before it
+		printResults(c.App.Writer, res, versionAfter(c.Context, m))
+	}
 	if err != nil {
 		return migrateErr(dsn, err)
 	}
@@ -168,7 +170,9 @@ func migrateDown(c *cli.Context) error {
 		return err
 	}
 	res, err := m.DownBy(c.Context, steps)
-	printResults(c.App.Writer, res, versionAfter(c.Context, m))
+	if err == nil || len(res) > 0 { // a refusal changed nothing: no "nothing to do" before it
+		printResults(c.App.Writer, res, versionAfter(c.Context, m))
+	}
 	if err != nil {
 		return migrateErr(dsn, err)
 	}
@@ -198,7 +202,9 @@ func migrateTo(c *cli.Context) error {
 		}
 	}
 	res, err := m.To(c.Context, target)
-	printResults(c.App.Writer, res, versionAfter(c.Context, m))
+	if err == nil || len(res) > 0 { // a refusal changed nothing: no "nothing to do" before it
+		printResults(c.App.Writer, res, versionAfter(c.Context, m))
+	}
 	if err != nil {
 		return migrateErr(dsn, err)
 	}

@@ -230,6 +230,9 @@ func TestMigrateCLIStampAndNewer(t *testing.T) {
 	for _, args := range [][]string{{"up"}, {"down", "--yes"}, {"to", "1", "--yes"}, {"stamp", "1"}, {"status"}} {
 		out, code = migrateCLI(t, append(args, "--db", dsn)...)
 		expect(t, out, code, exitError, "999", "upgrade rdbtool")
+		if strings.Contains(out, "nothing to do") {
+			t.Errorf("migrate %v: a refusal also said %q", args, out)
+		}
 	}
 	expect(t, out, code, exitError, "UNKNOWN")
 	if v := cliVersion(t, dsn); v != "999" {
