@@ -331,6 +331,9 @@ func runFileEOD(g *gctx) error {
 			if !known {
 				// The original inserts an all-NULL row for a new JD and fails
 				// for an existing one; this skips the existing one only.
+				if writeHook != nil {
+					hookRow(table, []string{"jd"}, e.jd)
+				}
 				tag, err := tx.Exec(g.ctx, `INSERT INTO correlator_file_eod (jd) VALUES ($1) ON CONFLICT DO NOTHING`, e.jd)
 				if err != nil {
 					return err
@@ -342,6 +345,9 @@ func runFileEOD(g *gctx) error {
 					g.null(table, key, strconv.FormatInt(e.jd, 10), fmt.Sprintf("unknown status %d: row with no times", e.status))
 				}
 				continue
+			}
+			if writeHook != nil {
+				hookRow(table, []string{"jd", col}, e.jd, now)
 			}
 			tag, err := tx.Exec(g.ctx, fmt.Sprintf(`INSERT INTO correlator_file_eod (jd, %[1]s) VALUES ($1, $2)
 				ON CONFLICT (jd) DO UPDATE SET %[1]s = EXCLUDED.%[1]s WHERE correlator_file_eod.%[1]s IS NULL`, col), e.jd, now)
