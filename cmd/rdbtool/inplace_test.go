@@ -123,6 +123,40 @@ func TestCtrlC(t *testing.T) {
 	}
 }
 
+// TestCtrlCSpool: SIGINT while prune --keep-newest spools stdin removes the
+// spooled copy from $TMPDIR as well as the output's temp file.
+func TestCtrlCSpool(t *testing.T) {
+	in, _ := os.ReadFile("../../testdata/corpus/all.rdb")
+	dir, tmp := t.TempDir(), t.TempDir()
+	cmd := exec.Command(binary(t), "prune", "-", "-o", filepath.Join(dir, "out.rdb"), "--match", "*", "--keep-newest", "1")
+	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "TMPDIR="+tmp)
+	stdin, _ := cmd.StdinPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Write(in[:len(in)/2]) // the spool waits for the rest
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if ents, _ := os.ReadDir(tmp); len(ents) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no spool file appeared in $TMPDIR")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	stdin.Close()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, stderr %s", err, stderr.String())
+	}
+	assertOnly(t, tmp)
+	assertOnly(t, dir)
+}
+
 // TestHelp: every command explains itself and shows an example.
 func TestHelp(t *testing.T) {
 	for _, cmd := range newApp().Commands {

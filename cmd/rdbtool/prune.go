@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rdbtool/rdbtool/filter"
+	"github.com/rdbtool/rdbtool/internal/atomicfile"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -59,11 +60,14 @@ func runPrune(c *cli.Context) error {
 	if keep > 0 {
 		src := name
 		if name == "-" {
-			tmp, err := spoolStdin(c)
+			// Ctrl-C while spooling or pruning removes the spooled copy too.
+			stop := atomicfile.AbortOnSignal()
+			defer stop()
+			tmp, remove, err := spoolStdin(c)
 			if err != nil {
 				return err
 			}
-			defer os.Remove(tmp)
+			defer remove()
 			src = tmp
 		}
 		spare, err := newestKeys(c, src, name, sel, keep)
@@ -119,19 +123,19 @@ func newestKeys(c *cli.Context, path, shown string, sel filter.Select, n int) (*
 }
 
 // spoolStdin copies stdin to a temp file for commands that read twice.
-func spoolStdin(c *cli.Context) (string, error) {
-	f, err := os.CreateTemp("", "rdbtool-stdin-*.rdb")
+func spoolStdin(c *cli.Context) (path string, remove func(), err error) {
+	f, remove, err := atomicfile.Scratch("", "rdbtool-stdin-*.rdb")
 	if err != nil {
-		return "", cli.Exit("cannot spool stdin to a temp file: "+err.Error()+" (set TMPDIR, or pass a FILE)", exitError)
+		return "", nil, cli.Exit("cannot spool stdin to a temp file: "+err.Error()+" (set TMPDIR, or pass a FILE)", exitError)
 	}
 	if _, err := io.Copy(f, c.App.Reader); err != nil {
 		f.Close()
-		os.Remove(f.Name())
-		return "", cli.Exit("cannot spool stdin to a temp file: "+err.Error()+" (set TMPDIR, or pass a FILE)", exitError)
+		remove()
+		return "", nil, cli.Exit("cannot spool stdin to a temp file: "+err.Error()+" (set TMPDIR, or pass a FILE)", exitError)
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return "", cli.Exit("cannot spool stdin to a temp file: "+err.Error(), exitError)
+		remove()
+		return "", nil, cli.Exit("cannot spool stdin to a temp file: "+err.Error(), exitError)
 	}
-	return f.Name(), nil
+	return f.Name(), remove, nil
 }

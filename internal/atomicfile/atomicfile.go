@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -162,15 +163,59 @@ func track(f *File)   { openMu.Lock(); open[f] = struct{}{}; openMu.Unlock() }
 func untrack(f *File) { openMu.Lock(); delete(open, f); openMu.Unlock() }
 
 // AbortAll aborts every file created by Create that is neither committed nor
-// aborted. AbortOnSignal calls it; tests may too.
+// aborted, and removes every scratch file still in use. AbortOnSignal calls
+// it; tests may too.
 func AbortAll() {
 	openMu.Lock()
 	files := make([]*File, 0, len(open))
 	for f := range open {
 		files = append(files, f)
 	}
+	paths := make([]string, 0, len(scratch))
+	for p := range scratch {
+		paths = append(paths, p)
+	}
 	openMu.Unlock()
 	for _, f := range files {
 		f.Abort()
 	}
+	for _, p := range paths {
+		os.Remove(p)
+	}
+}
+
+// scratch holds the paths of the Scratch files not yet removed.
+var scratch = map[string]struct{}{}
+
+// Scratch creates a new file in dir (os.TempDir() when empty) whose name is
+// pattern with its last "*" replaced by a random string, for data a command
+// needs only while it runs (a spooled copy of stdin). The path is known to
+// AbortAll before the file exists, so a signal at any moment removes it;
+// remove deletes it and forgets it.
+func Scratch(dir, pattern string) (f *os.File, remove func(), err error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	prefix, suffix := pattern, ""
+	if i := strings.LastIndex(pattern, "*"); i >= 0 {
+		prefix, suffix = pattern[:i], pattern[i+1:]
+	}
+	for try := 0; try < 100; try++ {
+		var rnd [8]byte
+		rand.Read(rnd[:])
+		p := filepath.Join(dir, prefix+hex.EncodeToString(rnd[:])+suffix)
+		openMu.Lock()
+		scratch[p] = struct{}{}
+		openMu.Unlock()
+		forget := func() { openMu.Lock(); delete(scratch, p); openMu.Unlock() }
+		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			return f, func() { os.Remove(p); forget() }, nil
+		}
+		forget()
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, nil, err
+		}
+	}
+	return nil, nil, err
 }

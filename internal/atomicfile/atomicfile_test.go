@@ -161,8 +161,10 @@ func TestStdout(t *testing.T) {
 	}
 }
 
-// TestSignal runs a child process that creates a file, then sends it SIGINT
-// and checks that the temp file is gone and the original untouched.
+// TestSignal runs a child process that creates a file and a scratch file,
+// then sends it each signal that ends a program (Ctrl-C, kill, a closed
+// terminal, Ctrl-\\) and checks that the temp and scratch files are gone,
+// the original untouched and the exit status 128 + the signal's number.
 func TestSignal(t *testing.T) {
 	if p := os.Getenv("ATOMICFILE_CHILD"); p != "" {
 		AbortOnSignal()
@@ -171,35 +173,66 @@ func TestSignal(t *testing.T) {
 			os.Exit(3)
 		}
 		f.WriteString("partial")
+		if _, _, err := Scratch(filepath.Dir(p), "spool-*.rdb"); err != nil {
+			os.Exit(3)
+		}
 		os.Stdout.WriteString("ready\n")
 		time.Sleep(30 * time.Second)
 		os.Exit(4)
 	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "dump.rdb")
+		os.WriteFile(p, []byte("old"), 0o644)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSignal$")
+		cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD="+p)
+		out, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 6)
+		if _, err := out.Read(buf); err != nil || !strings.HasPrefix(string(buf), "ready") {
+			t.Fatalf("%v: child not ready: %q %v", sig, buf, err)
+		}
+		if n := entries(t, dir); len(n) != 3 {
+			t.Fatalf("%v: expected a temp and a scratch file while writing, have %v", sig, n)
+		}
+		cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(sig) {
+			t.Fatalf("%v: child exit: %v, want %d", sig, err, 128+int(sig))
+		}
+		if n := entries(t, dir); len(n) != 1 {
+			t.Fatalf("%v: files left after the signal: %v", sig, n)
+		}
+		if b, _ := os.ReadFile(p); string(b) != "old" {
+			t.Fatalf("%v: original changed: %q", sig, b)
+		}
+	}
+}
+
+// TestScratch: a scratch file is new, named by the pattern, and gone after
+// remove or AbortAll.
+func TestScratch(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "dump.rdb")
-	os.WriteFile(p, []byte("old"), 0o644)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSignal$")
-	cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD="+p)
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
+	f, remove, err := Scratch(dir, "spool-*.rdb")
+	if err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 6)
-	if _, err := out.Read(buf); err != nil || !strings.HasPrefix(string(buf), "ready") {
-		t.Fatalf("child not ready: %q %v", buf, err)
+	f.Close()
+	base := filepath.Base(f.Name())
+	if !strings.HasPrefix(base, "spool-") || !strings.HasSuffix(base, ".rdb") || len(base) <= len("spool-.rdb") {
+		t.Errorf("name %q", base)
 	}
-	if n := entries(t, dir); len(n) != 2 {
-		t.Fatalf("expected a temp file while writing, have %v", n)
+	remove()
+	if n := entries(t, dir); len(n) != 0 {
+		t.Errorf("left after remove: %v", n)
 	}
-	cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
-		t.Fatalf("child exit: %v", err)
+	if _, _, err := Scratch(dir, "a-*"); err != nil {
+		t.Fatal(err)
 	}
-	if n := entries(t, dir); len(n) != 1 {
-		t.Fatalf("temp file left after SIGINT: %v", n)
-	}
-	if b, _ := os.ReadFile(p); string(b) != "old" {
-		t.Fatalf("original changed: %q", b)
+	AbortAll()
+	if n := entries(t, dir); len(n) != 0 {
+		t.Errorf("left after AbortAll: %v", n)
 	}
 }

@@ -7,21 +7,27 @@ import (
 	"syscall"
 )
 
-// AbortOnSignal makes SIGINT and SIGTERM remove every uncommitted temp file
-// and then exit with status 130 (SIGINT) or 143 (SIGTERM), so Ctrl-C never
-// leaves a temp file beside the target. Call it once at program start; the
-// returned function stops the handling (it may be called more than once).
+// abortSignals end the program: Ctrl-C, kill, a closed terminal or SSH
+// session, Ctrl-\.
+var abortSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// AbortOnSignal makes SIGINT, SIGTERM, SIGHUP and SIGQUIT remove every
+// uncommitted temp file and scratch file and then exit with status 128 +
+// the signal's number (130 for SIGINT, 143 for SIGTERM), so neither Ctrl-C
+// nor a closed terminal leaves a temp file beside the target. Install it
+// before creating the files; the returned function stops the handling (it
+// may be called more than once).
 func AbortOnSignal() (stop func()) {
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(ch, abortSignals...)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case sig := <-ch:
 			AbortAll()
-			code := 130
-			if sig == syscall.SIGTERM {
-				code = 143
+			code := 128 + 2
+			if n, ok := sig.(syscall.Signal); ok {
+				code = 128 + int(n)
 			}
 			os.Exit(code)
 		case <-done:
