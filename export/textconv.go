@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/rdbtool/rdbtool/rdb"
@@ -85,7 +86,21 @@ func quoteBytes(b []byte) string {
 	}
 	var s strings.Builder
 	s.WriteByte('"')
-	for _, c := range b {
+	for len(b) > 0 {
+		c := b[0]
+		if c >= utf8.RuneSelf {
+			// valid UTF-8 passes through; any other byte is escaped, so
+			// the text stays UTF-8 for git diff and editors
+			r, size := utf8.DecodeRune(b)
+			if r == utf8.RuneError && size == 1 {
+				fmt.Fprintf(&s, `\x%02x`, c)
+			} else {
+				s.Write(b[:size])
+			}
+			b = b[size:]
+			continue
+		}
+		b = b[1:]
 		switch {
 		case c == '"' || c == '\\':
 			s.WriteByte('\\')
@@ -99,7 +114,7 @@ func quoteBytes(b []byte) string {
 		case c < ' ' || c == 0x7f:
 			fmt.Fprintf(&s, `\x%02x`, c)
 		default:
-			s.WriteByte(c) // UTF-8 passes through; invalid bytes are rare in text
+			s.WriteByte(c)
 		}
 	}
 	s.WriteByte('"')
