@@ -67,6 +67,7 @@ func Create(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer forgetScratch(tf.Name()) // tracked as a File from here on
 	if exists {
 		// The umask may have cleared bits: give the new file exactly the
 		// original's mode.
@@ -82,13 +83,19 @@ func Create(path string) (*File, error) {
 }
 
 // createTemp creates a new file named .BASE.tmp-RANDOM in dir with mode
-// (subject to the umask, like any new file).
+// (subject to the umask, like any new file). Its name is a scratch path
+// before the file exists, so a signal during creation removes it too; the
+// caller forgets it once the file is tracked.
 func createTemp(dir, base string, mode fs.FileMode) (*os.File, error) {
 	for i := 0; ; i++ {
 		var b [6]byte
 		rand.Read(b[:])
 		name := filepath.Join(dir, "."+base+".tmp-"+hex.EncodeToString(b[:]))
+		addScratch(name)
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
+		if err != nil {
+			forgetScratch(name)
+		}
 		if err == nil || !errors.Is(err, fs.ErrExist) || i > 100 {
 			return f, err
 		}
@@ -184,8 +191,12 @@ func AbortAll() {
 	}
 }
 
-// scratch holds the paths of the Scratch files not yet removed.
+// scratch holds the paths AbortAll removes besides the tracked Files: the
+// Scratch files not yet removed, and temp files being created.
 var scratch = map[string]struct{}{}
+
+func addScratch(p string)    { openMu.Lock(); scratch[p] = struct{}{}; openMu.Unlock() }
+func forgetScratch(p string) { openMu.Lock(); delete(scratch, p); openMu.Unlock() }
 
 // Scratch creates a new file in dir (os.TempDir() when empty) whose name is
 // pattern with its last "*" replaced by a random string, for data a command
@@ -204,15 +215,12 @@ func Scratch(dir, pattern string) (f *os.File, remove func(), err error) {
 		var rnd [8]byte
 		rand.Read(rnd[:])
 		p := filepath.Join(dir, prefix+hex.EncodeToString(rnd[:])+suffix)
-		openMu.Lock()
-		scratch[p] = struct{}{}
-		openMu.Unlock()
-		forget := func() { openMu.Lock(); delete(scratch, p); openMu.Unlock() }
+		addScratch(p)
 		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
-			return f, func() { os.Remove(p); forget() }, nil
+			return f, func() { os.Remove(p); forgetScratch(p) }, nil
 		}
-		forget()
+		forgetScratch(p)
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, nil, err
 		}
