@@ -337,17 +337,14 @@ func snapshotSync(ctx context.Context, o *redis.Options, sk *sink) error {
 	filtering := len(sk.opts.Prune) > 0 || sk.opts.LargerThan > 0 || sk.opts.Cluster
 	db := 0
 	base := sk.stats.Bytes
+	var last lastKey
 	for {
 		rec, err := r.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			var re *rdb.Error
-			if errors.As(err, &re) {
-				return serverErr(o, "sync", re.Key, fmt.Errorf("RDB offset %d: %w", re.Offset, re.Err))
-			}
-			return serverErr(o, "sync", nil, err)
+			return syncErr(o, err, &last)
 		}
 		switch rec := rec.(type) {
 		case *rdb.Header:
@@ -376,6 +373,7 @@ func snapshotSync(ctx context.Context, o *redis.Options, sk *sink) error {
 				err = sk.w.Write(rec)
 			}
 		case *rdb.Entry:
+			last.set(rec)
 			if sk.keepKey(rec.DB, rec.Key) {
 				err = sk.entry(rec)
 			}
@@ -398,6 +396,7 @@ func syncVerbatim(o *redis.Options, st *SyncStream, sk *sink) error {
 	d := newDrainer(st, sk.raw)
 	defer func() { st.Close(); d.stop() }()
 	r := rdb.NewReader(d, rdb.SkipValues())
+	var last lastKey
 	for {
 		rec, err := r.Next()
 		if err == io.EOF {
@@ -407,14 +406,11 @@ func syncVerbatim(o *redis.Options, st *SyncStream, sk *sink) error {
 			return fmt.Errorf("writing the snapshot: %w", werr)
 		}
 		if err != nil {
-			var re *rdb.Error
-			if errors.As(err, &re) {
-				return serverErr(o, "sync", re.Key, fmt.Errorf("RDB offset %d: %w", re.Offset, re.Err))
-			}
-			return serverErr(o, "sync", nil, err)
+			return syncErr(o, err, &last)
 		}
-		switch rec.(type) {
+		switch rec := rec.(type) {
 		case *rdb.Entry:
+			last.set(rec)
 			sk.stats.Keys++
 			if sk.opts.Progress != nil && sk.stats.Keys%4096 == 0 {
 				sk.stats.Bytes = st.Received()
@@ -433,6 +429,35 @@ func syncVerbatim(o *redis.Options, st *SyncStream, sk *sink) error {
 		return fmt.Errorf("writing the snapshot: %w", werr)
 	}
 	return nil
+}
+
+// lastKey is the last key a sync read completely, so that an error between
+// two records (a connection that dies there) still says where it happened.
+type lastKey struct {
+	key []byte // the Reader's own copy, not reused (no ReuseBuffers)
+	db  int
+}
+
+func (l *lastKey) set(e *rdb.Entry) { l.key, l.db = e.Key, e.DB }
+
+func (l *lastKey) String() string {
+	if l.key == nil {
+		return "before the first key"
+	}
+	return fmt.Sprintf("after key %s (db %d)", strconv.Quote(string(l.key)), l.db)
+}
+
+// syncErr names the server, the RDB offset and the key being read or, when
+// the error falls between records, the last key read before it.
+func syncErr(o *redis.Options, err error, last *lastKey) error {
+	var re *rdb.Error
+	if errors.As(err, &re) {
+		if re.Key != nil {
+			return serverErr(o, "sync", re.Key, fmt.Errorf("RDB offset %d: %w", re.Offset, re.Err))
+		}
+		return serverErr(o, "sync", nil, fmt.Errorf("RDB offset %d, %s: %w", re.Offset, last, re.Err))
+	}
+	return serverErr(o, "sync", nil, fmt.Errorf("%s: %w", last, err))
 }
 
 // drainEnd checks that nothing but the end of the transfer follows the RDB.
