@@ -23,9 +23,10 @@ type Options struct {
 	Top      int       // how many largest keys to list (0: none)
 	Prefixes int       // how many prefixes to list, most keys first (0: 20)
 	Now      time.Time // reference for "already expired" (zero: time.Now())
-	// ReadValues keeps value bytes while reading, so string encodings
-	// (int, raw, lzf) can be told apart; without it values are skipped by
-	// length and strings count under the encoding "string".
+	// ReadValues keeps value bytes while reading; without it values are
+	// skipped by length. The counts are the same either way: string
+	// encodings (int, raw, lzf) are told apart by the value's first byte,
+	// which the Reader notes while skipping (rdb.Entry.Encoding).
 	ReadValues bool
 }
 
@@ -117,7 +118,7 @@ type Collector struct {
 }
 
 // typeCount counts one value type byte; for strings enc counts the
-// encodings int, raw, lzf and unknown (value skipped).
+// encodings int, raw and lzf.
 type typeCount struct {
 	keys, bytes int64
 	enc         map[string]int64
@@ -196,10 +197,7 @@ func (c *Collector) entry(e *rdb.Entry) {
 	tc.keys++
 	tc.bytes += e.ValueLen
 	if e.Type == rdb.TypeString {
-		enc := "string" // value skipped: its first byte is unknown
-		if e.Value != nil || e.ValueLen == 0 {
-			enc = rdb.EncodingName(e.Type, e.Value)
-		}
+		enc := e.Encoding() // int, raw or lzf, also when the value was skipped
 		if tc.enc == nil {
 			tc.enc = map[string]int64{}
 		}
@@ -237,11 +235,7 @@ func (c *Collector) entry(e *rdb.Entry) {
 }
 
 func (c *Collector) key(e *rdb.Entry) *Key {
-	enc := rdb.EncodingName(e.Type, e.Value)
-	if e.Type == rdb.TypeString && e.Value == nil && e.ValueLen > 0 {
-		enc = "string"
-	}
-	return &Key{DB: e.DB, Key: clone(e.Key), Type: rdb.TypeName(e.Type), Encoding: enc, Bytes: e.ValueLen}
+	return &Key{DB: e.DB, Key: clone(e.Key), Type: rdb.TypeName(e.Type), Encoding: e.Encoding(), Bytes: e.ValueLen}
 }
 
 // newPrefix adds a prefix, or returns "(other)" once maxPrefixes are

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -82,14 +83,23 @@ func TestAgainstRedis(t *testing.T) {
 	if st.Types["string"].Encodings["int"] == 0 || st.Types["string"].Encodings["raw"] == 0 {
 		t.Fatalf("string encodings %v", st.Types["string"].Encodings)
 	}
-	// Skipping values gives the same numbers, strings under "string".
+	// Skipping values (the default) gives the same numbers, string
+	// encodings included (the Reader notes them while skipping).
 	f.Seek(0, 0)
 	st2, err := Read(f, Options{Top: 5, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st2.Keys != st.Keys || st2.ValueBytes != st.ValueBytes || st2.Types["string"].Encodings["string"] == 0 {
+	if st2.Keys != st.Keys || st2.ValueBytes != st.ValueBytes {
 		t.Fatalf("skip-values stats differ: %+v", st2)
+	}
+	for typ, ts := range st.Types {
+		if !reflect.DeepEqual(st2.Types[typ], ts) {
+			t.Errorf("type %s: skipping values %+v, reading them %+v", typ, st2.Types[typ], ts)
+		}
+	}
+	if !reflect.DeepEqual(st2.Top, st.Top) || !reflect.DeepEqual(st2.Largest, st.Largest) {
+		t.Errorf("largest keys differ: skipping values %+v, reading them %+v", st2.Top, st.Top)
 	}
 	// JSON is stable: the same input twice gives the same bytes
 	a, _ := json.Marshal(st)

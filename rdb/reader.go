@@ -878,6 +878,7 @@ func (r *Reader) readEntry(start int64, t byte) (Record, error) {
 		e.ValueLen = 0
 		e.noSelectDB = !r.selected
 		e.spans = e.spans[:0]
+		e.head, e.headOK = 0, false
 	} else {
 		e = &Entry{pos: pos{start}, DB: r.db, ExpireMs: -1, Idle: -1, Freq: -1, noSelectDB: !r.selected}
 	}
@@ -959,6 +960,11 @@ value:
 			return nil, err
 		}
 		vstart := r.pos()
+		if r.r < r.w || r.fill(1) == nil {
+			// the first byte tells a string's encoding (Entry.Encoding);
+			// a failed fill is left for skipValue to report
+			e.head, e.headOK = r.buf[r.r], true
+		}
 		if err := r.skipValue(t); err != nil {
 			return nil, r.valueError(err, e.Key)
 		}

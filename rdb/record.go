@@ -123,6 +123,25 @@ type Entry struct {
 	noSelectDB bool      // read before any SELECTDB record (the Writer then emits none for DB 0)
 	spans      []crcSpan // big stretches of Value with their CRC-64, valid while Value is spanVal
 	spanVal    []byte
+	head       byte // the value's first byte, noted when the Reader skipped the value (SkipValues)
+	headOK     bool // head is set
+}
+
+// Encoding returns the name of the value's encoding (see EncodingName):
+// "int", "raw" or "lzf" for a string, "listpack", "quicklist2", ... With
+// the Reader's SkipValues option Value is nil, yet a string's encoding is
+// known all the same: the Reader notes the value's first byte, which tells
+// it, while skipping the value. "string" when it is unknown (a string
+// Entry with a nil Value not from a Reader).
+func (e *Entry) Encoding() string {
+	if e.Value == nil && e.Type == TypeString && e.ValueLen > 0 {
+		if !e.headOK {
+			return "string"
+		}
+		h := [1]byte{e.head}
+		return EncodingName(e.Type, h[:])
+	}
+	return EncodingName(e.Type, e.Value)
 }
 
 // HasExpiry reports whether the entry has an expiry.
