@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"sort"
 	"strconv"
@@ -102,16 +101,14 @@ type sink struct {
 
 	raw *bufio.Writer // verbatim sync: the server's bytes, copied
 
-	// seen holds a 128-bit fingerprint of every key written by the scan
-	// method: SCAN may return a key twice, and a dump with a key twice does
-	// not load. 16 bytes a key is the only memory that grows with the keyspace.
-	seen         map[[2]uint64]struct{}
-	seed1, seed2 maphash.Seed
+	// seen holds a fingerprint of every key the scan method met: SCAN may
+	// return a key twice, and a dump with a key twice does not load. It is
+	// the only memory that grows with the keyspace (see fpSet).
+	seen *fpSet
 }
 
 func newSink(out io.Writer, opts *SnapshotOptions, stats *SnapshotStats) *sink {
-	s := &sink{out: out, opts: opts, stats: stats, funcs: map[string]bool{}, now: time.Now().UnixMilli(),
-		seen: map[[2]uint64]struct{}{}, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed()}
+	s := &sink{out: out, opts: opts, stats: stats, funcs: map[string]bool{}, now: time.Now().UnixMilli()}
 	if len(opts.Prune) > 0 {
 		s.prune = filter.NewGlobs(opts.Prune)
 	}
@@ -178,20 +175,10 @@ func (s *sink) keepKey(db int, key []byte) bool {
 // firstTime reports whether the scan meets db/key for the first time. Only
 // the SCAN stage calls it.
 func (s *sink) firstTime(db int, key string) bool {
-	var fp [2]uint64
-	for i, seed := range []maphash.Seed{s.seed1, s.seed2} {
-		var h maphash.Hash
-		h.SetSeed(seed)
-		h.WriteByte(byte(db))
-		h.WriteByte(byte(db >> 8))
-		h.WriteString(key)
-		fp[i] = h.Sum64()
+	if s.seen == nil {
+		s.seen = newFPSet()
 	}
-	if _, ok := s.seen[fp]; ok {
-		return false
-	}
-	s.seen[fp] = struct{}{}
-	return true
+	return s.seen.add(db, key)
 }
 
 // entry applies the value filters and writes e.
@@ -247,6 +234,11 @@ func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts Snapsho
 		opts.Batch = 1000
 	}
 	sk := newSink(out, &opts, stats)
+	defer func() {
+		if sk.seen != nil {
+			sk.seen.release() // no scan goroutine is left to use it (scanDB waits)
+		}
+	}()
 	servers := []*redis.Options{o}
 	if opts.Cluster {
 		var err error
@@ -549,10 +541,15 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 	c := redis.NewClient(clientOptions(o, db))
 	defer c.Close()
 	ctx, cancel := context.WithCancel(ctx)
+	// the SCAN stage uses sk.seen, which Snapshot releases: it must be over
+	// when scanDB returns (defers run last first: cancel, then wait)
+	scanDone := make(chan struct{})
+	defer func() { <-scanDone }()
 	defer cancel()
 
 	scanned := make(chan *scanBatch, 4)
 	go func() {
+		defer close(scanDone)
 		defer close(scanned)
 		var cursor uint64
 		for {
