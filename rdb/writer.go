@@ -440,12 +440,18 @@ func (w *Writer) WriteEntry(e *Entry) error {
 	if e.DB < 0 {
 		return fmt.Errorf("rdb: entry %q: negative database %d", e.Key, e.DB)
 	}
+	if why := entryPrefixProblem(e, w.version); why != "" {
+		// Never an opcode the version does not know: a Conversion
+		// (rdb.NewConversion) changes such entries first.
+		return fmt.Errorf("rdb: entry %q: %s", e.Key, why)
+	}
 	if e.DB != w.db && !(w.db < 0 && e.noSelectDB && e.DB == 0) {
 		w.putByte(OpSelectDB)
 		w.putLen(uint64(e.DB))
 		w.db = e.DB
 	}
-	if e.ExpireMs == e.origExpire && e.ExpireSeconds == e.origSecs && e.Idle == e.origIdle && e.Freq == e.origFreq && e.rawKey != nil {
+	if e.ExpireMs == e.origExpire && e.ExpireSeconds == e.origSecs && e.Idle == e.origIdle && e.Freq == e.origFreq && e.rawKey != nil &&
+		(e.ExpireMs < 0 || e.ExpireSeconds || w.version >= expireMsSince) {
 		w.put(e.prefix)
 	} else {
 		if err := w.putEntryPrefix(e); err != nil {
@@ -481,7 +487,7 @@ func (w *Writer) WriteEntry(e *Entry) error {
 func (w *Writer) putEntryPrefix(e *Entry) error {
 	var p [9]byte
 	if e.ExpireMs >= 0 {
-		if e.ExpireSeconds && e.ExpireMs%1000 == 0 && e.ExpireMs/1000 <= math.MaxInt32 {
+		if (e.ExpireSeconds || w.version < expireMsSince) && e.ExpireMs%1000 == 0 && e.ExpireMs/1000 <= math.MaxInt32 {
 			p[0] = OpExpireTime
 			binary.LittleEndian.PutUint32(p[1:], uint32(e.ExpireMs/1000))
 			w.put(p[:5])
