@@ -11,8 +11,9 @@ import (
 // RewriteOptions tune Rewrite.
 type RewriteOptions struct {
 	// Version is the RDB version to write; 0 keeps the input's. Values the
-	// version cannot load are re-encoded (rdb.ConvertEntry), records it
-	// does not know are dropped with a warning.
+	// version cannot load are re-encoded and records it does not know are
+	// dropped with a warning, by the rules of rdb.Conversion (shared with
+	// import).
 	Version int
 	// SkipUnconvertible drops keys that Version cannot express instead of
 	// failing.
@@ -65,8 +66,7 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	// "rdbchecksum no" (zero checksum) stays byte-identical.
 	tail := &tailWriter{w: out}
 	var w *rdb.Writer
-	convert := false
-	dropped := map[string]int{}
+	var conv *rdb.Conversion // the target version's rules, when converting
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
@@ -81,7 +81,7 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 			magic := r.Magic
 			if opt.Version > 0 && opt.Version != r.Version {
 				st.OutVersion = opt.Version
-				convert = true
+				conv = rdb.NewConversion(opt.Version)
 				magic = "REDIS"
 				if opt.Version >= 80 {
 					magic = "VALKEY"
@@ -94,8 +94,8 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 			if f != nil && !f.Apply(r) {
 				continue
 			}
-			if convert {
-				keep, cerr := convertEntry(r, st, opt, warn)
+			if conv != nil {
+				keep, cerr := convertEntry(conv, r, st, warn)
 				if cerr != nil {
 					return st, cerr
 				}
@@ -106,11 +106,8 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 			st.KeysOut++
 			err = w.WriteEntry(r)
 		default:
-			if convert {
-				if why := recordUnsupported(rec, st.OutVersion); why != "" {
-					dropped[why]++
-					continue
-				}
+			if conv != nil && !conv.Keep(rec) {
+				continue
 			}
 			err = w.Write(rec)
 		}
@@ -118,8 +115,10 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 			return st, fmt.Errorf("writing output: %w", err)
 		}
 	}
-	for why, n := range dropped {
-		warn(fmt.Sprintf("%d %s dropped (RDB version %d has none)", n, why, st.OutVersion))
+	if conv != nil {
+		for _, s := range conv.Warnings() {
+			warn(s)
+		}
 	}
 	st.Checksum = rd.Checksum()
 	st.BytesIn = rd.Offset()
@@ -130,7 +129,7 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	if err := w.Close(); err != nil {
 		return st, fmt.Errorf("writing output: %w", err)
 	}
-	zero := !convert && st.Checksum.Status == rdb.ChecksumZero && f == nil
+	zero := conv == nil && st.Checksum.Status == rdb.ChecksumZero && f == nil
 	if err := tail.finish(zero); err != nil {
 		return st, fmt.Errorf("writing output: %w", err)
 	}
@@ -138,11 +137,12 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	return st, nil
 }
 
-// convertEntry makes e loadable by the target version. keep is false for
-// an unconvertible key (recorded in st).
-func convertEntry(e *rdb.Entry, st *RewriteStats, opt RewriteOptions, warn func(string)) (keep bool, err error) {
+// convertEntry makes e loadable by the target version (conv's rules,
+// shared with import). keep is false for an unconvertible key (recorded in
+// st).
+func convertEntry(conv *rdb.Conversion, e *rdb.Entry, st *RewriteStats, warn func(string)) (keep bool, err error) {
 	typ := e.Type
-	ws, cerr := rdb.ConvertEntry(e, st.OutVersion)
+	ws, cerr := conv.Entry(e)
 	if cerr != nil {
 		if !errors.Is(cerr, rdb.ErrUnconvertible) {
 			return false, cerr
@@ -157,44 +157,7 @@ func convertEntry(e *rdb.Entry, st *RewriteStats, opt RewriteOptions, warn func(
 	for _, w := range ws {
 		warn(w)
 	}
-	if st.OutVersion < 9 && st.OutVersion < 80 && (e.Idle >= 0 || e.Freq >= 0) {
-		// LRU/LFU opcodes arrived with RDB 9 (Redis 5.0).
-		e.Idle, e.Freq = -1, -1
-	}
 	return true, nil
-}
-
-// recordUnsupported names a non-entry record the version cannot load, or
-// returns "".
-func recordUnsupported(rec rdb.Record, version int) string {
-	valkey := version >= 80
-	switch rec.(type) {
-	case *rdb.Function:
-		if version < 10 && !valkey {
-			return "function libraries"
-		}
-	case *rdb.SlotInfo:
-		if version < 12 && !valkey {
-			return "slot info records"
-		}
-	case *rdb.SlotImport:
-		if !valkey {
-			return "Valkey slot import records"
-		}
-	case *rdb.ModuleAux:
-		if version < 9 && !valkey {
-			return "module aux records"
-		}
-	case *rdb.Aux:
-		if version < 7 {
-			return "aux fields"
-		}
-	case *rdb.ResizeDB:
-		if version < 7 {
-			return "resize-db hints"
-		}
-	}
-	return ""
 }
 
 // tailWriter passes everything through but the last 8 bytes (the
