@@ -300,13 +300,7 @@ func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, er
 // FunctionCode is a library's code as FUNCTION LOAD takes it. A 7.0
 // release-candidate library (opcode 246) stores name and engine apart from
 // a code without the "#!engine name=lib" line; it is added back.
-func FunctionCode(f *rdb.Function) []byte {
-	if f.Opcode != rdb.OpFunctionPreGA || bytes.HasPrefix(f.Code, []byte("#!")) {
-		return f.Code
-	}
-	head := "#!" + string(f.Engine) + " name=" + string(f.Name) + "\n"
-	return append([]byte(head), f.Code...)
-}
+func FunctionCode(f *rdb.Function) []byte { return rdb.FunctionLoadCode(f) }
 
 // LineError is an import error on a given line.
 type LineError struct {
@@ -319,18 +313,62 @@ func (e *LineError) Unwrap() error { return e.Err }
 
 // Import reads the JSON-lines form from r and writes an RDB file of the
 // given version to w (0: the header line's version, else rdb.MaxVersion).
+// Keys the version cannot express make it fail; ImportWith can skip them
+// and reports what the conversion dropped.
 func Import(r io.Reader, w io.Writer, version int) (keys int64, err error) {
-	im := &importer{w: w, version: version}
+	st, err := ImportWith(r, w, ImportOptions{Version: version})
+	return st.Keys, err
+}
+
+// ImportOptions tune ImportWith.
+type ImportOptions struct {
+	// Version is the RDB version to write; 0: the header line's, else
+	// rdb.MaxVersion. The data is fitted to it by the same rules as
+	// rewrite --rdb-version (rdb.Conversion).
+	Version int
+	// SkipUnconvertible leaves out keys the version cannot express
+	// (module values before 8, streams before 9, expiries past 2038 before
+	// 3) instead of failing.
+	SkipUnconvertible bool
+	// MaxWarnings bounds ImportStats.Warnings (0: 1000); the rest are
+	// counted in WarningsOmitted.
+	MaxWarnings int
+}
+
+// ImportStats says what an import did.
+type ImportStats struct {
+	Version         int   // the RDB version written
+	Keys            int64 // keys written
+	Warnings        []string
+	WarningsOmitted int
+	Unconvertible   []KeyRef // keys the version cannot express (left out with SkipUnconvertible)
+}
+
+// KeyRef names one key.
+type KeyRef struct {
+	DB  int
+	Key []byte
+}
+
+// ImportWith is Import with options and a report of what was converted.
+// With unconvertible keys and no SkipUnconvertible it returns an error
+// wrapping rdb.ErrUnconvertible, after reading the whole input so that
+// ImportStats.Unconvertible lists them all; the output is then incomplete.
+func ImportWith(r io.Reader, w io.Writer, opt ImportOptions) (*ImportStats, error) {
+	im := &importer{w: w, version: opt.Version, st: &ImportStats{}, maxWarn: opt.MaxWarnings}
+	if im.maxWarn <= 0 {
+		im.maxWarn = 1000
+	}
 	br := bufio.NewReaderSize(r, 256<<10)
 	for n := 1; ; n++ {
 		line, rerr := br.ReadBytes('\n')
 		if rerr != nil && rerr != io.EOF {
-			return im.keys, rerr
+			return im.st, rerr
 		}
 		line = bytes.TrimSpace(line)
 		if len(line) > 0 {
 			if err := im.line(line); err != nil {
-				return im.keys, &LineError{Line: n, Err: err}
+				return im.st, &LineError{Line: n, Err: err}
 			}
 		}
 		if rerr == io.EOF {
@@ -338,14 +376,31 @@ func Import(r io.Reader, w io.Writer, version int) (keys int64, err error) {
 		}
 	}
 	im.start(0)
-	return im.keys, im.wr.Close()
+	for _, s := range im.conv.Warnings() {
+		im.warn(s)
+	}
+	if n := len(im.st.Unconvertible); n > 0 && !opt.SkipUnconvertible {
+		return im.st, fmt.Errorf("%w: %d keys cannot be written as RDB version %d (use --skip-unconvertible to leave them out)",
+			rdb.ErrUnconvertible, n, im.version)
+	}
+	return im.st, im.wr.Close()
 }
 
 type importer struct {
 	w       io.Writer
 	wr      *rdb.Writer
+	conv    *rdb.Conversion
 	version int // requested, then actual
-	keys    int64
+	st      *ImportStats
+	maxWarn int
+}
+
+func (im *importer) warn(s string) {
+	if len(im.st.Warnings) < im.maxWarn {
+		im.st.Warnings = append(im.st.Warnings, s)
+	} else {
+		im.st.WarningsOmitted++
+	}
 }
 
 // start creates the writer (once) for the header's version v unless a
@@ -364,7 +419,9 @@ func (im *importer) start(v int) {
 	if im.version >= 80 {
 		magic = "VALKEY"
 	}
+	im.st.Version = im.version
 	im.wr = rdb.NewWriter(im.w, im.version, rdb.WithMagic(magic))
+	im.conv = rdb.NewConversion(im.version)
 }
 
 func (im *importer) line(line []byte) error {
@@ -391,16 +448,32 @@ func (im *importer) line(line []byte) error {
 		if err := strictUnmarshal(line, &f); err != nil {
 			return err
 		}
-		if im.version < 10 {
+		rec := &rdb.Function{Opcode: rdb.OpFunction2, Code: f.Function}
+		if !im.conv.Keep(rec) {
 			return nil // servers before 7.0 (RDB 10) have no functions
 		}
-		return im.wr.WriteFunction(f.Function)
+		return im.wr.Write(rec)
 	}
 	var l Line
 	if err := strictUnmarshal(line, &l); err != nil {
 		return err
 	}
-	e, err := l.Entry(im.version)
+	// The value is built in the newest form the target's family loads,
+	// then fitted to the target by the rules rewrite uses: the same data
+	// is dropped, with the same warnings, and the same keys are refused.
+	e, err := l.Entry(fullVersion(im.version))
+	if err == nil {
+		var ws []string
+		ws, err = im.conv.Entry(e)
+		if errors.Is(err, rdb.ErrUnconvertible) {
+			im.st.Unconvertible = append(im.st.Unconvertible, KeyRef{DB: l.DB, Key: append([]byte(nil), l.Key...)})
+			im.warn(err.Error())
+			return nil
+		}
+		for _, w := range ws {
+			im.warn(w)
+		}
+	}
 	if err == nil {
 		// A value Redis would refuse on load (say, a stream consumer
 		// owning an entry its group does not list as pending) is an input
@@ -410,8 +483,17 @@ func (im *importer) line(line []byte) error {
 	if err != nil {
 		return fmt.Errorf("key %q: %w", []byte(l.Key), err)
 	}
-	im.keys++
+	im.st.Keys++
 	return im.wr.WriteEntry(e)
+}
+
+// fullVersion is the newest version of target's family (Redis or Valkey),
+// in which every value of an export can be encoded.
+func fullVersion(target int) int {
+	if target >= 80 {
+		return target
+	}
+	return rdb.MaxVersion
 }
 
 func strictUnmarshal(b []byte, v any) error {

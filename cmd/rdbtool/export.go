@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rdbtool/rdbtool/export"
+	"github.com/rdbtool/rdbtool/filter"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -63,14 +64,23 @@ func importCommand() *cli.Command {
 		Name:      "import",
 		Usage:     "build an RDB file from the JSON lines of rdbtool export",
 		ArgsUsage: "FILE",
-		UsageText: "rdbtool import FILE -o OUT [--rdb-version N]",
+		UsageText: "rdbtool import FILE -o OUT [--rdb-version N [--skip-unconvertible]]",
 		Description: "Reads JSON lines (- for stdin) in the form rdbtool export writes and writes an RDB file,\n" +
-			"streaming. Values are encoded in forms RDB version N loads (default: the version in\n" +
-			"the header line, else 12); functions are left out below version 10.\n" + jsonlHelp + "\n" +
+			"streaming. The file is one a server of RDB version N loads (default: the version in\n" +
+			"the header line, else 12), by the same rules as rdbtool rewrite --rdb-version:\n" +
+			"values are written with the same data in plain types, not ziplists or listpacks:\n" +
+			"hash table (type 4), skiplist (type 5; 3 before 8), plain set; lists as quicklist 2\n" +
+			"(10+), quicklist (7-9) or linked list. Data N cannot hold is dropped with a warning\n" +
+			"(hash field expiries before 12, stream metadata before 10, functions before 10,\n" +
+			"LRU/LFU before 9; before 3 expiries are stored in whole seconds, rounded up). Keys N\n" +
+			"cannot express (module values before 8, streams before 9, expiries after 2038\n" +
+			"before 3) are listed; the command then fails unless --skip-unconvertible.\n" +
+			jsonlHelp + "\n" +
 			helpExamples("rdbtool import dump.jsonl -o dump.rdb --rdb-version 10",
 				"rdbtool export a.rdb | jq -c 'select(.db == 0)' | rdbtool import - -o db0.rdb"),
 		Flags: append(outputFlags()[:1],
 			&cli.IntFlag{Name: "rdb-version", Usage: "write RDB version `N` (default: the export's, else 12)"},
+			&cli.BoolFlag{Name: "skip-unconvertible", Usage: "leave out keys the target version cannot express instead of failing"},
 		),
 		Action: runImport,
 	})
@@ -100,7 +110,22 @@ func runImport(c *cli.Context) error {
 		in.fail()
 		return cli.Exit(fmt.Sprintf("%s is an RDB file: import reads the JSON lines of rdbtool export (rdbtool rewrite copies or converts an RDB file)", srcName(name)), exitError)
 	}
-	if _, err := export.Import(br, out, v); err != nil {
+	st, err := export.ImportWith(br, out, export.ImportOptions{Version: v, SkipUnconvertible: c.Bool("skip-unconvertible")})
+	if st != nil {
+		for _, w := range st.Warnings {
+			stderrf(c, "warning: %s\n", w)
+		}
+		if st.WarningsOmitted > 0 {
+			stderrf(c, "warning: ... and %d more\n", st.WarningsOmitted)
+		}
+		if len(st.Unconvertible) > 0 {
+			stderrf(c, "%d keys cannot be written as RDB version %d:\n", len(st.Unconvertible), st.Version)
+			for _, k := range st.Unconvertible {
+				stderrf(c, "  db%d %s\n", k.DB, filter.Quote(k.Key))
+			}
+		}
+	}
+	if err != nil {
 		in.fail()
 		var le *export.LineError
 		if errors.As(err, &le) {
