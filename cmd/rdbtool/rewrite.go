@@ -16,11 +16,16 @@ func rewriteCommand() *cli.Command {
 		UsageText: "rdbtool rewrite FILE (-o OUT | --in-place) [--rdb-version N [--skip-unconvertible]]",
 		Description: "Reads every record of FILE (- for stdin) and writes it back. Without options the\n" +
 			"output is byte-identical to the input. With --rdb-version N it is a file a server of\n" +
-			"that version loads: values N cannot read are re-encoded (listpack -> ziplist,\n" +
-			"quicklist 2 -> quicklist, set listpack -> set, ...), data N cannot hold is dropped\n" +
-			"with a warning (hash field expiries, stream metadata, functions before 10, LRU/LFU\n" +
-			"before 9), and keys N cannot express at all (module values, streams before 9) are\n" +
-			"listed; the command then fails unless --skip-unconvertible drops them.\n" +
+			"that version loads. Values N cannot read are re-encoded with the same data in plain\n" +
+			"types, not ziplists: listpack hashes and sorted sets become a hash table (type 4)\n" +
+			"and a skiplist (type 5; 3 before 8), set listpacks a plain set, quicklist 2 a\n" +
+			"quicklist (a linked list before 7); values N reads keep their bytes. Data N cannot\n" +
+			"hold is dropped with a warning: hash field expiries before 12, stream metadata\n" +
+			"before 10, functions before 10, LRU/LFU and module aux before 9, aux fields and\n" +
+			"resize-db hints before 7; before 3 expiries are stored in whole seconds, rounded up.\n" +
+			"Keys N cannot express at all (module values before 8, streams before 9, expiries\n" +
+			"after 2038 before 3) are listed; the command then fails unless --skip-unconvertible\n" +
+			"drops them.\n" +
 			"RDB versions: 9 = Redis 5.0-6.2, 10 = 7.0, 11 = 7.2, 12 = 7.4+.\n\n" +
 			helpExamples("rdbtool rewrite dump.rdb -o copy.rdb",
 				"rdbtool rewrite dump.rdb --rdb-version 9 -o dump-redis6.rdb",
