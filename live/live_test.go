@@ -254,6 +254,14 @@ func TestRedact(t *testing.T) {
 		"rediss://:pw@h":           "rediss://:xxxxx@h",
 		"redis://pw@h:6379":        "redis://xxxxx@h:6379",
 		"redis://h:6379/0":         "redis://h:6379/0",
+		// passwords holding characters a URL parser ends the userinfo at
+		"redis://:pa#ss99@127.0.0.1:6379":       "redis://:xxxxx@127.0.0.1:6379",
+		"redis://:pa?ss99@h:1/0":                "redis://:xxxxx@h:1/0",
+		"redis://u:pa/ss99@h:1":                 "redis://u:xxxxx@h:1",
+		"redis://pa/s#s?99@h:1":                 "redis://xxxxx@h:1",
+		"redis://h:1/0?password=WrongPW99":      "redis://h:1/0?password=xxxxx",
+		"redis://h:1?db=1&Password=pw99&x=1#f":  "redis://h:1?db=1&Password=xxxxx&x=1#f",
+		"unix://u:pw99@/tmp/r.sock?password=p2": "unix://u:xxxxx@/tmp/r.sock?password=xxxxx",
 	} {
 		if got := Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
@@ -262,6 +270,23 @@ func TestRedact(t *testing.T) {
 	_, err := ParseURL("redis://u:topsecret@h:1/notadb")
 	if err == nil || strings.Contains(err.Error(), "topsecret") {
 		t.Fatalf("bad URL error %v", err)
+	}
+	// URLs that do not parse: no piece of the password in the error
+	for _, u := range []string{"redis://:pa#ss99@127.0.0.1:1", "redis://:pa?ss99@127.0.0.1:1",
+		"redis://:pa/ss99@127.0.0.1:1", "redis://:123/ss99@127.0.0.1:1", "redis://:pa%zzss99@127.0.0.1:1",
+		"redis://127.0.0.1:1/0?password=WrongPW99", "redis://127.0.0.1:1/0?password=Wrong%20PW99"} {
+		_, err := ParseURL(u)
+		if err == nil {
+			t.Fatalf("%s: parsed", u)
+		}
+		for _, piece := range []string{":pa", "ss99", "PW99", "123", "zz"} {
+			if strings.Contains(err.Error(), piece) {
+				t.Errorf("%s: error %q shows %q", u, err, piece)
+			}
+		}
+		if !strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Errorf("%s: error %q does not name the server", u, err)
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -14,61 +16,141 @@ import (
 // rediss:// for TLS, unix:///path). Its errors never contain the password.
 func ParseURL(raw string) (*redis.Options, error) {
 	o, err := redis.ParseURL(raw)
-	if err != nil {
-		msg := err.Error()
-		if pw := urlPassword(raw); pw != "" {
-			msg = strings.ReplaceAll(msg, pw, "xxxxx")
-		}
-		msg = strings.ReplaceAll(msg, raw, Redact(raw))
-		return nil, fmt.Errorf("bad server URL %s: %s", Redact(raw), msg)
+	if err == nil {
+		return o, nil
 	}
-	return o, nil
+	var msg string
+	var ue *url.Error
+	region := userinfo(raw)
+	switch {
+	case strings.ContainsAny(region, "/?#") || strings.Contains(region, "%") && errors.As(err, &ue):
+		// the parser cut the URL inside the password: its message would
+		// quote pieces of it
+		msg = "the user name or password holds a character that must be percent-encoded " +
+			"('/' as %2F, '?' as %3F, '#' as %23, '%' as %25)"
+	case errors.As(err, &ue):
+		msg = ue.Err.Error() // the URL itself is printed redacted
+	default:
+		msg = err.Error()
+	}
+	msg = strings.ReplaceAll(msg, raw, Redact(raw))
+	for _, s := range urlSecrets(raw) {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return nil, fmt.Errorf("bad server URL %s: %s", Redact(raw), msg)
 }
 
-// Redact replaces the password in a URL with xxxxx, for printing.
+// userinfo is what lies between "://" and the last "@" of the whole URL
+// ("" when there is none). Taking the last "@" of the whole string, not of
+// the authority, also covers a password holding an unencoded '/', '?' or
+// '#', which a URL parser would take for the end of the authority.
+func userinfo(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return ""
+	}
+	rest := raw[i+3:]
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return ""
+	}
+	return rest[:at]
+}
+
+// Redact masks the password in a URL with xxxxx, for printing: everything
+// between "://" and the last "@" except a user name before a ':', and the
+// value of any password= query option. It works on URLs that do not parse.
 func Redact(raw string) string {
 	i := strings.Index(raw, "://")
 	if i < 0 {
-		return raw
+		return redactQuery(raw)
 	}
 	rest := raw[i+3:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	at := strings.LastIndex(rest[:end], "@")
+	at := strings.LastIndex(rest, "@")
 	if at < 0 {
-		return raw
+		return raw[:i+3] + redactQuery(rest)
 	}
 	user := rest[:at]
-	if c := strings.Index(user, ":"); c >= 0 {
+	if c := strings.Index(user, ":"); c >= 0 && !strings.ContainsAny(user[:c], "/?#") {
 		user = user[:c] + ":xxxxx"
 	} else if user != "" {
 		// redis://secret@host: go-redis takes a lone userinfo as the password
 		user = "xxxxx"
 	}
-	return raw[:i+3] + user + rest[at:]
+	return raw[:i+3] + user + redactQuery(rest[at:])
 }
 
-func urlPassword(raw string) string {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return ""
+// redactQuery masks the values of password= options.
+func redactQuery(s string) string {
+	var b strings.Builder
+	for {
+		j := passwordOption(s)
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:j])
+		b.WriteString("xxxxx")
+		s = s[j+optionEnd(s[j:]):]
 	}
-	rest := raw[i+3:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
+}
+
+// passwordOption returns the index of the value of the first
+// "password=" option (after '?' or '&') in s, or -1.
+func passwordOption(s string) int {
+	const opt = "password="
+	low := strings.ToLower(s)
+	for from := 0; ; {
+		k := strings.Index(low[from:], opt)
+		if k < 0 {
+			return -1
+		}
+		k += from
+		if k > 0 && (s[k-1] == '?' || s[k-1] == '&') {
+			return k + len(opt)
+		}
+		from = k + len(opt)
 	}
-	at := strings.LastIndex(rest[:end], "@")
-	if at < 0 {
-		return ""
+}
+
+func optionEnd(s string) int {
+	if e := strings.IndexAny(s, "&#"); e >= 0 {
+		return e
 	}
-	user := rest[:at]
-	if c := strings.Index(user, ":"); c >= 0 {
-		return user[c+1:]
+	return len(s)
+}
+
+// urlSecrets are the password of the userinfo and every password= value
+// (raw and unescaped), longest first, to scrub from messages.
+func urlSecrets(raw string) []string {
+	var out []string
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		out = append(out, s)
+		if u, err := url.PathUnescape(s); err == nil && u != s && u != "" {
+			out = append(out, u)
+		}
 	}
-	return user
+	if user := userinfo(raw); user != "" {
+		if c := strings.Index(user, ":"); c >= 0 {
+			add(user[c+1:])
+		} else {
+			add(user)
+		}
+	}
+	for s := raw; ; {
+		j := passwordOption(s)
+		if j < 0 {
+			break
+		}
+		e := optionEnd(s[j:])
+		add(s[j : j+e])
+		s = s[j+e:]
+	}
+	sort.Slice(out, func(a, b int) bool { return len(out[a]) > len(out[b]) })
+	return out
 }
 
 // IsLoopback reports whether the options point at this machine: a unix
