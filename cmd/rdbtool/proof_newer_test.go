@@ -156,9 +156,9 @@ func score(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 type streamMeta int
 
 const (
-	metaV9    streamMeta = iota // what RDB 9 keeps
-	metaV10                     // + first and max-deleted IDs, entries-added, entries-read
-	metaAll                     // + consumer active times (RDB 11+)
+	metaV9  streamMeta = iota // what RDB 9 keeps
+	metaV10                   // + first and max-deleted IDs, entries-added, entries-read
+	metaAll                   // + consumer active times (RDB 11+)
 )
 
 // render is a decoded value as text, in the same form as redisRender
