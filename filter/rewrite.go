@@ -10,10 +10,10 @@ import (
 
 // RewriteOptions tune Rewrite.
 type RewriteOptions struct {
-	// Version is the RDB version to write; 0 keeps the input's. Values the
-	// version cannot load are re-encoded and records it does not know are
-	// dropped with a warning, by the rules of rdb.Conversion (shared with
-	// import).
+	// Version is the RDB version to write; 0 keeps the input's. With a
+	// version (even the input's) values it cannot load are re-encoded and
+	// records it does not know are dropped with a warning, by the rules of
+	// rdb.Conversion (shared with import).
 	Version int
 	// SkipUnconvertible drops keys that Version cannot express instead of
 	// failing.
@@ -79,9 +79,14 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 		case *rdb.Header:
 			st.InVersion, st.OutVersion = r.Version, r.Version
 			magic := r.Magic
+			if opt.Version > 0 {
+				// An explicit version means a file that version loads,
+				// even the input's own (a 7.0 release-candidate
+				// function, a hand-made file with records too new).
+				conv = rdb.NewConversion(opt.Version)
+			}
 			if opt.Version > 0 && opt.Version != r.Version {
 				st.OutVersion = opt.Version
-				conv = rdb.NewConversion(opt.Version)
 				magic = "REDIS"
 				if opt.Version >= 80 {
 					magic = "VALKEY"
@@ -129,7 +134,7 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	if err := w.Close(); err != nil {
 		return st, fmt.Errorf("writing output: %w", err)
 	}
-	zero := conv == nil && st.Checksum.Status == rdb.ChecksumZero && f == nil
+	zero := st.OutVersion == st.InVersion && st.Checksum.Status == rdb.ChecksumZero && f == nil
 	if err := tail.finish(zero); err != nil {
 		return st, fmt.Errorf("writing output: %w", err)
 	}
