@@ -101,10 +101,9 @@ type sink struct {
 
 	raw *bufio.Writer // verbatim sync: the server's bytes, copied
 
-	// seen holds a fingerprint of every key the scan method met: SCAN may
-	// return a key twice, and a dump with a key twice does not load. It is
-	// the only memory that grows with the keyspace (see fpSet).
-	seen *fpSet
+	// seen tells the keys the scan method met before: SCAN may return a key
+	// twice, and a dump with a key twice does not load (see keyDedup).
+	seen *keyDedup
 }
 
 func newSink(out io.Writer, opts *SnapshotOptions, stats *SnapshotStats) *sink {
@@ -173,12 +172,21 @@ func (s *sink) keepKey(db int, key []byte) bool {
 }
 
 // firstTime reports whether the scan meets db/key for the first time. Only
-// the SCAN stage calls it.
+// the SCAN stage calls it. When the fingerprints cannot be kept (the spill
+// file cannot be written), it says true and seenErr says why.
 func (s *sink) firstTime(db int, key string) bool {
 	if s.seen == nil {
-		s.seen = newFPSet()
+		s.seen = newKeyDedup()
 	}
-	return s.seen.add(db, key)
+	first, err := s.seen.add(db, key)
+	return first || err != nil
+}
+
+func (s *sink) seenErr() error {
+	if s.seen == nil {
+		return nil
+	}
+	return s.seen.err
 }
 
 // entry applies the value filters and writes e.
@@ -255,6 +263,11 @@ func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts Snapsho
 			err = snapshotScan(ctx, so, sk)
 		}
 		if err != nil {
+			return stats, err
+		}
+	}
+	if sk.seen != nil {
+		if err := sk.seen.finish(); err != nil {
 			return stats, err
 		}
 	}
@@ -570,12 +583,15 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 					b.keys = append(b.keys, k)
 				}
 			}
+			if serr := sk.seenErr(); serr != nil && b.err == nil {
+				b.err, b.keys = serr, nil
+			}
 			select {
 			case scanned <- b:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || next == 0 {
+			if b.err != nil || next == 0 {
 				return
 			}
 			cursor = next
