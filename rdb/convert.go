@@ -31,7 +31,10 @@ func ConvertEntry(e *Entry, version int) (warnings []string, err error) {
 	if e.Value == nil && e.ValueLen > 0 {
 		return nil, fmt.Errorf("%w: key %q: value bytes not kept, cannot convert", ErrUnconvertible, e.Key)
 	}
-	if e.Type == TypeModule || e.Type == TypeModule2 {
+	if e.Type == TypeModule2 {
+		return nil, fmt.Errorf("%w: key %q: module values need RDB version %d (Redis 4.0), not %d", ErrUnconvertible, e.Key, typeSince[TypeModule2], version)
+	}
+	if e.Type == TypeModule {
 		return nil, fmt.Errorf("%w: key %q: module values (type %d) can only be rewritten by their module", ErrUnconvertible, e.Key, e.Type)
 	}
 	v, err := DecodeValue(e.Type, e.Value)
