@@ -64,8 +64,16 @@ type LoadStats struct {
 	ConflictKeys    []string
 	FailedKeys      []string // "key: reason"
 	FunctionsFailed []string
-	Warnings        []string // data dropped while re-encoding for an older target
+	Warnings        []string // data dropped while re-encoding for an older target (the first 20)
+	WarningsTotal   int64    // all such warnings, listed or not
 	Stopped         bool     // the load stopped on an error: keys after these in the file were not loaded
+	// FileError is set when the file ends early or is damaged: what comes
+	// after the damage was not loaded (Stopped is set too).
+	FileError string
+	// Flushed is set once the target was emptied (LoadOptions.Flush). A
+	// file that is not an RDB, or is damaged before its first key or
+	// library, is refused before anything is flushed.
+	Flushed bool
 }
 
 func (s LoadStats) String() string {
@@ -83,7 +91,9 @@ func (s LoadStats) String() string {
 			fmt.Fprintf(&b, "; %d %s", c.n, c.what)
 		}
 	}
-	if s.Stopped {
+	if s.FileError != "" {
+		b.WriteString("; the file is damaged or ends early: the rest of it was NOT loaded")
+	} else if s.Stopped {
 		b.WriteString("; the load stopped: keys further in the file were NOT loaded")
 	}
 	list := func(what string, keys []string, total int64) {
@@ -101,7 +111,7 @@ func (s LoadStats) String() string {
 	list("conflicts", quoteAll(s.ConflictKeys), s.Conflicts)
 	list("keys not loaded", s.FailedKeys, s.Failed)
 	list("function libraries not loaded", s.FunctionsFailed, int64(len(s.FunctionsFailed)))
-	list("re-encoding dropped", s.Warnings, int64(len(s.Warnings)))
+	list("re-encoding dropped", s.Warnings, max(s.WarningsTotal, int64(len(s.Warnings))))
 	return b.String()
 }
 
@@ -118,6 +128,17 @@ func quoteAll(keys []string) []string {
 func CheckFlush(o *redis.Options, opts LoadOptions) error {
 	if opts.Flush && !opts.Yes && !IsLoopback(o) {
 		return fmt.Errorf("refusing to flush %s, which is not on this machine: add --yes to flush it", o.Addr)
+	}
+	return nil
+}
+
+// CheckDB refuses a URL naming a database other than 0 (redis://host/3):
+// a load puts each key into the database the file gives it, so /3 would
+// be silently ignored. It connects to nothing.
+func CheckDB(o *redis.Options) error {
+	if o.DB != 0 {
+		return fmt.Errorf("the URL of %s names database %d, but a load puts each key into the database the file gives it "+
+			"(db 0 for most dumps): remove /%d from the URL", o.Addr, o.DB, o.DB)
 	}
 	return nil
 }
@@ -158,7 +179,10 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 	} else {
 		t.single = redis.NewClient(co)
 	}
-	err := t.each(ctx, func(c *redis.Client) error { return c.Ping(ctx).Err() })
+	err := t.each(ctx, func(c *redis.Client) error {
+		// each master is named by its own address, not the seed's
+		return serverErr(c.Options(), "connect", nil, c.Ping(ctx).Err())
+	})
 	if err != nil {
 		t.close()
 		return nil, serverErr(o, "connect", nil, err)
@@ -224,6 +248,9 @@ type restoreBatch struct {
 // opts.Replace. The stats say what was and was not loaded, also on error.
 func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions) (*LoadStats, error) {
 	stats := &LoadStats{Server: o.Addr}
+	if err := CheckDB(o); err != nil {
+		return stats, err
+	}
 	if err := CheckFlush(o, opts); err != nil {
 		return stats, err
 	}
@@ -254,6 +281,41 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 		return stats, err
 	}
 	maxBulk := t.maxBulk(ctx)
+
+	// Read up to the first key or function library before anything is
+	// flushed: a file that is not an RDB, or is damaged at its start,
+	// leaves the target as it was.
+	var pending []rdb.Record
+	pendingEOF := false
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			pendingEOF = true
+			break
+		}
+		if err != nil {
+			return stats, fmt.Errorf("reading the dump: %w", err)
+		}
+		pending = append(pending, rec)
+		if _, ok := rec.(*rdb.Entry); ok {
+			break
+		}
+		if _, ok := rec.(*rdb.Function); ok {
+			break
+		}
+	}
+	next := func() (rdb.Record, error) {
+		if len(pending) > 0 {
+			rec := pending[0]
+			pending = pending[1:]
+			return rec, nil
+		}
+		if pendingEOF {
+			return nil, io.EOF
+		}
+		return r.Next()
+	}
+
 	if opts.Flush {
 		err := t.each(ctx, func(c *redis.Client) error {
 			if err := c.FlushAll(ctx).Err(); err != nil {
@@ -267,6 +329,7 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 		if err != nil {
 			return stats, err
 		}
+		stats.Flushed = true
 	}
 
 	l := &loader{ctx: ctx, t: t, opts: &opts, stats: stats}
@@ -292,7 +355,7 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	modern := stats.TargetVersion >= 9
 records:
 	for l.err() == nil && (rc == nil || rc.failed() == nil) {
-		rec, err := r.Next()
+		rec, err := next()
 		if err == io.EOF {
 			break
 		}
@@ -334,6 +397,7 @@ records:
 				if e.Type != typ || len(e.Value) != len(val) || len(val) > 0 && &e.Value[0] != &val[0] {
 					l.mu.Lock()
 					stats.Converted++
+					stats.WarningsTotal += int64(len(warnings))
 					for _, w := range warnings {
 						if len(stats.Warnings) < maxListed {
 							stats.Warnings = append(stats.Warnings, w)
@@ -386,6 +450,12 @@ records:
 			l.mu.Unlock()
 		}
 		l.finish()
+	}
+	if readErr != nil {
+		l.mu.Lock()
+		stats.Stopped = true
+		stats.FileError = readErr.Error()
+		l.mu.Unlock()
 	}
 	if err := l.err(); err != nil {
 		stats.Stopped = true
@@ -564,7 +634,7 @@ func (l *loader) account(b *restoreBatch, cmds []*redis.Cmd, pipeErr error) {
 		default:
 			l.stats.Unconfirmed++
 			if lost == nil {
-				lost = serverErr(l.t.o, "RESTORE", b.keys[i], err)
+				lost = serverErr(l.node(b.keys[i]), "RESTORE", b.keys[i], err)
 			}
 		}
 	}
@@ -580,6 +650,17 @@ func (l *loader) account(b *restoreBatch, cmds []*redis.Cmd, pipeErr error) {
 		}
 		l.cancel()
 	}
+}
+
+// node is the server a key goes to: the master owning its slot in a
+// cluster (as the client last saw the slots), else the one server.
+func (l *loader) node(key []byte) *redis.Options {
+	if l.t.cluster != nil {
+		if c, err := l.t.cluster.MasterForKey(context.WithoutCancel(l.ctx), string(key)); err == nil {
+			return c.Options()
+		}
+	}
+	return l.t.o
 }
 
 // isConnectionLevel tells server replies that end the connection (the
