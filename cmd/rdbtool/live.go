@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -34,6 +36,7 @@ func snapshotCommand() *cli.Command {
 		Usage:     "copy a running Redis (or Redis Cluster) into a dump file, read-only",
 		UsageText: "rdbtool snapshot --from URL -o OUT [--method scan|sync] [--db N]... [--prune GLOB]... [--larger-than SIZE] [--persist] [--cluster]",
 		Description: "URL: redis://[user:pass@]host:port[/db], rediss:// for TLS (the password is never printed).\n" +
+			"A database in the URL (/N, or ?db=N) is the same as --db N; a --db naming other databases is refused.\n" +
 			"--method scan: SCAN + pipelined DUMP/PTTL per database; pruned keys are never fetched.\n" +
 			"--method sync: act as a replica and stream the server's own RDB (one point in time; the server forks).\n" +
 			"--larger-than drops keys whose RDB-encoded value is larger than SIZE (scan still transfers them once).\n" +
@@ -78,6 +81,15 @@ func runSnapshot(c *cli.Context) error {
 			return err
 		}
 	}
+	if db, ok := urlDB(c.String("from"), o); ok {
+		switch {
+		case opts.Cluster && db != 0:
+			return cmdUsageError("snapshot", "--from names database %d, but a Redis Cluster has only database 0", db)
+		case c.IsSet("db") && !(len(opts.DBs) == 1 && opts.DBs[0] == db):
+			return cmdUsageError("snapshot", "--from names database %d and --db asks for %s: give the database in one place", db, joinInts(opts.DBs))
+		}
+		opts.DBs = []int{db}
+	}
 	larger, err := sizeFlag(c, "larger-than")
 	if err != nil {
 		return err
@@ -113,6 +125,25 @@ func runSnapshot(c *cli.Context) error {
 	return nil
 }
 
+// urlDB returns the database a server URL names (/N, or ?db=N) and whether
+// it names one at all: redis://host/0 names database 0, redis://host none.
+func urlDB(raw string, o *redis.Options) (int, bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return o.DB, o.DB != 0
+	}
+	named := u.Query().Has("db") || o.Network != "unix" && strings.Trim(u.Path, "/") != ""
+	return o.DB, named || o.DB != 0
+}
+
+func joinInts(n []int) string {
+	s := make([]string, len(n))
+	for i, v := range n {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ", ")
+}
+
 // serverURL parses the server URL flag name (the password is never shown).
 func serverURL(c *cli.Context, name string) (*redis.Options, error) {
 	o, err := live.ParseURL(c.String(name))
@@ -131,7 +162,11 @@ func loadCommand() *cli.Command {
 			"Keys already present are conflicts (reported, exit 1) unless --replace. Keys whose expiry has passed are skipped,\n" +
 			"as a server loading the file would drop them. For a target older than the file, values are re-encoded; keys it\n" +
 			"cannot take are listed. --flush empties the target first (FLUSHALL, FUNCTION FLUSH) and needs --yes for a\n" +
-			"target that is not on this machine. Exit 1 when some keys were not loaded.\n\n" +
+			"target that is not on this machine; a file that is not an RDB, or is damaged before its first key, is refused\n" +
+			"before anything is flushed. Each key goes into the database the file gives it: a URL naming a database other\n" +
+			"than 0 (/N or ?db=N) is refused. With --cluster, keys of databases other than 0 are not loaded (a cluster has\n" +
+			"only db 0). Exit 1 when some keys were not loaded (conflicts, refused keys or libraries, keys of other\n" +
+			"databases with --cluster).\n\n" +
 			helpExamples("rdbtool load dump.rdb --to redis://127.0.0.1:6379 --flush",
 				"rdbtool load dump.rdb --to redis://node1:7000 --cluster --match 'corr:*' --replace"),
 		ArgsUsage: "FILE",
@@ -160,6 +195,9 @@ func runLoad(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := live.CheckDB(o); err != nil {
+		return cmdUsageError("load", "--to: %v", err)
+	}
 	opts := live.LoadOptions{
 		Replace: c.Bool("replace"), Flush: c.Bool("flush"), Yes: c.Bool("yes"),
 		Cluster: c.Bool("cluster"), Match: listValues(c, "match"),
@@ -175,7 +213,11 @@ func runLoad(c *cli.Context) error {
 	stats, err := live.Load(c.Context, o, rdb.NewReader(in), opts)
 	if err != nil {
 		in.fail()
-		stderrf(c, "rdbtool: load stopped: %s\n", stats)
+		note := ""
+		if opts.Flush && !stats.Flushed {
+			note = "; nothing was flushed"
+		}
+		stderrf(c, "rdbtool: load stopped: %s%s\n", stats, note)
 		var re *rdb.Error
 		if strings.HasPrefix(err.Error(), "reading the dump") && errors.As(err, &re) {
 			return rdbInputError(path, re)
@@ -184,7 +226,7 @@ func runLoad(c *cli.Context) error {
 	}
 	in.Close()
 	stderrf(c, "load: %s\n", stats)
-	if stats.Conflicts > 0 || stats.Failed > 0 || len(stats.FunctionsFailed) > 0 {
+	if stats.Conflicts > 0 || stats.Failed > 0 || len(stats.FunctionsFailed) > 0 || stats.OtherDB > 0 {
 		return cli.Exit("", exitFound)
 	}
 	return nil
@@ -197,7 +239,9 @@ func serveCommand() *cli.Command {
 		UsageText: "rdbtool serve FILE [--addr 127.0.0.1:6379] [--expiry relative|wallclock|persist]",
 		Description: "Any Redis client can then use the dump with no redis-server. --expiry relative (default) counts TTLs\n" +
 			"from the dump's ctime, wallclock treats expiries as absolute times, persist drops them.\n" +
-			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded.\n\n" +
+			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded. What miniredis\n" +
+			"cannot hold (function libraries, module values, expired keys, empty collections) is skipped and listed on\n" +
+			"stderr (the first 20, then a count).\n\n" +
 			helpExamples("rdbtool serve testdata/dump.rdb --addr 127.0.0.1:6390",
 				"rdbtool serve dump.rdb --addr 127.0.0.1:0 --expiry persist   # any free port"),
 		ArgsUsage: "FILE",
@@ -235,6 +279,9 @@ func runServe(c *cli.Context) error {
 	return serve(ctx, c, in, c.String("addr"), policy)
 }
 
+// maxSkippedListed bounds the skipped items serve names.
+const maxSkippedListed = 20
+
 // serve runs miniredis with the dump in until ctx ends.
 func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy fixture.Option) error {
 	m := miniredis.NewMiniRedis()
@@ -248,8 +295,14 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	}
 	in.Close()
 	stderrf(c, "serving %s: %d keys (expiry %s)", srcName(in.name), rep.Total(), rep.Policy)
-	if len(rep.Skipped) > 0 {
-		stderrf(c, ", %d items skipped", len(rep.Skipped))
+	if n := len(rep.Skipped); n > 0 {
+		stderrf(c, ", %d items skipped:", n)
+		for _, s := range rep.Skipped[:min(n, maxSkippedListed)] {
+			stderrf(c, "\n  %s", s)
+		}
+		if n > maxSkippedListed {
+			stderrf(c, "\n  ... and %d more", n-maxSkippedListed)
+		}
 	}
 	stderrf(c, "\n")
 	fmt.Fprintf(c.App.Writer, "redis://%s\n", m.Addr())
