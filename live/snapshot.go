@@ -23,6 +23,9 @@ const (
 	// MethodScan walks the keyspace with SCAN and fetches keys with pipelined
 	// DUMP + PTTL. Pruned keys are never fetched; it works where replication
 	// is not allowed, but a keyspace being written is not seen at one instant.
+	// To write no key twice (SCAN may return one again) it remembers a
+	// fingerprint of each key: those of the last 1-2 M keys in memory
+	// (at most about 45 MB), older ones in a temporary file (16 bytes a key).
 	MethodScan Method = "scan"
 	// MethodSync acts as a replica (PSYNC/SYNC) and streams the server's own
 	// RDB: one consistent point in time, at the cost of a fork on the server.
