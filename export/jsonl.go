@@ -277,6 +277,8 @@ func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, er
 			line, err = json.Marshal(struct {
 				Function Blob `json:"function"`
 			}{FunctionCode(x)})
+		case *rdb.ModuleAux:
+			line, err = json.Marshal(moduleAuxLine{ModuleAux: moduleAuxJSON{Module: x.ModuleName(), ID: x.ModuleID, Data: x.Raw}})
 		case *rdb.Entry:
 			keys++
 			line, err = EntryLine(x)
@@ -295,6 +297,19 @@ func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, er
 		}
 	}
 	return keys, bw.Flush()
+}
+
+// moduleAuxLine is a module's aux data (opcode 247), kept opaque: the
+// record's bytes (module id first), with the module's name and id
+// alongside for readers.
+type moduleAuxLine struct {
+	ModuleAux moduleAuxJSON `json:"module_aux"`
+}
+
+type moduleAuxJSON struct {
+	Module string `json:"module"` // for readers: Data is what is written back
+	ID     uint64 `json:"id"`
+	Data   Blob   `json:"data"`
 }
 
 // FunctionCode is a library's code as FUNCTION LOAD takes it. A 7.0
@@ -451,6 +466,17 @@ func (im *importer) line(line []byte) error {
 		rec := &rdb.Function{Opcode: rdb.OpFunction2, Code: f.Function}
 		if !im.conv.Keep(rec) {
 			return nil // servers before 7.0 (RDB 10) have no functions
+		}
+		return im.wr.Write(rec)
+	}
+	if _, ok := probe["module_aux"]; ok {
+		var m moduleAuxLine
+		if err := strictUnmarshal(line, &m); err != nil {
+			return err
+		}
+		rec := &rdb.ModuleAux{ModuleID: m.ModuleAux.ID, Raw: m.ModuleAux.Data}
+		if !im.conv.Keep(rec) {
+			return nil // no module aux data before RDB 9
 		}
 		return im.wr.Write(rec)
 	}
