@@ -351,11 +351,7 @@ func encStream(e *encBuf, s *Stream, ev int) (byte, []byte, error) {
 			e.str(c.Name)
 			e.millis(c.SeenTime)
 			if typ >= TypeStreamListpacks3 {
-				at := c.ActiveTime
-				if at < 0 {
-					at = c.SeenTime
-				}
-				e.millis(at)
+				e.millis(c.ActiveTime) // -1: created but never active
 			}
 			e.len(uint64(len(c.Pending)))
 			for _, id := range c.Pending {

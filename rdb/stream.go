@@ -186,7 +186,7 @@ func (d *vdec) stream(typ byte, v *Value) error {
 			if !consumerNames.add(cname) {
 				return errCorrupt("stream group %q: duplicate consumer %q", trimQ(name), trimQ(cname))
 			}
-			co := StreamConsumer{Name: cname, ActiveTime: -1}
+			co := StreamConsumer{Name: cname}
 			if co.SeenTime, err = d.readMillis("consumer seen time"); err != nil {
 				return err
 			}
@@ -194,6 +194,10 @@ func (d *vdec) stream(typ byte, v *Value) error {
 				if co.ActiveTime, err = d.readMillis("consumer active time"); err != nil {
 					return err
 				}
+			} else {
+				// not stored before type 3: Redis takes the seen time as its
+				// best estimate, and so do we, so -1 keeps meaning "never active"
+				co.ActiveTime = co.SeenTime
 			}
 			np, err := d.readCount("consumer pending count", 16)
 			if err != nil {

@@ -85,7 +85,7 @@ type StreamPEL struct {
 type StreamConsumer struct {
 	Name       []byte
 	SeenTime   int64 // unix ms
-	ActiveTime int64 // unix ms; -1 before RDB stream type 3 (Redis 7.2)
+	ActiveTime int64 // unix ms, -1 never active; before stream type 3 (Redis 7.2) not stored: SeenTime, as Redis loads it
 	Pending    []StreamID
 }
 
