@@ -112,18 +112,11 @@ func runImport(c *cli.Context) error {
 	}
 	st, err := export.ImportWith(br, out, export.ImportOptions{Version: v, SkipUnconvertible: c.Bool("skip-unconvertible")})
 	if st != nil {
-		for _, w := range st.Warnings {
-			stderrf(c, "warning: %s\n", w)
+		keys := make([]string, len(st.Unconvertible))
+		for i, k := range st.Unconvertible {
+			keys[i] = filter.KeyRef{DB: k.DB, Key: k.Key}.String()
 		}
-		if st.WarningsOmitted > 0 {
-			stderrf(c, "warning: ... and %d more\n", st.WarningsOmitted)
-		}
-		if len(st.Unconvertible) > 0 {
-			stderrf(c, "%d keys cannot be written as RDB version %d:\n", len(st.Unconvertible), st.Version)
-			for _, k := range st.Unconvertible {
-				stderrf(c, "  db%d %s\n", k.DB, filter.Quote(k.Key))
-			}
-		}
+		printConversion(c, st.Warnings, st.WarningsOmitted, st.Version, keys)
 	}
 	if err != nil {
 		in.fail()

@@ -60,19 +60,29 @@ func runRewriteCmd(c *cli.Context) error {
 
 // reportConversion prints conversion warnings and unconvertible keys.
 func reportConversion(c *cli.Context, st *filter.RewriteStats) {
-	for _, w := range st.Warnings {
-		stderrf(c, "warning: %s\n", w)
+	keys := make([]string, len(st.Unconvertible))
+	for i, k := range st.Unconvertible {
+		keys[i] = k.String()
 	}
-	if st.WarningsOmitted > 0 {
-		stderrf(c, "warning: ... and %d more\n", st.WarningsOmitted)
-	}
-	if len(st.Unconvertible) > 0 {
-		stderrf(c, "%d keys cannot be written as RDB version %d:\n", len(st.Unconvertible), st.OutVersion)
-		for _, k := range st.Unconvertible {
-			stderrf(c, "  %s\n", k)
-		}
-	}
+	printConversion(c, st.Warnings, st.WarningsOmitted, st.OutVersion, keys)
 	if st.Converted > 0 {
 		stderrf(c, "converted %d values from RDB %d to RDB %d\n", st.Converted, st.InVersion, st.OutVersion)
+	}
+}
+
+// printConversion prints what fitting a file to RDB version did: the
+// warnings (omitted more), and the keys it cannot express.
+func printConversion(c *cli.Context, warnings []string, omitted, version int, unconvertible []string) {
+	for _, w := range warnings {
+		stderrf(c, "warning: %s\n", w)
+	}
+	if omitted > 0 {
+		stderrf(c, "warning: ... and %d more\n", omitted)
+	}
+	if len(unconvertible) > 0 {
+		stderrf(c, "%d keys cannot be written as RDB version %d:\n", len(unconvertible), version)
+		for _, k := range unconvertible {
+			stderrf(c, "  %s\n", k)
+		}
 	}
 }
