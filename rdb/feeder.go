@@ -30,6 +30,12 @@ const (
 	feedDirectMin = 64 << 10
 )
 
+// feedBuf is a chunk buffer with its checkpoint slice, for reuse.
+type feedBuf struct {
+	data []byte
+	subs []uint64
+}
+
 type feedChunk struct {
 	data  []byte
 	start int64    // input offset of data[0]
@@ -45,7 +51,7 @@ const feedSub = 1 << feedSubShift
 
 type feeder struct {
 	out      chan feedChunk
-	free     chan []byte
+	free     chan feedBuf
 	quit     chan struct{}
 	stopOnce sync.Once
 }
@@ -57,7 +63,7 @@ func (f *feeder) stop() { f.stopOnce.Do(func() { close(f.quit) }) }
 func (r *Reader) startFeeder() {
 	f := &feeder{
 		out:  make(chan feedChunk, feedChunks),
-		free: make(chan []byte, feedBuffers),
+		free: make(chan feedBuf, feedBuffers),
 		quit: make(chan struct{}),
 	}
 	size := r.feedChunk
@@ -88,20 +94,21 @@ func feedLoop(src io.Reader, f *feeder, size int, eager bool) {
 	for {
 		// reuse a buffer the parser gave back; allocate only when none is
 		// free, up to feedBuffers
-		var buf []byte
+		var fb feedBuf
 		select {
-		case buf = <-f.free:
+		case fb = <-f.free:
 		default:
 			if allocated < feedBuffers {
 				allocated++
 				break
 			}
 			select {
-			case buf = <-f.free:
+			case fb = <-f.free:
 			case <-f.quit:
 				return
 			}
 		}
+		buf := fb.data
 		if cap(buf) < want {
 			buf = make([]byte, want)
 		}
@@ -125,7 +132,9 @@ func feedLoop(src io.Reader, f *feeder, size int, eager bool) {
 			want *= 2
 		}
 		c := feedChunk{data: buf[:n], start: off, crc: crc, err: err}
-		c.subs = make([]uint64, 0, (n+feedSub-1)/feedSub+1)
+		// the checkpoints' slice comes back with the buffer: once the
+		// buffers exist the feeder allocates nothing (no garbage to collect)
+		c.subs = fb.subs[:0]
 		for i := 0; i < n || i == 0; i += feedSub {
 			c.subs = append(c.subs, crc)
 			crc = CRC64(crc, buf[i:min(i+feedSub, n)])
@@ -169,7 +178,7 @@ func (r *Reader) feedRelease() {
 	i := 0
 	for i < len(r.held)-1 && r.held[i].start+int64(len(r.held[i].data)) <= r.base {
 		select {
-		case r.feed.free <- r.held[i].data:
+		case r.feed.free <- feedBuf{r.held[i].data, r.held[i].subs}:
 		default:
 		}
 		i++
@@ -230,7 +239,7 @@ func (r *Reader) skipDirect(n uint64) uint64 {
 			k = int(n)
 		}
 		if r.capturing {
-			r.capBuf = append(r.capBuf, r.pend[:k]...)
+			r.capAppend(r.pend[:k])
 		}
 		r.pend = r.pend[k:]
 		r.base += int64(k)

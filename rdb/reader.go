@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 )
 
@@ -123,6 +124,7 @@ type Reader struct {
 	capturing bool
 	capStart  int
 	capBuf    []byte
+	capWant   int // the capture's expected size once the span being captured is read (0: none)
 
 	skipValues     bool
 	ignoreChecksum bool
@@ -170,10 +172,28 @@ func NewReader(src io.Reader, opts ...ReaderOption) *Reader {
 	return r
 }
 
+// A SizedSource is an input that knows how many bytes it still holds, for
+// wrappers that hide a file's size (a progress counter, say). NewReader asks
+// it once: the size lets the Reader read a value of announced length into a
+// buffer of exactly that size at once, and bounds what a length in the file
+// may make it allocate. RemainingSize returns -1 when the size is unknown.
+// Regular files, *bytes.Reader, *strings.Reader and *bytes.Buffer are sized
+// without it.
+type SizedSource interface {
+	io.Reader
+	RemainingSize() int64
+}
+
 // sourceSize returns how many bytes src still holds when that is known
-// cheaply (bytes.Reader, strings.Reader, bytes.Buffer, regular files), else -1.
+// cheaply (SizedSource, bytes.Reader, strings.Reader, bytes.Buffer, regular
+// files), else -1.
 func sourceSize(src io.Reader) int64 {
 	switch s := src.(type) {
+	case SizedSource:
+		if n := s.RemainingSize(); n >= 0 {
+			return n
+		}
+		return -1
 	case interface{ Len() int }:
 		return int64(s.Len())
 	case *os.File:
@@ -250,7 +270,7 @@ func (r *Reader) compact() {
 		r.crc = CRC64(r.crc, r.buf[r.crcPos:r.r])
 	}
 	if r.capturing {
-		r.capBuf = append(r.capBuf, r.buf[r.capStart:r.r]...)
+		r.capAppend(r.buf[r.capStart:r.r])
 		r.capStart = 0
 	}
 	n := copy(r.buf, r.buf[r.r:r.w])
@@ -387,14 +407,12 @@ func (r *Reader) skipSpan(n uint64, what string) error {
 		return fmt.Errorf("%w: %s length %d runs past the end of the input (%d bytes left) (%w)", ErrLength, what, n, rem, ErrTruncated)
 	}
 	if r.capturing && n > uint64(len(r.buf)) {
-		// grow the capture once, bounded by what the input holds
-		if rem := r.remaining(); rem >= 0 {
-			need := len(r.capBuf) + (r.r - r.capStart) + int(n)
-			if cap(r.capBuf) < need {
-				nb := make([]byte, len(r.capBuf), need)
-				copy(nb, r.capBuf)
-				r.capBuf = nb
-			}
+		// the span will not fit the buffer: make room in the capture for
+		// all of it at once (as far as the input allows), so its bytes are
+		// copied once, into their final place
+		r.capWant = len(r.capBuf) + (r.r - r.capStart) + int(n)
+		if cap(r.capBuf) < r.capWant {
+			r.capGrow(len(r.capBuf))
 		}
 	}
 	// a big span read through the feeder gets its CRC from the feeder's
@@ -551,7 +569,87 @@ func (r *Reader) beginCapture() {
 	r.capturing = true
 	r.capStart = r.r
 	r.capBuf = r.capBuf[:0]
+	r.capWant = 0
 	r.spans = r.spans[:0]
+}
+
+// capAppend appends p to the capture, growing it by capGrow's rules.
+func (r *Reader) capAppend(p []byte) {
+	if len(r.capBuf)+len(p) > cap(r.capBuf) {
+		r.capGrow(len(r.capBuf) + len(p))
+	}
+	r.capBuf = append(r.capBuf, p...)
+}
+
+// Growing the capture of a span whose length the file announced (capWant)
+// when the input's size is unknown: a length is not proof that the bytes
+// follow, so the capture never grows beyond capUnknownRatio times what it
+// holds (at least capUnknownFirst). On its way to a large span it stops at
+// the span's 1/capUnknownRatio, so the buffer the last step replaces is small:
+// the peak is about the span plus a sixteenth.
+const (
+	capUnknownFirst = 1 << 20
+	capUnknownRatio = 16
+)
+
+// capBigDrop: a reused capture buffer at least this big, too small for the
+// next record, is released (and collected) before its successor is
+// allocated, so the two never coexist.
+const capBigDrop = 16 << 20
+
+// capHeadroom is the room a reused capture of n bytes gets beyond them, so
+// that a next value of about the same size (under another key) fits.
+func capHeadroom(n int) int { return min(n/64, 1<<20) }
+
+// capGrow reallocates the capture to hold at least need bytes. Toward a span
+// of known length (capWant) it allocates the whole capture at once, exactly
+// (plus a little headroom with ReuseBuffers, so that the next value of about
+// the same size fits), when the input's size is known: skipSpan checked the
+// length against it. An input of unknown size grows by the capUnknown rules.
+// Otherwise (values made of many strings) it grows as append does.
+func (r *Reader) capGrow(need int) {
+	old := r.capBuf
+	c := need
+	switch want := r.capWant; {
+	case want <= need:
+		if g := cap(old); g < 1<<20 {
+			c = max(need, 2*g)
+		} else {
+			c = max(need, g+g/2)
+		}
+	case r.left >= 0:
+		c = want
+		if r.reuse {
+			// headroom, within what the input holds after the span
+			after := r.remaining() - int64(want-(len(old)+r.r-r.capStart))
+			c += int(max(0, min(int64(capHeadroom(want)), after)))
+		}
+	default:
+		// twice the buffer being replaced is safe too: it held a span
+		// read in full (by this record or, reused, by an earlier one)
+		have := max(len(old), need)
+		if step := max(capUnknownFirst, capUnknownRatio*have, 2*cap(old)); want <= step {
+			c = want
+			if r.reuse {
+				c += capHeadroom(want)
+			}
+		} else {
+			// the smallest buffer the whole span can follow in one more
+			// step, or as far as this step may go
+			c = min(step, (want+capUnknownRatio-1)/capUnknownRatio)
+		}
+		c = max(c, need)
+	}
+	if r.reuse && cap(old) >= capBigDrop && len(old) <= capUnknownFirst {
+		// the old buffer holds at most a record's start: keep that, let
+		// the big buffer go before allocating the next one
+		keep := append([]byte(nil), old...)
+		r.capBuf, old = nil, keep
+		runtime.GC()
+	}
+	nb := make([]byte, len(old), c)
+	copy(nb, old)
+	r.capBuf = nb
 }
 
 // endCapture returns a fresh slice holding every byte since beginCapture.
