@@ -16,65 +16,9 @@ import (
 	"testing"
 
 	"github.com/rdbtool/rdbtool/filter"
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
-
-// opcodeSince: the first RDB version that knows each opcode (rdb.h history),
-// written out here independently of the package under test.
-var opcodeSince = map[string]int{"expire-ms": 3, "aux": 7, "resizedb": 7, "module-aux": 9, "idle": 9, "freq": 9, "function": 10, "slot-info": 12}
-
-// unknownToVersion walks an RDB file with the Reader and lists what its
-// header's version cannot load.
-func unknownToVersion(t *testing.T, data []byte) []string {
-	t.Helper()
-	rd := rdb.NewReader(bytes.NewReader(data))
-	var out []string
-	v, valkey := 0, false
-	check := func(what string, key []byte) {
-		if !valkey && v < opcodeSince[what] {
-			out = append(out, fmt.Sprintf("%s (key %q)", what, key))
-		}
-	}
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("output unreadable: %v", err)
-		}
-		switch r := rec.(type) {
-		case *rdb.Header:
-			v, valkey = r.Version, r.Magic == "VALKEY"
-		case *rdb.Aux:
-			check("aux", nil)
-		case *rdb.ResizeDB:
-			check("resizedb", nil)
-		case *rdb.ModuleAux:
-			check("module-aux", nil)
-		case *rdb.SlotInfo:
-			check("slot-info", nil)
-		case *rdb.Function:
-			check("function", nil)
-			if r.Opcode != rdb.OpFunction2 {
-				out = append(out, "pre-release function opcode")
-			}
-		case *rdb.Entry:
-			if r.HasExpiry() && !r.ExpireSeconds {
-				check("expire-ms", r.Key)
-			}
-			if r.Idle >= 0 {
-				check("idle", r.Key)
-			}
-			if r.Freq >= 0 {
-				check("freq", r.Key)
-			}
-			if !rdb.TypeSupported(r.Type, v) {
-				out = append(out, fmt.Sprintf("type %d (key %q)", r.Type, r.Key))
-			}
-		}
-	}
-}
 
 // For every corpus file and version, import of its export gives the bytes,
 // warnings and unconvertible keys that rewrite gives from the version-12
@@ -122,7 +66,7 @@ func TestImportVersionsMatchRewrite(t *testing.T) {
 			if len(ist.Unconvertible) != len(rst.Unconvertible) {
 				t.Errorf("%s: unconvertible: import %d, rewrite %d", name, len(ist.Unconvertible), len(rst.Unconvertible))
 			}
-			if probs := unknownToVersion(t, imp.Bytes()); len(probs) > 0 {
+			if probs := versionProblems(t, imp.Bytes()); len(probs) > 0 {
 				t.Errorf("%s: import output holds what RDB %d lacks: %s", name, v, strings.Join(probs, "; "))
 			}
 			for _, w := range ist.Warnings {
@@ -149,24 +93,6 @@ func importLines(t *testing.T, opt ImportOptions, lines ...string) (*ImportStats
 	return st, out.Bytes(), err
 }
 
-func entriesOf(t *testing.T, data []byte) []*rdb.Entry {
-	t.Helper()
-	rd := rdb.NewReader(bytes.NewReader(data))
-	var out []*rdb.Entry
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e, ok := rec.(*rdb.Entry); ok {
-			out = append(out, e)
-		}
-	}
-}
-
 func TestImportIdleFreqBelow9(t *testing.T) {
 	lines := []string{
 		`{"db":0,"key":"a","type":"string","expire_ms":-1,"idle":42,"value":"x"}`,
@@ -181,7 +107,7 @@ func TestImportIdleFreqBelow9(t *testing.T) {
 			t.Errorf("RDB 8 key %q has idle %d freq %d", e.Key, e.Idle, e.Freq)
 		}
 	}
-	if probs := unknownToVersion(t, out); len(probs) > 0 {
+	if probs := versionProblems(t, out); len(probs) > 0 {
 		t.Error(probs)
 	}
 	ws := strings.Join(st.Warnings, "\n")
@@ -297,7 +223,7 @@ func TestImportDroppedData(t *testing.T) {
 	if !strings.Contains(ws, "1 hash field expiries dropped") || !strings.Contains(ws, "1 function libraries dropped (RDB version 9") {
 		t.Errorf("warnings: %q", ws)
 	}
-	if probs := unknownToVersion(t, out); len(probs) > 0 {
+	if probs := versionProblems(t, out); len(probs) > 0 {
 		t.Error(probs)
 	}
 	es := entriesOf(t, out)
@@ -319,4 +245,24 @@ func sameEntries(a, b []*rdb.Entry) bool {
 		}
 	}
 	return true
+}
+
+// versionProblems is rdbtest.VersionProblems, failing t when data is unreadable.
+func versionProblems(t *testing.T, data []byte) []string {
+	t.Helper()
+	p, err := rdbtest.VersionProblems(data)
+	if err != nil {
+		t.Fatalf("output %v", err)
+	}
+	return p
+}
+
+// entriesOf is rdbtest.Entries, failing t when data is unreadable.
+func entriesOf(t *testing.T, data []byte) []*rdb.Entry {
+	t.Helper()
+	es, err := rdbtest.Entries(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }

@@ -6,76 +6,13 @@ package filter
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/rdbtool/rdbtool/rdb"
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 )
-
-// sinceVersion: the first RDB version that loads each record or opcode
-// (rdb.h and the RDB version history), independent of the code under test.
-var sinceVersion = map[string]int{"expire-ms": 3, "aux": 7, "resizedb": 7, "module-aux": 9, "idle": 9, "freq": 9, "function": 10, "slot-info": 12}
-
-// lackedByVersion lists what an RDB file holds that its header's version
-// cannot load.
-func lackedByVersion(t *testing.T, data []byte) []string {
-	t.Helper()
-	rd := rdb.NewReader(bytes.NewReader(data))
-	var out []string
-	v, valkey := 0, false
-	need := func(what string, key []byte) {
-		if !valkey && v < sinceVersion[what] {
-			out = append(out, fmt.Sprintf("%s %q", what, key))
-		}
-	}
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("output unreadable: %v", err)
-		}
-		switch r := rec.(type) {
-		case *rdb.Header:
-			v, valkey = r.Version, r.Magic == "VALKEY"
-		case *rdb.Aux:
-			need("aux", r.Key)
-		case *rdb.ResizeDB:
-			need("resizedb", nil)
-		case *rdb.ModuleAux:
-			need("module-aux", nil)
-		case *rdb.SlotInfo:
-			need("slot-info", nil)
-		case *rdb.SlotImport:
-			if !valkey {
-				out = append(out, "slot import")
-			}
-		case *rdb.Function:
-			need("function", nil)
-			if r.Opcode != rdb.OpFunction2 {
-				out = append(out, "pre-release function opcode")
-			}
-		case *rdb.Entry:
-			if r.HasExpiry() && !r.ExpireSeconds {
-				need("expire-ms", r.Key)
-			}
-			if r.Idle >= 0 {
-				need("idle", r.Key)
-			}
-			if r.Freq >= 0 {
-				need("freq", r.Key)
-			}
-			if !rdb.TypeSupported(r.Type, v) {
-				out = append(out, fmt.Sprintf("type %d %q", r.Type, r.Key))
-			}
-		}
-	}
-}
 
 func TestRewriteVersionsOnlyKnownRecords(t *testing.T) {
 	for _, f := range corpus(t) {
@@ -90,7 +27,7 @@ func TestRewriteVersionsOnlyKnownRecords(t *testing.T) {
 				t.Errorf("%s -> %d: %v", filepath.Base(f), v, err)
 				continue
 			}
-			if probs := lackedByVersion(t, out.Bytes()); len(probs) > 0 {
+			if probs := versionProblems(t, out.Bytes()); len(probs) > 0 {
 				t.Errorf("%s -> RDB %d holds what it lacks: %s", filepath.Base(f), v, strings.Join(probs, "; "))
 			}
 		}
@@ -112,7 +49,7 @@ func TestRewriteVersionRules(t *testing.T) {
 	if !strings.Contains(ws, "LFU frequencies of") || !strings.Contains(ws, "dropped (RDB version 8") {
 		t.Errorf("lfu -> 8 warnings: %q", ws)
 	}
-	if probs := lackedByVersion(t, out.Bytes()); len(probs) > 0 {
+	if probs := versionProblems(t, out.Bytes()); len(probs) > 0 {
 		t.Error(probs)
 	}
 
@@ -153,7 +90,17 @@ func TestRewriteVersionRules(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no expiry kept")
 	}
-	if probs := lackedByVersion(t, out.Bytes()); len(probs) > 0 {
+	if probs := versionProblems(t, out.Bytes()); len(probs) > 0 {
 		t.Error(probs)
 	}
+}
+
+// versionProblems is rdbtest.VersionProblems, failing t when data is unreadable.
+func versionProblems(t *testing.T, data []byte) []string {
+	t.Helper()
+	p, err := rdbtest.VersionProblems(data)
+	if err != nil {
+		t.Fatalf("output %v", err)
+	}
+	return p
 }

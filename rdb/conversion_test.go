@@ -12,92 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
-
-// knownSince is, independently of the package, the first RDB version whose
-// Redis loads each record opcode (rdb.h and the RDB version history: 252
-// in 3, 250/251 in 7, 247/248/249 in 9, 245 in 10, 244 in 12; 246 only in
-// 7.0 release candidates, which released servers refuse).
-var knownSince = map[string]int{
-	"expire-seconds": 1, "expire-ms": 3, "aux": 7, "resizedb": 7,
-	"module-aux": 9, "idle": 9, "freq": 9, "function": 10, "function-prega": 1000, "slot-info": 12,
-}
-
-// versionProblems walks an RDB file with the Reader and names every record,
-// opcode or value type its header's version does not know.
-func versionProblems(t *testing.T, data []byte) []string {
-	t.Helper()
-	rd := rdb.NewReader(bytes.NewReader(data))
-	var probs []string
-	version := 0
-	valkey := false
-	knows := func(what string) bool { return valkey || version >= knownSince[what] }
-	note := func(what string, r rdb.Record) {
-		if !knows(what) {
-			probs = append(probs, what+" at offset "+itoa(r.Offset()))
-		}
-	}
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("output unreadable: %v", err)
-		}
-		switch r := rec.(type) {
-		case *rdb.Header:
-			version, valkey = r.Version, r.Magic == "VALKEY"
-		case *rdb.Aux:
-			note("aux", r)
-		case *rdb.ResizeDB:
-			note("resizedb", r)
-		case *rdb.ModuleAux:
-			note("module-aux", r)
-		case *rdb.SlotInfo:
-			note("slot-info", r)
-		case *rdb.SlotImport:
-			if !valkey {
-				probs = append(probs, "slot import")
-			}
-		case *rdb.Function:
-			if r.Opcode == rdb.OpFunctionPreGA {
-				probs = append(probs, "function-prega")
-			}
-			note("function", r)
-		case *rdb.Entry:
-			if r.HasExpiry() {
-				if r.ExpireSeconds {
-					note("expire-seconds", r)
-				} else {
-					note("expire-ms", r)
-				}
-			}
-			if r.Idle >= 0 {
-				note("idle", r)
-			}
-			if r.Freq >= 0 {
-				note("freq", r)
-			}
-			if !rdb.TypeSupported(r.Type, version) {
-				probs = append(probs, "value type "+itoa(int64(r.Type))+" of "+string(r.Key))
-			}
-		}
-	}
-	return probs
-}
-
-func itoa(n int64) string {
-	var b []byte
-	if n == 0 {
-		return "0"
-	}
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
-}
 
 // convertFile applies a Conversion to every record of a corpus file, as
 // filter.Rewrite does, and returns the output and the unconvertible keys.
@@ -249,24 +166,6 @@ func TestConversionEntryRules(t *testing.T) {
 	}
 }
 
-func readEntries(t *testing.T, data []byte) []*rdb.Entry {
-	t.Helper()
-	rd := rdb.NewReader(bytes.NewReader(data))
-	var out []*rdb.Entry
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e, ok := rec.(*rdb.Entry); ok {
-			out = append(out, e)
-		}
-	}
-}
-
 func TestConversionModuleBelow8(t *testing.T) {
 	cf, err := readCorpusFile(filepath.Join(corpusDir, "hand_v10_module.rdb"))
 	if err != nil {
@@ -302,7 +201,7 @@ func TestConversionRecords(t *testing.T) {
 		conv := rdb.NewConversion(v)
 		dropped := 0
 		for what, rec := range recs {
-			want := v >= knownSince[what]
+			want := v >= rdbtest.KnownSince[what]
 			if got := conv.Keep(rec); got != want {
 				t.Errorf("RDB %d: Keep(%s) = %v, want %v", v, what, got, want)
 			}
@@ -402,4 +301,24 @@ func TestWriterVersionOpcodes(t *testing.T) {
 	if probs := versionProblems(t, out.Bytes()); len(probs) > 0 {
 		t.Error(probs)
 	}
+}
+
+// versionProblems is rdbtest.VersionProblems, failing t when data is unreadable.
+func versionProblems(t *testing.T, data []byte) []string {
+	t.Helper()
+	p, err := rdbtest.VersionProblems(data)
+	if err != nil {
+		t.Fatalf("output %v", err)
+	}
+	return p
+}
+
+// readEntries is rdbtest.Entries, failing t when data is unreadable.
+func readEntries(t *testing.T, data []byte) []*rdb.Entry {
+	t.Helper()
+	es, err := rdbtest.Entries(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }

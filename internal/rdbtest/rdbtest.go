@@ -1,0 +1,106 @@
+// Package rdbtest holds checks that tests of several packages make on the
+// RDB files the code under test writes. Its facts are written out here,
+// independently of the rdb package's own conversion rules, so that a test
+// using them can catch those rules being wrong.
+package rdbtest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// KnownSince is the first RDB version that loads each record or opcode
+// (rdb.h and the RDB version history): 253 (seconds) always, 252 (ms) from
+// 3, 250/251 from 7, 247/248/249 from 9, 245 from 10, 244 from 12; 246 only
+// in 7.0 release candidates, which released servers refuse. Valkey files
+// (magic VALKEY) know all of them.
+var KnownSince = map[string]int{
+	"expire-seconds": 1, "expire-ms": 3, "aux": 7, "resizedb": 7,
+	"module-aux": 9, "idle": 9, "freq": 9, "function": 10, "function-prega": 1000, "slot-info": 12,
+}
+
+// VersionProblems reads an RDB file and names every record, opcode or value
+// type that its header's version does not know; none means a server of that
+// version can load it. An unreadable file is an error.
+func VersionProblems(data []byte) ([]string, error) {
+	rd := rdb.NewReader(bytes.NewReader(data))
+	var probs []string
+	version, valkey := 0, false
+	note := func(what string, r rdb.Record, key []byte) {
+		if !valkey && version < KnownSince[what] {
+			p := fmt.Sprintf("%s at offset %d", what, r.Offset())
+			if key != nil {
+				p += fmt.Sprintf(" (key %q)", key)
+			}
+			probs = append(probs, p)
+		}
+	}
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return probs, nil
+		}
+		if err != nil {
+			return probs, fmt.Errorf("unreadable: %w", err)
+		}
+		switch r := rec.(type) {
+		case *rdb.Header:
+			version, valkey = r.Version, r.Magic == "VALKEY"
+		case *rdb.Aux:
+			note("aux", r, nil)
+		case *rdb.ResizeDB:
+			note("resizedb", r, nil)
+		case *rdb.ModuleAux:
+			note("module-aux", r, nil)
+		case *rdb.SlotInfo:
+			note("slot-info", r, nil)
+		case *rdb.SlotImport:
+			if !valkey {
+				probs = append(probs, fmt.Sprintf("slot import at offset %d", r.Offset()))
+			}
+		case *rdb.Function:
+			if r.Opcode == rdb.OpFunctionPreGA {
+				note("function-prega", r, nil)
+			}
+			note("function", r, nil)
+		case *rdb.Entry:
+			if r.HasExpiry() {
+				if r.ExpireSeconds {
+					note("expire-seconds", r, r.Key)
+				} else {
+					note("expire-ms", r, r.Key)
+				}
+			}
+			if r.Idle >= 0 {
+				note("idle", r, r.Key)
+			}
+			if r.Freq >= 0 {
+				note("freq", r, r.Key)
+			}
+			if !rdb.TypeSupported(r.Type, version) {
+				probs = append(probs, fmt.Sprintf("value type %d at offset %d (key %q)", r.Type, r.Offset(), r.Key))
+			}
+		}
+	}
+}
+
+// Entries reads an RDB file and returns its entries.
+func Entries(data []byte) ([]*rdb.Entry, error) {
+	rd := rdb.NewReader(bytes.NewReader(data))
+	var out []*rdb.Entry
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if e, ok := rec.(*rdb.Entry); ok {
+			out = append(out, e)
+		}
+	}
+}
