@@ -34,10 +34,11 @@ lint:
 run: build
 	$(BIN) ingest --rdb testdata/dump.rdb
 
-# 30 minutes of `ingest --every 1s` against a live redis-server whose keys a
+# 30 minutes of the command `rdbtool ingest --every 1s --listen-log --json`
+# (in-process, ended by SIGTERM) against a live redis-server whose keys a
 # writer keeps changing; not part of `make test`. SOAK=5m for a shorter run.
 soak:
-	RDBTOOL_SOAK=$${SOAK:-30m} $(GO) test -tags soak -run '^TestSoak$$' -count=1 -timeout 45m -v ./ingest
+	RDBTOOL_SOAK=$${SOAK:-30m} $(GO) test -tags soak -run '^TestSoak$$' -count=1 -timeout 45m -v ./cmd/rdbtool
 
 # Regenerate the Redis-written corpus files (needs redis-server).
 corpus:
