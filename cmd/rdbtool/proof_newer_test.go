@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rdbtool/rdbtool/filter"
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -105,44 +106,6 @@ func decodeFile(t *testing.T, path string) (keys []decodedKey, others []string) 
 			}
 			keys = append(keys, decodedKey{r, v})
 		}
-	}
-}
-
-// stripModules copies src to dst without module values and module aux
-// records, which a redis-server without the module refuses.
-func stripModules(t *testing.T, src, dst string) {
-	t.Helper()
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var buf bytes.Buffer
-	w := rdb.NewWriter(&buf, 0)
-	rd := rdb.NewReader(f)
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", src, err)
-		}
-		if _, ok := rec.(*rdb.ModuleAux); ok {
-			continue
-		}
-		if e, ok := rec.(*rdb.Entry); ok && isModule(e) {
-			continue
-		}
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -676,5 +639,21 @@ func TestExportImportNewerFiles(t *testing.T) {
 			stripModules(t, v10, load)
 			compareInRedis(t, "import --rdb-version 10", load, want, metaV10)
 		})
+	}
+}
+
+// stripModules copies src to dst without module values and module aux
+// records, which a redis-server without the module refuses.
+func stripModules(t *testing.T, src, dst string) {
+	t.Helper()
+	err := rdbtest.CopyWithout(src, dst, func(rec rdb.Record) bool {
+		if _, ok := rec.(*rdb.ModuleAux); ok {
+			return true
+		}
+		e, ok := rec.(*rdb.Entry)
+		return ok && isModule(e)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

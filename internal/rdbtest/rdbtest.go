@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/rdbtool/rdbtool/rdb"
 )
@@ -103,4 +104,35 @@ func Entries(data []byte) ([]*rdb.Entry, error) {
 			out = append(out, e)
 		}
 	}
+}
+
+// CopyWithout writes the RDB file src to dst, leaving out the records drop
+// selects (module data a server without the module refuses, say).
+func CopyWithout(src, dst string, drop func(rdb.Record) bool) error {
+	in, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w := rdb.NewWriter(&buf, 0)
+	rd := rdb.NewReader(bytes.NewReader(in))
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+		if drop(rec) {
+			continue
+		}
+		if err := w.Write(rec); err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, buf.Bytes(), 0o644)
 }
