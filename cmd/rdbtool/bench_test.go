@@ -283,3 +283,169 @@ func BenchmarkFileCommands(b *testing.B) {
 		}
 	}
 }
+
+// The large-value dump: a few small keys around benchLargeCount string
+// values of benchLargeMB MiB each (RDBTOOL_BENCH_LARGE_MB changes the size;
+// the issues' memory bound matters from 64 MiB up).
+const (
+	benchLargeCount = 3
+	benchLargeMB    = 100
+	benchLargeSmall = 1000
+)
+
+func writeLargeValueDump(path string, valueMB int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	const version = 10
+	w := rdb.NewWriter(f, version)
+	w.WriteAux("redis-ver", "7.0.15")
+	rng := rand.New(rand.NewPCG(3, 4))
+	big := make([]byte, valueMB<<20)
+	for j := 0; j+8 <= len(big); j += 8 {
+		v := rng.Uint64()
+		for k := 0; k < 8; k++ {
+			big[j+k] = byte(v >> (8 * k))
+		}
+	}
+	every := benchLargeSmall / benchLargeCount
+	for i := 0; i < benchLargeSmall; i++ {
+		if i%every == 0 && i/every < benchLargeCount {
+			big[0] = byte(i) // distinct values
+			e, err := rdb.NewEntry(0, []byte("blob:"+strconv.Itoa(i)), &rdb.Value{Kind: "string", String: big}, version)
+			if err != nil {
+				return err
+			}
+			if err := w.WriteEntry(e); err != nil {
+				return err
+			}
+		}
+		e, err := rdb.NewEntry(0, []byte("small:"+strconv.Itoa(i)), &rdb.Value{Kind: "string", String: []byte("v" + strconv.Itoa(i*7))}, version)
+		if err != nil {
+			return err
+		}
+		if err := w.WriteEntry(e); err != nil {
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// BenchmarkFileCommandsLargeValue: the commands that hold one value at a
+// time (verify, keys, prune, persist, refresh, rewrite --rdb-version) on a
+// dump of a few values of 100 MiB: peak RSS against the issues' bound, 64
+// MB plus the largest value, and verify/redis-check-rdb, refresh/cp against
+// their targets. A missed target fails the benchmark.
+func BenchmarkFileCommandsLargeValue(b *testing.B) {
+	for _, bin := range []string{"redis-check-rdb", "cp"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			if os.Getenv("CI") == "true" {
+				b.Fatalf("%s not installed: apt-get install redis-server", bin)
+			}
+			b.Skipf("%s not installed: apt-get install redis-server", bin)
+		}
+	}
+	valueMB := benchLargeMB
+	if s := os.Getenv("RDBTOOL_BENCH_LARGE_MB"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			valueMB = n
+		}
+	}
+	dir := b.TempDir()
+	src := filepath.Join(dir, "large.rdb")
+	if err := writeLargeValueDump(src, valueMB); err != nil {
+		b.Fatal(err)
+	}
+	st, _ := os.Stat(src)
+	dst := filepath.Join(dir, "out.rdb")
+	tool := filepath.Join(dir, "rdbtool")
+	if out, err := exec.Command("go", "build", "-o", tool, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	timeCmd(b, nil, "cat", src) // warm the page cache
+
+	type run struct {
+		name string
+		args []string
+		out  bool // writes dst
+	}
+	runs := []run{
+		{"verify", []string{"verify", src}, false},
+		{"keys", []string{"keys", src}, false},
+		{"prune", []string{"prune", src, "-o", dst, "--match", "small:1*"}, true},
+		{"persist", []string{"persist", src, "-o", dst}, true},
+		{"refresh", []string{"refresh", src, "-o", dst, "--prune", "x*"}, true},
+		{"rewrite-v9", []string{"rewrite", src, "-o", dst, "--rdb-version", "9"}, true},
+	}
+	// each figure is the best of three rounds (the highest RSS), so that a
+	// busy machine or the writeback of the previous output weighs less
+	got := map[string]measured{}
+	keep := func(name string, m measured) {
+		old, ok := got[name]
+		if ok && old.wall < m.wall {
+			m.wall, m.cpu = old.wall, old.cpu
+		}
+		m.rssMB = max(m.rssMB, old.rssMB)
+		got[name] = m
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for round := 0; round < 3; round++ {
+			syscall.Sync() // the dump and the last output are on disk: cp starts clean
+			keep("cp", timeCmd(b, nil, "cp", src, dst))
+			os.Remove(dst)
+			keep("check", timeCmd(b, nil, "redis-check-rdb", src))
+			for _, r := range runs {
+				if r.out {
+					syscall.Sync()
+				}
+				keep(r.name, timeCmd(b, nil, tool, r.args...))
+				if r.out {
+					os.Remove(dst)
+				}
+			}
+		}
+	}
+	b.StopTimer()
+	cp, check := got["cp"], got["check"]
+
+	limitMB := 64 + float64(valueMB)
+	peak, peakOf := 0.0, ""
+	for _, r := range runs {
+		if m := got[r.name]; m.rssMB > peak {
+			peak, peakOf = m.rssMB, r.name
+		}
+	}
+	ratio := func(a, base measured) float64 { return a.wall.Seconds() / base.wall.Seconds() }
+	b.ReportMetric(float64(st.Size())/1e6, "dump-MB")
+	b.ReportMetric(float64(valueMB), "value-MiB")
+	b.ReportMetric(ratio(got["verify"], check), "verify/check-rdb")
+	b.ReportMetric(ratio(got["refresh"], cp), "refresh/cp")
+	b.ReportMetric(peak, "peak-RSS-MB")
+	b.ReportMetric(peak/limitMB, "peak/limit")
+	var line strings.Builder
+	for _, r := range runs {
+		m := got[r.name]
+		fmt.Fprintf(&line, ", %s %v (%.0f MB)", r.name, m.wall.Round(time.Millisecond), m.rssMB)
+	}
+	b.Logf("dump %.0f MB, %d values of %d MiB: cp %v, redis-check-rdb %v (%.0f MB)%s",
+		float64(st.Size())/1e6, benchLargeCount, valueMB, cp.wall.Round(time.Millisecond), check.wall.Round(time.Millisecond), check.rssMB, line.String())
+	b.Logf("verify/check-rdb %.2f, refresh/cp %.2f; peak RSS %.0f MB (%s), limit 64 MB + largest value = %.0f MB",
+		ratio(got["verify"], check), ratio(got["refresh"], cp), peak, peakOf, limitMB)
+	for _, r := range runs {
+		if m := got[r.name]; m.rssMB > limitMB {
+			b.Errorf("target missed: %s peak RSS %.0f MB > %.0f MB (64 MB + the largest value)", r.name, m.rssMB, limitMB)
+		}
+	}
+	if v := ratio(got["verify"], check); v > 1.0 {
+		b.Errorf("target missed: verify/redis-check-rdb = %.2f, target <= 1.0", v)
+	}
+	if v := ratio(got["refresh"], cp); v > 2.5 {
+		b.Errorf("target missed: refresh/cp = %.2f, target <= 2.5", v)
+	}
+}
