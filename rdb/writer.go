@@ -440,9 +440,15 @@ func (w *Writer) WriteEntry(e *Entry) error {
 	if e.DB < 0 {
 		return fmt.Errorf("rdb: entry %q: negative database %d", e.Key, e.DB)
 	}
-	if why := entryPrefixProblem(e, w.version); why != "" {
-		// Never an opcode the version does not know: a Conversion
-		// (rdb.NewConversion) changes such entries first.
+	// A prefix as it was read is written back as it was (identity, even for
+	// a file whose opcodes its own version does not list, which Redis loads
+	// anyway), except that a whole-second ms expiry becomes opcode 253 below
+	// RDB 3; a new or changed one never gets an opcode the version does not
+	// know: a Conversion (rdb.NewConversion) fits such entries first.
+	unchanged := e.ExpireMs == e.origExpire && e.ExpireSeconds == e.origSecs && e.Idle == e.origIdle && e.Freq == e.origFreq && e.rawKey != nil
+	why := entryPrefixProblem(e, w.version)
+	asRead := unchanged && (e.ExpireMs < 0 || e.ExpireSeconds || w.version >= expireMsSince || why != "")
+	if !unchanged && why != "" {
 		return fmt.Errorf("rdb: entry %q: %s", e.Key, why)
 	}
 	if e.DB != w.db && !(w.db < 0 && e.noSelectDB && e.DB == 0) {
@@ -450,13 +456,10 @@ func (w *Writer) WriteEntry(e *Entry) error {
 		w.putLen(uint64(e.DB))
 		w.db = e.DB
 	}
-	if e.ExpireMs == e.origExpire && e.ExpireSeconds == e.origSecs && e.Idle == e.origIdle && e.Freq == e.origFreq && e.rawKey != nil &&
-		(e.ExpireMs < 0 || e.ExpireSeconds || w.version >= expireMsSince) {
+	if asRead {
 		w.put(e.prefix)
-	} else {
-		if err := w.putEntryPrefix(e); err != nil {
-			return err
-		}
+	} else if err := w.putEntryPrefix(e); err != nil {
+		return err
 	}
 	w.putByte(e.Type)
 	if e.rawKey != nil && rawKeyMatches(e.rawKey, e.Key) {
