@@ -23,14 +23,15 @@ func inspectCommand() *cli.Command {
 			"keys with an expiry and how many of those are already past (a real Redis drops them\n" +
 			"on load), total and largest values, the N largest keys, key counts by prefix (up to\n" +
 			"the first ':') and the trailing checksum's status. String encodings (int, raw, lzf)\n" +
-			"need the values: --read-values. A checksum mismatch is reported and exits 2.\n\n" +
+			"come from each value's first byte, noted while skipping. A checksum mismatch is\n" +
+			"reported and exits 2.\n\n" +
 			helpExamples("rdbtool inspect dump.rdb", "rdbtool inspect --top 20 --json dump.rdb | jq .types"),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the stable JSON form (see README)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "list the `N` largest keys"},
 			&cli.IntFlag{Name: "prefixes", Value: 20, Usage: "list the `N` prefixes with the most keys"},
 			nowFlagDef(),
-			&cli.BoolFlag{Name: "read-values", Usage: "read value bytes too, to tell string encodings apart (slower)"},
+			&cli.BoolFlag{Name: "read-values", Usage: "read every value's bytes too (slower; the report is the same, kept for scripts)"},
 		},
 		Action: runInspect,
 	})
