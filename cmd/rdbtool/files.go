@@ -155,8 +155,9 @@ func srcName(name string) string {
 type srcFile struct {
 	io.Reader
 	name string
-	size int64 // -1 when unknown (a pipe)
-	file *os.File
+	size int64    // -1 when unknown (a pipe)
+	file *os.File // opened here (closed by Close)
+	seek *os.File // the regular file under Reader, for RemainingSize
 	bar  *progress.Bar
 }
 
@@ -168,7 +169,7 @@ func openInput(c *cli.Context, name, label string) (*srcFile, error) {
 		in.Reader = c.App.Reader
 		if f, ok := c.App.Reader.(*os.File); ok {
 			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-				in.size = st.Size()
+				in.size, in.seek = st.Size(), f
 			}
 		}
 	} else {
@@ -186,13 +187,27 @@ func openInput(c *cli.Context, name, label string) (*srcFile, error) {
 			return nil, cli.Exit(name+": is a directory, not an RDB file", exitError)
 		}
 		if st.Mode().IsRegular() {
-			in.size = st.Size()
+			in.size, in.seek = st.Size(), f
 		}
 		in.file, in.Reader = f, f
 	}
 	in.bar = progress.New(c.App.ErrWriter, label, in.size)
 	in.Reader = in.bar.Reader(in.Reader)
 	return in, nil
+}
+
+// RemainingSize tells the rdb Reader how much of a regular file is left
+// to read (the progress bar's wrapper hides the file), so a long value is
+// read into one buffer of its size; -1 for a pipe.
+func (in *srcFile) RemainingSize() int64 {
+	if in.seek == nil {
+		return -1
+	}
+	pos, err := in.seek.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return -1
+	}
+	return max(in.size-pos, 0)
 }
 
 // Close ends the progress bar and closes the file.
