@@ -34,6 +34,27 @@ type File struct {
 	tmp      string // temp path; "" for stdout
 	mu       sync.Mutex
 	done     bool
+
+	flushed, pending int64 // bytes handed to writeback, bytes written since
+}
+
+// writebackChunk is how much written data makes Write ask the kernel to
+// start writing it out: the disk works while the rest is produced, and
+// Commit's fsync finds little left to do.
+const writebackChunk = 16 << 20
+
+// Write writes p to the temp file (see writebackChunk).
+func (f *File) Write(p []byte) (int, error) {
+	n, err := f.File.Write(p)
+	if f.tmp != "" {
+		f.pending += int64(n)
+		if f.pending >= writebackChunk {
+			startWriteback(f.File, f.flushed, f.pending)
+			f.flushed += f.pending
+			f.pending = 0
+		}
+	}
+	return n, err
 }
 
 // Create starts writing path. The temp file gets the mode of the existing
