@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -80,20 +78,11 @@ func isModule(e *rdb.Entry) bool { return e.Type == rdb.TypeModule || e.Type == 
 // bytes of its function and module aux records.
 func decodeFile(t *testing.T, path string) (keys []decodedKey, others []string) {
 	t.Helper()
-	f, err := os.Open(path)
+	recs, err := rdbtest.ReadRecords(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rd := rdb.NewReader(f)
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return keys, others
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+	for _, rec := range recs {
 		switch r := rec.(type) {
 		case *rdb.Function:
 			others = append(others, fmt.Sprintf("function %q", r.Code))
@@ -107,6 +96,7 @@ func decodeFile(t *testing.T, path string) (keys []decodedKey, others []string) 
 			keys = append(keys, decodedKey{r, v})
 		}
 	}
+	return keys, others
 }
 
 func sid(id rdb.StreamID) string { return fmt.Sprintf("%d-%d", id.Ms, id.Seq) }

@@ -136,3 +136,25 @@ func CopyWithout(src, dst string, drop func(rdb.Record) bool) error {
 	}
 	return os.WriteFile(dst, buf.Bytes(), 0o644)
 }
+
+// ReadRecords reads the RDB file at path whole and returns its records, up
+// to the first error (also returned). For the small files of tests.
+func ReadRecords(path string) ([]rdb.Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var recs []rdb.Record
+	rd := rdb.NewReader(f)
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return recs, nil
+		}
+		if err != nil {
+			return recs, fmt.Errorf("%s: %w", path, err)
+		}
+		recs = append(recs, rec)
+	}
+}
