@@ -56,7 +56,7 @@ func TestImportVersionsMatchRewrite(t *testing.T) {
 			if len(rst.Unconvertible) == 0 && !bytes.Equal(imp.Bytes(), rew.Bytes()) {
 				t.Errorf("%s: import and rewrite differ (%d vs %d bytes)", name, imp.Len(), rew.Len())
 			}
-			if a, b := entriesOf(t, imp.Bytes()), entriesOf(t, rew.Bytes()); !sameEntries(a, b) {
+			if a, b := rdbtest.Entries(t, imp.Bytes()), rdbtest.Entries(t, rew.Bytes()); !sameEntries(a, b) {
 				// (with keys left out, rewrite may keep a SELECTDB no key follows)
 				t.Errorf("%s: import and rewrite write different keys", name)
 			}
@@ -66,7 +66,7 @@ func TestImportVersionsMatchRewrite(t *testing.T) {
 			if len(ist.Unconvertible) != len(rst.Unconvertible) {
 				t.Errorf("%s: unconvertible: import %d, rewrite %d", name, len(ist.Unconvertible), len(rst.Unconvertible))
 			}
-			if probs := versionProblems(t, imp.Bytes()); len(probs) > 0 {
+			if probs := rdbtest.VersionProblems(t, imp.Bytes()); len(probs) > 0 {
 				t.Errorf("%s: import output holds what RDB %d lacks: %s", name, v, strings.Join(probs, "; "))
 			}
 			for _, w := range ist.Warnings {
@@ -102,12 +102,12 @@ func TestImportIdleFreqBelow9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range entriesOf(t, out) {
+	for _, e := range rdbtest.Entries(t, out) {
 		if e.Idle >= 0 || e.Freq >= 0 {
 			t.Errorf("RDB 8 key %q has idle %d freq %d", e.Key, e.Idle, e.Freq)
 		}
 	}
-	if probs := versionProblems(t, out); len(probs) > 0 {
+	if probs := rdbtest.VersionProblems(t, out); len(probs) > 0 {
 		t.Error(probs)
 	}
 	ws := strings.Join(st.Warnings, "\n")
@@ -119,7 +119,7 @@ func TestImportIdleFreqBelow9(t *testing.T) {
 	if err != nil || len(st.Warnings) != 0 {
 		t.Fatal(err, st.Warnings)
 	}
-	es := entriesOf(t, out)
+	es := rdbtest.Entries(t, out)
 	if es[0].Idle != 42 || es[1].Freq != 7 {
 		t.Errorf("RDB 9: idle %d freq %d", es[0].Idle, es[1].Freq)
 	}
@@ -152,7 +152,7 @@ func TestImportModuleBelow8(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		es := entriesOf(t, out.Bytes())
+		es := rdbtest.Entries(t, out.Bytes())
 		for _, e := range es {
 			if e.Type == rdb.TypeModule2 {
 				t.Errorf("RDB %d: module value %q written", v, e.Key)
@@ -182,7 +182,7 @@ func TestImportSecondsExpiryBelow3(t *testing.T) {
 		if bytes.Contains(out, []byte{rdb.OpExpireTimeMs}) {
 			t.Errorf("RDB %d: opcode 252 written", v)
 		}
-		es := entriesOf(t, out)
+		es := rdbtest.Entries(t, out)
 		want := map[string]int64{"exact": 1700000000000, "ms": 1700000001000, "none": -1}
 		for _, e := range es {
 			if e.ExpireMs != want[string(e.Key)] || (e.HasExpiry() && !e.ExpireSeconds) {
@@ -198,7 +198,7 @@ func TestImportSecondsExpiryBelow3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if es := entriesOf(t, out); es[1].ExpireMs != 1700000000001 || es[1].ExpireSeconds {
+	if es := rdbtest.Entries(t, out); es[1].ExpireMs != 1700000000001 || es[1].ExpireSeconds {
 		t.Errorf("RDB 3: %d %v", es[1].ExpireMs, es[1].ExpireSeconds)
 	}
 	// past 2038: unconvertible below 3
@@ -223,10 +223,10 @@ func TestImportDroppedData(t *testing.T) {
 	if !strings.Contains(ws, "1 hash field expiries dropped") || !strings.Contains(ws, "1 function libraries dropped (RDB version 9") {
 		t.Errorf("warnings: %q", ws)
 	}
-	if probs := versionProblems(t, out); len(probs) > 0 {
+	if probs := rdbtest.VersionProblems(t, out); len(probs) > 0 {
 		t.Error(probs)
 	}
-	es := entriesOf(t, out)
+	es := rdbtest.Entries(t, out)
 	v, err := es[0].Decode()
 	if err != nil || len(v.Hash) != 2 {
 		t.Fatalf("hash: %v %+v", err, v)
@@ -245,24 +245,4 @@ func sameEntries(a, b []*rdb.Entry) bool {
 		}
 	}
 	return true
-}
-
-// versionProblems is rdbtest.VersionProblems, failing t when data is unreadable.
-func versionProblems(t *testing.T, data []byte) []string {
-	t.Helper()
-	p, err := rdbtest.VersionProblems(data)
-	if err != nil {
-		t.Fatalf("output %v", err)
-	}
-	return p
-}
-
-// entriesOf is rdbtest.Entries, failing t when data is unreadable.
-func entriesOf(t *testing.T, data []byte) []*rdb.Entry {
-	t.Helper()
-	es, err := rdbtest.Entries(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return es
 }

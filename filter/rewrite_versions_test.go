@@ -27,7 +27,7 @@ func TestRewriteVersionsOnlyKnownRecords(t *testing.T) {
 				t.Errorf("%s -> %d: %v", filepath.Base(f), v, err)
 				continue
 			}
-			if probs := versionProblems(t, out.Bytes()); len(probs) > 0 {
+			if probs := rdbtest.VersionProblems(t, out.Bytes()); len(probs) > 0 {
 				t.Errorf("%s -> RDB %d holds what it lacks: %s", filepath.Base(f), v, strings.Join(probs, "; "))
 			}
 		}
@@ -49,7 +49,7 @@ func TestRewriteVersionRules(t *testing.T) {
 	if !strings.Contains(ws, "LFU frequencies of") || !strings.Contains(ws, "dropped (RDB version 8") {
 		t.Errorf("lfu -> 8 warnings: %q", ws)
 	}
-	if probs := versionProblems(t, out.Bytes()); len(probs) > 0 {
+	if probs := rdbtest.VersionProblems(t, out.Bytes()); len(probs) > 0 {
 		t.Error(probs)
 	}
 
@@ -90,17 +90,7 @@ func TestRewriteVersionRules(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no expiry kept")
 	}
-	if probs := versionProblems(t, out.Bytes()); len(probs) > 0 {
+	if probs := rdbtest.VersionProblems(t, out.Bytes()); len(probs) > 0 {
 		t.Error(probs)
 	}
-}
-
-// versionProblems is rdbtest.VersionProblems, failing t when data is unreadable.
-func versionProblems(t *testing.T, data []byte) []string {
-	t.Helper()
-	p, err := rdbtest.VersionProblems(data)
-	if err != nil {
-		t.Fatalf("output %v", err)
-	}
-	return p
 }

@@ -74,7 +74,7 @@ func TestConversionCorpusOnlyKnownOpcodes(t *testing.T) {
 	for _, p := range paths {
 		for _, v := range versions {
 			out, _, ws := convertFile(t, p, v)
-			if probs := versionProblems(t, out); len(probs) > 0 {
+			if probs := rdbtest.VersionProblems(t, out); len(probs) > 0 {
 				t.Errorf("%s -> RDB %d: %s", filepath.Base(p), v, strings.Join(probs, "; "))
 			}
 			if v < 3 && bytes.IndexByte(out, rdb.OpExpireTime) >= 0 {
@@ -155,11 +155,11 @@ func TestConversionEntryRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.Close()
-			got := readEntries(t, buf.Bytes())
+			got := rdbtest.Entries(t, buf.Bytes())
 			if len(got) != 1 || got[0].ExpireMs != c.wantExpire {
 				t.Fatalf("read back %+v", got)
 			}
-			if probs := versionProblems(t, buf.Bytes()); len(probs) > 0 {
+			if probs := rdbtest.VersionProblems(t, buf.Bytes()); len(probs) > 0 {
 				t.Errorf("output: %v", probs)
 			}
 		})
@@ -287,38 +287,18 @@ func TestWriterVersionOpcodes(t *testing.T) {
 	if !bytes.Contains(src.Bytes(), []byte{rdb.OpExpireTimeMs}) {
 		t.Fatal("RDB 10 source has no ms expiry")
 	}
-	read := readEntries(t, src.Bytes())
+	read := rdbtest.Entries(t, src.Bytes())
 	var out bytes.Buffer
 	w2 := rdb.NewWriter(&out, 2)
 	if err := w2.WriteEntry(read[0]); err != nil {
 		t.Fatal(err)
 	}
 	w2.Close()
-	back := readEntries(t, out.Bytes())
+	back := rdbtest.Entries(t, out.Bytes())
 	if len(back) != 1 || !back[0].ExpireSeconds || back[0].ExpireMs != 1700000000000 {
 		t.Fatalf("read back %+v", back)
 	}
-	if probs := versionProblems(t, out.Bytes()); len(probs) > 0 {
+	if probs := rdbtest.VersionProblems(t, out.Bytes()); len(probs) > 0 {
 		t.Error(probs)
 	}
-}
-
-// versionProblems is rdbtest.VersionProblems, failing t when data is unreadable.
-func versionProblems(t *testing.T, data []byte) []string {
-	t.Helper()
-	p, err := rdbtest.VersionProblems(data)
-	if err != nil {
-		t.Fatalf("output %v", err)
-	}
-	return p
-}
-
-// readEntries is rdbtest.Entries, failing t when data is unreadable.
-func readEntries(t *testing.T, data []byte) []*rdb.Entry {
-	t.Helper()
-	es, err := rdbtest.Entries(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return es
 }

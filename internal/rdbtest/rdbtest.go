@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"testing"
 
 	"github.com/rdbtool/rdbtool/rdb"
 )
@@ -25,8 +26,17 @@ var KnownSince = map[string]int{
 
 // VersionProblems reads an RDB file and names every record, opcode or value
 // type that its header's version does not know; none means a server of that
-// version can load it. An unreadable file is an error.
-func VersionProblems(data []byte) ([]string, error) {
+// version can load it. An unreadable file fails tb.
+func VersionProblems(tb testing.TB, data []byte) []string {
+	tb.Helper()
+	probs, err := versionProblems(data)
+	if err != nil {
+		tb.Fatalf("output %v", err)
+	}
+	return probs
+}
+
+func versionProblems(data []byte) ([]string, error) {
 	rd := rdb.NewReader(bytes.NewReader(data))
 	var probs []string
 	version, valkey := 0, false
@@ -88,17 +98,19 @@ func VersionProblems(data []byte) ([]string, error) {
 	}
 }
 
-// Entries reads an RDB file and returns its entries.
-func Entries(data []byte) ([]*rdb.Entry, error) {
+// Entries reads an RDB file and returns its entries; an unreadable file
+// fails tb.
+func Entries(tb testing.TB, data []byte) []*rdb.Entry {
+	tb.Helper()
 	rd := rdb.NewReader(bytes.NewReader(data))
 	var out []*rdb.Entry
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
-			return out, nil
+			return out
 		}
 		if err != nil {
-			return out, err
+			tb.Fatal(err)
 		}
 		if e, ok := rec.(*rdb.Entry); ok {
 			out = append(out, e)
