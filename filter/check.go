@@ -70,13 +70,31 @@ func ref(e *rdb.Entry) *KeyRef {
 	return &KeyRef{DB: e.DB, Key: append([]byte(nil), e.Key...)}
 }
 
-// Observe checks one entry (its value may have been skipped: only
-// ValueLen is used).
+// Observe checks one entry. Its value may have been skipped (only ValueLen
+// is used) except for no-ttl, which reads the field expiries of hashes that
+// can have them.
 func (c *Checker) Observe(e *rdb.Entry) {
 	c.Keys++
 	if c.p.NoTTL && e.HasExpiry() {
 		c.add(Violation{Rule: "no-ttl", Key: ref(e), Msg: "has an expiry (" +
 			time.UnixMilli(e.ExpireMs).UTC().Format(time.RFC3339) + ")"})
+	}
+	if c.p.NoTTL && rdb.HasFieldExpiries(e.Type) && e.Value != nil {
+		if v, err := e.Decode(); err == nil {
+			n, first := 0, int64(-1)
+			for _, f := range v.Hash {
+				if f.ExpireMs >= 0 {
+					n++
+					if first < 0 || f.ExpireMs < first {
+						first = f.ExpireMs
+					}
+				}
+			}
+			if n > 0 {
+				c.add(Violation{Rule: "no-ttl", Key: ref(e), Msg: fmt.Sprintf("has %d hash fields with an expiry (the first %s)",
+					n, time.UnixMilli(first).UTC().Format(time.RFC3339))})
+			}
+		}
 	}
 	if c.p.MaxValueSize > 0 && e.ValueLen > int64(c.p.MaxValueSize) {
 		c.add(Violation{Rule: "max-value-size", Key: ref(e), Msg: fmt.Sprintf("value is %d bytes (%s), more than %s",

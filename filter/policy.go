@@ -22,7 +22,7 @@ import (
 //	  - "fpg:*"
 //	prune-larger-than: 1MiB # ... only those larger than this (with prune: both must hold)
 //	drop-expired: true      # refresh drops keys whose TTL is already past
-//	no-ttl: true            # check: no key may have an expiry
+//	no-ttl: true            # check: no key (and no hash field) may have an expiry
 //	max-value-size: 1MiB    # check: no value larger than this
 //	max-file-size: 50MB     # check: the whole file no larger than this
 //	forbid:                 # check: no key may match these

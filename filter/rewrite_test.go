@@ -109,7 +109,21 @@ func TestPruneCorpus(t *testing.T) {
 				continue
 			}
 			if ok {
-				if !bytes.Equal(a.Value, e.Value) || a.Type != e.Type {
+				if rdb.HasFieldExpiries(e.Type) {
+					// field expiries are persisted too: same fields and
+					// values, none expiring
+					av, err1 := a.Decode()
+					ev, err2 := e.Decode()
+					if err1 != nil || err2 != nil || len(av.Hash) != len(ev.Hash) {
+						t.Errorf("%s: key %v: hash after persist %v %v", f, k, err1, err2)
+						continue
+					}
+					for i, h := range av.Hash {
+						if h.ExpireMs != -1 || !bytes.Equal(h.Field, ev.Hash[i].Field) || !bytes.Equal(h.Value, ev.Hash[i].Value) {
+							t.Errorf("%s: key %v field %q: %q expiring %d, want %q with no expiry", f, k, h.Field, h.Value, h.ExpireMs, ev.Hash[i].Value)
+						}
+					}
+				} else if !bytes.Equal(a.Value, e.Value) || a.Type != e.Type {
 					t.Errorf("%s: key %v changed its value", f, k)
 				}
 				if a.HasExpiry() {

@@ -87,7 +87,11 @@ func runCheck(c *cli.Context) error {
 		return cmdUsageError("check", "no rules: give --policy FILE, commit %s.policy beside the dump, or use --no-ttl, --forbid, ...", srcName(name))
 	}
 	ck := filter.NewChecker(pol)
-	rd := rdb.NewReader(in, rdb.SkipValues(), rdb.ReuseBuffers()) // the Checker copies what it keeps
+	ropts := []rdb.ReaderOption{rdb.ReuseBuffers()} // the Checker copies what it keeps
+	if !pol.NoTTL {
+		ropts = append(ropts, rdb.SkipValues()) // no-ttl reads hash field expiries
+	}
+	rd := rdb.NewReader(in, ropts...)
 	if err := in.eachEntry(rd, ck.Observe); err != nil {
 		return err
 	}

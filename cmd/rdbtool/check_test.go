@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -250,5 +251,28 @@ func TestRefreshPolicyBesideOutput(t *testing.T) {
 		if strings.HasPrefix(string(e.Key), "fpg:") || e.HasExpiry() {
 			t.Fatalf("key %q survived the policy", e.Key)
 		}
+	}
+}
+
+// TestFieldExpiries: check --no-ttl sees hash field expiries (Redis 7.4),
+// and persist removes them, so a refreshed fixture has nothing that expires.
+func TestFieldExpiries(t *testing.T) {
+	src := "../../testdata/corpus/hand_v12_hash_ttl.rdb"
+	r := mustRun(t, exitFound, nil, "check", src, "--no-ttl")
+	if !strings.Contains(r.stdout+r.stderr, "hash fields with an expiry") {
+		t.Fatalf("check --no-ttl did not report field expiries:\n%s%s", r.stdout, r.stderr)
+	}
+	out := filepath.Join(t.TempDir(), "p.rdb")
+	r = mustRun(t, 0, nil, "persist", src, "-o", out)
+	if !strings.Contains(r.stderr, "hash fields") {
+		t.Errorf("persist report: %s", r.stderr)
+	}
+	mustRun(t, 0, nil, "check", out, "--no-ttl")
+	// the fields and values are all still there
+	a := mustRun(t, 0, nil, "export", src).stdout
+	b := mustRun(t, 0, nil, "export", out).stdout
+	strip := regexp.MustCompile(`,"expire_ms":-?\d+`)
+	if strip.ReplaceAllString(a, "") != strip.ReplaceAllString(b, "") {
+		t.Errorf("content changed beyond expiries:\n%s\n%s", a, b)
 	}
 }

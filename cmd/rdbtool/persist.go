@@ -15,9 +15,11 @@ func persistCommand() *cli.Command {
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool persist FILE (-o OUT | --in-place) [--match GLOB]... [--drop-expired] [--now TIME]",
 		Description: "Removes the expiry of every key (or of the keys matching any --match glob), like\n" +
-			"PERSIST on each key, without a server. Keys whose expiry is already past (a real\n" +
-			"Redis would silently drop them on load) are kept without expiry and listed on\n" +
-			"stderr, unless --drop-expired removes them. Everything else is copied byte for byte.\n\n" +
+			"PERSIST on each key, without a server, and the field expiries of hashes (Redis 7.4+),\n" +
+			"like HPERSIST on each field, so nothing in the file expires. Keys whose expiry is\n" +
+			"already past (a real Redis would silently drop them on load) are kept without expiry\n" +
+			"and listed on stderr, unless --drop-expired removes them (and hash fields already\n" +
+			"past). Everything else is copied byte for byte.\n\n" +
 			helpExamples("rdbtool persist dump.rdb --in-place",
 				"rdbtool persist dump.rdb -o fixed.rdb --match 'session:*' --drop-expired"),
 		Flags: append(outputFlags(),
@@ -55,6 +57,12 @@ func dropExpiredFlag() cli.Flag {
 // reportPersist says what a Persist filter did.
 func reportPersist(c *cli.Context, p *filter.Persist) {
 	stderrf(c, "removed the expiry of %d keys\n", p.Persisted+p.PastKept)
+	if p.Fields > 0 {
+		stderrf(c, "removed the expiry of %d hash fields\n", p.Fields)
+	}
+	if p.FieldsGone > 0 {
+		stderrf(c, "dropped %d hash fields whose expiry had already passed (--drop-expired)\n", p.FieldsGone)
+	}
 	if p.Dropped > 0 {
 		stderrf(c, "dropped %d keys whose expiry had already passed (--drop-expired)\n", p.Dropped)
 	}

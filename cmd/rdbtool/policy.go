@@ -66,7 +66,7 @@ const policyHelp = "Policy file (YAML; every field optional; unknown fields are 
 	"  prune: [\"fpg:*\"]         # refresh removes keys matching any of these Redis globs\n" +
 	"  prune-larger-than: 1MiB  # ... only those with larger values (alone: all larger values)\n" +
 	"  drop-expired: true       # refresh drops keys whose expiry is already past\n" +
-	"  no-ttl: true             # check: no key may have an expiry\n" +
+	"  no-ttl: true             # check: no key (and no hash field) may have an expiry\n" +
 	"  max-value-size: 1MiB     # check: no value larger than this\n" +
 	"  max-file-size: 50MB      # check: the file no larger than this\n" +
 	"  forbid: [\"fpg:*\"]        # check: no key may match these\n" +

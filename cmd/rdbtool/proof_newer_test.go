@@ -435,7 +435,7 @@ func TestRewriteNewerFilesInRedis(t *testing.T) {
 func TestRefreshNewerFiles(t *testing.T) {
 	// fpg:* is the site's prune; *lp* hits keys of these files.
 	globs := []string{"fpg:*", "*lp*"}
-	pruned, dropped, kept, fieldTTLs := 0, 0, 0, 0
+	pruned, dropped, kept, fieldTTLs, fieldsGone := 0, 0, 0, 0, 0
 	for _, f := range newerFiles(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			dir := t.TempDir()
@@ -489,29 +489,56 @@ func TestRefreshNewerFiles(t *testing.T) {
 						t.Errorf("%s expired at %d but was kept with --drop-expired", o.name(), o.e.ExpireMs)
 					}
 					continue
+				case !ok && o.v.Kind == "hash" && len(o.v.Hash) > 0 && countPast(o.v.Hash, start) == len(o.v.Hash):
+					dropped++ // every field was past: the hash goes, as a server drops it
+					continue
 				case !ok:
 					t.Errorf("%s lost", o.name())
 					continue
 				}
 				kept++
-				if a, b := render(k.v, metaAll), render(o.v, metaAll); a != b {
-					t.Errorf("%s differs after refresh:\n%s\nbefore:\n%s", o.name(), a, b)
-				}
 				if isModule(o.e) {
 					if !bytes.Equal(k.e.Value, o.e.Value) {
 						t.Errorf("%s: module value bytes changed", o.name())
 					}
 					continue
 				}
-				for i, h := range o.v.Hash {
-					if h.ExpireMs >= 0 {
-						fieldTTLs++
-					}
-					if i >= len(k.v.Hash) || k.v.Hash[i].ExpireMs != h.ExpireMs {
-						t.Errorf("%s field %q: expiry changed by refresh", o.name(), h.Field)
+				// Hash fields: their expiries are removed too (HPERSIST), and
+				// fields already past are gone with --drop-expired.
+				gotFields := map[string]rdb.HashField{}
+				for _, h := range k.v.Hash {
+					gotFields[string(h.Field)] = h
+				}
+				for _, h := range o.v.Hash {
+					g, ok := gotFields[string(h.Field)]
+					switch {
+					case h.ExpireMs >= start && h.ExpireMs < end:
+						t.Fatalf("%s field %q expires during the test", o.name(), h.Field)
+					case h.ExpireMs >= 0 && h.ExpireMs < start:
+						fieldsGone++
+						if ok {
+							t.Errorf("%s field %q expired but was kept with --drop-expired", o.name(), h.Field)
+						}
+					case !ok:
+						t.Errorf("%s field %q lost", o.name(), h.Field)
+					case g.ExpireMs != -1:
+						t.Errorf("%s field %q still expires after refresh", o.name(), h.Field)
+					case !bytes.Equal(g.Value, h.Value):
+						t.Errorf("%s field %q changed its value", o.name(), h.Field)
+					default:
+						if h.ExpireMs >= 0 {
+							fieldTTLs++
+						}
 					}
 				}
-				want = append(want, wantKey{o.e.DB, string(o.e.Key), o.v.Kind, render(o.v, metaV9), -1})
+				if o.v.Kind != "hash" {
+					if a, b := render(k.v, metaAll), render(o.v, metaAll); a != b {
+						t.Errorf("%s differs after refresh:\n%s\nbefore:\n%s", o.name(), a, b)
+					}
+				} else if len(k.v.Hash) != len(o.v.Hash)-countPast(o.v.Hash, start) {
+					t.Errorf("%s has %d fields after refresh, want %d", o.name(), len(k.v.Hash), len(o.v.Hash)-countPast(o.v.Hash, start))
+				}
+				want = append(want, wantKey{o.e.DB, string(o.e.Key), o.v.Kind, render(k.v, metaV9), -1})
 			}
 			for name := range byName {
 				t.Errorf("%s appeared in the refreshed file", name)
@@ -524,7 +551,7 @@ func TestRefreshNewerFiles(t *testing.T) {
 			compareInRedis(t, "refreshed, RDB 9", load, want, metaV9)
 		})
 	}
-	t.Logf("pruned %d keys, dropped %d expired, kept %d (%d hash field expiries)", pruned, dropped, kept, fieldTTLs)
+	t.Logf("pruned %d keys, dropped %d expired, kept %d (%d hash field expiries removed, %d past fields dropped)", pruned, dropped, kept, fieldTTLs, fieldsGone)
 	if pruned == 0 || dropped == 0 || kept == 0 || fieldTTLs == 0 {
 		t.Errorf("pruned %d, dropped %d, kept %d, %d field expiries: the files must exercise each", pruned, dropped, kept, fieldTTLs)
 	}
@@ -646,4 +673,15 @@ func stripModules(t *testing.T, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// countPast counts the fields whose expiry is before ms.
+func countPast(fields []rdb.HashField, ms int64) int {
+	n := 0
+	for _, h := range fields {
+		if h.ExpireMs >= 0 && h.ExpireMs < ms {
+			n++
+		}
+	}
+	return n
 }
