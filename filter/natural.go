@@ -1,5 +1,7 @@
 package filter
 
+import "cmp"
+
 // NaturalLess orders byte strings the way people read them: runs of digits
 // compare as numbers, everything else byte by byte. So "snap_9" < "snap_10",
 // and date-stamped names ("fpg:snap_2020-07-16_1253.fpg") sort by date.
@@ -15,24 +17,24 @@ func NaturalCompare(a, b []byte) int {
 			da, db := digitRun(a), digitRun(b)
 			na, nb := trimZeros(a[:da]), trimZeros(b[:db])
 			if len(na) != len(nb) {
-				return cmpInt(len(na), len(nb))
+				return cmp.Compare(len(na), len(nb))
 			}
 			if c := compareBytes(na, nb); c != 0 {
 				return c
 			}
 			if zeroTie == 0 && da != db {
-				zeroTie = cmpInt(da, db)
+				zeroTie = cmp.Compare(da, db)
 			}
 			a, b = a[da:], b[db:]
 			continue
 		}
 		if a[0] != b[0] {
-			return cmpInt(int(a[0]), int(b[0]))
+			return cmp.Compare(int(a[0]), int(b[0]))
 		}
 		a, b = a[1:], b[1:]
 	}
 	if len(a) != len(b) {
-		return cmpInt(len(a), len(b))
+		return cmp.Compare(len(a), len(b))
 	}
 	return zeroTie
 }
@@ -57,18 +59,8 @@ func trimZeros(s []byte) []byte {
 func compareBytes(a, b []byte) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		if a[i] != b[i] {
-			return cmpInt(int(a[i]), int(b[i]))
+			return cmp.Compare(int(a[i]), int(b[i]))
 		}
 	}
-	return cmpInt(len(a), len(b))
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(len(a), len(b))
 }

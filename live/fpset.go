@@ -2,6 +2,7 @@ package live
 
 import (
 	"bufio"
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"fmt"
@@ -349,25 +350,15 @@ func (g *fpSeg) sorted() [][3]uint32 {
 	}
 	recs = recs[:k]
 	slices.SortFunc(recs, func(x, y [3]uint32) int {
-		if c := cmp3(x[1], y[1]); c != 0 {
+		if c := cmp.Compare(x[1], y[1]); c != 0 {
 			return c
 		}
-		if c := cmp3(x[0], y[0]); c != 0 {
+		if c := cmp.Compare(x[0], y[0]); c != 0 {
 			return c
 		}
-		return cmp3(x[2], y[2])
+		return cmp.Compare(x[2], y[2])
 	})
 	return recs
-}
-
-func cmp3(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // release gives the tables' memory back; the set is empty afterwards.
