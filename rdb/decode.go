@@ -396,14 +396,7 @@ func (d *vdec) value(typ byte, v *Value) error {
 		}
 		d.dups.reset()
 		for i := 0; i < n; i++ {
-			f, err := d.readStr(true)
-			if err != nil {
-				return err
-			}
-			if !d.dups.add(f) {
-				return errCorrupt("hash: field %d (%q) is a duplicate", i, trimQ(f))
-			}
-			val, err := d.readStr(false)
+			f, val, err := d.hashField(i)
 			if err != nil {
 				return err
 			}
@@ -550,14 +543,7 @@ func (d *vdec) hashMetadata(typ byte, v *Value) error {
 		if exp > ebExpireTimeMax {
 			return errCorrupt("hash field %d: expiry %d out of range", i, exp)
 		}
-		f, err := d.readStr(true)
-		if err != nil {
-			return err
-		}
-		if !d.dups.add(f) {
-			return errCorrupt("hash: field %d (%q) is a duplicate", i, trimQ(f))
-		}
-		val, err := d.readStr(false)
+		f, val, err := d.hashField(i)
 		if err != nil {
 			return err
 		}
@@ -610,6 +596,19 @@ func isValkeyHash2(raw []byte) bool {
 	return d.valkeyHash2(nil) == nil && d.p == len(raw)
 }
 
+// hashField reads the i-th field of a hash and its value, refusing a
+// field seen before (d.dups is reset per hash).
+func (d *vdec) hashField(i int) (field, value []byte, err error) {
+	if field, err = d.readStr(true); err != nil {
+		return nil, nil, err
+	}
+	if !d.dups.add(field) {
+		return nil, nil, errCorrupt("hash: field %d (%q) is a duplicate", i, trimQ(field))
+	}
+	value, err = d.readStr(false)
+	return field, value, err
+}
+
 // valkeyHash2 reads Valkey's RDB_TYPE_HASH_2: a count, then per field the
 // field, the value and the absolute expiry in ms (8 bytes LE, -1 for none).
 func (d *vdec) valkeyHash2(v *Value) error {
@@ -622,14 +621,7 @@ func (d *vdec) valkeyHash2(v *Value) error {
 	}
 	d.dups.reset()
 	for i := 0; i < n; i++ {
-		f, err := d.readStr(true)
-		if err != nil {
-			return err
-		}
-		if !d.dups.add(f) {
-			return errCorrupt("hash: field %d (%q) is a duplicate", i, trimQ(f))
-		}
-		val, err := d.readStr(false)
+		f, val, err := d.hashField(i)
 		if err != nil {
 			return err
 		}
