@@ -129,7 +129,14 @@ func migrateUp(c *cli.Context) error {
 	}
 	defer done()
 	res, err := m.Up(c.Context)
-	if err == nil || len(res) > 0 { // a refusal changed nothing: no "nothing to do" before it
+	return reportMigrations(c, m, dsn, res, err)
+}
+
+// reportMigrations prints what up, down or to ran and the version after,
+// then the error if any; a refusal changed nothing, so it prints no
+// "nothing to do" before it.
+func reportMigrations(c *cli.Context, m *migrations.Migrator, dsn string, res []migrations.Result, err error) error {
+	if err == nil || len(res) > 0 {
 		printResults(c.App.Writer, res, versionAfter(c.Context, m))
 	}
 	if err != nil {
@@ -170,13 +177,7 @@ func migrateDown(c *cli.Context) error {
 		return err
 	}
 	res, err := m.DownBy(c.Context, steps)
-	if err == nil || len(res) > 0 { // a refusal changed nothing: no "nothing to do" before it
-		printResults(c.App.Writer, res, versionAfter(c.Context, m))
-	}
-	if err != nil {
-		return migrateErr(dsn, err)
-	}
-	return nil
+	return reportMigrations(c, m, dsn, res, err)
 }
 
 func migrateTo(c *cli.Context) error {
@@ -202,13 +203,7 @@ func migrateTo(c *cli.Context) error {
 		}
 	}
 	res, err := m.To(c.Context, target)
-	if err == nil || len(res) > 0 { // a refusal changed nothing: no "nothing to do" before it
-		printResults(c.App.Writer, res, versionAfter(c.Context, m))
-	}
-	if err != nil {
-		return migrateErr(dsn, err)
-	}
-	return nil
+	return reportMigrations(c, m, dsn, res, err)
 }
 
 // confirmZero and confirmRemote apply the --yes rules: a rollback to
