@@ -87,12 +87,15 @@ func (f *fields) int32(name string) any {
 }
 
 // isoGPS is floor(gps(dateutil.parse(x))).
-func (f *fields) isoGPS(name string) any {
+func (f *fields) isoGPS(name string) any { return f.prefixedISOGPS(name, "") }
+
+// prefixedISOGPS is floor(gps(dateutil.parse(prefix + x))).
+func (f *fields) prefixedISOGPS(name, prefix string) any {
 	v, ok := f.h[name]
 	if !ok {
 		return nil
 	}
-	t, err := ParseISOTime(v)
+	t, err := ParseISOTime(prefix + v)
 	if err == nil {
 		var g int64
 		if g, err = FloorGPSTime(t); err == nil {

@@ -293,21 +293,6 @@ func (f *fields) aliases(name string) any {
 }
 
 // gwDate is floor(gps(dateutil.parse('20' + x))).
-func (f *fields) gwDate(name string) any {
-	v, ok := f.h[name]
-	if !ok {
-		return nil
-	}
-	t, err := ParseISOTime("20" + v)
-	if err == nil {
-		var g int64
-		if g, err = FloorGPSTime(t); err == nil {
-			f.ok++
-			return g
-		}
-	}
-	f.bad(name, err.Error())
-	return nil
-}
+func (f *fields) gwDate(name string) any { return f.prefixedISOGPS(name, "20") }
 
 var _ = math.NaN
