@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -329,8 +328,8 @@ func unreachable(err error) bool {
 	return false
 }
 
-// dbCause is err without pgconn's wrapper (whose text repeats the settings)
-// and with each fallback attempt's identical failure said once.
+// dbCause is err without pgconn's wrapper (whose text repeats the settings),
+// on one line.
 func dbCause(err error) string {
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) && ce.Unwrap() != nil {
@@ -339,13 +338,7 @@ func dbCause(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "no answer in time (connect timeout)"
 	}
-	var parts []string
-	for _, p := range strings.Split(err.Error(), "\n") {
-		if p = oneLineErr(errors.New(p)); p != "" && !slices.Contains(parts, p) {
-			parts = append(parts, p)
-		}
-	}
-	return strings.Join(parts, "; ")
+	return oneLine(err.Error()) // each fallback attempt's identical failure once
 }
 
 // dbWhere names the database and server of cfg, never the password.
