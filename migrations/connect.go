@@ -23,7 +23,7 @@ const DefaultConnectTimeout = 10 * time.Second
 func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("invalid database DSN: %s", Redact(causeOf(err), dsn))
+		return nil, fmt.Errorf("invalid database DSN: %s", Redact(ConnectCause(err), dsn))
 	}
 	cc := cfg.ConnConfig
 	if cc.ConnectTimeout <= 0 {
@@ -40,7 +40,7 @@ func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 		if pool != nil {
 			pool.Close()
 		}
-		msg := Redact(causeOf(err), dsn)
+		msg := Redact(ConnectCause(err), dsn)
 		if cc.Password != "" {
 			msg = strings.ReplaceAll(msg, cc.Password, "xxxxx")
 		}
@@ -56,8 +56,9 @@ func hostPort(host string, port uint16) string {
 	return "host " + net.JoinHostPort(host, fmt.Sprint(port))
 }
 
-// causeOf drops pgconn's wrapper, whose text repeats the settings.
-func causeOf(err error) string {
+// ConnectCause is the text of a connect or DSN error without pgconn's
+// wrapper, whose text repeats the settings.
+func ConnectCause(err error) string {
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) && ce.Unwrap() != nil {
 		return ce.Unwrap().Error()

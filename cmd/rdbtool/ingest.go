@@ -330,16 +330,7 @@ func unreachable(err error) bool {
 
 // dbCause is err without pgconn's wrapper (whose text repeats the settings),
 // on one line.
-func dbCause(err error) string {
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) && ce.Unwrap() != nil {
-		err = ce.Unwrap()
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "no answer in time (connect timeout)"
-	}
-	return oneLine(err.Error()) // each fallback attempt's identical failure once
-}
+func dbCause(err error) string { return oneLine(migrations.ConnectCause(err)) }
 
 // dbWhere names the database and server of cfg, never the password.
 func dbWhere(cfg *pgxpool.Config) string {
