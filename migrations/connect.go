@@ -29,7 +29,7 @@ func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	if cc.ConnectTimeout <= 0 {
 		cc.ConnectTimeout = DefaultConnectTimeout
 	}
-	where := fmt.Sprintf("database %q on %s as user %q", cc.Database, hostPort(cc.Host, cc.Port), cc.User)
+	where := Where(&cc.Config)
 	ctx, cancel := context.WithTimeout(ctx, cc.ConnectTimeout+time.Second)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -47,6 +47,12 @@ func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("cannot connect to %s: %s", where, msg)
 	}
 	return pool, nil
+}
+
+// Where names the database, server and user of a connection config, never
+// the password: `database "mc" on host db:5432 as user "mc"`.
+func Where(cc *pgconn.Config) string {
+	return fmt.Sprintf("database %q on %s as user %q", cc.Database, hostPort(cc.Host, cc.Port), cc.User)
 }
 
 func hostPort(host string, port uint16) string {

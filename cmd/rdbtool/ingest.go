@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -333,11 +332,4 @@ func unreachable(err error) bool {
 func dbCause(err error) string { return oneLine(migrations.ConnectCause(err)) }
 
 // dbWhere names the database and server of cfg, never the password.
-func dbWhere(cfg *pgxpool.Config) string {
-	cc := cfg.ConnConfig
-	host := net.JoinHostPort(cc.Host, fmt.Sprint(cc.Port))
-	if strings.HasPrefix(cc.Host, "/") {
-		host = fmt.Sprintf("%s/.s.PGSQL.%d", cc.Host, cc.Port)
-	}
-	return fmt.Sprintf("(database %q on %s)", cc.Database, host)
-}
+func dbWhere(cfg *pgxpool.Config) string { return "(" + migrations.Where(&cfg.ConnConfig.Config) + ")" }
