@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"github.com/jackc/pgx/v5"
@@ -73,6 +74,8 @@ func truncateAll(b *testing.B, db *pgxpool.Pool) {
 //	x_autos, x_other_groups    whole-group time of the autos group / of the rest
 //	server-cpu-ms/...          CPU of the database's backends (local server only)
 //	go-cpu-ms/...              CPU of this process (ingest + in-process miniredis)
+//	ms/spectra-copy-floor      the spectra alone, encoded beforehand, one COPY
+//	x_ceiling                  median baseline pass / that floor
 //
 // Where the time goes (2-core machine): the pass is CPU-bound, about 110 ms
 // of server CPU, nearly all of it storing the 700 spectra, and 80-100 ms
@@ -162,6 +165,70 @@ func BenchmarkIngestFullSite(b *testing.B) {
 	b.ReportMetric(float64(med(bulk, self).Microseconds())/1000, "go-cpu-ms/pass")
 	b.ReportMetric(float64(med(base, self).Microseconds())/1000, "go-cpu-ms/per-row-pass")
 	b.ReportMetric(ratio(func(s sample) time.Duration { return s.other }), "x_other_groups")
+	// The floor: the spectra alone, already encoded, in one COPY with
+	// nothing else running; x_ceiling is the best any pass with one
+	// transaction for them could do against this baseline.
+	floor := spectraCopyFloor(b, rc, db)
+	b.ReportMetric(float64(floor.Microseconds())/1000, "ms/spectra-copy-floor")
+	b.ReportMetric(float64(med(base, pass))/float64(floor), "x_ceiling")
+}
+
+// spectraCopyFloor times, median of 5, the binary COPY of every spectrum of
+// the site, encoded beforehand, into an empty hera_auto_spectrum, with the
+// pass's lz4 setting, committed.
+func spectraCopyFloor(b *testing.B, rc *redis.Client, db *pgxpool.Pool) time.Duration {
+	b.Helper()
+	ctx := context.Background()
+	keys, err := rc.Keys(ctx, "auto:*").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var list []autoKey
+	var raw [][]byte
+	for _, k := range keys {
+		m := autoKeyRE.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		ant, err := ParsePyInt32(m[1])
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := rc.Get(ctx, k).Bytes()
+		if err != nil {
+			b.Fatal(err)
+		}
+		list, raw = append(list, autoKey{ant, m[2], k, k}), append(raw, v)
+	}
+	ok := make([]bool, len(list))
+	for i := range ok {
+		ok[i] = true
+	}
+	payload := copyHeader()
+	payload = append(payload, encodeAutosChunk(list, raw, ok, 1, nil, make([]float32, len(list)))...)
+	payload = append(payload, 0xff, 0xff)
+	var ds []time.Duration
+	for range 5 {
+		truncateAll(b, db)
+		start := time.Now()
+		err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+			if err := (&gctx{pass: &pass{ctx: ctx}}).fastToast(tx); err != nil {
+				return err
+			}
+			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(payload),
+				"COPY hera_auto_spectrum (time, antenna_number, antenna_feed_pol, spectrum) FROM STDIN (FORMAT binary)")
+			if err == nil && tag.RowsAffected() != int64(len(list)) {
+				err = fmt.Errorf("copied %d spectra, want %d", tag.RowsAffected(), len(list))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(start))
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }
 
 // backendCPU sums the CPU time of the database's server processes from
