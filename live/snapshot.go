@@ -589,12 +589,15 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 			if serr := sk.seenErr(); serr != nil && b.err == nil {
 				b.err, b.keys = serr, nil
 			}
+			// decided before the send: from then on b belongs to the DUMP
+			// stage, which writes its err
+			last := b.err != nil || next == 0
 			select {
 			case scanned <- b:
 			case <-ctx.Done():
 				return
 			}
-			if b.err != nil || next == 0 {
+			if last {
 				return
 			}
 			cursor = next
