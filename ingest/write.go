@@ -19,8 +19,12 @@ const copyThreshold = 64
 // writeHook, when set (tests), sees every table write: the table and, per
 // column, its name and the Go types of the values written to it. It is nil
 // outside tests, and every caller checks that first, so the ingest does no
-// work for it.
-var writeHook func(table string, cols []hookCol)
+// work for it. Calls are serialised (the autos group runs beside the
+// others) by writeHookMu.
+var (
+	writeHook   func(table string, cols []hookCol)
+	writeHookMu sync.Mutex
+)
 
 // hookCol is one column of a table write as writeHook sees it.
 type hookCol struct {
@@ -65,6 +69,8 @@ func (t *tableRows) hook() {
 			}
 		}
 	}
+	writeHookMu.Lock()
+	defer writeHookMu.Unlock()
 	writeHook(t.table, cols)
 }
 
