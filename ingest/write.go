@@ -12,9 +12,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// copyThreshold is the row count from which a table write goes through COPY
-// into a temporary table instead of a batch of INSERTs.
-const copyThreshold = 64
+// unnestThreshold is the row count from which a table write is one INSERT
+// ... SELECT FROM unnest(column arrays) (see unnestInsert) instead of a
+// batch of INSERTs.
+const unnestThreshold = 64
 
 // writeHook, when set (tests), sees every table write: the table and, per
 // column, its name and the Go types of the values written to it. It is nil
@@ -93,43 +94,31 @@ func insertIgnore(ctx context.Context, tx pgx.Tx, t *tableRows) (int64, error) {
 	if len(t.rows) == 0 {
 		return 0, nil
 	}
-	cols := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		cols[i] = pgx.Identifier{c}.Sanitize()
-	}
-	colList := strings.Join(cols, ", ")
-	table := pgx.Identifier{t.table}.Sanitize()
-	if len(t.rows) >= copyThreshold {
+	if len(t.rows) >= unnestThreshold {
 		types, err := columnTypes(ctx, tx, t.table)
 		if err != nil {
 			return 0, err
 		}
-		if n, ok, err := insertUnnest(ctx, tx, t, types); ok || err != nil {
-			return n, err
+		sql, args, err := unnestInsert(t, types)
+		if err != nil {
+			return 0, err
 		}
-		tmp := "ingest_tmp_" + t.table
-		if _, err := tx.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE IF NOT EXISTS %s (LIKE %s) ON COMMIT DROP",
-			pgx.Identifier{tmp}.Sanitize(), table)); err != nil {
-			return 0, fmt.Errorf("%s: %w", t.table, err)
-		}
-		if _, err := tx.Exec(ctx, "TRUNCATE "+pgx.Identifier{tmp}.Sanitize()); err != nil {
-			return 0, fmt.Errorf("%s: %w", t.table, err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
-			return 0, fmt.Errorf("%s: copy: %w", t.table, err)
-		}
-		tag, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT DO NOTHING",
-			table, colList, colList, pgx.Identifier{tmp}.Sanitize()))
+		tag, err := tx.Exec(ctx, sql, args...)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", t.table, err)
 		}
 		return tag.RowsAffected(), nil
 	}
+	cols := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
 	ph := make([]string, len(cols))
 	for i := range ph {
 		ph[i] = fmt.Sprintf("$%d", i+1)
 	}
-	sql := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING", table, colList, strings.Join(ph, ", "))
+	sql := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING",
+		pgx.Identifier{t.table}.Sanitize(), strings.Join(cols, ", "), strings.Join(ph, ", "))
 	b := &pgx.Batch{}
 	for _, r := range t.rows {
 		b.Queue(sql, r...)
@@ -183,27 +172,6 @@ func columnTypes(ctx context.Context, tx querier, table string) (map[string]stri
 	}
 	columnTypeCache.Store(table, types)
 	return types, nil
-}
-
-// insertUnnest sends all rows in one statement, one array parameter per
-// column: INSERT ... SELECT * FROM unnest($1::bigint[], ...) ON CONFLICT DO
-// NOTHING. No temporary table, so no catalog churn. ok is false for tables
-// with array columns (unnest would flatten them).
-func insertUnnest(ctx context.Context, tx pgx.Tx, t *tableRows, types map[string]string) (int64, bool, error) {
-	for _, c := range t.cols {
-		if strings.HasSuffix(types[c], "]") {
-			return 0, false, nil
-		}
-	}
-	sql, args, err := unnestInsert(t, types)
-	if err != nil {
-		return 0, true, err
-	}
-	tag, err := tx.Exec(ctx, sql, args...)
-	if err != nil {
-		return 0, true, fmt.Errorf("%s: %w", t.table, err)
-	}
-	return tag.RowsAffected(), true, nil
 }
 
 // batchWrite is a whole group write of plain tables (no array columns) in
