@@ -108,7 +108,6 @@ type autoKey struct {
 // that vanished, has the wrong type or the wrong length is reported and
 // left nil; any other Redis error fails the group.
 func (g *gctx) readAutos(list []autoKey) ([][]float32, error) {
-	const table = "hera_autos"
 	specs := make([][]float32, len(list))
 	if len(list) == 0 {
 		return specs, nil
@@ -119,29 +118,41 @@ func (g *gctx) readAutos(list []autoKey) ([][]float32, error) {
 		cmds[i] = pipe.Get(g.ctx, a.key)
 	}
 	pipe.Exec(g.ctx) // per-command errors are looked at below
-	for i, c := range cmds {
-		if e := c.Err(); e != nil && e != redis.Nil && !isWrongType(e) {
-			return nil, fmt.Errorf("GET %s: %w", list[i].key, e)
-		}
-	}
 	for i, a := range list {
-		b, err := cmds[i].Bytes()
-		switch {
-		case err == redis.Nil:
-			// Deleted between the scan and the GET (the original fails).
-			g.skip(table, a.key, "", "key vanished before it was read")
-			continue
-		case isWrongType(err):
-			g.skip(table, a.key, "", "wrong Redis type: "+g.keyType(a.key)+", want string")
-			continue
-		case err != nil:
+		b, ok, err := g.autoValue(a, cmds[i])
+		if err != nil {
 			return nil, err
 		}
-		if specs[i], err = Float32sLE(b); err != nil {
-			g.skip(table, a.key, "", err.Error())
+		if ok {
+			specs[i], _ = Float32sLE(b)
 		}
 	}
 	return specs, nil
+}
+
+// autoValue looks at the GET of one autos key: ok with the value when it
+// is a string of whole float32 values; otherwise the key is reported
+// (vanished since the scan, wrong type, wrong length) and skipped. Any
+// other Redis error fails the group.
+func (g *gctx) autoValue(a autoKey, cmd *redis.StringCmd) (b []byte, ok bool, err error) {
+	const table = "hera_autos"
+	b, err = cmd.Bytes()
+	switch {
+	case err == redis.Nil:
+		// Deleted between the scan and the GET (the original fails).
+		g.skip(table, a.key, "", "key vanished before it was read")
+		return nil, false, nil
+	case isWrongType(err):
+		g.skip(table, a.key, "", "wrong Redis type: "+g.keyType(a.key)+", want string")
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("GET %s: %w", a.key, err)
+	}
+	if err := wholeValues(b, 4, "float32"); err != nil {
+		g.skip(table, a.key, "", err.Error())
+		return nil, false, nil
+	}
+	return b, true, nil
 }
 
 // parallelMedians computes the float32 medians of the spectra on every CPU
@@ -230,7 +241,6 @@ func (g *gctx) streamAutos(tx pgx.Tx, list []autoKey, t int64) error {
 	type chunk struct {
 		lo, hi int
 		cmds   []*redis.StringCmd
-		err    error
 	}
 	// Stage 1: Redis reads, one pipeline per chunk, a chunk ahead.
 	fetched := make(chan chunk, 2)
@@ -274,26 +284,13 @@ func (g *gctx) streamAutos(tx pgx.Tx, list []autoKey, t int64) error {
 		for c := range fetched {
 			raw := make([][]byte, c.hi-c.lo)
 			for i, cmd := range c.cmds {
-				a := list[c.lo+i]
-				b, err := cmd.Bytes()
-				switch {
-				case err == redis.Nil:
-					g.skip("hera_autos", a.key, "", "key vanished before it was read")
-					continue
-				case isWrongType(err):
-					g.skip("hera_autos", a.key, "", "wrong Redis type: "+g.keyType(a.key)+", want string")
-					continue
-				case err != nil:
-					stage2Err = fmt.Errorf("GET %s: %w", a.key, err)
+				b, ok, err := g.autoValue(list[c.lo+i], cmd)
+				if err != nil {
+					stage2Err = err
 					cancel()
 					return
 				}
-				if len(b)%4 != 0 {
-					g.skip("hera_autos", a.key, "", fmt.Sprintf("%d bytes is not a whole number of float32 values", len(b)))
-					continue
-				}
-				raw[i] = b
-				valid[c.lo+i] = true
+				raw[i], valid[c.lo+i] = b, ok
 			}
 			if !send(encodeAutosChunk(list[c.lo:c.hi], raw, valid[c.lo:c.hi], t, haveSpec, medians[c.lo:c.hi])) {
 				return

@@ -327,10 +327,19 @@ func BoolMeaning(x string) (bool, error) {
 // ---------------------------------------------------------------------------
 // Little-endian arrays
 
+// wholeValues reports a length of b that is not a whole number of
+// size-byte values of the named type.
+func wholeValues(b []byte, size int, name string) error {
+	if len(b)%size != 0 {
+		return fmt.Errorf("%d bytes is not a whole number of %s values", len(b), name)
+	}
+	return nil
+}
+
 // Float32sLE decodes a raw C float array.
 func Float32sLE(b []byte) ([]float32, error) {
-	if len(b)%4 != 0 {
-		return nil, fmt.Errorf("%d bytes is not a whole number of float32 values", len(b))
+	if err := wholeValues(b, 4, "float32"); err != nil {
+		return nil, err
 	}
 	out := make([]float32, len(b)/4)
 	for i := range out {
@@ -341,8 +350,8 @@ func Float32sLE(b []byte) ([]float32, error) {
 
 // Float64sLE decodes a raw C double array.
 func Float64sLE(b []byte) ([]float64, error) {
-	if len(b)%8 != 0 {
-		return nil, fmt.Errorf("%d bytes is not a whole number of float64 values", len(b))
+	if err := wholeValues(b, 8, "float64"); err != nil {
+		return nil, err
 	}
 	out := make([]float64, len(b)/8)
 	for i := range out {
@@ -353,8 +362,8 @@ func Float64sLE(b []byte) ([]float64, error) {
 
 // Int64sLE decodes a raw int64 array.
 func Int64sLE(b []byte) ([]int64, error) {
-	if len(b)%8 != 0 {
-		return nil, fmt.Errorf("%d bytes is not a whole number of int64 values", len(b))
+	if err := wholeValues(b, 8, "int64"); err != nil {
+		return nil, err
 	}
 	out := make([]int64, len(b)/8)
 	for i := range out {
