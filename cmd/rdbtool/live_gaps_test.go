@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,24 +139,9 @@ func TestLiveURLDatabase(t *testing.T) {
 // entryDBs lists "db:key" of every key in the file, sorted by file order.
 func entryDBs(t *testing.T, path string) string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := rdb.NewReader(f)
 	var got []string
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e, ok := rec.(*rdb.Entry); ok {
-			got = append(got, fmt.Sprintf("%d:%s", e.DB, e.Key))
-		}
+	for _, e := range readEntries(t, path) {
+		got = append(got, fmt.Sprintf("%d:%s", e.DB, e.Key))
 	}
 	return strings.Join(got, " ")
 }
