@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 	"github.com/redis/go-redis/v9"
@@ -24,22 +25,18 @@ import (
 // of the file at path.
 func firstRecordOffset(t *testing.T, path string) int64 {
 	t.Helper()
-	f, err := os.Open(path)
+	recs, err := rdbtest.ReadRecords(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r := rdb.NewReader(f)
-	for {
-		rec, err := r.Next()
-		if err != nil {
-			t.Fatalf("%s: no key or library: %v", path, err)
-		}
+	for _, rec := range recs {
 		switch rec.(type) {
 		case *rdb.Entry, *rdb.Function:
 			return rec.Offset()
 		}
 	}
+	t.Fatalf("%s: no key or library", path)
+	return 0
 }
 
 func TestLoadFlushWaitsForAnRDB(t *testing.T) {
