@@ -3,7 +3,6 @@ package ingest
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 )
 
@@ -294,5 +293,3 @@ func (f *fields) aliases(name string) any {
 
 // gwDate is floor(gps(dateutil.parse('20' + x))).
 func (f *fields) gwDate(name string) any { return f.prefixedISOGPS(name, "20") }
-
-var _ = math.NaN
