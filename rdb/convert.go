@@ -194,26 +194,21 @@ func (c *Conversion) Version() int { return c.version }
 // be partly changed: drop it); any other error for a damaged value.
 func (c *Conversion) Entry(e *Entry) (warnings []string, err error) {
 	v := c.version
-	var rounded bool
-	if e.ExpireMs >= 0 && v < expireMsSince {
-		secs := (e.ExpireMs + 999) / 1000 // never earlier than the original
-		if secs > math.MaxInt32 {
-			return nil, fmt.Errorf("%w: key %q: expiry %d ms is after 2038-01-19 03:14:07 UTC, the last RDB version %d can hold (4-byte seconds)",
-				ErrUnconvertible, e.Key, e.ExpireMs, v)
-		}
-		rounded = secs*1000 != e.ExpireMs
-		defer func() {
-			if err == nil {
-				e.ExpireMs, e.ExpireSeconds = secs*1000, true
-				if rounded {
-					c.rounded++
-				}
-			}
-		}()
+	secs := (e.ExpireMs + 999) / 1000 // never earlier than the original
+	seconds := e.ExpireMs >= 0 && v < expireMsSince
+	if seconds && secs > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: key %q: expiry %d ms is after 2038-01-19 03:14:07 UTC, the last RDB version %d can hold (4-byte seconds)",
+			ErrUnconvertible, e.Key, e.ExpireMs, v)
 	}
 	warnings, err = ConvertEntry(e, v)
 	if err != nil {
 		return nil, err
+	}
+	if seconds {
+		if secs*1000 != e.ExpireMs {
+			c.rounded++
+		}
+		e.ExpireMs, e.ExpireSeconds = secs*1000, true
 	}
 	if v < lruLfuSince && !valkeyVersion(v) {
 		if e.Idle >= 0 {
