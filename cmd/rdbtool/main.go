@@ -46,7 +46,7 @@ func register(c ...*cli.Command) { commands = append(commands, c...) }
 func newApp() *cli.App {
 	sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
 	for _, cmd := range commands {
-		oneLineUsageErrors(cmd, "rdbtool "+cmd.Name)
+		oneLineUsageErrors(cmd, cmd.Name)
 	}
 	return &cli.App{
 		Name:  "rdbtool",
@@ -68,10 +68,11 @@ func newApp() *cli.App {
 // oneLineUsageErrors makes a bad flag of cmd (and of its subcommands) one
 // line naming the help, exit 2, where the cli package would print the
 // whole help after "Incorrect Usage"; an unknown subcommand is an error too.
+// path is the command as typed after "rdbtool" ("migrate up").
 func oneLineUsageErrors(cmd *cli.Command, path string) {
 	if cmd.OnUsageError == nil {
 		cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return cli.Exit(fmt.Sprintf("%s: %s (see %s --help)", strings.TrimPrefix(path, "rdbtool "), flagErrorText(err), path), exitError)
+			return cmdUsageError(path, "%s", flagErrorText(err))
 		}
 	}
 	if len(cmd.Subcommands) > 0 && cmd.Action == nil {
@@ -79,7 +80,7 @@ func oneLineUsageErrors(cmd *cli.Command, path string) {
 			if c.NArg() == 0 {
 				return cli.ShowSubcommandHelp(c)
 			}
-			return cli.Exit(fmt.Sprintf("%s: unknown command %q (see %s --help)", strings.TrimPrefix(path, "rdbtool "), c.Args().First(), path), exitError)
+			return cmdUsageError(path, "unknown command %q", c.Args().First())
 		}
 	}
 	for _, sub := range cmd.Subcommands {
