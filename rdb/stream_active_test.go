@@ -1,30 +1,13 @@
 package rdb
 
-import (
-	"bytes"
-	"io"
-	"os"
-	"testing"
-)
+import "testing"
 
 // streams decodes every stream of an RDB file.
 func streams(t *testing.T, path string) []*Value {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []*Value
-	r := NewReader(bytes.NewReader(b))
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e, ok := rec.(*Entry); ok && TypeName(e.Type) == "stream" {
+	for _, e := range readEntries(t, path) {
+		if TypeName(e.Type) == "stream" {
 			v, err := e.Decode()
 			if err != nil {
 				t.Fatal(err)
@@ -32,6 +15,7 @@ func streams(t *testing.T, path string) []*Value {
 			out = append(out, v)
 		}
 	}
+	return out
 }
 
 // TestConsumerActiveTime: a consumer that was never active (-1, stream
