@@ -84,7 +84,7 @@ func Create(path string) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
-	tf, err := createTemp(dir, base, mode)
+	tf, err := createTemp(dir, "."+base+".tmp-", "", mode)
 	if err != nil {
 		return nil, err
 	}
@@ -103,15 +103,15 @@ func Create(path string) (*File, error) {
 	return f, nil
 }
 
-// createTemp creates a new file named .BASE.tmp-RANDOM in dir with mode
+// createTemp creates a new file named PREFIX+RANDOM+SUFFIX in dir with mode
 // (subject to the umask, like any new file). Its name is a scratch path
-// before the file exists, so a signal during creation removes it too; the
-// caller forgets it once the file is tracked.
-func createTemp(dir, base string, mode fs.FileMode) (*os.File, error) {
+// before the file exists, so a signal during creation removes it too; it
+// stays one until the caller forgets it.
+func createTemp(dir, prefix, suffix string, mode fs.FileMode) (*os.File, error) {
 	for i := 0; ; i++ {
 		var b [6]byte
 		rand.Read(b[:])
-		name := filepath.Join(dir, "."+base+".tmp-"+hex.EncodeToString(b[:]))
+		name := filepath.Join(dir, prefix+hex.EncodeToString(b[:])+suffix)
 		addScratch(name)
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
 		if err != nil {
@@ -232,19 +232,10 @@ func Scratch(dir, pattern string) (f *os.File, remove func(), err error) {
 	if i := strings.LastIndex(pattern, "*"); i >= 0 {
 		prefix, suffix = pattern[:i], pattern[i+1:]
 	}
-	for try := 0; try < 100; try++ {
-		var rnd [8]byte
-		rand.Read(rnd[:])
-		p := filepath.Join(dir, prefix+hex.EncodeToString(rnd[:])+suffix)
-		addScratch(p)
-		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		if err == nil {
-			return f, func() { os.Remove(p); forgetScratch(p) }, nil
-		}
-		forgetScratch(p)
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, nil, err
-		}
+	f, err = createTemp(dir, prefix, suffix, 0o600)
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil, nil, err
+	p := f.Name()
+	return f, func() { os.Remove(p); forgetScratch(p) }, nil
 }
