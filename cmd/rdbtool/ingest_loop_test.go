@@ -42,8 +42,9 @@ func freePort(t *testing.T) int {
 }
 
 // proxyTo serves TCP connections on l by relaying them to the PostgreSQL
-// unix socket of cfg, so a test can make a server appear on a port later.
-func proxyTo(l net.Listener, cfg *pgconn.Config) {
+// unix socket sock, so a test can make a server appear on a port later or
+// look remote. It returns when l is closed.
+func proxyTo(l net.Listener, sock string) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -51,7 +52,7 @@ func proxyTo(l net.Listener, cfg *pgconn.Config) {
 		}
 		go func() {
 			defer c.Close()
-			s, err := net.Dial("unix", fmt.Sprintf("%s/.s.PGSQL.%d", cfg.Host, cfg.Port))
+			s, err := net.Dial("unix", sock)
 			if err != nil {
 				return
 			}
@@ -98,7 +99,7 @@ func TestIngestLoopWaitsForPostgreSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	go proxyTo(l, cfg)
+	go proxyTo(l, fmt.Sprintf("%s/.s.PGSQL.%d", cfg.Host, cfg.Port))
 	select {
 	case err := <-done:
 		if err != nil {
