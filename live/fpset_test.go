@@ -11,7 +11,8 @@ import (
 // are caught at once, a key repeated from further back is caught by the
 // merge of the runs at the end, and the spill file goes away.
 func TestKeyDedup(t *testing.T) {
-	d := &keyDedup{seed1: newKeyDedup().seed1, seed2: newKeyDedup().seed2, budget: 20000, cur: &fpSet{}}
+	d := newKeyDedup()
+	d.budget = 20000
 	defer d.release()
 	const n = 100000
 	add := func(db, i int) bool {
