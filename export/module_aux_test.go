@@ -2,10 +2,10 @@ package export
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"testing"
 
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -13,19 +13,12 @@ import (
 func moduleAuxes(t *testing.T, b []byte) [][]byte {
 	t.Helper()
 	var out [][]byte
-	r := rdb.NewReader(bytes.NewReader(b))
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, rec := range rdbtest.Records(t, b) {
 		if m, ok := rec.(*rdb.ModuleAux); ok {
-			out = append(out, append([]byte(nil), m.Raw...))
+			out = append(out, m.Raw)
 		}
 	}
+	return out
 }
 
 // TestModuleAuxRoundTrip: a module's aux data survives export and import,

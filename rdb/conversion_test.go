@@ -6,7 +6,6 @@ package rdb_test
 import (
 	"bytes"
 	"errors"
-	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -227,16 +226,8 @@ func TestConversionRecords(t *testing.T) {
 // refuse, is written as opcode 245 with its "#!engine name=" line.
 func TestConversionPreGAFunction(t *testing.T) {
 	out, _, _ := convertFile(t, filepath.Join(corpusDir, "hand_v10_function_prega.rdb"), 11)
-	rd := rdb.NewReader(bytes.NewReader(out))
 	n := 0
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, rec := range rdbtest.Records(t, out) {
 		if f, ok := rec.(*rdb.Function); ok {
 			n++
 			if f.Opcode != rdb.OpFunction2 || !bytes.HasPrefix(f.Code, []byte("#!")) || !bytes.Contains(f.Code, []byte("name=")) {

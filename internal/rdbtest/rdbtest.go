@@ -98,24 +98,28 @@ func versionProblems(data []byte) ([]string, error) {
 	}
 }
 
+// Records reads an RDB file and returns its records; an unreadable file
+// fails tb.
+func Records(tb testing.TB, data []byte) []rdb.Record {
+	tb.Helper()
+	recs, err := readAll(bytes.NewReader(data))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return recs
+}
+
 // Entries reads an RDB file and returns its entries; an unreadable file
 // fails tb.
 func Entries(tb testing.TB, data []byte) []*rdb.Entry {
 	tb.Helper()
-	rd := rdb.NewReader(bytes.NewReader(data))
 	var out []*rdb.Entry
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			tb.Fatal(err)
-		}
+	for _, rec := range Records(tb, data) {
 		if e, ok := rec.(*rdb.Entry); ok {
 			out = append(out, e)
 		}
 	}
+	return out
 }
 
 // CopyWithout writes the RDB file src to dst, leaving out the records drop
@@ -157,15 +161,24 @@ func ReadRecords(path string) ([]rdb.Record, error) {
 		return nil, err
 	}
 	defer f.Close()
+	recs, err := readAll(f)
+	if err != nil {
+		return recs, fmt.Errorf("%s: %w", path, err)
+	}
+	return recs, nil
+}
+
+// readAll returns the records of src up to the first error (also returned).
+func readAll(src io.Reader) ([]rdb.Record, error) {
 	var recs []rdb.Record
-	rd := rdb.NewReader(f)
+	rd := rdb.NewReader(src)
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
 			return recs, nil
 		}
 		if err != nil {
-			return recs, fmt.Errorf("%s: %w", path, err)
+			return recs, err
 		}
 		recs = append(recs, rec)
 	}
