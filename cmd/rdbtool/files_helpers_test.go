@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
@@ -92,25 +93,11 @@ func header(t *testing.T, path string) (string, int) {
 // readEntries reads every entry of a file.
 func readEntries(t *testing.T, path string) []*rdb.Entry {
 	t.Helper()
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rd := rdb.NewReader(f)
-	var out []*rdb.Entry
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if e, ok := rec.(*rdb.Entry); ok {
-			out = append(out, e)
-		}
-	}
+	return rdbtest.Entries(t, data)
 }
 
 // loader is one redis-server shared by the package's tests; files are
