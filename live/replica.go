@@ -197,19 +197,6 @@ func (s *SyncStream) Size() int64 { return s.size }
 // Received is the number of RDB bytes read so far.
 func (s *SyncStream) Received() int64 { return s.n.Load() }
 
-// Finish reads what is left of the transfer (a well-formed RDB leaves
-// nothing but the end mark) and reports whether the transfer ended cleanly.
-func (s *SyncStream) Finish() error {
-	n, err := io.Copy(io.Discard, s)
-	if err != nil {
-		return serverErr(s.opts, "sync", nil, err)
-	}
-	if n > 0 {
-		return serverErr(s.opts, "sync", nil, fmt.Errorf("%d unexpected bytes after the RDB's end", n))
-	}
-	return nil
-}
-
 // Close closes the replication connection.
 func (s *SyncStream) Close() error {
 	if s.closed {

@@ -468,7 +468,8 @@ func syncErr(o *redis.Options, err error, last *lastKey) error {
 	return serverErr(o, "sync", nil, fmt.Errorf("%s: %w", last, err))
 }
 
-// drainEnd checks that nothing but the end of the transfer follows the RDB.
+// drainEnd reads what is left of the transfer (a well-formed RDB leaves
+// nothing but the end mark) and reports whether it ended cleanly.
 func drainEnd(o *redis.Options, d *drainer) error {
 	n, err := io.Copy(io.Discard, d)
 	if err != nil {
