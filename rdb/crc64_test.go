@@ -33,14 +33,7 @@ func BenchmarkCRC64(b *testing.B) {
 // TestCRC64Lanes: the four-lane path agrees with the serial one for every
 // length around the lane sizes and every starting CRC.
 func TestCRC64Lanes(t *testing.T) {
-	data := make([]byte, 9*4*crcLane+123)
-	x := uint64(0x9e3779b97f4a7c15)
-	for i := range data {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		data[i] = byte(x)
-	}
+	data := xorshiftBytes(9*4*crcLane+123, 0x9e3779b97f4a7c15)
 	for _, n := range []int{0, 1, 4*crcLane - 1, 4 * crcLane, 4*crcLane + 1, 4*crcLane + 8, 8*crcLane + 77, len(data)} {
 		for _, start := range []uint64{0, 1, 0xe9c6d914c4b8d9ca, ^uint64(0)} {
 			if got, want := CRC64(start, data[:n]), crc64Serial(start, data[:n]); got != want {
@@ -54,14 +47,7 @@ func TestCRC64Lanes(t *testing.T) {
 // tables for every length from 0 to 300 and every starting CRC.
 func TestCRC64Fold(t *testing.T) {
 	t.Logf("carry-less multiplication: %v", crcFolding())
-	data := make([]byte, 300)
-	x := uint64(0x2545f4914f6cdd1d)
-	for i := range data {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		data[i] = byte(x)
-	}
+	data := xorshiftBytes(300, 0x2545f4914f6cdd1d)
 	for n := 0; n <= len(data); n++ {
 		for _, start := range []uint64{0, 1, 0xe9c6d914c4b8d9ca, ^uint64(0)} {
 			if got, want := CRC64(start, data[:n]), crc64Serial(start, data[:n]); got != want {
@@ -69,4 +55,18 @@ func TestCRC64Fold(t *testing.T) {
 			}
 		}
 	}
+}
+
+// xorshiftBytes returns n pseudo-random (incompressible) bytes from a
+// non-zero seed, by xorshift64.
+func xorshiftBytes(n int, seed uint64) []byte {
+	b := make([]byte, n)
+	x := seed
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = byte(x)
+	}
+	return b
 }

@@ -28,14 +28,7 @@ func largeValueFile(sizes ...int) ([]byte, [][]byte) {
 	wr := NewWriter(&w, 10)
 	wr.WriteAux("redis-ver", "7.0.15")
 	for i, n := range sizes {
-		v := make([]byte, n) // incompressible: stored as a plain string
-		x := uint64(i)*0x9E3779B97F4A7C15 + 1
-		for j := range v {
-			x ^= x << 13
-			x ^= x >> 7
-			x ^= x << 17
-			v[j] = byte(x)
-		}
+		v := xorshiftBytes(n, uint64(i)*0x9E3779B97F4A7C15+1) // incompressible: stored as a plain string
 		vals = append(vals, v)
 		e, _ := NewEntry(0, []byte(fmt.Sprintf("small:%d", i)), &Value{Kind: "string", String: []byte("x")}, 10)
 		wr.WriteEntry(e)
