@@ -40,11 +40,7 @@ func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 		if pool != nil {
 			pool.Close()
 		}
-		msg := Redact(ConnectCause(err), dsn)
-		if cc.Password != "" {
-			msg = strings.ReplaceAll(msg, cc.Password, "xxxxx")
-		}
-		return nil, fmt.Errorf("cannot connect to %s: %s", where, msg)
+		return nil, fmt.Errorf("cannot connect to %s: %s", where, RedactConfig(ConnectCause(err), dsn, &cc.Config))
 	}
 	return pool, nil
 }
@@ -83,6 +79,16 @@ var (
 	urlPassword = regexp.MustCompile(`(://[^:/@\s]*:)[^@\s]*@`)
 	kvPassword  = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 )
+
+// RedactConfig is Redact, and also removes the password cc was given,
+// which may come from elsewhere than dsn (PGPASSWORD, a password file).
+func RedactConfig(s, dsn string, cc *pgconn.Config) string {
+	s = Redact(s, dsn)
+	if cc.Password != "" {
+		s = strings.ReplaceAll(s, cc.Password, "xxxxx")
+	}
+	return s
+}
 
 // Redact removes passwords from s, including any the connection string dsn
 // holds, so s can be printed.

@@ -269,10 +269,7 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 		if err == nil {
 			return db, done, nil
 		}
-		msg := migrations.Redact(dbCause(err), dsn)
-		if pw := cfg.ConnConfig.Password; pw != "" {
-			msg = strings.ReplaceAll(msg, pw, "xxxxx")
-		}
+		msg := migrations.RedactConfig(dbCause(err), dsn, &cfg.ConnConfig.Config)
 		if errors.Is(err, errNoSchema) {
 			done()
 			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s has no hera_mc schema: run rdbtool migrate up, or pass --migrate", where), exitError)
