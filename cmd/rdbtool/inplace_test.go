@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -74,7 +75,6 @@ func binary(t *testing.T) string {
 // TestCtrlC: SIGINT while writing leaves the target untouched and no temp
 // file behind.
 func TestCtrlC(t *testing.T) {
-	bin := binary(t)
 	in, _ := os.ReadFile("../../testdata/corpus/all.rdb")
 	for _, args := range [][]string{
 		{"rewrite", "-", "-o", "TARGET"},
@@ -88,34 +88,8 @@ func TestCtrlC(t *testing.T) {
 				args[i] = target
 			}
 		}
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
-		stdin, _ := cmd.StdinPipe()
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		// Feed well past the header so the temp file exists, then stall.
-		stdin.Write(in[:len(in)/2])
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			ents, _ := os.ReadDir(dir)
-			if len(ents) == 2 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%v: no temp file appeared: %v", args, ents)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		cmd.Process.Signal(syscall.SIGINT)
-		err := cmd.Wait()
-		stdin.Close()
-		ee, ok := err.(*exec.ExitError)
-		if !ok || ee.ExitCode() != 130 {
-			t.Fatalf("%v: exit %v, stderr %s", args, err, stderr.String())
-		}
+		// the temp file beside the target shows the output is under way
+		interruptMidway(t, fmt.Sprint(args), in, dir, 2, nil, args...)
 		if b, _ := os.ReadFile(target); string(b) != "original" {
 			t.Fatalf("%v: target changed", args)
 		}
@@ -128,22 +102,36 @@ func TestCtrlC(t *testing.T) {
 func TestCtrlCSpool(t *testing.T) {
 	in, _ := os.ReadFile("../../testdata/corpus/all.rdb")
 	dir, tmp := t.TempDir(), t.TempDir()
-	cmd := exec.Command(binary(t), "prune", "-", "-o", filepath.Join(dir, "out.rdb"), "--match", "*", "--keep-newest", "1")
-	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "TMPDIR="+tmp)
+	// the spool file in $TMPDIR waits for the rest of stdin
+	interruptMidway(t, "spool", in, tmp, 1, []string{"TMPDIR=" + tmp},
+		"prune", "-", "-o", filepath.Join(dir, "out.rdb"), "--match", "*", "--keep-newest", "1")
+	assertOnly(t, tmp)
+	assertOnly(t, dir)
+}
+
+// interruptMidway runs rdbtool args as a process (with env added) and
+// feeds it the first half of in on stdin; once dir holds n entries it
+// sends SIGINT, and fails unless the process then exits with status 130.
+func interruptMidway(t *testing.T, what string, in []byte, dir string, n int, env []string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append(append(os.Environ(), "RDBTOOL_TEST_MAIN=1"), env...)
 	stdin, _ := cmd.StdinPipe()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	stdin.Write(in[:len(in)/2]) // the spool waits for the rest
+	// Feed well past the header so the temp file exists, then stall.
+	stdin.Write(in[:len(in)/2])
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if ents, _ := os.ReadDir(tmp); len(ents) == 1 {
+		ents, _ := os.ReadDir(dir)
+		if len(ents) == n {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no spool file appeared in $TMPDIR")
+			t.Fatalf("%s: no temp file appeared in %s: %v", what, dir, ents)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -151,10 +139,8 @@ func TestCtrlCSpool(t *testing.T) {
 	err := cmd.Wait()
 	stdin.Close()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
-		t.Fatalf("exit %v, stderr %s", err, stderr.String())
+		t.Fatalf("%s: exit %v, stderr %s", what, err, stderr.String())
 	}
-	assertOnly(t, tmp)
-	assertOnly(t, dir)
 }
 
 // TestHelp: every command explains itself and shows an example.
