@@ -37,7 +37,10 @@ func VersionProblems(tb testing.TB, data []byte) []string {
 }
 
 func versionProblems(data []byte) ([]string, error) {
-	rd := rdb.NewReader(bytes.NewReader(data))
+	recs, err := readAll(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("unreadable: %w", err)
+	}
 	var probs []string
 	version, valkey := 0, false
 	note := func(what string, r rdb.Record, key []byte) {
@@ -49,14 +52,7 @@ func versionProblems(data []byte) ([]string, error) {
 			probs = append(probs, p)
 		}
 	}
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return probs, nil
-		}
-		if err != nil {
-			return probs, fmt.Errorf("unreadable: %w", err)
-		}
+	for _, rec := range recs {
 		switch r := rec.(type) {
 		case *rdb.Header:
 			version, valkey = r.Version, r.Magic == "VALKEY"
@@ -96,6 +92,7 @@ func versionProblems(data []byte) ([]string, error) {
 			}
 		}
 	}
+	return probs, nil
 }
 
 // Records reads an RDB file and returns its records; an unreadable file
