@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -82,12 +83,7 @@ func writeBenchDump(path string, scale float64) error {
 	bigDone := 0
 	for i := 0; i < nSmall; i++ {
 		if every > 0 && i%every == 0 && bigDone < nBig {
-			for j := 0; j < len(big); j += 8 {
-				v := rng.Uint64()
-				for k := 0; k < 8 && j+k < len(big); k++ {
-					big[j+k] = byte(v >> (8 * k))
-				}
-			}
+			fillRandom(rng, big)
 			key := fmt.Sprintf("fpg:snap_fengine_2020-%02d-%02d_%04d.fpg", 1+bigDone%12, 1+bigDone%28, bigDone)
 			e, err := rdb.NewEntry(0, []byte(key), &rdb.Value{Kind: "string", String: big}, version)
 			if err != nil {
@@ -136,6 +132,27 @@ func writeBenchDump(path string, scale float64) error {
 		return err
 	}
 	return f.Close()
+}
+
+// fillRandom fills p with bytes from rng: values no compression shrinks.
+func fillRandom(rng *rand.Rand, p []byte) {
+	for j := 0; j < len(p); j += 8 {
+		v := rng.Uint64()
+		for k := 0; k < 8 && j+k < len(p); k++ {
+			p[j+k] = byte(v >> (8 * k))
+		}
+	}
+}
+
+// buildTool builds rdbtool into dir: a real build, not the test binary
+// (which links the test code too).
+func buildTool(b *testing.B, dir string) string {
+	b.Helper()
+	tool := filepath.Join(dir, "rdbtool")
+	if out, err := exec.Command("go", "build", "-o", tool, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return tool
 }
 
 // measured is one timed child process.
@@ -203,21 +220,12 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 // issues set as targets plus peak RSS. A missed target fails the benchmark.
 func BenchmarkFileCommands(b *testing.B) {
 	for _, bin := range []string{"redis-server", "redis-check-rdb", "redis-cli", "cp"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") == "true" {
-				b.Fatalf("%s not installed: apt-get install redis-server", bin)
-			}
-			b.Skipf("%s not installed: apt-get install redis-server", bin)
-		}
+		redistest.Binary(b, bin)
 	}
 	src := benchDump(b)
 	st, _ := os.Stat(src)
 	dst := filepath.Join(benchDir, "out.rdb")
-	// a real build, not the test binary (which links the test code too)
-	tool := filepath.Join(benchDir, "rdbtool")
-	if out, err := exec.Command("go", "build", "-o", tool, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	tool := buildTool(b, benchDir)
 	var self []string
 	script, _ := filepath.Abs("../../scripts/manual-refresh.sh")
 	// warm the page cache so the first tool does not pay for the disk
@@ -304,12 +312,7 @@ func writeLargeValueDump(path string, valueMB int) error {
 	w.WriteAux("redis-ver", "7.0.15")
 	rng := rand.New(rand.NewPCG(3, 4))
 	big := make([]byte, valueMB<<20)
-	for j := 0; j+8 <= len(big); j += 8 {
-		v := rng.Uint64()
-		for k := 0; k < 8; k++ {
-			big[j+k] = byte(v >> (8 * k))
-		}
-	}
+	fillRandom(rng, big)
 	every := benchLargeSmall / benchLargeCount
 	for i := 0; i < benchLargeSmall; i++ {
 		if i%every == 0 && i/every < benchLargeCount {
@@ -343,12 +346,7 @@ func writeLargeValueDump(path string, valueMB int) error {
 // their targets. A missed target fails the benchmark.
 func BenchmarkFileCommandsLargeValue(b *testing.B) {
 	for _, bin := range []string{"redis-check-rdb", "cp"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") == "true" {
-				b.Fatalf("%s not installed: apt-get install redis-server", bin)
-			}
-			b.Skipf("%s not installed: apt-get install redis-server", bin)
-		}
+		redistest.Binary(b, bin)
 	}
 	valueMB := benchLargeMB
 	if s := os.Getenv("RDBTOOL_BENCH_LARGE_MB"); s != "" {
@@ -363,10 +361,7 @@ func BenchmarkFileCommandsLargeValue(b *testing.B) {
 	}
 	st, _ := os.Stat(src)
 	dst := filepath.Join(dir, "out.rdb")
-	tool := filepath.Join(dir, "rdbtool")
-	if out, err := exec.Command("go", "build", "-o", tool, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	tool := buildTool(b, dir)
 	timeCmd(b, nil, "cat", src) // warm the page cache
 
 	type run struct {
