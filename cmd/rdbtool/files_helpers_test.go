@@ -30,16 +30,26 @@ type runResult struct {
 // run runs rdbtool in-process with stdin, capturing stdout and stderr.
 func run(t *testing.T, stdin io.Reader, args ...string) runResult {
 	t.Helper()
+	var out bytes.Buffer
+	r := runTo(t, &out, stdin, args...)
+	r.stdout = out.String()
+	return r
+}
+
+// runTo runs rdbtool in-process with stdin and stdout (a terminal, say),
+// capturing stderr.
+func runTo(t *testing.T, stdout io.Writer, stdin io.Reader, args ...string) runResult {
+	t.Helper()
 	app := newApp()
-	var out, errb bytes.Buffer
-	app.Writer, app.ErrWriter = &out, &errb
+	var errb bytes.Buffer
+	app.Writer, app.ErrWriter = stdout, &errb
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
 	app.Reader = stdin
 	err := app.Run(append([]string{"rdbtool"}, args...))
 	_, code := exitStatus(err)
-	return runResult{stdout: out.String(), stderr: errb.String(), code: code, err: err}
+	return runResult{stderr: errb.String(), code: code, err: err}
 }
 
 // mustRun fails the test unless rdbtool exits with want.

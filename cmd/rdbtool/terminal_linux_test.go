@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -12,14 +11,7 @@ import (
 // (export's text is fine there), and still writes to a pipe or file.
 func TestRDBNotToTerminal(t *testing.T) {
 	_, tty := ptytest.Open(t)
-	runTTY := func(args ...string) runResult {
-		app := newApp()
-		var errb bytes.Buffer
-		app.Writer, app.ErrWriter, app.Reader = tty, &errb, strings.NewReader("")
-		err := app.Run(append([]string{"rdbtool"}, args...))
-		_, code := exitStatus(err)
-		return runResult{stderr: errb.String(), code: code, err: err}
-	}
+	runTTY := func(args ...string) runResult { return runTo(t, tty, nil, args...) }
 	for _, args := range [][]string{
 		{"rewrite", testDump, "-o", "-"},
 		{"prune", testDump, "-o", "-", "--match", "fpg:*"},
