@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rdbtool/rdbtool/filter"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -352,17 +353,11 @@ type ImportOptions struct {
 
 // ImportStats says what an import did.
 type ImportStats struct {
-	Version         int   // the RDB version written
-	Keys            int64 // keys written
-	Warnings        []string
-	WarningsOmitted int
-	Unconvertible   []KeyRef // keys the version cannot express (left out with SkipUnconvertible)
-}
-
-// KeyRef names one key.
-type KeyRef struct {
-	DB  int
-	Key []byte
+	Version int   // the RDB version written
+	Keys    int64 // keys written
+	// What fitting to Version did, as rewrite reports it; Unconvertible
+	// keys are left out with SkipUnconvertible.
+	filter.ConversionReport
 }
 
 // ImportWith is Import with options and a report of what was converted.
@@ -370,10 +365,7 @@ type KeyRef struct {
 // wrapping rdb.ErrUnconvertible, after reading the whole input so that
 // ImportStats.Unconvertible lists them all; the output is then incomplete.
 func ImportWith(r io.Reader, w io.Writer, opt ImportOptions) (*ImportStats, error) {
-	im := &importer{w: w, version: opt.Version, st: &ImportStats{}, maxWarn: opt.MaxWarnings}
-	if im.maxWarn <= 0 {
-		im.maxWarn = 1000
-	}
+	im := &importer{w: w, version: opt.Version, st: &ImportStats{ConversionReport: filter.ConversionReport{MaxWarnings: opt.MaxWarnings}}}
 	br := bufio.NewReaderSize(r, 256<<10)
 	for n := 1; ; n++ {
 		line, rerr := br.ReadBytes('\n')
@@ -391,9 +383,7 @@ func ImportWith(r io.Reader, w io.Writer, opt ImportOptions) (*ImportStats, erro
 		}
 	}
 	im.start(0)
-	for _, s := range im.conv.Warnings() {
-		im.warn(s)
-	}
+	im.st.Finish(im.conv)
 	if n := len(im.st.Unconvertible); n > 0 && !opt.SkipUnconvertible {
 		return im.st, fmt.Errorf("%w: %d keys cannot be written as RDB version %d (use --skip-unconvertible to leave them out)",
 			rdb.ErrUnconvertible, n, im.version)
@@ -407,15 +397,6 @@ type importer struct {
 	conv    *rdb.Conversion
 	version int // requested, then actual
 	st      *ImportStats
-	maxWarn int
-}
-
-func (im *importer) warn(s string) {
-	if len(im.st.Warnings) < im.maxWarn {
-		im.st.Warnings = append(im.st.Warnings, s)
-	} else {
-		im.st.WarningsOmitted++
-	}
 }
 
 // start creates the writer (once) for the header's version v unless a
@@ -489,15 +470,9 @@ func (im *importer) line(line []byte) error {
 	// is dropped, with the same warnings, and the same keys are refused.
 	e, err := l.Entry(fullVersion(im.version))
 	if err == nil {
-		var ws []string
-		ws, err = im.conv.Entry(e)
-		if errors.Is(err, rdb.ErrUnconvertible) {
-			im.st.Unconvertible = append(im.st.Unconvertible, KeyRef{DB: l.DB, Key: append([]byte(nil), l.Key...)})
-			im.warn(err.Error())
-			return nil
-		}
-		for _, w := range ws {
-			im.warn(w)
+		var keep bool
+		if keep, err = im.st.Fit(im.conv, e); err == nil && !keep {
+			return nil // listed in Unconvertible
 		}
 	}
 	if err == nil {

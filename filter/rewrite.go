@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -30,11 +29,10 @@ type RewriteStats struct {
 	InVersion, OutVersion int
 	KeysIn, KeysOut       int64
 	BytesIn, BytesOut     int64
-	Converted             int      // entries re-encoded for Version
-	Warnings              []string // data dropped by conversion
-	WarningsOmitted       int
-	Unconvertible         []KeyRef // keys Version cannot express (dropped with SkipUnconvertible)
 	Checksum              rdb.ChecksumInfo
+	// What fitting to Version did; Unconvertible keys are dropped with
+	// SkipUnconvertible.
+	ConversionReport
 }
 
 // ErrUnconvertible is returned (wrapped) by Rewrite when keys cannot be
@@ -47,18 +45,7 @@ var ErrUnconvertible = rdb.ErrUnconvertible
 // filter and no version change the output is byte-identical to the input.
 // Memory stays constant: one record at a time.
 func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*RewriteStats, error) {
-	st := &RewriteStats{}
-	maxWarn := opt.MaxWarnings
-	if maxWarn <= 0 {
-		maxWarn = 1000
-	}
-	warn := func(s string) {
-		if len(st.Warnings) < maxWarn {
-			st.Warnings = append(st.Warnings, s)
-		} else {
-			st.WarningsOmitted++
-		}
-	}
+	st := &RewriteStats{ConversionReport: ConversionReport{MaxWarnings: opt.MaxWarnings}}
 	// Every entry is filtered and written before the next is read, and the
 	// filters copy what they keep, so the Reader may reuse its buffers.
 	rd := rdb.NewReader(in, append([]rdb.ReaderOption{rdb.ReuseBuffers()}, opt.ReaderOptions...)...)
@@ -100,7 +87,7 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 				continue
 			}
 			if conv != nil {
-				keep, cerr := convertEntry(conv, r, st, warn)
+				keep, cerr := st.Fit(conv, r)
 				if cerr != nil {
 					return st, cerr
 				}
@@ -121,9 +108,7 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 		}
 	}
 	if conv != nil {
-		for _, s := range conv.Warnings() {
-			warn(s)
-		}
+		st.Finish(conv)
 	}
 	st.Checksum = rd.Checksum()
 	st.BytesIn = rd.Offset()
@@ -140,29 +125,6 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	}
 	st.BytesOut = w.Offset()
 	return st, nil
-}
-
-// convertEntry makes e loadable by the target version (conv's rules,
-// shared with import). keep is false for an unconvertible key (recorded in
-// st).
-func convertEntry(conv *rdb.Conversion, e *rdb.Entry, st *RewriteStats, warn func(string)) (keep bool, err error) {
-	typ := e.Type
-	ws, cerr := conv.Entry(e)
-	if cerr != nil {
-		if !errors.Is(cerr, rdb.ErrUnconvertible) {
-			return false, cerr
-		}
-		st.Unconvertible = append(st.Unconvertible, KeyRef{DB: e.DB, Key: append([]byte(nil), e.Key...)})
-		warn(cerr.Error())
-		return false, nil
-	}
-	if e.Type != typ {
-		st.Converted++
-	}
-	for _, w := range ws {
-		warn(w)
-	}
-	return true, nil
 }
 
 // tailWriter passes everything through but the last 8 bytes (the

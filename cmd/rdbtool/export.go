@@ -8,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rdbtool/rdbtool/export"
-	"github.com/rdbtool/rdbtool/filter"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -112,11 +111,7 @@ func runImport(c *cli.Context) error {
 	}
 	st, err := export.ImportWith(br, out, export.ImportOptions{Version: v, SkipUnconvertible: c.Bool("skip-unconvertible")})
 	if st != nil {
-		keys := make([]string, len(st.Unconvertible))
-		for i, k := range st.Unconvertible {
-			keys[i] = filter.KeyRef{DB: k.DB, Key: k.Key}.String()
-		}
-		printConversion(c, st.Warnings, st.WarningsOmitted, st.Version, keys)
+		printConversion(c, &st.ConversionReport, st.Version)
 	}
 	if err != nil {
 		in.fail()

@@ -60,11 +60,7 @@ func runRewriteCmd(c *cli.Context) error {
 
 // reportConversion prints conversion warnings and unconvertible keys.
 func reportConversion(c *cli.Context, st *filter.RewriteStats) {
-	keys := make([]string, len(st.Unconvertible))
-	for i, k := range st.Unconvertible {
-		keys[i] = k.String()
-	}
-	printConversion(c, st.Warnings, st.WarningsOmitted, st.OutVersion, keys)
+	printConversion(c, &st.ConversionReport, st.OutVersion)
 	if st.Converted > 0 {
 		stderrf(c, "converted %d values from RDB %d to RDB %d\n", st.Converted, st.InVersion, st.OutVersion)
 	}
@@ -72,16 +68,16 @@ func reportConversion(c *cli.Context, st *filter.RewriteStats) {
 
 // printConversion prints what fitting a file to RDB version did: the
 // warnings (omitted more), and the keys it cannot express.
-func printConversion(c *cli.Context, warnings []string, omitted, version int, unconvertible []string) {
-	for _, w := range warnings {
+func printConversion(c *cli.Context, r *filter.ConversionReport, version int) {
+	for _, w := range r.Warnings {
 		stderrf(c, "warning: %s\n", w)
 	}
-	if omitted > 0 {
-		stderrf(c, "warning: ... and %d more\n", omitted)
+	if r.WarningsOmitted > 0 {
+		stderrf(c, "warning: ... and %d more\n", r.WarningsOmitted)
 	}
-	if len(unconvertible) > 0 {
-		stderrf(c, "%d keys cannot be written as RDB version %d:\n", len(unconvertible), version)
-		for _, k := range unconvertible {
+	if len(r.Unconvertible) > 0 {
+		stderrf(c, "%d keys cannot be written as RDB version %d:\n", len(r.Unconvertible), version)
+		for _, k := range r.Unconvertible {
 			stderrf(c, "  %s\n", k)
 		}
 	}
