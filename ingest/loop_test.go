@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +18,7 @@ import (
 // restarted) with a migrated database.
 func ownCluster(t *testing.T) (*pgfixture.Cluster, *pgxpool.Pool) {
 	t.Helper()
-	if _, err := pgfixture.FindBinDir(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no PostgreSQL server binaries (apt-get install postgresql): %v", err)
-		}
-		t.Skipf("no PostgreSQL server binaries (apt-get install postgresql): %v", err)
-	}
+	pgfixture.NeedServer(t)
 	ctx := context.Background()
 	c, err := pgfixture.StartCluster(ctx, "")
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -90,12 +89,7 @@ func TestIngestUsage(t *testing.T) {
 // TestIngestThrowaway: without --db and $DATABASE_URL the command starts
 // its own PostgreSQL (what `make run` does on a fresh machine).
 func TestIngestThrowaway(t *testing.T) {
-	if _, err := pgfixture.FindBinDir(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no PostgreSQL server binaries (apt-get install postgresql): %v", err)
-		}
-		t.Skipf("no PostgreSQL server binaries (apt-get install postgresql): %v", err)
-	}
+	pgfixture.NeedServer(t)
 	t.Setenv("DATABASE_URL", "")
 	r := mustRun(t, 0, nil, "ingest", "--rdb", siteDump, "--json")
 	var rep ingest.Report
