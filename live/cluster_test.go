@@ -30,19 +30,8 @@ func startCluster(t *testing.T) []*redistest.Server {
 	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	ctx := context.Background()
-	deadline := time.Now().Add(10 * time.Second)
 	for _, n := range nodes {
-		for {
-			info, err := n.Client(t).ClusterInfo(ctx).Result()
-			if err == nil && strings.Contains(info, "cluster_state:ok") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("cluster node %s not ok: %v %s", n.Addr, err, info)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		n.WaitClusterOK(t)
 	}
 	return nodes
 }

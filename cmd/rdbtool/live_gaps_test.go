@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
@@ -59,16 +58,8 @@ func startOneNodeCluster(t *testing.T) *redistest.Server {
 	if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		info, err := c.ClusterInfo(ctx).Result()
-		if err == nil && strings.Contains(info, "cluster_state:ok") {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cluster node %s not ok: %v %s", s.Addr, err, info)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	s.WaitClusterOK(t)
+	return s
 }
 
 func TestLiveLoadClusterOtherDBExit1(t *testing.T) {

@@ -332,6 +332,23 @@ func (s *Server) Digest(tb testing.TB) string {
 	return d
 }
 
+// WaitClusterOK waits, up to 10 s, until the cluster node reports
+// cluster_state:ok.
+func (s *Server) WaitClusterOK(tb testing.TB) {
+	tb.Helper()
+	c := s.Client(tb)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		info, err := c.ClusterInfo(context.Background()).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("redistest: cluster node %s not ok: %v %s", s.Addr, err, info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Save runs SAVE and returns the path of the dump it wrote.
 func (s *Server) Save(tb testing.TB) string {
 	tb.Helper()
