@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 )
 
@@ -227,4 +226,3 @@ func (f *fields) histogram(name string) any {
 	return Int64ListString(a)
 }
 
-var _ = math.NaN
