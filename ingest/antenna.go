@@ -225,4 +225,3 @@ func (f *fields) histogram(name string) any {
 	f.ok++
 	return Int64ListString(a)
 }
-
