@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 
 	"gopkg.in/yaml.v3"
 )
@@ -70,13 +72,25 @@ func (s *Size) UnmarshalYAML(n *yaml.Node) error {
 const DirPolicyName = ".rdbpolicy"
 
 // ParsePolicy reads a policy from YAML. Unknown fields are errors, so a
-// typo cannot silently disable a rule.
+// typo cannot silently disable a rule. Errors say the line and the field in
+// the policy's own terms ("line 2: unknown field ...", "line 1: no-ttl:
+// give true or false"), not YAML's or Go's.
 func ParsePolicy(data []byte) (*Policy, error) {
 	p := &Policy{}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(doc.Content) == 0 {
+		return p, nil // empty, or only comments
+	}
+	if err := checkPolicyNode(doc.Content[0]); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("policy: %v", err)
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	for _, l := range []struct {
 		name  string
@@ -84,22 +98,86 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	}{{"prune", p.Prune}, {"forbid", p.Forbid}, {"require", p.Require}} {
 		for _, g := range l.globs {
 			if err := CheckGlob(g); err != nil {
-				return nil, fmt.Errorf("policy: %s: %v", l.name, err)
+				return nil, fmt.Errorf("%s: %v", l.name, err)
 			}
 		}
 	}
 	return p, nil
 }
 
-// LoadPolicy reads a policy file.
+// policyFields are the fields of a policy file and the kind of value each
+// takes.
+var policyFields = []struct{ name, kind string }{
+	{"prune", "globs"}, {"prune-larger-than", "size"}, {"drop-expired", "bool"},
+	{"no-ttl", "bool"}, {"max-value-size", "size"}, {"max-file-size", "size"},
+	{"forbid", "globs"}, {"require", "globs"},
+}
+
+// checkPolicyNode checks the shape of a policy document: a mapping of
+// known fields, each with a value of its kind.
+func checkPolicyNode(n *yaml.Node) error {
+	var names []string
+	for _, f := range policyFields {
+		names = append(names, f.name)
+	}
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a policy is a list of fields (%s), one per line as name: value", n.Line, strings.Join(names, ", "))
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		kind := ""
+		for _, f := range policyFields {
+			if f.name == k.Value {
+				kind = f.kind
+			}
+		}
+		switch kind {
+		case "":
+			return fmt.Errorf("line %d: unknown field %q (the fields are %s)", k.Line, k.Value, strings.Join(names, ", "))
+		case "bool":
+			var b bool
+			if v.Kind != yaml.ScalarNode || v.Decode(&b) != nil {
+				return fmt.Errorf("line %d: %s: give true or false", v.Line, k.Value)
+			}
+		case "size":
+			var s Size
+			if err := v.Decode(&s); err != nil {
+				msg := err.Error()
+				if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
+					msg = rest
+				}
+				return fmt.Errorf("line %d: %s: %s", v.Line, k.Value, msg)
+			}
+		case "globs":
+			ok := v.Kind == yaml.SequenceNode
+			for _, g := range v.Content {
+				ok = ok && g.Kind == yaml.ScalarNode
+			}
+			if !ok && !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+				return fmt.Errorf("line %d: %s: give a list of globs, e.g. %s: [\"fpg:*\"]", v.Line, k.Value, k.Value)
+			}
+		}
+	}
+	return nil
+}
+
+// LoadPolicy reads a policy file. Its errors start "policy PATH: "; a
+// missing file is fs.ErrNotExist.
 func LoadPolicy(path string) (*Policy, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		if errors.Is(err, syscall.EISDIR) {
+			return nil, fmt.Errorf("policy %s: is a directory, not a policy file", path)
+		}
+		return nil, fmt.Errorf("policy %s: %w", path, err)
 	}
 	p, err := ParsePolicy(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("policy %s: %v", path, err)
 	}
 	p.Path = path
 	return p, nil

@@ -24,7 +24,7 @@ func loadPolicy(c *cli.Context, dumps ...string) (*filter.Policy, error) {
 			return nil, cli.Exit(fmt.Sprintf("policy %s: no such file", path), exitError)
 		}
 		if err != nil {
-			return nil, cli.Exit(fmt.Sprintf("policy %s: %v (see the policy format in rdbtool refresh --help)", path, err), exitError)
+			return nil, cli.Exit(fmt.Sprintf("%v (see the policy format in rdbtool refresh --help)", err), exitError)
 		}
 		return p, nil
 	}
