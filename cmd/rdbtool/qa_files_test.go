@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// qaDump copies the corpus's all.rdb into a fresh directory.
+func qaDump(t *testing.T) (dir, dump string, data []byte) {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/corpus/all.rdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	dump = filepath.Join(dir, "dump.rdb")
+	if err := os.WriteFile(dump, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, dump, data
+}
+
+// qaOneLine fails unless err is one line containing every want.
+func qaOneLine(t *testing.T, args []string, err error, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%v: no error", args)
+	}
+	msg, _ := exitStatus(err)
+	if strings.Contains(msg, "\n") {
+		t.Errorf("%v: error spans lines: %q", args, msg)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("%v: error %q does not say %q", args, msg, w)
+		}
+	}
+}
+
+// TestQAFilesPolicyErrors: a bad policy file is one line naming the file
+// once, in the policy's own terms (no Go type names).
+func TestQAFilesPolicyErrors(t *testing.T) {
+	dir, dump, _ := qaDump(t)
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o644)
+		return p
+	}
+	for _, c := range []struct {
+		policy string
+		want   []string
+	}{
+		{"no-ttl: true\nmax_value_size: 1MiB\n", []string{`line 2`, `unknown field "max_value_size"`, "max-value-size"}},
+		{"no-ttl: yes please\n", []string{"line 1", "no-ttl", "true or false"}},
+		{"forbid: fpg\n", []string{"line 1", "forbid", "list"}},
+	} {
+		p := write("p.policy", c.policy)
+		for _, args := range [][]string{{"check", dump, "--policy", p}, {"refresh", dump, "-o", filepath.Join(dir, "o.rdb"), "--policy", p}} {
+			r := mustRun(t, 2, nil, args...)
+			qaOneLine(t, args, r.err, c.want...)
+			msg, _ := exitStatus(r.err)
+			if strings.Count(msg, p) != 1 || strings.Contains(msg, "filter.") || strings.Contains(msg, "!!") || strings.Contains(msg, "unmarshal") {
+				t.Errorf("%v: %q", args, msg)
+			}
+		}
+	}
+	// found beside the dump: named once as well
+	os.Remove(filepath.Join(dir, "p.policy"))
+	write("dump.rdb.policy", "bogus: 1\n")
+	r := mustRun(t, 2, nil, "check", dump)
+	qaOneLine(t, []string{"check"}, r.err, "dump.rdb.policy", `unknown field "bogus"`)
+	if msg, _ := exitStatus(r.err); strings.Count(msg, "dump.rdb.policy") != 1 {
+		t.Errorf("check: %q", msg)
+	}
+	// a directory given as the policy
+	r = mustRun(t, 2, nil, "check", dump, "--policy", dir)
+	qaOneLine(t, []string{"check", "--policy", "DIR"}, r.err, "is a directory")
+	if msg, _ := exitStatus(r.err); strings.Count(msg, dir) != 1 {
+		t.Errorf("check --policy DIR: %q", msg)
+	}
+}
