@@ -264,20 +264,47 @@ type dstFile struct {
 	stop func()
 }
 
-// createOutput opens the -o / --in-place target for input name.
-func createOutput(c *cli.Context, inName string) (*dstFile, error) {
+// outputTarget resolves -o / --in-place for input inName: the path to
+// write, "-" for stdout. -o naming the input itself (by any path) is
+// refused: only --in-place replaces the input.
+func outputTarget(c *cli.Context, inName string) (string, error) {
 	out, inPlace := c.String("o"), c.Bool("in-place")
 	switch {
 	case out != "" && inPlace:
-		return nil, cmdUsageError(c.Command.Name, "give either -o OUT or --in-place, not both")
+		return "", cmdUsageError(c.Command.Name, "give either -o OUT or --in-place, not both")
 	case inPlace && inName == "-":
-		return nil, cmdUsageError(c.Command.Name, "--in-place needs a FILE, not stdin; use -o OUT")
+		return "", cmdUsageError(c.Command.Name, "--in-place needs a FILE, not stdin; use -o OUT")
 	case inPlace:
-		out = inName
+		return inName, nil
 	case out == "" && hasFlag(c.Command, "in-place"):
-		return nil, cmdUsageError(c.Command.Name, "give -o OUT (- for stdout) or --in-place")
+		return "", cmdUsageError(c.Command.Name, "give -o OUT (- for stdout) or --in-place")
 	case out == "":
-		return nil, cmdUsageError(c.Command.Name, "give -o OUT (- for stdout)")
+		return "", cmdUsageError(c.Command.Name, "give -o OUT (- for stdout)")
+	}
+	if out != "-" && inName != "-" && sameFile(inName, out) {
+		if hasFlag(c.Command, "in-place") {
+			return "", cmdUsageError(c.Command.Name, "-o %s is the input file itself: give --in-place to replace it, or another OUT", out)
+		}
+		return "", cmdUsageError(c.Command.Name, "-o %s is the input file itself: give another OUT", out)
+	}
+	return out, nil
+}
+
+// sameFile reports whether paths a and b both exist and are one file.
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
+// createOutput opens the -o / --in-place target for input name.
+func createOutput(c *cli.Context, inName string) (*dstFile, error) {
+	out, err := outputTarget(c, inName)
+	if err != nil {
+		return nil, err
 	}
 	if out == "-" {
 		return &dstFile{Writer: c.App.Writer, name: "-"}, nil
