@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 
@@ -58,6 +59,13 @@ func runPrune(c *cli.Context) error {
 	}
 	p := &filter.Prune{Select: sel}
 	if keep > 0 {
+		// The first pass reads the whole input: refuse a bad output first.
+		if _, err := outputTarget(c, name); err != nil {
+			return err
+		}
+		if err := refuseRDBToTerminal(c); err != nil {
+			return err
+		}
 		src := name
 		if name == "-" {
 			// Ctrl-C while spooling or pruning removes the spooled copy too.
@@ -79,7 +87,7 @@ func runPrune(c *cli.Context) error {
 			// The rewrite pass reads the spooled copy.
 			f, err := os.Open(src)
 			if err != nil {
-				return err
+				return cli.Exit(fmt.Sprintf("cannot read the copy of stdin: %v", err), exitError)
 			}
 			defer f.Close()
 			c.App.Reader = f
@@ -102,16 +110,20 @@ func reportPrune(c *cli.Context, p *filter.Prune) {
 	stderrf(c, "pruned %d keys (%d value bytes, %s)\n", p.Removed, p.RemovedBytes, filter.FormatSize(p.RemovedBytes))
 }
 
-// newestKeys is the first pass of --keep-newest: it reads only key names.
+// newestKeys is the first pass of --keep-newest: it reads only key names
+// of the file at path, reporting errors as the input shown.
 func newestKeys(c *cli.Context, path, shown string, sel filter.Select, n int) (*filter.Spare, error) {
-	f, err := os.Open(path)
+	in, err := openInput(c, path, "prune: names")
 	if err != nil {
-		return nil, rdbInputError(shown, err)
+		if path != shown {
+			return nil, cli.Exit(fmt.Sprintf("cannot read the copy of %s: %v", srcName(shown), err), exitError)
+		}
+		return nil, err
 	}
-	defer f.Close()
-	in := &srcFile{Reader: f, name: shown, file: f}
+	defer in.Close()
+	in.name = shown
 	k := filter.NewKeepNewest(n)
-	rd := rdb.NewReader(f, rdb.SkipValues(), rdb.ReuseBuffers()) // Offer copies the names it keeps
+	rd := rdb.NewReader(in, rdb.SkipValues(), rdb.ReuseBuffers()) // Offer copies the names it keeps
 	if err := in.eachEntry(rd, func(e *rdb.Entry) {
 		if sel.Selects(e) {
 			k.Offer(e.DB, e.Key)
