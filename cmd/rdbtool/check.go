@@ -97,6 +97,7 @@ func runCheck(c *cli.Context) error {
 	}
 	in.Close()
 	vs := ck.Finish(rd.Offset())
+	w := &errWriter{w: c.App.Writer}
 	if c.Bool("json") {
 		out := checkJSON{File: name, Keys: ck.Keys, SizeBytes: rd.Offset(), Violations: []violationJSON{}, Omitted: ck.Omitted}
 		for _, v := range vs {
@@ -108,9 +109,12 @@ func runCheck(c *cli.Context) error {
 			out.Violations = append(out.Violations, j)
 		}
 		b, _ := json.MarshalIndent(out, "", "  ")
-		fmt.Fprintf(c.App.Writer, "%s\n", b)
+		fmt.Fprintf(w, "%s\n", b)
 	} else {
-		printViolations(c, func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f, a...) }, ck, vs)
+		printViolations(c, func(f string, a ...any) { fmt.Fprintf(w, f, a...) }, ck, vs)
+	}
+	if w.err != nil {
+		return stdoutError(w.err)
 	}
 	if len(vs) > 0 {
 		n := len(vs)

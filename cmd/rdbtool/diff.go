@@ -69,9 +69,11 @@ func runDiff(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.App.Writer, "%s\n", out)
+		if _, err := fmt.Fprintf(c.App.Writer, "%s\n", out); err != nil {
+			return stdoutError(err)
+		}
 	} else if err := res.WriteText(c.App.Writer); err != nil {
-		return err
+		return stdoutError(err)
 	}
 	if !res.Equal() {
 		return cli.Exit("", exitFound)

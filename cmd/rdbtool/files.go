@@ -151,6 +151,14 @@ func srcName(name string) string {
 	return name
 }
 
+// dstName is how errors name an output: "-" is stdout.
+func dstName(name string) string {
+	if name == "-" {
+		return "stdout"
+	}
+	return name
+}
+
 // srcFile is an opened FILE argument.
 type srcFile struct {
 	io.Reader
@@ -225,6 +233,12 @@ func (in *srcFile) fail() { in.bar.Clear() }
 // eachEntry reads every record of in through rd and calls fn for each
 // key; a read error clears the progress bar and is an input error.
 func (in *srcFile) eachEntry(rd *rdb.Reader, fn func(*rdb.Entry)) error {
+	return in.eachEntryErr(rd, func(e *rdb.Entry) error { fn(e); return nil })
+}
+
+// eachEntryErr is eachEntry with an fn that may stop the loop: its error
+// is returned as it is.
+func (in *srcFile) eachEntryErr(rd *rdb.Reader, fn func(*rdb.Entry) error) error {
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
@@ -235,9 +249,39 @@ func (in *srcFile) eachEntry(rd *rdb.Reader, fn func(*rdb.Entry)) error {
 			return rdbInputError(in.name, err)
 		}
 		if e, ok := rec.(*rdb.Entry); ok {
-			fn(e)
+			if err := fn(e); err != nil {
+				in.fail()
+				return err
+			}
 		}
 	}
+}
+
+// stdoutError is exit 2 for output that could not be written to stdout
+// (a full disk, a closed pipe): never a success with the output cut.
+func stdoutError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return cli.Exit(fmt.Sprintf("stdout: cannot write: %v", err), exitError)
+}
+
+// errWriter passes writes to w and remembers the first error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // fileArg returns the single FILE argument or a usage error.
@@ -460,7 +504,7 @@ func passError(in *srcFile, out *dstFile, err error) error {
 	if errors.As(err, &re) {
 		return rdbInputError(in.name, err)
 	}
-	return cli.Exit(fmt.Sprintf("%s: %v", srcName(out.name), err), exitError)
+	return cli.Exit(fmt.Sprintf("%s: %v", dstName(out.name), err), exitError)
 }
 
 // rewriteJob is one streaming pass from an input RDB to an output RDB.

@@ -66,9 +66,11 @@ func runInspect(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.App.Writer, "%s\n", b)
+		if _, err := fmt.Fprintf(c.App.Writer, "%s\n", b); err != nil {
+			return stdoutError(err)
+		}
 	} else if err := st.WriteText(c.App.Writer); err != nil {
-		return err
+		return stdoutError(err)
 	}
 	if st.Checksum.Status == "mismatch" {
 		return cli.Exit(fmt.Sprintf("%s: checksum mismatch (stored %s, computed %s): the file is damaged; rdbtool verify shows more",

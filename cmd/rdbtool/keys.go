@@ -105,12 +105,11 @@ func runKeys(c *cli.Context) error {
 	}
 	defer in.Close()
 	w := bufio.NewWriterSize(c.App.Writer, 64<<10)
-	defer w.Flush()
 	asJSON := c.Bool("json")
 	rd := rdb.NewReader(in, rdb.ReuseBuffers()) // each line is printed before the next read
-	return in.eachEntry(rd, func(e *rdb.Entry) {
+	err = in.eachEntryErr(rd, func(e *rdb.Entry) error {
 		if !sel.Selects(e) {
-			return
+			return nil
 		}
 		exp := "-"
 		if e.HasExpiry() {
@@ -123,10 +122,22 @@ func runKeys(c *cli.Context) error {
 			}
 			b, _ := json.Marshal(l)
 			w.Write(b)
-			w.WriteByte('\n')
-			return
+			if err := w.WriteByte('\n'); err != nil { // bufio's errors stick
+				return stdoutError(err)
+			}
+			return nil
 		}
 		w.WriteString(strconv.Itoa(e.DB))
-		fmt.Fprintf(w, "\t%s\t%s\t%d\t%s\t%s\n", rdb.TypeName(e.Type), rdb.EncodingName(e.Type, e.Value), e.ValueLen, exp, filter.Quote(e.Key))
+		if _, err := fmt.Fprintf(w, "\t%s\t%s\t%d\t%s\t%s\n", rdb.TypeName(e.Type), rdb.EncodingName(e.Type, e.Value), e.ValueLen, exp, filter.Quote(e.Key)); err != nil {
+			return stdoutError(err)
+		}
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return stdoutError(err)
+	}
+	return nil
 }

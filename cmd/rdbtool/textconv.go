@@ -37,8 +37,12 @@ func runTextconv(c *cli.Context) error {
 		return err
 	}
 	defer in.Close()
-	if err := export.TextConv(in, c.App.Writer); err != nil {
+	w := &errWriter{w: c.App.Writer}
+	if err := export.TextConv(in, w); err != nil {
 		in.fail()
+		if w.err != nil {
+			return stdoutError(w.err)
+		}
 		return rdbInputError(name, err)
 	}
 	return nil

@@ -65,7 +65,9 @@ func runVerify(c *cli.Context) error {
 	}
 	in.Close()
 	sum := rd.Checksum()
-	fmt.Fprintf(c.App.Writer, "%s: ok: RDB version %d, %d keys, %d bytes, checksum %s\n", srcName(name), version, keys, rd.Offset(), checksumWord(sum.Status))
+	if _, err := fmt.Fprintf(c.App.Writer, "%s: ok: RDB version %d, %d keys, %d bytes, checksum %s\n", srcName(name), version, keys, rd.Offset(), checksumWord(sum.Status)); err != nil {
+		return stdoutError(err)
+	}
 	return nil
 }
 
