@@ -50,6 +50,10 @@ const (
 	statusErrored = "errored"
 )
 
+// StatusNotRun is GroupResult.Status of a group a pass did not run because
+// Redis or PostgreSQL stopped answering earlier in that pass.
+const StatusNotRun = "not run"
+
 // Group is one unit of work of a pass: it reads Redis, then writes its tables
 // in one transaction. A failing group is rolled back alone.
 type Group struct {
@@ -150,6 +154,9 @@ type pass struct {
 // beside the others, see below), each in its own transaction, then the
 // daemon_status rows of the daemons it stood in for.
 // The report is always returned; the error joins the failed groups' errors.
+// When a group fails and Redis or PostgreSQL then does not answer a ping,
+// the later groups are not run (GroupResult.Status StatusNotRun, their
+// daemons recorded errored) and the error also wraps ErrConnection.
 func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts Options) (*Report, error) {
 	groups, err := SelectGroups(opts.Only)
 	if err != nil {
@@ -184,6 +191,13 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 			}
 		}()
 	}
+	// A group that fails because Redis or PostgreSQL stopped answering
+	// would be followed by every later group failing the same way, each
+	// recorded on its own and each waiting out a dial timeout: once a
+	// failed group leaves a server that does not answer a ping, the rest of
+	// the pass is not run (Loop retries with backoff).
+	var lost error
+	notRun := make([]bool, len(groups))
 	for i, gr := range groups {
 		if i == aside {
 			continue
@@ -191,7 +205,14 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 		if ctx.Err() != nil {
 			break
 		}
+		if lost != nil {
+			notRun[i] = true
+			continue
+		}
 		outcomes[i] = p.runGroup(gr)
+		if outcomes[i].err != nil {
+			lost = p.unreachable()
+		}
 	}
 	<-asideDone
 
@@ -201,6 +222,14 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 	cancelled := false
 	for i, gr := range groups {
 		o := outcomes[i]
+		if o == nil && notRun[i] {
+			if _, seen := daemonOK[gr.Daemon]; !seen {
+				daemons = append(daemons, gr.Daemon)
+			}
+			daemonOK[gr.Daemon] = false
+			p.rep.Groups = append(p.rep.Groups, GroupResult{Name: gr.Name, Daemon: gr.Daemon, Status: StatusNotRun, Error: lost.Error()})
+			continue
+		}
 		if o == nil { // not started: the pass was cancelled
 			if !cancelled {
 				cancelled = true
@@ -230,6 +259,17 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 		}
 		p.rep.Groups = append(p.rep.Groups, res)
 	}
+	if lost != nil {
+		n := 0
+		for _, nr := range notRun {
+			if nr {
+				n++
+			}
+		}
+		if n > 0 {
+			errs = append(errs, fmt.Errorf("%w: %d group(s) not run: %v", ErrConnection, n, lost))
+		}
+	}
 	for _, d := range daemons {
 		st := statusGood
 		if !daemonOK[d] {
@@ -243,6 +283,20 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 	}
 	p.rep.Duration = time.Since(started)
 	return p.rep, errors.Join(errs...)
+}
+
+// unreachable checks, after a group failed, that Redis and PostgreSQL
+// still answer; it returns which does not, and why.
+func (p *pass) unreachable() error {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	if err := p.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("Redis does not answer: %v", err)
+	}
+	if err := p.db.Ping(ctx); err != nil {
+		return fmt.Errorf("PostgreSQL does not answer: %v", err)
+	}
+	return nil
 }
 
 // groupOutcome is what one group's run left for the report.

@@ -34,8 +34,8 @@ type LoopOptions struct {
 	BeforePass func(pass int)
 }
 
-// ErrConnection marks a pass that could not start because Redis or
-// PostgreSQL was unreachable.
+// ErrConnection marks a pass that could not start, or whose remaining
+// groups were not run, because Redis or PostgreSQL was unreachable.
 var ErrConnection = errors.New("connection lost")
 
 // Loop runs passes every lo.Every until ctx ends (or lo.Passes are done).
