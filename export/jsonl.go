@@ -361,13 +361,18 @@ type ImportStats struct {
 }
 
 // ImportWith is Import with options and a report of what was converted.
+// A key given twice in one database is an error (Redis refuses such a
+// dump); to find it, ImportWith keeps a 16-byte fingerprint per key
+// (outside the Go heap).
 // With unconvertible keys and no SkipUnconvertible it returns an error
 // wrapping rdb.ErrUnconvertible, after reading the whole input so that
 // ImportStats.Unconvertible lists them all; the output is then incomplete.
 func ImportWith(r io.Reader, w io.Writer, opt ImportOptions) (*ImportStats, error) {
 	im := &importer{w: w, version: opt.Version, st: &ImportStats{ConversionReport: filter.ConversionReport{MaxWarnings: opt.MaxWarnings}}}
+	defer func() { im.seen.release() }()
 	br := bufio.NewReaderSize(r, 256<<10)
 	for n := 1; ; n++ {
+		im.lineNo = n
 		line, rerr := br.ReadBytes('\n')
 		if rerr != nil && rerr != io.EOF {
 			return im.st, rerr
@@ -397,10 +402,10 @@ type importer struct {
 	conv    *rdb.Conversion
 	version int // requested, then actual
 	st      *ImportStats
+	lineNo  int
+	seen    *keySet // the keys written, to refuse a key given twice
 }
 
-// start creates the writer (once) for the header's version v unless a
-// version was requested.
 func (im *importer) start(v int) {
 	if im.wr != nil {
 		return
@@ -483,6 +488,12 @@ func (im *importer) line(line []byte) error {
 	}
 	if err != nil {
 		return fmt.Errorf("key %q: %w", []byte(l.Key), err)
+	}
+	if im.seen == nil {
+		im.seen = newKeySet()
+	}
+	if first := im.seen.add(e.DB, e.Key, im.lineNo); first > 0 {
+		return fmt.Errorf("key %q: duplicate of line %d in db %d (a dump holds each key once; Redis refuses to load it)", []byte(l.Key), first, e.DB)
 	}
 	im.st.Keys++
 	return im.wr.WriteEntry(e)

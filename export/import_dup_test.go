@@ -1,0 +1,51 @@
+package export
+
+import (
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestImportDuplicateKey: Redis will not start from a dump holding a key
+// twice in one database, so import refuses the second line for it, naming
+// both lines; the same name in another database, or a binary name that
+// differs in one byte, is a different key.
+func TestImportDuplicateKey(t *testing.T) {
+	line := func(db, key string) string {
+		return `{"db":` + db + `,"key":` + key + `,"type":"string","expire_ms":-1,"value":"v"}` + "\n"
+	}
+	hdr := `{"rdb_version":10,"magic":"REDIS"}` + "\n"
+	in := hdr + line("0", `"a"`) + line("1", `"a"`) + line("0", `{"base64":"/wA="}`) + line("0", `{"base64":"/wE="}`) + line("2", `"b"`)
+	if n, err := Import(strings.NewReader(in), io.Discard, 0); err != nil || n != 5 {
+		t.Fatalf("distinct keys: %d %v", n, err)
+	}
+	_, err := Import(strings.NewReader(in+line("0", `{"base64":"/wA="}`)), io.Discard, 0)
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 7 || !strings.Contains(err.Error(), `key "\xff\x00": duplicate of line 4 in db 0`) {
+		t.Fatalf("duplicate: %v", err)
+	}
+}
+
+// TestKeySetGrows: through several doublings of the table every key is
+// found again with the line that added it, and none is taken for another.
+func TestKeySetGrows(t *testing.T) {
+	s := newKeySet()
+	defer s.release()
+	const n = 200_000 // the table starts with 65536 slots
+	key := func(i int) []byte { return []byte("key:" + strconv.Itoa(i)) }
+	for i := 1; i <= n; i++ {
+		if first := s.add(i%3, key(i), i); first != 0 {
+			t.Fatalf("key %d: taken for line %d's", i, first)
+		}
+	}
+	for i := 1; i <= n; i += 997 {
+		if first := s.add(i%3, key(i), n+i); first != i {
+			t.Fatalf("key %d: first line %d", i, first)
+		}
+		if first := s.add(i%3+3, key(i), n+i); first != 0 {
+			t.Fatalf("key %d in another db: line %d", i, first)
+		}
+	}
+}
