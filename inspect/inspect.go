@@ -21,7 +21,7 @@ import (
 // Options tune the statistics.
 type Options struct {
 	Top      int       // how many largest keys to list (0: none)
-	Prefixes int       // how many prefixes to list, most keys first (0: 20)
+	Prefixes int       // how many prefixes to list, most keys first (0: 20; negative: none)
 	Now      time.Time // reference for "already expired" (zero: time.Now())
 	// ReadValues keeps value bytes while reading; without it values are
 	// skipped by length. The counts are the same either way: string
@@ -129,7 +129,7 @@ func New(opts Options) *Collector {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	if opts.Prefixes <= 0 {
+	if opts.Prefixes == 0 {
 		opts.Prefixes = 20
 	}
 	c := &Collector{opts: opts, nowMs: opts.Now.UnixMilli(), dbsHigh: map[int]*DBStats{}, prefixes: map[string]*Prefix{}}
@@ -304,8 +304,8 @@ func (c *Collector) Finish(sum rdb.ChecksumInfo, size int64) *Stats {
 		}
 		return string(a.Prefix) < string(b.Prefix)
 	})
-	if len(st.Prefixes) > c.opts.Prefixes {
-		st.Prefixes = st.Prefixes[:c.opts.Prefixes]
+	if len(st.Prefixes) > max(c.opts.Prefixes, 0) {
+		st.Prefixes = st.Prefixes[:max(c.opts.Prefixes, 0)]
 	}
 	return &st
 }

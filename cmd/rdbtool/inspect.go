@@ -55,7 +55,11 @@ func runInspect(c *cli.Context) error {
 		return err
 	}
 	defer in.Close()
-	st, err := inspect.Read(in, inspect.Options{Top: c.Int("top"), Prefixes: c.Int("prefixes"), Now: now, ReadValues: c.Bool("read-values")})
+	prefixes := c.Int("prefixes")
+	if prefixes == 0 {
+		prefixes = -1 // --prefixes 0 lists none, as --top 0 does (inspect's 0 is its default)
+	}
+	st, err := inspect.Read(in, inspect.Options{Top: c.Int("top"), Prefixes: prefixes, Now: now, ReadValues: c.Bool("read-values")})
 	if err != nil {
 		in.fail()
 		return rdbInputError(name, err)

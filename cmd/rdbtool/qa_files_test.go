@@ -81,3 +81,20 @@ func TestQAFilesPolicyErrors(t *testing.T) {
 		t.Errorf("check --policy DIR: %q", msg)
 	}
 }
+
+// TestQAFilesInspectNone: --top 0 and --prefixes 0 both list nothing.
+func TestQAFilesInspectNone(t *testing.T) {
+	_, dump, _ := qaDump(t)
+	r := mustRun(t, 0, nil, "inspect", dump, "--top", "0", "--prefixes", "0")
+	if strings.Contains(r.stdout, "prefixes (") || strings.Contains(r.stdout, "largest keys") || strings.Contains(r.stdout, "keys by value size") {
+		t.Fatalf("inspect --top 0 --prefixes 0 lists:\n%s", r.stdout)
+	}
+	r = mustRun(t, 0, nil, "inspect", dump, "--prefixes", "0", "--json")
+	if !strings.Contains(r.stdout, `"prefixes": []`) {
+		t.Fatalf("inspect --prefixes 0 --json:\n%s", r.stdout)
+	}
+	r = mustRun(t, 0, nil, "inspect", dump)
+	if !strings.Contains(r.stdout, "prefixes (") {
+		t.Fatalf("inspect lists no prefixes by default:\n%s", r.stdout)
+	}
+}
