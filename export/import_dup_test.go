@@ -49,3 +49,24 @@ func TestKeySetGrows(t *testing.T) {
 		}
 	}
 }
+
+// TestImportEmptyAggregate: an empty list, set, zset or hash would load as
+// no key at all (Redis drops them), so import refuses it; an empty string
+// or stream is a real value.
+func TestImportEmptyAggregate(t *testing.T) {
+	for _, typ := range []string{"list", "set", "zset", "hash"} {
+		in := `{"db":0,"key":"a","type":"` + typ + `","expire_ms":-1,"value":[]}`
+		_, err := Import(strings.NewReader(in), io.Discard, 10)
+		if err == nil || !strings.Contains(err.Error(), `line 1: key "a": an empty `+typ+": Redis drops empty keys") {
+			t.Errorf("%s: %v", typ, err)
+		}
+	}
+	for _, in := range []string{
+		`{"db":0,"key":"a","type":"string","expire_ms":-1,"value":""}`,
+		`{"db":0,"key":"a","type":"stream","expire_ms":-1,"value":{"entries":[],"groups":[]}}`,
+	} {
+		if _, err := Import(strings.NewReader(in), io.Discard, 10); err != nil {
+			t.Errorf("%s: %v", in, err)
+		}
+	}
+}

@@ -586,6 +586,10 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 	default:
 		return nil, fmt.Errorf("unknown type %q", l.Type)
 	}
+	if len(v.List)+len(v.Set)+len(v.ZSet)+len(v.Hash) == 0 && l.Type != "string" && l.Type != "stream" && l.Type != "module" {
+		// Redis never saves one and drops it on load without a word.
+		return nil, fmt.Errorf("an empty %s: Redis drops empty keys when it loads a dump (leave the line out)", l.Type)
+	}
 	if e == nil {
 		var err error
 		e, err = rdb.NewEntry(l.DB, l.Key, v, version)
