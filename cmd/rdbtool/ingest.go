@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,11 +35,15 @@ func ingestCommand() *cli.Command {
 		Description: "One pass reads the site's keys (corr:*, status:snap:*, auto:*, status:node:*, ...) and writes\n" +
 			"the hera_mc tables, group by group, each group in one transaction. Bad records (a field that\n" +
 			"does not parse, a key of the wrong type, malformed JSON or YAML) are skipped and reported with\n" +
-			"key, field and reason; the rest is written. A second pass over unchanged Redis adds nothing.\n\n" +
+			"key, field and reason; the rest is written. A second pass over unchanged Redis adds no rows\n" +
+			"except those stamped with the current time (correlator_file_queues; daemon_status is updated).\n\n" +
 			"--rdb FILE replays a dump in-process: no Redis server needed. Without --db and $DATABASE_URL a\n" +
 			"throwaway PostgreSQL is started, migrated, used for the pass and removed (needs the PostgreSQL\n" +
-			"server binaries). --every runs the monitor loop of the original daemons; SIGINT/SIGTERM finish\n" +
-			"the current pass and exit 0; lost connections are retried with backoff.\n\n" +
+			"server binaries). --every runs the monitor loop of the original daemons; lost connections are\n" +
+			"retried with backoff. SIGINT/SIGTERM let the running pass finish, then end the command (the loop\n" +
+			"with status 0); a second signal stops at once. Before the first pass they stop it at once (a\n" +
+			"single pass exits 128+signal). A single pass stops when Redis or PostgreSQL stops answering:\n" +
+			"the groups after that point are reported as not run.\n\n" +
 			"Groups (--only, comma-separated): " + strings.Join(groupHelp(), ", ") + ".\n" +
 			"The report (rows per table, skipped records) goes to stderr; --json prints one JSON object per\n" +
 			"pass on stdout instead. Exit code 1 when a group failed (its transaction was rolled back).\n\n" +
@@ -97,26 +104,50 @@ func runIngest(c *cli.Context) error {
 		return cmdUsageError("ingest", "--listen-log and --passes need --every")
 	}
 
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	redis.SetLogger(quietLog{}) // our errors say what failed, with the server named
+	sig := catchSignals(c.Context, c.App.ErrWriter)
+	defer sig.stop()
+	ctx := sig.ctx
+	// An interrupt before the first pass (a dump still loading, a throwaway
+	// PostgreSQL starting, a database waited for) ends the command at once.
+	interrupted := func() error {
+		msg := fmt.Sprintf("ingest: interrupted (%s) before the first pass; nothing was written", sigName(sig.received()))
+		if every > 0 {
+			fmt.Fprintln(c.App.ErrWriter, msg)
+			return nil // the monitor loop ends on a signal with status 0
+		}
+		return cli.Exit(msg, sig.exitCode())
+	}
 
 	rc, closeRedis, err := openRedis(ctx, c, redisURL, rdbFile)
+	if ctx.Err() != nil {
+		return interrupted()
+	}
 	if err != nil {
 		return err
 	}
 	defer closeRedis()
+	if every == 0 && redisURL != "" {
+		if err := pingRedis(ctx, rc); err != nil {
+			if ctx.Err() != nil {
+				return interrupted()
+			}
+			return cli.Exit(fmt.Sprintf("ingest: --redis %s: Redis does not answer: %s", live.Redact(redisURL), oneLine(err.Error())), exitError)
+		}
+	}
 
 	db, closeDB, err := openIngestDB(ctx, c, every > 0)
+	if db == nil && (err == nil || ctx.Err() != nil) {
+		return interrupted()
+	}
 	if err != nil {
 		return err
 	}
-	if db == nil {
-		return nil // interrupted while waiting for PostgreSQL: no pass ran
-	}
 	defer closeDB()
+	sig.passing()
 
 	opts := ingest.Options{Only: only, Hostname: c.String("hostname"),
-		Logf: func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, format+"\n", args...) }}
+		Logf: func(format string, args ...any) { fmt.Fprintln(c.App.ErrWriter, oneLine(fmt.Sprintf(format, args...))) }}
 	jsonOut := c.Bool("json")
 	failed := false
 	print := func(rep *ingest.Report) {
@@ -128,13 +159,15 @@ func runIngest(c *cli.Context) error {
 	}
 
 	if every == 0 {
-		rep, err := ingest.Run(ctx, rc, db, opts)
+		// As in the loop, a signal lets the pass finish (each group is one
+		// transaction); a second one ends the command at once.
+		rep, err := ingest.Run(context.WithoutCancel(ctx), rc, db, opts)
 		if rep == nil {
 			return cli.Exit(fmt.Sprintf("ingest: %v", err), exitError)
 		}
 		print(rep)
 		if err != nil {
-			return cli.Exit(fmt.Sprintf("ingest: %d group(s) failed: %v", len(rep.Failed()), oneLineErr(err)), exitFound)
+			return cli.Exit("ingest: "+failureSummary(rep, err), exitFound)
 		}
 		return nil
 	}
@@ -184,7 +217,127 @@ func sleepOrDone(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func oneLineErr(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+// failureSummary is the one line that ends a pass with failed groups: which
+// failed, which were not run, and the first error; the report printed
+// before it has every group's error.
+func failureSummary(rep *ingest.Report, err error) string {
+	var failed, notRun []string
+	first := ""
+	for _, g := range rep.Failed() {
+		if g.Status == ingest.StatusNotRun {
+			notRun = append(notRun, g.Name)
+			continue
+		}
+		failed = append(failed, g.Name)
+		if first == "" {
+			first = g.Name + ": " + g.Error
+		}
+	}
+	msg := fmt.Sprintf("%d group(s) failed and were rolled back (%s)", len(failed), strings.Join(failed, ", "))
+	if len(notRun) > 0 {
+		msg += fmt.Sprintf("; %d not run (%s)", len(notRun), strings.Join(notRun, ", "))
+		for _, g := range rep.Failed() {
+			if g.Status == ingest.StatusNotRun {
+				first += "; not run: " + g.Error
+				break
+			}
+		}
+	}
+	if first == "" {
+		first = err.Error()
+	}
+	return clipLine(msg+": "+oneLine(first), 400)
+}
+
+// clipLine shortens s to about n bytes on a rune boundary.
+func clipLine(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + " ..."
+}
+
+func pingRedis(ctx context.Context, rc redis.UniversalClient) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return rc.Ping(ctx).Err()
+}
+
+// signals is SIGINT/SIGTERM handling for ingest: the first signal cancels
+// ctx (the loop, or the single pass, then ends after the running pass; the
+// start-up stops at once); a second one during a pass exits at once with
+// status 128+n.
+type signals struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	ch      chan os.Signal
+	done    chan struct{}
+	first   atomic.Value // os.Signal
+	running atomic.Bool
+}
+
+func catchSignals(parent context.Context, w io.Writer) *signals {
+	ctx, cancel := context.WithCancel(parent)
+	s := &signals{ctx: ctx, cancel: cancel, ch: make(chan os.Signal, 2), done: make(chan struct{})}
+	signal.Notify(s.ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for {
+			select {
+			case <-s.done:
+				return
+			case sg := <-s.ch:
+				if s.first.CompareAndSwap(nil, sg) {
+					if s.running.Load() {
+						fmt.Fprintf(w, "ingest: %s: stopping after the current pass (again to stop at once)\n", sigName(sg))
+					}
+					s.cancel()
+					continue
+				}
+				if s.running.Load() {
+					fmt.Fprintf(w, "ingest: %s again: stopping now; the running group's transaction is not committed\n", sigName(sg))
+					os.Exit(exitCodeFor(sg))
+				}
+			}
+		}
+	}()
+	return s
+}
+
+// passing marks the end of the start-up: from now on a first signal lets
+// the running pass finish.
+func (s *signals) passing() { s.running.Store(true) }
+
+func (s *signals) stop() {
+	signal.Stop(s.ch)
+	close(s.done)
+	s.cancel()
+}
+
+func (s *signals) received() os.Signal {
+	if sg, ok := s.first.Load().(os.Signal); ok {
+		return sg
+	}
+	return os.Interrupt
+}
+
+func (s *signals) exitCode() int { return exitCodeFor(s.received()) }
+
+func sigName(sg os.Signal) string {
+	if sg == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
+
+func exitCodeFor(sg os.Signal) int {
+	if n, ok := sg.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 128 + int(syscall.SIGINT)
+}
 
 // openRedis connects to a live Redis, or loads a dump into an in-process
 // miniredis.
@@ -197,18 +350,29 @@ func openRedis(ctx context.Context, c *cli.Context, url, file string) (redis.Uni
 		rc := redis.NewClient(o)
 		return rc, func() { rc.Close() }, nil
 	}
-	in, err := openInput(c, file, "ingest: load")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer in.Close()
 	m := miniredis.NewMiniRedis()
 	if err := m.Start(); err != nil {
 		return nil, nil, cli.Exit(fmt.Sprintf("ingest: in-process redis: %v", err), exitError)
 	}
-	if _, err := loadDump(m, in); err != nil {
-		m.Close()
-		return nil, nil, err
+	// Opening and reading the dump can block (a pipe, stdin): done in a
+	// goroutine so that an interrupt still ends the command.
+	loaded := make(chan error, 1)
+	go func() {
+		in, err := openInput(c, file, "ingest: load")
+		if err == nil {
+			_, err = loadDump(m, in)
+			in.Close()
+		}
+		loaded <- err
+	}()
+	select {
+	case err := <-loaded:
+		if err != nil {
+			m.Close()
+			return nil, nil, err
+		}
+	case <-ctx.Done():
+		return nil, nil, ctx.Err() // the loader is left blocked; the command ends
 	}
 	rc := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	return rc, func() { rc.Close(); m.Close() }, nil

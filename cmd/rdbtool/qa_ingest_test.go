@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rdbtool/rdbtool/fixture"
+	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+)
+
+// ingestProcess runs `rdbtool args...` as a process and returns its exit
+// code and stderr; kill, when set, runs once the process has started.
+func ingestProcess(t *testing.T, kill func(*os.Process), args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+	var stderr liveBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	if kill != nil {
+		kill(cmd.Process)
+	}
+	select {
+	case <-waited:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-waited
+		t.Fatalf("rdbtool %s did not end within 20 s\n%s", strings.Join(args, " "), stderr.String())
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// lastLine is the "rdbtool: ..." message main prints last.
+func lastLine(stderr string) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestQAIngestOnceRedisUnreachable: a single pass whose Redis does not
+// answer fails at once with one line naming the server (never the
+// password), exit 2, and writes nothing: not one subsystem_error row per
+// group, not go-redis's own log lines.
+func TestQAIngestOnceRedisUnreachable(t *testing.T) {
+	db, dsn := pgfixture.DBWithDSN(t)
+	port := freePort(t)
+	start := time.Now()
+	code, stderr := ingestProcess(t, nil, "ingest", "--redis", fmt.Sprintf("redis://:s3cret-pw@127.0.0.1:%d", port), "--db", dsn)
+	if code != exitError || time.Since(start) > 10*time.Second {
+		t.Errorf("exit %d after %v, want %d at once\n%s", code, time.Since(start), exitError, stderr)
+	}
+	if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 {
+		t.Errorf("%d lines, want one:\n%s", n+1, stderr)
+	}
+	msg := lastLine(stderr)
+	if !strings.Contains(msg, fmt.Sprintf("127.0.0.1:%d", port)) || !strings.Contains(msg, "Redis") || strings.Contains(stderr, "s3cret-pw") {
+		t.Errorf("message: %s", msg)
+	}
+	for _, table := range []string{"subsystem_error", "daemon_status"} {
+		var n int
+		if err := db.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d rows (%v), want none", table, n, err)
+		}
+	}
+}
+
+// cutProxy relays TCP connections to target until n bytes have come back
+// from it, then closes every connection and stops accepting: a server that
+// dies in the middle of a pass.
+func cutProxy(t *testing.T, target string, n int64) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		sent  atomic.Int64
+		once  sync.Once
+	)
+	cut := func() {
+		once.Do(func() {
+			l.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range conns {
+				c.Close()
+			}
+		})
+	}
+	t.Cleanup(cut)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, s)
+			mu.Unlock()
+			go io.Copy(s, c)
+			go func() {
+				buf := make([]byte, 4096)
+				for {
+					k, err := s.Read(buf)
+					if k > 0 {
+						if sent.Add(int64(k)) > n {
+							cut()
+							return
+						}
+						c.Write(buf[:k])
+					}
+					if err != nil {
+						c.Close()
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// TestQAIngestRedisLostMidPass: Redis dies in the middle of a pass. The
+// pass stops (the groups after the loss are not run one by one against a
+// dead server), the groups written before stay, the summary is one line
+// saying Redis was lost, and go-redis's log lines stay out of it.
+func TestQAIngestRedisLostMidPass(t *testing.T) {
+	m, _ := fixture.Load(t, siteDump)
+	db, dsn := pgfixture.DBWithDSN(t)
+	// about half the bytes a pass reads: after the correlator's first groups
+	addr := cutProxy(t, m.Addr(), 40<<10)
+	code, stderr := ingestProcess(t, nil, "ingest", "--redis", "redis://"+addr, "--db", dsn, "--only", "correlator,nodes,daemons")
+	if code != exitFound {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFound, stderr)
+	}
+	if strings.Contains(stderr, "pool.go") || strings.Contains(stderr, "redis: 20") {
+		t.Errorf("go-redis log lines on stderr:\n%s", stderr)
+	}
+	msg := lastLine(stderr)
+	if !strings.HasPrefix(msg, "rdbtool: ingest:") || !strings.Contains(msg, "Redis") || !strings.Contains(msg, "not run") || len(msg) > 400 {
+		t.Errorf("summary (%d chars): %s", len(msg), msg)
+	}
+	var errRows, fileRows int
+	db.QueryRow(context.Background(), `SELECT count(*) FROM subsystem_error`).Scan(&errRows)
+	db.QueryRow(context.Background(), `SELECT count(*) FROM correlator_file_queues`).Scan(&fileRows)
+	if errRows != 1 || fileRows == 0 {
+		t.Errorf("subsystem_error %d rows (want the one group that met the loss), file queues %d (want the groups before it)\n%s", errRows, fileRows, stderr)
+	}
+}
+
+// TestQAIngestInterruptWhileLoading: SIGINT or SIGTERM while the dump is
+// still being read (a pipe whose writer stalls) ends the command: exit
+// 128+n for a single pass, 0 for the monitor loop, with one line saying
+// nothing was written. Before, the signal was swallowed and the command
+// hung.
+func TestQAIngestInterruptWhileLoading(t *testing.T) {
+	_, dsn := pgfixture.DBWithDSN(t)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		want int
+		args []string
+	}{
+		{syscall.SIGINT, 128 + int(syscall.SIGINT), nil},
+		{syscall.SIGTERM, 128 + int(syscall.SIGTERM), nil},
+		{syscall.SIGTERM, 0, []string{"--every", "1s"}},
+	} {
+		fifo := filepath.Join(t.TempDir(), "dump.rdb")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"ingest", "--rdb", fifo, "--db", dsn}, tc.args...)
+		code, stderr := ingestProcess(t, func(p *os.Process) {
+			time.Sleep(300 * time.Millisecond)
+			p.Signal(tc.sig)
+		}, args...)
+		if code != tc.want {
+			t.Errorf("%v %v: exit %d, want %d\n%s", tc.sig, tc.args, code, tc.want, stderr)
+		}
+		if msg := strings.TrimSpace(stderr); strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "interrupted") || !strings.Contains(msg, "nothing was written") {
+			t.Errorf("%v %v: stderr: %s", tc.sig, tc.args, stderr)
+		}
+	}
+}
