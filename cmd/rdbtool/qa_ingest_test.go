@@ -202,3 +202,73 @@ func TestQAIngestInterruptWhileLoading(t *testing.T) {
 		}
 	}
 }
+
+// slowProxy relays TCP connections to target, holding each chunk from the
+// server for delay; it returns its address and the bytes relayed so far.
+func slowProxy(t *testing.T, target string, delay time.Duration) (string, *atomic.Int64) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var relayed atomic.Int64
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				for {
+					k, err := s.Read(buf)
+					if k > 0 {
+						time.Sleep(delay)
+						relayed.Add(int64(k))
+						c.Write(buf[:k])
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String(), &relayed
+}
+
+// TestQAIngestSignalDuringSinglePass: SIGINT in the middle of a single pass
+// lets the pass finish, as in the loop: every group written, none recorded
+// as failed, exit 0. Before, the running groups failed with "context
+// canceled" and were recorded in daemon_status and subsystem_error.
+func TestQAIngestSignalDuringSinglePass(t *testing.T) {
+	m, _ := fixture.Load(t, siteDump)
+	db, dsn := pgfixture.DBWithDSN(t)
+	addr, relayed := slowProxy(t, m.Addr(), 5*time.Millisecond)
+	code, stderr := ingestProcess(t, func(p *os.Process) {
+		// well into the pass: the start-up's PING and handshake are a few bytes
+		waitFor(t, "the pass did not start reading", func() bool { return relayed.Load() > 4<<10 })
+		p.Signal(syscall.SIGINT)
+	}, "ingest", "--redis", "redis://"+addr, "--db", dsn, "--only", "correlator,nodes")
+	if code != 0 || !strings.Contains(stderr, "stopping after the current pass") {
+		t.Fatalf("exit %d, want 0 after the pass\n%s", code, stderr)
+	}
+	for table, want := range map[string]bool{"subsystem_error": false, "node_white_rabbit_status": true, "snap_status": true} {
+		var n int
+		if err := db.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil || (n > 0) != want {
+			t.Errorf("%s: %d rows (%v)\n%s", table, n, err, stderr)
+		}
+	}
+	var st string
+	if err := db.QueryRow(context.Background(), `SELECT status FROM daemon_status WHERE name = 'mc_correlator_monitor'`).Scan(&st); err != nil || st != "good" {
+		t.Errorf("daemon_status %q (%v), want good", st, err)
+	}
+}
