@@ -63,7 +63,7 @@ func hostPort(host string, port uint16) string {
 func ConnectCause(err error) string {
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) && ce.Unwrap() != nil {
-		return ce.Unwrap().Error()
+		return attempts(ce.Unwrap().Error())
 	}
 	var pe *pgconn.ParseConfigError
 	if errors.As(err, &pe) && pe.Unwrap() != nil {
@@ -73,6 +73,29 @@ func ConnectCause(err error) string {
 		return "no answer in time (connect timeout)"
 	}
 	return err.Error()
+}
+
+// attempts puts pgconn's per-attempt errors (one a line) on one line,
+// leaving out the TLS attempt that sslmode=prefer makes first when a later
+// plain attempt says what really failed: "tls error: server refused TLS
+// connection" only means the server has no TLS, and leading with it reads
+// as a TLS fault.
+func attempts(msg string) string {
+	var keep, tls []string
+	for _, l := range strings.Split(msg, "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "":
+		case strings.HasSuffix(l, "tls error: server refused TLS connection"):
+			tls = append(tls, l)
+		default:
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) == 0 {
+		keep = tls
+	}
+	return strings.Join(keep, "; ")
 }
 
 var (

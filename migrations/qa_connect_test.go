@@ -1,0 +1,86 @@
+package migrations
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+)
+
+// fakeRefusingServer answers like a PostgreSQL without TLS whose password
+// check fails: 'N' to the SSLRequest, then a FATAL 28P01 to the startup.
+func fakeRefusingServer(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	readMsg := func(c net.Conn) ([]byte, error) {
+		var n [4]byte
+		if _, err := io.ReadFull(c, n[:]); err != nil {
+			return nil, err
+		}
+		body := make([]byte, binary.BigEndian.Uint32(n[:])-4)
+		_, err := io.ReadFull(c, body)
+		return body, err
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				for {
+					body, err := readMsg(c)
+					if err != nil {
+						return
+					}
+					if len(body) == 4 && binary.BigEndian.Uint32(body) == 80877103 { // SSLRequest
+						c.Write([]byte{'N'})
+						continue
+					}
+					var e []byte
+					for _, f := range []string{"SFATAL", "VFATAL", "C28P01", `Mpassword authentication failed for user "mc"`} {
+						e = append(append(e, f...), 0)
+					}
+					e = append(e, 0)
+					msg := []byte{'E', 0, 0, 0, 0}
+					binary.BigEndian.PutUint32(msg[1:], uint32(len(e)+4))
+					c.Write(append(msg, e...))
+					return
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// TestConnectErrorWithoutTLSNoise: with the default sslmode=prefer, pgx
+// first tries TLS; a server without TLS refuses it and pgx falls back to a
+// plain connection. That refusal is not the problem and must not lead the
+// message ("tls error: server refused TLS connection; ... password
+// authentication failed"): an operator reads it as a TLS fault.
+func TestConnectErrorWithoutTLSNoise(t *testing.T) {
+	addr := fakeRefusingServer(t)
+	_, err := Connect(context.Background(), fmt.Sprintf("postgres://mc:s3cret@%s/hera_mc?connect_timeout=3", addr))
+	if err == nil {
+		t.Fatal("connected to a server that refuses")
+	}
+	msg := err.Error()
+	for _, want := range []string{`database "hera_mc"`, "host " + addr, "password authentication failed"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q: %s", want, msg)
+		}
+	}
+	for _, bad := range []string{"tls error", "s3cret", "\n"} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("message has %q: %q", bad, msg)
+		}
+	}
+}
