@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rdbtool/rdbtool/migrations"
 )
 
 // Options configure one pass.
@@ -294,7 +296,7 @@ func (p *pass) unreachable() error {
 		return fmt.Errorf("Redis does not answer: %v", err)
 	}
 	if err := p.db.Ping(ctx); err != nil {
-		return fmt.Errorf("PostgreSQL does not answer: %v", err)
+		return fmt.Errorf("PostgreSQL does not answer: %s", migrations.ConnectCause(err))
 	}
 	return nil
 }

@@ -230,7 +230,10 @@ func failureSummary(rep *ingest.Report, err error) string {
 		}
 		failed = append(failed, g.Name)
 		if first == "" {
-			first = g.Name + ": " + g.Error
+			first = g.Error
+			if !strings.HasPrefix(first, g.Name+":") {
+				first = g.Name + ": " + first
+			}
 		}
 	}
 	msg := fmt.Sprintf("%d group(s) failed and were rolled back (%s)", len(failed), strings.Join(failed, ", "))
