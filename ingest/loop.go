@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rdbtool/rdbtool/migrations"
 )
 
 // LoopOptions configure the monitor loop.
@@ -121,7 +123,7 @@ func ping(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool) erro
 		return fmt.Errorf("%w: redis: %v", ErrConnection, err)
 	}
 	if err := db.Ping(pctx); err != nil {
-		return fmt.Errorf("%w: postgresql: %v", ErrConnection, err)
+		return fmt.Errorf("%w: postgresql: %s", ErrConnection, migrations.ConnectCause(err))
 	}
 	return nil
 }

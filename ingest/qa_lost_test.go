@@ -3,11 +3,13 @@ package ingest
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
@@ -99,5 +101,38 @@ func TestRunGoesOnAfterAGroupError(t *testing.T) {
 	}
 	if rep.Rows("node_sensor") == 0 || rep.Rows("antenna_status") == 0 {
 		t.Error("the groups after the failing one were not written")
+	}
+}
+
+// TestLoopLostPostgreSQLOneLine: the loop's "connection lost" error for a
+// PostgreSQL that does not answer is one line naming the cause, without
+// pgconn's multi-line wrapper that repeats the settings.
+func TestLoopLostPostgreSQLOneLine(t *testing.T) {
+	_, rc := loadSite(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	db, err := pgxpool.New(context.Background(), "postgres://mc@"+addr+"/hera_mc?connect_timeout=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got error
+	Loop(context.Background(), rc, db, LoopOptions{Every: time.Hour, Passes: 1,
+		Sleep: func(ctx context.Context, d time.Duration) error { return errors.New("stop") },
+		OnPass: func(_ int, rep *Report, err error) {
+			if rep == nil {
+				got = err
+			}
+		}})
+	if got == nil || !errors.Is(got, ErrConnection) {
+		t.Fatalf("loop error %v, want a connection error", got)
+	}
+	msg := got.Error()
+	if strings.Contains(msg, "\n") || strings.Contains(msg, "failed to connect to") || strings.Count(msg, "connection refused") != 1 {
+		t.Errorf("message: %q", msg)
 	}
 }

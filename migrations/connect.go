@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,7 +86,7 @@ func attempts(msg string) string {
 	for _, l := range strings.Split(msg, "\n") {
 		l = strings.TrimSpace(l)
 		switch {
-		case l == "":
+		case l == "" || slices.Contains(keep, l): // both attempts of sslmode=prefer can fail alike
 		case strings.HasSuffix(l, "tls error: server refused TLS connection"):
 			tls = append(tls, l)
 		default:
