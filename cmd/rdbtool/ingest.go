@@ -441,6 +441,12 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 			done()
 			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s has no hera_mc schema: run rdbtool migrate up, or pass --migrate", where), exitError)
 		}
+		var old *oldSchemaError
+		if errors.As(err, &old) {
+			done()
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s has the hera_mc schema at version %d; this rdbtool writes version %d: "+
+				"run rdbtool migrate up, or pass --migrate (nothing was written)", where, old.have, old.want), exitError)
+		}
 		if !loop || !unreachable(err) {
 			done()
 			return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db %s: %s", where, msg), exitError)
@@ -455,23 +461,43 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 
 var errNoSchema = errors.New("no hera_mc schema")
 
-// prepareIngestDB migrates the database, or checks that it has the schema.
+// oldSchemaError: the database records an older migration version than the
+// latest this binary knows (a pass would fail on the missing tables).
+type oldSchemaError struct{ have, want int64 }
+
+func (e *oldSchemaError) Error() string {
+	return fmt.Sprintf("schema at version %d, want %d", e.have, e.want)
+}
+
+// prepareIngestDB migrates the database, or checks that it has the schema:
+// the tables, and, when it records its migration version (a database
+// adopted from hera_mc without `migrate stamp` does not), not an older one.
 func prepareIngestDB(ctx context.Context, db *pgxpool.Pool, migrate bool) error {
+	m, err := migrations.NewFromPool(db)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
 	if migrate {
-		m, err := migrations.NewFromPool(db)
-		if err != nil {
-			return err
-		}
-		defer m.Close()
 		_, err = m.Up(ctx)
 		return err
 	}
-	var reg *string
-	if err := db.QueryRow(ctx, `SELECT to_regclass('daemon_status')::text`).Scan(&reg); err != nil {
+	var reg, versions *string
+	if err := db.QueryRow(ctx, `SELECT to_regclass('daemon_status')::text, to_regclass($1)::text`,
+		migrations.VersionTable).Scan(&reg, &versions); err != nil {
 		return err
 	}
 	if reg == nil {
 		return errNoSchema
+	}
+	if versions != nil {
+		v, err := m.Version(ctx)
+		if err != nil {
+			return err
+		}
+		if v < m.Latest() {
+			return &oldSchemaError{v, m.Latest()}
+		}
 	}
 	return nil
 }
