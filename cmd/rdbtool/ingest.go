@@ -90,10 +90,14 @@ func runIngest(c *cli.Context) error {
 		return cmdUsageError("ingest", "give exactly one of --redis URL or --rdb FILE")
 	}
 	var only []string
-	if s := c.String("only"); s != "" {
-		only = strings.Split(s, ",")
-		if _, err := ingest.SelectGroups(only); err != nil {
+	if c.IsSet("only") {
+		only = strings.Split(c.String("only"), ",")
+		gs, err := ingest.SelectGroups(only)
+		if err != nil {
 			return cmdUsageError("ingest", "--only: %v", err)
+		}
+		if len(gs) == 0 { // only empty names: "," or ""
+			return cmdUsageError("ingest", "--only names no group (groups: %s)", strings.Join(groupHelp(), ", "))
 		}
 	}
 	every := c.Duration("every")

@@ -292,3 +292,14 @@ func TestQAIngestOldSchema(t *testing.T) {
 	}
 	mustRun(t, 0, nil, "ingest", "--rdb", siteDump, "--db", dsn, "--migrate")
 }
+
+// TestQAIngestOnlyNothing: --only naming no group at all (",", " ") is a
+// usage error, not a pass that writes nothing and exits 0.
+func TestQAIngestOnlyNothing(t *testing.T) {
+	for _, only := range []string{",", " , ", ""} {
+		r := run(t, nil, "ingest", "--rdb", siteDump, "--db", "postgres://127.0.0.1:1/x", "--only", only)
+		if r.code != exitError || r.err == nil || !strings.Contains(r.err.Error(), "--only") {
+			t.Errorf("--only %q: exit %d, %v", only, r.code, r.err)
+		}
+	}
+}
