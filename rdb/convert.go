@@ -19,6 +19,9 @@ var ErrUnconvertible = errors.New("value cannot be expressed in the target RDB v
 // left untouched (no warnings, no error). Values nothing older can express
 // give an error wrapping ErrUnconvertible.
 func ConvertEntry(e *Entry, version int) (warnings []string, err error) {
+	if e == nil {
+		return nil, errNilEntry
+	}
 	needs := !TypeSupported(e.Type, version)
 	if !needs && e.Type == TypeHashMetadataPreGA && len(e.Value) > 0 {
 		// Type 22 is Valkey's hash with field expiries in Valkey files and
@@ -193,6 +196,9 @@ func (c *Conversion) Version() int { return c.version }
 // ErrUnconvertible when the version cannot hold the key at all (e may then
 // be partly changed: drop it); any other error for a damaged value.
 func (c *Conversion) Entry(e *Entry) (warnings []string, err error) {
+	if e == nil {
+		return nil, errNilEntry
+	}
 	v := c.version
 	secs := (e.ExpireMs + 999) / 1000 // never earlier than the original
 	seconds := e.ExpireMs >= 0 && v < expireMsSince
@@ -268,6 +274,9 @@ func (c *Conversion) Warnings() []string {
 // release-candidate library (opcode 246) keeps name and engine apart from a
 // code without the "#!engine name=lib" line; it is added back.
 func FunctionLoadCode(f *Function) []byte {
+	if f == nil {
+		return nil
+	}
 	if f.Opcode != OpFunctionPreGA || bytes.HasPrefix(f.Code, []byte("#!")) {
 		return f.Code
 	}

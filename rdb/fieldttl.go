@@ -14,6 +14,9 @@ func HasFieldExpiries(typ byte) bool {
 // removed and how many the hash has left (a server drops a hash left with
 // none); an entry without field expiries is left untouched.
 func PersistFields(e *Entry, nowMs int64) (persisted, removed, left int, err error) {
+	if e == nil {
+		return 0, 0, -1, errNilEntry
+	}
 	if !HasFieldExpiries(e.Type) {
 		return 0, 0, -1, nil
 	}

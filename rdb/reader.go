@@ -151,11 +151,16 @@ type Reader struct {
 }
 
 // NewReader returns a Reader for src. The first record Next returns is the
-// *Header.
+// *Header. A nil src reads as an empty input: Next returns an *Error
+// wrapping ErrTruncated.
 func NewReader(src io.Reader, opts ...ReaderOption) *Reader {
 	r := &Reader{src: src, left: -1}
 	for _, o := range opts {
 		o(r)
+	}
+	if src == nil {
+		// misuse, reported by Next (the feeder must not read a nil source)
+		return r
 	}
 	r.left = sourceSize(src)
 	size := readerBufSize
@@ -228,6 +233,10 @@ func (r *Reader) Next() (Record, error) {
 	}
 	if r.done {
 		return nil, io.EOF
+	}
+	if r.src == nil || r.buf == nil {
+		r.err = &Error{Offset: r.Offset(), Err: fmt.Errorf("%w: no source (a nil io.Reader, or a Reader not made by NewReader)", ErrTruncated)}
+		return nil, r.err
 	}
 	var rec Record
 	var err error

@@ -142,13 +142,18 @@ func (w *Writer) startSink() {
 
 // NewWriter returns a Writer producing an RDB file of the given version
 // (with the VALKEY magic, Valkey's numbering, e.g. 80). With version 0 the
-// magic and version come from the *Header record written first.
+// magic and version come from the *Header record written first. A version
+// the Reader does not read (REDIS 1 to MaxVersion+1, VALKEY 80 and up), or
+// a nil dst, makes the first write fail; nothing is written.
 func NewWriter(dst io.Writer, version int, opts ...WriterOption) *Writer {
 	w := &Writer{dst: dst, version: version, magic: "REDIS", db: -1}
 	for _, o := range opts {
 		o(w)
 	}
 	w.buf = make([]byte, 0, writerBufSize)
+	if dst == nil {
+		w.err = errors.New("rdb: nil destination")
+	}
 	return w
 }
 
@@ -263,9 +268,22 @@ func (w *Writer) writeHeader() error {
 		w.err = fmt.Errorf("rdb: unknown magic %q (want REDIS or VALKEY)", w.magic)
 		return w.err
 	}
+	if w.version == 0 {
+		w.err = errors.New("rdb: no RDB version: a Writer made with version 0 needs a *Header as its first record")
+		return w.err
+	}
 	v := strconv.Itoa(w.version)
 	if w.version < 0 || len(v) > digits {
 		w.err = fmt.Errorf("rdb: version %d does not fit the %s header", w.version, w.magic)
+		return w.err
+	}
+	// a file the Reader would refuse is not started
+	if w.magic == "REDIS" && w.version > MaxVersion+1 {
+		w.err = fmt.Errorf("rdb: %w %d (this package writes 1 to %d)", ErrVersion, w.version, MaxVersion+1)
+		return w.err
+	}
+	if w.magic == "VALKEY" && w.version < 80 {
+		w.err = fmt.Errorf("rdb: %w: VALKEY %d (Valkey versions start at 80)", ErrVersion, w.version)
 		return w.err
 	}
 	hdr := make([]byte, 0, 9)
@@ -286,6 +304,9 @@ func (w *Writer) hasChecksum() bool { return w.version >= 5 || w.magic == "VALKE
 // Writer's magic and version, unless the Writer was made with version 0)
 // and is only valid as the first record.
 func (w *Writer) Write(rec Record) error {
+	if nilRecord(rec) {
+		return errNilRecord
+	}
 	switch x := rec.(type) {
 	case *Header:
 		if w.closed {
@@ -369,12 +390,42 @@ func (w *Writer) Write(rec Record) error {
 		return w.writeFunction(x)
 	case *Entry:
 		return w.WriteEntry(x)
-	case nil:
-		return errors.New("rdb: nil record")
 	default:
 		return fmt.Errorf("rdb: cannot write record of type %T", rec)
 	}
 	return w.err
+}
+
+var (
+	errNilRecord = errors.New("rdb: nil record")
+	errNilEntry  = errors.New("rdb: nil entry")
+)
+
+// nilRecord reports whether rec is nil or a nil pointer of a record type.
+func nilRecord(rec Record) bool {
+	switch x := rec.(type) {
+	case nil:
+		return true
+	case *Header:
+		return x == nil
+	case *Aux:
+		return x == nil
+	case *SelectDB:
+		return x == nil
+	case *ResizeDB:
+		return x == nil
+	case *SlotInfo:
+		return x == nil
+	case *SlotImport:
+		return x == nil
+	case *ModuleAux:
+		return x == nil
+	case *Function:
+		return x == nil
+	case *Entry:
+		return x == nil
+	}
+	return false
 }
 
 func (w *Writer) writeFunction(f *Function) error {
@@ -428,6 +479,9 @@ func (w *Writer) WriteFunction(code []byte) error {
 // the raw value bytes. Unchanged entries from a Reader are written back
 // byte for byte.
 func (w *Writer) WriteEntry(e *Entry) error {
+	if e == nil {
+		return errNilEntry
+	}
 	if err := w.begin(); err != nil {
 		return err
 	}
