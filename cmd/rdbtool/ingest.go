@@ -148,7 +148,7 @@ func runIngest(c *cli.Context) error {
 		return err
 	}
 	defer closeDB()
-	sig.passing()
+	sig.passing(every == 0)
 
 	opts := ingest.Options{Only: only, Hostname: c.String("hostname"),
 		Logf: func(format string, args ...any) { fmt.Fprintln(c.App.ErrWriter, oneLine(fmt.Sprintf(format, args...))) }}
@@ -278,12 +278,13 @@ func pingRedis(ctx context.Context, rc redis.UniversalClient) error {
 // start-up stops at once); a second one during a pass exits at once with
 // status 128+n.
 type signals struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	ch      chan os.Signal
-	done    chan struct{}
-	first   atomic.Value // os.Signal
-	running atomic.Bool
+	ctx      context.Context
+	cancel   context.CancelFunc
+	ch       chan os.Signal
+	done     chan struct{}
+	first    atomic.Value // os.Signal
+	running  atomic.Bool
+	announce atomic.Bool
 }
 
 func catchSignals(parent context.Context, w io.Writer) *signals {
@@ -297,7 +298,7 @@ func catchSignals(parent context.Context, w io.Writer) *signals {
 				return
 			case sg := <-s.ch:
 				if s.first.CompareAndSwap(nil, sg) {
-					if s.running.Load() {
+					if s.announce.Load() {
 						fmt.Fprintf(w, "ingest: %s: stopping after the current pass (again to stop at once)\n", sigName(sg))
 					}
 					s.cancel()
@@ -314,8 +315,13 @@ func catchSignals(parent context.Context, w io.Writer) *signals {
 }
 
 // passing marks the end of the start-up: from now on a first signal lets
-// the running pass finish.
-func (s *signals) passing() { s.running.Store(true) }
+// the running pass finish, and a second one exits at once. announce: say so
+// on the first signal (a single pass; the loop's stderr stays quiet, as
+// its --json runs expect).
+func (s *signals) passing(announce bool) {
+	s.announce.Store(announce)
+	s.running.Store(true)
+}
 
 func (s *signals) stop() {
 	signal.Stop(s.ch)
