@@ -303,3 +303,21 @@ func TestQAIngestOnlyNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestQAIngestLoopQuietStop: SIGTERM ends a healthy --json monitor loop
+// with status 0 and nothing on stderr (what a service manager and the
+// soak expect).
+func TestQAIngestLoopQuietStop(t *testing.T) {
+	db, dsn := pgfixture.DBWithDSN(t)
+	code, stderr := ingestProcess(t, func(p *os.Process) {
+		waitFor(t, "no pass written", func() bool {
+			var n int
+			db.QueryRow(context.Background(), `SELECT count(*) FROM daemon_status`).Scan(&n)
+			return n > 0
+		})
+		p.Signal(syscall.SIGTERM)
+	}, "ingest", "--rdb", siteDump, "--db", dsn, "--only", "nodes", "--every", "50ms", "--json")
+	if code != 0 || stderr != "" {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
