@@ -488,6 +488,10 @@ func (w *Writer) WriteEntry(e *Entry) error {
 	if e.Value == nil && e.ValueLen > 0 {
 		return fmt.Errorf("rdb: entry %q has no value bytes (read with SkipValues)", e.Key)
 	}
+	if len(e.Value) == 0 {
+		// no type's value is empty: writing none would corrupt the file
+		return fmt.Errorf("rdb: entry %q has no value bytes", e.Key)
+	}
 	if !typeKnown(e.Type) || e.Type == TypeModule {
 		return fmt.Errorf("rdb: entry %q: cannot write value type %d", e.Key, e.Type)
 	}

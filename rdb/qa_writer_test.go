@@ -1,0 +1,41 @@
+package rdb_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// Every value type has at least one byte of value. An entry without any
+// used to be written as a type byte and a key, a file the Reader (and
+// Redis) then fails on at the next record; WriteEntry must refuse it.
+func TestQAWriteEntryWithoutValue(t *testing.T) {
+	for _, typ := range []byte{rdb.TypeString, rdb.TypeList, rdb.TypeSetIntset, rdb.TypeHashListpack, rdb.TypeStreamListpacks3} {
+		for _, val := range [][]byte{nil, {}} {
+			var b bytes.Buffer
+			w := rdb.NewWriter(&b, 11)
+			e := &rdb.Entry{Key: []byte("k"), Type: typ, Value: val, ExpireMs: -1, Idle: -1, Freq: -1}
+			err := w.WriteEntry(e)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				t.Errorf("type %d, value %#v: written without error", typ, val)
+			}
+		}
+	}
+	// a real value is still written
+	e, err := rdb.NewEntry(0, []byte("k"), &rdb.Value{Kind: "string", String: []byte("v")}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	w := rdb.NewWriter(&b, 10)
+	if err := w.WriteEntry(e); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
