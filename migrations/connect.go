@@ -96,6 +96,13 @@ func attempts(msg string) string {
 	if len(keep) == 0 {
 		keep = tls
 	}
+	timedOut := len(keep) > 0
+	for _, l := range append(keep, tls...) {
+		timedOut = timedOut && strings.HasSuffix(l, "timeout: context deadline exceeded")
+	}
+	if timedOut { // every attempt: the server took the connection and never answered
+		return "no answer in time (connect timeout)"
+	}
 	return strings.Join(keep, "; ")
 }
 
