@@ -304,7 +304,8 @@ func outputFlags() []cli.Flag {
 type dstFile struct {
 	io.Writer
 	name string
-	file *atomicfile.File // nil for stdout
+	file *atomicfile.File // nil for stdout and dev
+	dev  *os.File         // a device or FIFO written directly
 	stop func()
 }
 
@@ -319,19 +320,28 @@ func outputTarget(c *cli.Context, inName string) (string, error) {
 	case inPlace && inName == "-":
 		return "", cmdUsageError(c.Command.Name, "--in-place needs a FILE, not stdin; use -o OUT")
 	case inPlace:
+		if st, err := os.Stat(inName); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+			return "", cmdUsageError(c.Command.Name, "--in-place needs a regular file; %s is not one (use -o OUT)", inName)
+		}
 		return inName, nil
 	case out == "" && hasFlag(c.Command, "in-place"):
 		return "", cmdUsageError(c.Command.Name, "give -o OUT (- for stdout) or --in-place")
 	case out == "":
 		return "", cmdUsageError(c.Command.Name, "give -o OUT (- for stdout)")
 	}
-	if out != "-" && inName != "-" && sameFile(inName, out) {
+	if out != "-" && inName != "-" && regularFile(out) && sameFile(inName, out) {
 		if hasFlag(c.Command, "in-place") {
 			return "", cmdUsageError(c.Command.Name, "-o %s is the input file itself: give --in-place to replace it, or another OUT", out)
 		}
 		return "", cmdUsageError(c.Command.Name, "-o %s is the input file itself: give another OUT", out)
 	}
 	return out, nil
+}
+
+// regularFile reports whether path (followed through links) is a regular file.
+func regularFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }
 
 // sameFile reports whether paths a and b both exist and are one file.
@@ -352,6 +362,16 @@ func createOutput(c *cli.Context, inName string) (*dstFile, error) {
 	}
 	if out == "-" {
 		return &dstFile{Writer: c.App.Writer, name: "-"}, nil
+	}
+	if st, err := os.Stat(out); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		// A device, FIFO or socket (-o /dev/null, -o /dev/stdout, -o
+		// >(gzip > x)) is written to: renaming a temp file over it would
+		// replace the device node itself.
+		f, err := os.OpenFile(out, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, outputError(out, err)
+		}
+		return &dstFile{Writer: f, name: out, dev: f}, nil
 	}
 	// Handle Ctrl-C before the temp file exists, so no signal can arrive
 	// between its creation and the handler that removes it.
@@ -395,6 +415,14 @@ func outputError(out string, err error) error {
 
 // commit makes the output final.
 func (o *dstFile) commit() error {
+	if o.dev != nil {
+		err := o.dev.Close()
+		o.dev = nil
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("%s: %v", o.name, err), exitError)
+		}
+		return nil
+	}
 	if o.file == nil {
 		return nil
 	}
@@ -407,6 +435,10 @@ func (o *dstFile) commit() error {
 
 // abort discards the output (a no-op after commit).
 func (o *dstFile) abort() {
+	if o.dev != nil {
+		o.dev.Close()
+		o.dev = nil
+	}
 	if o.file == nil {
 		return
 	}
@@ -484,6 +516,10 @@ func listValues(c *cli.Context, name string) []string {
 // openInOut opens FILE and the -o / --in-place output of a one-pass
 // command; the caller closes the input and aborts the output when done.
 func openInOut(c *cli.Context, name, label string) (*srcFile, *dstFile, error) {
+	// Usage errors first: opening a FIFO to read waits for its writer.
+	if _, err := outputTarget(c, name); err != nil {
+		return nil, nil, err
+	}
 	in, err := openInput(c, name, label)
 	if err != nil {
 		return nil, nil, err
