@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -78,20 +77,41 @@ func migrateOpen(c *cli.Context) (*migrations.Migrator, string, func(), error) {
 	if dsn == "" {
 		return nil, "", nil, migrateFail("no database: give --db DSN or set DATABASE_URL")
 	}
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
-	pool, err := migrations.Connect(ctx, dsn)
+	// SIGINT/SIGTERM cancel the work: the migration running is rolled back
+	// (each runs in a transaction) and the command exits 128+n.
+	sig := catchSignals(c.Context, io.Discard)
+	c.Context = context.WithValue(sig.ctx, migrateSignalKey{}, sig)
+	pool, err := migrations.Connect(c.Context, dsn)
 	if err != nil {
-		stop()
+		interrupted := migrateSignals(c) != nil
+		sig.stop()
+		if interrupted {
+			return nil, "", nil, migrateInterrupted(sig, "nothing was changed")
+		}
 		return nil, "", nil, migrateFail("%v", err)
 	}
 	m, err := migrations.NewFromPool(pool)
 	if err != nil {
 		pool.Close()
-		stop()
+		sig.stop()
 		return nil, "", nil, migrateFail("%v", err)
 	}
-	c.Context = ctx
-	return m, dsn, func() { m.Close(); pool.Close(); stop() }, nil
+	return m, dsn, func() { m.Close(); pool.Close(); sig.stop() }, nil
+}
+
+type migrateSignalKey struct{}
+
+// migrateSignals is the signal handling migrateOpen put in c.Context, if
+// a signal has arrived.
+func migrateSignals(c *cli.Context) *signals {
+	if sig, ok := c.Context.Value(migrateSignalKey{}).(*signals); ok && sig.ctx.Err() != nil && sig.first.Load() != nil {
+		return sig
+	}
+	return nil
+}
+
+func migrateInterrupted(sig *signals, what string) error {
+	return cli.Exit(fmt.Sprintf("migrate: interrupted (%s); %s", sigName(sig.received()), what), sig.exitCode())
 }
 
 // migrateDSN is --db, given before or after the subcommand, else
@@ -107,7 +127,10 @@ func migrateDSN(c *cli.Context) string {
 	return os.Getenv("DATABASE_URL")
 }
 
-func migrateErr(dsn string, err error) error {
+func migrateErr(c *cli.Context, dsn string, err error) error {
+	if sig := migrateSignals(c); sig != nil {
+		return migrateInterrupted(sig, "nothing was changed")
+	}
 	return migrateFail("%s", migrations.Redact(err.Error(), dsn))
 }
 
@@ -140,13 +163,17 @@ func reportMigrations(c *cli.Context, m *migrations.Migrator, dsn string, res []
 		printResults(c.App.Writer, res, versionAfter(c.Context, m))
 	}
 	if err != nil {
-		return migrateErr(dsn, err)
+		if sig := migrateSignals(c); sig != nil && len(res) > 0 {
+			return migrateInterrupted(sig, "the migration in progress was rolled back, those listed stay applied")
+		}
+		return migrateErr(c, dsn, err)
 	}
 	return nil
 }
 
+// versionAfter reads the version even after an interrupt cancelled ctx.
 func versionAfter(ctx context.Context, m *migrations.Migrator) int64 {
-	v, _ := m.Version(ctx)
+	v, _ := m.Version(context.WithoutCancel(ctx))
 	return v
 }
 
@@ -165,7 +192,7 @@ func migrateDown(c *cli.Context) error {
 	defer done()
 	st, err := m.Status(c.Context)
 	if err != nil {
-		return migrateErr(dsn, err)
+		return migrateErr(c, dsn, err)
 	}
 	applied := 0
 	for _, s := range st {
@@ -192,7 +219,7 @@ func migrateTo(c *cli.Context) error {
 	defer done()
 	cur, err := m.Version(c.Context)
 	if err != nil {
-		return migrateErr(dsn, err)
+		return migrateErr(c, dsn, err)
 	}
 	if target < cur {
 		if err := confirmZero(c, target == 0); err != nil {
@@ -268,11 +295,11 @@ func migrateStatus(c *cli.Context) error {
 	defer done()
 	st, err := m.Status(c.Context)
 	if err != nil {
-		return migrateErr(dsn, err)
+		return migrateErr(c, dsn, err)
 	}
 	cur, err := m.Version(c.Context)
 	if err != nil {
-		return migrateErr(dsn, err)
+		return migrateErr(c, dsn, err)
 	}
 	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VERSION\tSTATE\tAPPLIED AT\tFILE")
@@ -289,7 +316,7 @@ func migrateStatus(c *cli.Context) error {
 	tw.Flush()
 	fmt.Fprintf(c.App.Writer, "current version %d, latest known %d\n", cur, m.Latest())
 	if cur > m.Latest() {
-		return migrateErr(dsn, &migrations.NewerError{Database: cur, Known: m.Latest()})
+		return migrateErr(c, dsn, &migrations.NewerError{Database: cur, Known: m.Latest()})
 	}
 	return nil
 }
@@ -302,7 +329,7 @@ func migrateVersion(c *cli.Context) error {
 	defer done()
 	v, err := m.Version(c.Context)
 	if err != nil {
-		return migrateErr(dsn, err)
+		return migrateErr(c, dsn, err)
 	}
 	fmt.Fprintln(c.App.Writer, v)
 	return nil
@@ -319,7 +346,7 @@ func migrateStamp(c *cli.Context) error {
 	}
 	defer done()
 	if err := m.Stamp(c.Context, v); err != nil {
-		return migrateErr(dsn, err)
+		return migrateErr(c, dsn, err)
 	}
 	fmt.Fprintf(c.App.Writer, "stamped: the database is recorded at version %d; no migration was run\n", v)
 	return nil

@@ -321,3 +321,45 @@ func TestQAIngestLoopQuietStop(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestQAMigrateInterrupt: SIGINT or SIGTERM while migrate waits for a
+// server that does not answer ends it at once with status 128+n and one
+// line saying nothing was changed (the exit convention of every command),
+// not "cannot connect ...: context canceled", exit 2 (SIGINT) or death by
+// the signal (SIGTERM).
+func TestQAMigrateInterrupt(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		start := time.Now()
+		code, stderr := ingestProcess(t, func(p *os.Process) {
+			time.Sleep(500 * time.Millisecond)
+			p.Signal(sig)
+		}, "migrate", "up", "--db", "postgres://mc:s3cret@"+l.Addr().String()+"/hera_mc")
+		if code != 128+int(sig) || time.Since(start) > 5*time.Second {
+			t.Errorf("%v: exit %d after %v, want %d at once\n%s", sig, code, time.Since(start), 128+int(sig), stderr)
+		}
+		if msg := strings.TrimSpace(stderr); strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "interrupted") ||
+			!strings.Contains(msg, "nothing was changed") || strings.Contains(msg, "s3cret") {
+			t.Errorf("%v: stderr %q", sig, stderr)
+		}
+	}
+}
