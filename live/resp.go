@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -36,8 +37,9 @@ type restoreConn struct {
 	bw      *bufio.Writer
 	br      *bufio.Reader
 	pending chan []sent
-	cur     []sent // the group being filled
-	db      int
+	cur     []sent     // the group being filled
+	db      int        // the database selected, -1 before the first SELECT
+	chosen  chan error // the reply to the last SELECT, handed by the reader
 	stop    func() bool
 	reply   func(s sent, errReply string) error // called by the reader; an error ends the load
 	wg      sync.WaitGroup
@@ -51,6 +53,7 @@ type restoreConn struct {
 type sent struct {
 	key     []byte // nil for SELECT
 	select_ bool
+	db      int // SELECT's database
 }
 
 func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, string) error) (*restoreConn, error) {
@@ -59,7 +62,7 @@ func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, str
 		return nil, serverErr(o, "connect", nil, err)
 	}
 	c := &restoreConn{o: o, conn: conn, bw: bufio.NewWriterSize(conn, 256<<10), br: bufio.NewReaderSize(conn, 64<<10),
-		pending: make(chan []sent, maxInFlight/sentGroup), db: -1, reply: reply}
+		pending: make(chan []sent, maxInFlight/sentGroup), db: -1, chosen: make(chan error, 1), reply: reply}
 	c.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	if o.Password != "" {
 		args := []string{"AUTH", o.Password}
@@ -139,15 +142,33 @@ func (c *restoreConn) handOver() error {
 	return nil
 }
 
+// selectDB sends SELECT and waits for its reply. A server executes what
+// follows a refused SELECT (a database over its `databases` setting) in the
+// database it was on, so no RESTORE may be sent behind a SELECT not yet
+// accepted. It costs a round trip per change of database.
+func (c *restoreConn) selectDB(db int) error {
+	c.command("SELECT", strconv.Itoa(db))
+	c.cur = append(c.cur, sent{select_: true, db: db})
+	g := c.cur
+	c.cur = make([]sent, 0, sentGroup)
+	if err := c.bw.Flush(); err != nil {
+		return err
+	}
+	c.pending <- g // the reader is reading: everything it waits for is sent
+	if err := <-c.chosen; err != nil {
+		return err
+	}
+	c.db = db
+	return nil
+}
+
 // restore sends RESTORE for e: the DUMP payload (type, value, RDB version,
 // CRC-64) is written piecewise, never assembled.
 func (c *restoreConn) restore(e *rdb.Entry, version int, ttl string, extra []string) error {
 	if e.DB != c.db {
-		c.command("SELECT", strconv.Itoa(e.DB))
-		if err := c.enqueue(sent{select_: true}); err != nil {
+		if err := c.selectDB(e.DB); err != nil {
 			return err
 		}
-		c.db = e.DB
 	}
 	c.bw.WriteString("*")
 	c.bw.WriteString(strconv.Itoa(4 + len(extra)))
@@ -198,7 +219,9 @@ func (c *restoreConn) readReplies() {
 // only counts s as unanswered.
 func (c *restoreConn) replyTo(s sent, failed, lost error) (error, error) {
 	if lost != nil {
-		if !s.select_ {
+		if s.select_ {
+			c.chosen <- lost
+		} else {
 			c.unsent++
 			if failed == nil { // name the first key without a reply
 				failed = serverErr(c.o, "RESTORE", s.key, lost)
@@ -212,7 +235,10 @@ func (c *restoreConn) replyTo(s sent, failed, lost error) (error, error) {
 			err = errors.New("connection closed by the server")
 		}
 		lost = err
-		if !s.select_ {
+		if s.select_ {
+			failed = serverErr(c.o, fmt.Sprintf("SELECT %d", s.db), nil, err)
+			c.chosen <- failed
+		} else {
 			c.unsent++
 			failed = serverErr(c.o, "RESTORE", s.key, err)
 		}
@@ -229,10 +255,16 @@ func (c *restoreConn) replyTo(s sent, failed, lost error) (error, error) {
 	}
 	if s.select_ {
 		if msg != "" {
-			failed = serverErr(c.o, "SELECT", nil, redisError(msg))
+			err := error(redisError(msg))
+			if strings.Contains(msg, "out of range") {
+				err = fmt.Errorf("%s (the file has keys in database %d, which the target does not have: "+
+					"its `databases` setting is lower; drop them with rdbtool prune --db %d)", msg, s.db, s.db)
+			}
+			failed = serverErr(c.o, fmt.Sprintf("SELECT %d", s.db), nil, err)
 			lost = failed
 			c.giveUp(lost)
 		}
+		c.chosen <- failed
 		return failed, lost
 	}
 	if err := c.reply(s, msg); err != nil {
