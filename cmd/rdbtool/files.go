@@ -516,14 +516,21 @@ func listValues(c *cli.Context, name string) []string {
 // openInOut opens FILE and the -o / --in-place output of a one-pass
 // command; the caller closes the input and aborts the output when done.
 func openInOut(c *cli.Context, name, label string) (*srcFile, *dstFile, error) {
+	return openCopyInOut(c, name, name, label)
+}
+
+// openCopyInOut is openInOut reading src, a copy of FILE name (errors
+// name FILE).
+func openCopyInOut(c *cli.Context, name, src, label string) (*srcFile, *dstFile, error) {
 	// Usage errors first: opening a FIFO to read waits for its writer.
 	if _, err := outputTarget(c, name); err != nil {
 		return nil, nil, err
 	}
-	in, err := openInput(c, name, label)
+	in, err := openInput(c, src, label)
 	if err != nil {
 		return nil, nil, err
 	}
+	in.name = name
 	out, err := createOutput(c, name)
 	if err != nil {
 		in.Close()
@@ -546,6 +553,7 @@ func passError(in *srcFile, out *dstFile, err error) error {
 // rewriteJob is one streaming pass from an input RDB to an output RDB.
 type rewriteJob struct {
 	label  string // progress bar label
+	src    string // the path to read, when not FILE itself (a temp copy of it)
 	filter filter.Filter
 	opts   filter.RewriteOptions
 	// beforeCommit may veto the output (e.g. a policy violation); the
@@ -568,7 +576,11 @@ func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteSta
 	if err := refuseRDBToTerminal(c); err != nil {
 		return nil, err
 	}
-	in, out, err := openInOut(c, name, job.label)
+	src := name
+	if job.src != "" {
+		src = job.src
+	}
+	in, out, err := openCopyInOut(c, name, src, job.label)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 
 	"github.com/urfave/cli/v2"
 
@@ -58,6 +59,7 @@ func runPrune(c *cli.Context) error {
 		return cmdUsageError("prune", "--keep-newest takes a number >= 0")
 	}
 	p := &filter.Prune{Select: sel}
+	job := rewriteJob{label: "prune", filter: p}
 	if keep > 0 {
 		// The first pass reads the whole input: refuse a bad output first.
 		if _, err := outputTarget(c, name); err != nil {
@@ -67,11 +69,21 @@ func runPrune(c *cli.Context) error {
 			return err
 		}
 		src := name
-		if name == "-" {
-			// Ctrl-C while spooling or pruning removes the spooled copy too.
+		if name == "-" || !regularFile(name) {
+			// Read twice: stdin, a pipe or a FIFO is copied to a temp
+			// file first. Ctrl-C while spooling or pruning removes it too.
+			var from io.Reader = c.App.Reader
+			if name != "-" {
+				in, err := openInput(c, name, "prune: copy")
+				if err != nil {
+					return err
+				}
+				defer in.Close()
+				from = in
+			}
 			stop := atomicfile.AbortOnSignal()
 			defer stop()
-			tmp, remove, err := spoolStdin(c)
+			tmp, remove, err := spool(from, name)
 			if err != nil {
 				return err
 			}
@@ -83,17 +95,9 @@ func runPrune(c *cli.Context) error {
 			return err
 		}
 		p.Spare = spare
-		if name == "-" {
-			// The rewrite pass reads the spooled copy.
-			f, err := os.Open(src)
-			if err != nil {
-				return cli.Exit(fmt.Sprintf("cannot read the copy of stdin: %v", err), exitError)
-			}
-			defer f.Close()
-			c.App.Reader = f
-		}
+		job.src = src // the rewrite pass reads the copy
 	}
-	st, err := runRewrite(c, name, rewriteJob{label: "prune", filter: p})
+	st, err := runRewrite(c, name, job)
 	if err != nil {
 		return err
 	}
@@ -134,20 +138,28 @@ func newestKeys(c *cli.Context, path, shown string, sel filter.Select, n int) (*
 	return k.Spare(), nil
 }
 
-// spoolStdin copies stdin to a temp file for commands that read twice.
-func spoolStdin(c *cli.Context) (path string, remove func(), err error) {
+// spool copies the input name (stdin, a pipe) from r to a temp file for
+// commands that read twice.
+func spool(r io.Reader, name string) (path string, remove func(), err error) {
+	fail := func(err error) (string, func(), error) {
+		return "", nil, cli.Exit(fmt.Sprintf("cannot copy %s to a temp file: %v (set TMPDIR, or pass a regular FILE)", srcName(name), err), exitError)
+	}
 	f, remove, err := atomicfile.Scratch("", "rdbtool-stdin-*.rdb")
 	if err != nil {
-		return "", nil, cli.Exit("cannot spool stdin to a temp file: "+err.Error()+" (set TMPDIR, or pass a FILE)", exitError)
+		return fail(err)
 	}
-	if _, err := io.Copy(f, c.App.Reader); err != nil {
+	if _, err := io.Copy(f, r); err != nil {
 		f.Close()
 		remove()
-		return "", nil, cli.Exit("cannot spool stdin to a temp file: "+err.Error()+" (set TMPDIR, or pass a FILE)", exitError)
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Op == "read" {
+			return "", nil, rdbInputError(name, err)
+		}
+		return fail(err)
 	}
 	if err := f.Close(); err != nil {
 		remove()
-		return "", nil, cli.Exit("cannot spool stdin to a temp file: "+err.Error(), exitError)
+		return fail(err)
 	}
 	return f.Name(), remove, nil
 }
