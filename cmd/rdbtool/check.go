@@ -84,7 +84,10 @@ func runCheck(c *cli.Context) error {
 	}
 	defer in.Close()
 	if !pol.HasRules() {
-		return cmdUsageError("check", "no rules: give --policy FILE, commit %s.policy beside the dump, or use --no-ttl, --forbid, ...", srcName(name))
+		if name == "-" {
+			return cmdUsageError("check", "no rules: give --policy FILE (stdin has no policy beside it) or use --no-ttl, --forbid, ...")
+		}
+		return cmdUsageError("check", "no rules: give --policy FILE, commit %s.policy beside the dump, or use --no-ttl, --forbid, ...", name)
 	}
 	ck := filter.NewChecker(pol)
 	ropts := []rdb.ReaderOption{rdb.ReuseBuffers()} // the Checker copies what it keeps

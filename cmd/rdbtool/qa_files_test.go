@@ -98,3 +98,16 @@ func TestQAFilesInspectNone(t *testing.T) {
 		t.Fatalf("inspect lists no prefixes by default:\n%s", r.stdout)
 	}
 }
+
+// TestQAFilesCheckStdinNoRules: without rules, check of stdin does not
+// suggest committing "stdin.policy".
+func TestQAFilesCheckStdinNoRules(t *testing.T) {
+	_, dump, data := qaDump(t)
+	r := mustRun(t, 2, strings.NewReader(string(data)), "check", "-")
+	qaOneLine(t, []string{"check", "-"}, r.err, "no rules", "--policy FILE")
+	if msg, _ := exitStatus(r.err); strings.Contains(msg, "stdin.policy") {
+		t.Errorf("check -: %q", msg)
+	}
+	r = mustRun(t, 2, nil, "check", dump)
+	qaOneLine(t, []string{"check", "FILE"}, r.err, "commit "+dump+".policy")
+}
