@@ -7,7 +7,9 @@ import (
 )
 
 // Sentinel error kinds. Every error the Reader returns is an *Error whose
-// Err wraps one of these, so callers test the kind with errors.Is.
+// Err wraps one of these, so callers test the kind with errors.Is; only an
+// error of the source itself (a failed read) is wrapped as it is, so
+// errors.Is finds that error instead.
 var (
 	// ErrTruncated: the input ended before the structure being read.
 	ErrTruncated = errors.New("unexpected end of input")
@@ -36,6 +38,8 @@ type Error struct {
 	Err    error
 }
 
+// Error formats the error as `offset 1234, key "foo": <underlying error>`
+// (without the key part outside a key).
 func (e *Error) Error() string {
 	s := "offset " + strconv.FormatInt(e.Offset, 10)
 	if e.Key != nil {

@@ -77,8 +77,11 @@ const (
 	quicklistNodePacked = 2
 )
 
-// MaxVersion is the newest RDB version this package reads and writes for
-// the REDIS magic. Valkey files use their own numbering (80 and up).
+// MaxVersion is the newest RDB version this package encodes values for
+// (EncodeValue, Conversion). The Reader also reads files of version
+// MaxVersion+1 (newer Redis 8 releases) as far as they use the types and
+// opcodes listed here, and the Writer writes them back. These numbers are
+// for the REDIS magic; Valkey files use their own (80 and up).
 const MaxVersion = 12
 
 // moduleCharset is the alphabet of module type names (module.c).

@@ -85,6 +85,8 @@ const (
 	ChecksumMismatch
 )
 
+// String returns the status as inspect prints it: "ok", "zero (not
+// checked)", "absent", "mismatch" or "unread".
 func (s ChecksumStatus) String() string {
 	switch s {
 	case ChecksumUnread:

@@ -12,10 +12,13 @@ type Record interface {
 // pos is embedded in every record to carry its offset.
 type pos struct{ off int64 }
 
+// Offset is the byte offset of the record's first byte in the input (for
+// an entry, its first expire, idle or freq opcode when it has one); 0 for a
+// record built in code.
 func (p pos) Offset() int64 { return p.off }
 
-// Header is the file's magic and version: "REDIS" and 1..12, or "VALKEY" and
-// Valkey's own numbering (80 and up).
+// Header is the file's magic and version: "REDIS" and 1..13 (MaxVersion+1),
+// or "VALKEY" and Valkey's own numbering (80 and up).
 type Header struct {
 	pos
 	Magic   string // "REDIS" or "VALKEY"
