@@ -506,6 +506,10 @@ func snapshotScan(ctx context.Context, o *redis.Options, sk *sink) error {
 	}
 	sort.Ints(dbs)
 
+	// PEXPIRETIME (Redis 7.0+) gives each expiry exactly as the server
+	// holds it; PTTL is relative to a moment known only within a round trip
+	absExpiry := redisVersionToRDB(ver) >= 10
+
 	// functions before keys, as in a server's own RDB
 	libs, ferr := c.FunctionList(ctx, redis.FunctionListQuery{WithCode: true}).Result()
 	if ferr != nil && !isUnknownCommand(ferr) {
@@ -526,7 +530,7 @@ func snapshotScan(ctx context.Context, o *redis.Options, sk *sink) error {
 		if sk.dbs != nil && !sk.dbs[db] {
 			continue
 		}
-		if err := scanDB(ctx, o, db, sk); err != nil {
+		if err := scanDB(ctx, o, db, sk, absExpiry); err != nil {
 			return err
 		}
 	}
@@ -545,8 +549,9 @@ type scanBatch struct {
 	keys                      []string // kept keys, to DUMP
 	repeated, otherDB, pruned int64    // keys of the reply left out
 	dumps                     []*redis.StringCmd
-	ttls                      []*redis.DurationCmd
-	at                        int64 // unix ms when the replies arrived
+	ttls                      []*redis.IntCmd // PEXPIRETIME (absolute unix ms), or PTTL (ms)
+	abs                       bool            // ttls are PEXPIRETIME's
+	at                        int64           // unix ms when the replies arrived (for PTTL)
 	err                       error
 }
 
@@ -554,7 +559,7 @@ type scanBatch struct {
 // server and this process work in parallel: SCAN (and key filters), DUMP +
 // PTTL pipelines, and writing. Order is kept; at most a few batches are in
 // flight, so memory stays bounded.
-func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
+func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink, absExpiry bool) error {
 	c := redis.NewClient(clientOptions(o, db))
 	defer c.Close()
 	ctx, cancel := context.WithCancel(ctx)
@@ -625,7 +630,8 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink) error {
 				part.keys, keys = keys[:n], keys[n:]
 				part.err = b.err
 				if part.err == nil && n > 0 {
-					part.dumps, part.ttls, part.at, part.err = fetchBatch(ctx, o, c, db, part.keys)
+					part.dumps, part.ttls, part.at, part.err = fetchBatch(ctx, o, c, db, part.keys, absExpiry)
+					part.abs = absExpiry
 					chunk = nextChunk(chunk, n, part.dumps, sk.opts.Batch)
 				}
 				select {
@@ -683,12 +689,12 @@ func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
 // that the error names the key at fault (a reply over the server's
 // client-output-buffer-limit closes the connection and loses the replies
 // queued before it too).
-func fetchBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, keys []string) ([]*redis.StringCmd, []*redis.DurationCmd, int64, error) {
-	dumps, ttls, err := dumpPipeline(ctx, c, keys)
+func fetchBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, keys []string, abs bool) ([]*redis.StringCmd, []*redis.IntCmd, int64, error) {
+	dumps, ttls, err := dumpPipeline(ctx, c, keys, abs)
 	if err != nil && isConnErr(err) {
 		dumps, ttls = dumps[:0], ttls[:0]
 		for _, k := range keys {
-			d, tt, err := dumpPipeline(ctx, c, []string{k})
+			d, tt, err := dumpPipeline(ctx, c, []string{k}, abs)
 			if err != nil && isConnErr(err) {
 				if c.Ping(ctx).Err() == nil {
 					err = fmt.Errorf("%w (the server is up but dropped the connection on this key's reply: "+
@@ -705,7 +711,7 @@ func fetchBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, 
 			return nil, nil, 0, serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[i]), e)
 		}
 		if e := ttls[i].Err(); e != nil && e != redis.Nil {
-			return nil, nil, 0, serverErr(o, fmt.Sprintf("PTTL (db %d)", db), []byte(keys[i]), e)
+			return nil, nil, 0, serverErr(o, fmt.Sprintf("%s (db %d)", expiryCommand(abs), db), []byte(keys[i]), e)
 		}
 	}
 	return dumps, ttls, now, nil
@@ -737,8 +743,12 @@ func writeBatch(o *redis.Options, db int, b *scanBatch, sk *sink) error {
 			return serverErr(o, "DUMP", []byte(k), fmt.Errorf("payload of RDB version %d in a file of version %d", version, sk.version))
 		}
 		e.DB = db
-		if ttl >= 0 {
-			e.ExpireMs = b.at + ttl.Milliseconds()
+		switch {
+		case ttl < 0: // -1: no expiry
+		case b.abs:
+			e.ExpireMs = ttl
+		default:
+			e.ExpireMs = b.at + ttl
 		}
 		if err := sk.entry(e); err != nil {
 			return fmt.Errorf("writing the snapshot: %w", err)
@@ -747,13 +757,25 @@ func writeBatch(o *redis.Options, db int, b *scanBatch, sk *sink) error {
 	return nil
 }
 
-func dumpPipeline(ctx context.Context, p pipeliner, keys []string) ([]*redis.StringCmd, []*redis.DurationCmd, error) {
+// expiryCommand is the command asking a key's expiry: PEXPIRETIME (an
+// absolute time in ms) or PTTL (ms from now). Both are read as plain
+// integers: a time.Duration overflows for expiries beyond 292 years.
+func expiryCommand(abs bool) string {
+	if abs {
+		return "PEXPIRETIME"
+	}
+	return "PTTL"
+}
+
+func dumpPipeline(ctx context.Context, p pipeliner, keys []string, abs bool) ([]*redis.StringCmd, []*redis.IntCmd, error) {
 	dumps := make([]*redis.StringCmd, len(keys))
-	ttls := make([]*redis.DurationCmd, len(keys))
+	ttls := make([]*redis.IntCmd, len(keys))
+	name := strings.ToLower(expiryCommand(abs))
 	_, err := p.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
 			dumps[i] = p.Dump(ctx, k)
-			ttls[i] = p.PTTL(ctx, k)
+			ttls[i] = redis.NewIntCmd(ctx, name, k)
+			p.Process(ctx, ttls[i])
 		}
 		return nil
 	})
