@@ -106,7 +106,9 @@ func runKeys(c *cli.Context) error {
 	defer in.Close()
 	w := bufio.NewWriterSize(c.App.Writer, 64<<10)
 	asJSON := c.Bool("json")
-	rd := rdb.NewReader(in, rdb.ReuseBuffers()) // each line is printed before the next read
+	// Values are skipped by length: a key's line needs its size, and a
+	// string's encoding, which the Reader notes while skipping.
+	rd := rdb.NewReader(in, rdb.SkipValues(), rdb.ReuseBuffers()) // each line is printed before the next read
 	err = in.eachEntryErr(rd, func(e *rdb.Entry) error {
 		if !sel.Selects(e) {
 			return nil
@@ -116,7 +118,7 @@ func runKeys(c *cli.Context) error {
 			exp = time.UnixMilli(e.ExpireMs).UTC().Format(time.RFC3339Nano)
 		}
 		if asJSON {
-			l := keyLine{DB: e.DB, Key: e.Key, Type: rdb.TypeName(e.Type), Encoding: rdb.EncodingName(e.Type, e.Value), Bytes: e.ValueLen, ExpireMs: e.ExpireMs}
+			l := keyLine{DB: e.DB, Key: e.Key, Type: rdb.TypeName(e.Type), Encoding: e.Encoding(), Bytes: e.ValueLen, ExpireMs: e.ExpireMs}
 			if e.HasExpiry() {
 				l.Expires = &exp
 			}
@@ -128,7 +130,7 @@ func runKeys(c *cli.Context) error {
 			return nil
 		}
 		w.WriteString(strconv.Itoa(e.DB))
-		if _, err := fmt.Fprintf(w, "\t%s\t%s\t%d\t%s\t%s\n", rdb.TypeName(e.Type), rdb.EncodingName(e.Type, e.Value), e.ValueLen, exp, filter.Quote(e.Key)); err != nil {
+		if _, err := fmt.Fprintf(w, "\t%s\t%s\t%d\t%s\t%s\n", rdb.TypeName(e.Type), e.Encoding(), e.ValueLen, exp, filter.Quote(e.Key)); err != nil {
 			return stdoutError(err)
 		}
 		return nil
