@@ -131,12 +131,22 @@ func runIngest(c *cli.Context) error {
 		return err
 	}
 	defer closeRedis()
-	if every == 0 && redisURL != "" {
+	if redisURL != "" {
+		// A Redis that refuses us (a wrong password, say) ends the command
+		// in both modes, as a refusing PostgreSQL does: waiting cannot fix
+		// it. One that does not answer ends a single pass; the loop waits
+		// for it with backoff.
 		if err := pingRedis(ctx, rc); err != nil {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return cli.Exit(fmt.Sprintf("ingest: --redis %s: Redis does not answer: %s", live.Redact(redisURL), oneLine(err.Error())), exitError)
+			var refused redis.Error
+			if errors.As(err, &refused) {
+				return cli.Exit(fmt.Sprintf("ingest: --redis %s: Redis refused: %s", live.Redact(redisURL), oneLine(err.Error())), exitError)
+			}
+			if every == 0 {
+				return cli.Exit(fmt.Sprintf("ingest: --redis %s: Redis does not answer: %s", live.Redact(redisURL), oneLine(err.Error())), exitError)
+			}
 		}
 	}
 

@@ -363,3 +363,26 @@ func TestQAMigrateInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestQAIngestRedisRefuses: a Redis that answers but refuses us (a wrong
+// password) is not retried forever by the loop, as if it were down: like
+// a wrong PostgreSQL password, both modes exit 2 at once with one line
+// saying Redis refused, never the password.
+func TestQAIngestRedisRefuses(t *testing.T) {
+	m, _ := fixture.Load(t, siteDump)
+	m.RequireAuth("right-pw")
+	_, dsn := pgfixture.DBWithDSN(t)
+	for _, extra := range [][]string{nil, {"--every", "1s"}} {
+		args := append([]string{"ingest", "--redis", "redis://:wr0ng-pw@" + m.Addr(), "--db", dsn}, extra...)
+		start := time.Now()
+		code, stderr := ingestProcess(t, nil, args...)
+		if code != exitError || time.Since(start) > 10*time.Second {
+			t.Errorf("%v: exit %d after %v, want %d at once\n%s", extra, code, time.Since(start), exitError, stderr)
+		}
+		msg := strings.TrimSpace(stderr)
+		if strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "refused") || !strings.Contains(msg, m.Addr()) ||
+			strings.Contains(msg, "wr0ng-pw") || strings.Contains(msg, "does not answer") {
+			t.Errorf("%v: stderr %q", extra, stderr)
+		}
+	}
+}
