@@ -113,7 +113,7 @@ func (s *writeSink) loop() {
 		s.checksum(m)
 		b := m.b
 		if s.error() == nil {
-			if _, err := s.dst.Write(b); err != nil {
+			if err := writeAll(s.dst, b); err != nil {
 				s.mu.Lock()
 				s.err = err
 				s.mu.Unlock()
@@ -162,6 +162,16 @@ func (w *Writer) Offset() int64 { return w.n }
 
 var errWriterClosed = errors.New("rdb: write after Close")
 
+// writeAll writes b to dst; a destination that takes less without an
+// error gives io.ErrShortWrite, as with bufio.Writer.
+func writeAll(dst io.Writer, b []byte) error {
+	n, err := dst.Write(b)
+	if err == nil && n != len(b) {
+		err = io.ErrShortWrite
+	}
+	return err
+}
+
 func (w *Writer) flush() error {
 	if w.err != nil {
 		return w.err
@@ -181,7 +191,7 @@ func (w *Writer) flush() error {
 	}
 	w.crc = CRC64(w.crc, w.buf)
 	w.spans = nil
-	_, err := w.dst.Write(w.buf)
+	err := writeAll(w.dst, w.buf)
 	w.buf = w.buf[:0]
 	if err != nil {
 		w.err = err
