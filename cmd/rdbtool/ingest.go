@@ -526,6 +526,9 @@ func prepareIngestDB(ctx context.Context, db *pgxpool.Pool, migrate bool) error 
 // down, or full) from one that refuses us for a reason waiting cannot fix:
 // a wrong password, a missing database, an SQL error.
 func unreachable(err error) bool {
+	if errors.Is(err, migrations.ErrDatabaseNewer) { // it answered: a newer rdbtool migrated it
+		return false
+	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		return true

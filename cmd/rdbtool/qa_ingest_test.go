@@ -386,3 +386,18 @@ func TestQAIngestRedisRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestQAIngestLoopNewerSchema: --migrate against a database a newer
+// rdbtool migrated is refused at once in the loop too (exit 2, saying to
+// upgrade), not retried forever as "PostgreSQL not reachable".
+func TestQAIngestLoopNewerSchema(t *testing.T) {
+	db, dsn := pgfixture.DBWithDSN(t)
+	if _, err := db.Exec(context.Background(), `INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, true)`); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, stderr := ingestProcess(t, nil, "ingest", "--rdb", siteDump, "--db", dsn, "--migrate", "--every", "1s")
+	if code != exitError || time.Since(start) > 10*time.Second || strings.Contains(stderr, "not reachable") || !strings.Contains(stderr, "upgrade rdbtool") {
+		t.Errorf("exit %d after %v, want %d at once\n%s", code, time.Since(start), exitError, stderr)
+	}
+}
