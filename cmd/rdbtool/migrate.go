@@ -29,6 +29,9 @@ func migrateCommand() *cli.Command {
 	}
 	dirFlag := func(usage string) cli.Flag { return &cli.StringFlag{Name: "dir", Usage: usage} }
 	sub := func(name, args, usage string, action cli.ActionFunc, flags ...cli.Flag) *cli.Command {
+		if args == "" {
+			action = noArguments(name, action)
+		}
 		// fileCommand (files.go): flags before or after the argument, `migrate to 3 --db DSN`
 		return fileCommand(&cli.Command{Name: name, ArgsUsage: args, Usage: usage, Action: action, Flags: flags,
 			HideHelpCommand: true})
@@ -64,6 +67,25 @@ func migrateCommand() *cli.Command {
 			sub("lint", "", "check migrations: numbering, up and down sections, and no drop without -- "+migrations.AllowDropMarker,
 				migrateLint, dirFlag("lint the files in `DIR` instead of those built into rdbtool")),
 		},
+	}
+}
+
+// noArguments refuses an argument to a subcommand that takes none: `migrate
+// up 3` or `migrate down 2` (alembic's `upgrade <rev>`, `downgrade -2`)
+// would otherwise apply every pending migration, or roll back one.
+func noArguments(name string, action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.NArg() == 0 {
+			return action(c)
+		}
+		hint := ""
+		switch name {
+		case "up", "down":
+			hint = "; nothing was changed. To go to a version: rdbtool migrate to VERSION; to roll back N: rdbtool migrate down --steps N"
+		case "status", "version":
+			hint = "; the database is --db DSN"
+		}
+		return cmdUsageError("migrate "+name, "takes no argument, not %q%s", c.Args().First(), hint)
 	}
 }
 

@@ -401,3 +401,28 @@ func TestQAIngestLoopNewerSchema(t *testing.T) {
 		t.Errorf("exit %d after %v, want %d at once\n%s", code, time.Since(start), exitError, stderr)
 	}
 }
+
+// TestQAMigrateStrayArgument: `migrate up 3` or `migrate down 2` (alembic
+// users type `upgrade <rev>`, `downgrade -2`) must not silently apply every
+// pending migration or roll back one: an argument these commands do not
+// take is a usage error that points at `to VERSION` / `--steps N`, and
+// nothing changes.
+func TestQAMigrateStrayArgument(t *testing.T) {
+	_, dsn := pgfixture.DBWithDSN(t)
+	mustRun(t, 0, nil, "migrate", "to", "2", "--db", dsn, "--yes")
+	for _, args := range [][]string{{"up", "3"}, {"down", "2"}, {"status", "x"}, {"version", dsn}} {
+		r := run(t, nil, append(append([]string{"migrate"}, args...), "--db", dsn)...)
+		if r.code != exitError || r.err == nil {
+			t.Errorf("migrate %v: exit %d, %v", args, r.code, r.err)
+			continue
+		}
+		if args[0] == "up" || args[0] == "down" {
+			if msg := r.err.Error(); !strings.Contains(msg, "to VERSION") {
+				t.Errorf("migrate %v: %s", args, msg)
+			}
+		}
+		if v := strings.TrimSpace(mustRun(t, 0, nil, "migrate", "version", "--db", dsn).stdout); v != "2" {
+			t.Fatalf("after migrate %v the version is %s, want 2 (unchanged)", args, v)
+		}
+	}
+}
