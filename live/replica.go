@@ -47,7 +47,7 @@ type SyncStream struct {
 func OpenSync(ctx context.Context, o *redis.Options) (*SyncStream, error) {
 	conn, err := dialRaw(ctx, o)
 	if err != nil {
-		return nil, serverErr(o, "connect", nil, err)
+		return nil, serverErr(o, "connect", nil, tlsHint(o, err))
 	}
 	s := &SyncStream{conn: conn, br: bufio.NewReaderSize(conn, 256<<10), opts: o}
 	s.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
@@ -56,7 +56,7 @@ func OpenSync(ctx context.Context, o *redis.Options) (*SyncStream, error) {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return nil, serverErr(o, "sync", nil, err)
+		return nil, serverErr(o, "sync", nil, tlsHint(o, err))
 	}
 	return s, nil
 }
@@ -97,7 +97,7 @@ func (s *SyncStream) line() (string, error) {
 		l, err := s.br.ReadString('\n')
 		if err != nil {
 			if err == io.EOF {
-				err = errors.New("connection closed by the server")
+				err = errClosedByServer
 			}
 			return "", err
 		}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -59,7 +58,7 @@ type sent struct {
 func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, string) error) (*restoreConn, error) {
 	conn, err := dialRaw(ctx, o)
 	if err != nil {
-		return nil, serverErr(o, "connect", nil, err)
+		return nil, serverErr(o, "connect", nil, tlsHint(o, err))
 	}
 	c := &restoreConn{o: o, conn: conn, bw: bufio.NewWriterSize(conn, 256<<10), br: bufio.NewReaderSize(conn, 64<<10),
 		pending: make(chan []sent, maxInFlight/sentGroup), db: -1, chosen: make(chan error, 1), reply: reply}
@@ -72,7 +71,7 @@ func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, str
 		c.command(args...)
 		if err := c.bw.Flush(); err != nil {
 			c.close()
-			return nil, serverErr(o, "AUTH", nil, err)
+			return nil, serverErr(o, "AUTH", nil, tlsHint(o, err))
 		}
 		line, err := c.br.ReadString('\n')
 		if err == nil && strings.HasPrefix(line, "-") {
@@ -80,7 +79,7 @@ func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, str
 		}
 		if err != nil {
 			c.close()
-			return nil, serverErr(o, "AUTH", nil, err)
+			return nil, serverErr(o, "AUTH", nil, tlsHint(o, err))
 		}
 	}
 	c.wg.Add(1)
@@ -232,7 +231,7 @@ func (c *restoreConn) replyTo(s sent, failed, lost error) (error, error) {
 	line, err := c.br.ReadSlice('\n')
 	if err != nil {
 		if err == io.EOF {
-			err = errors.New("connection closed by the server")
+			err = errClosedByServer
 		}
 		lost = err
 		if s.select_ {

@@ -174,14 +174,14 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 		t.cluster = redis.NewClusterClient(&redis.ClusterOptions{
 			Addrs: []string{o.Addr}, Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig,
 			DialTimeout: co.DialTimeout, ReadTimeout: co.ReadTimeout, WriteTimeout: co.WriteTimeout,
-			Protocol: 2, DisableIdentity: true, MaxRedirects: 8, PoolSize: 8,
+			Protocol: 2, DisableIdentity: true, MaxRedirects: 8, PoolSize: 8, DialerRetries: co.DialerRetries,
 		})
 	} else {
 		t.single = redis.NewClient(co)
 	}
 	err := t.each(ctx, func(c *redis.Client) error {
 		// each master is named by its own address, not the seed's
-		return serverErr(c.Options(), "connect", nil, c.Ping(ctx).Err())
+		return serverErr(c.Options(), "connect", nil, tlsHint(c.Options(), c.Ping(ctx).Err()))
 	})
 	if err != nil {
 		t.close()

@@ -1,16 +1,44 @@
 package live
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/redis/go-redis/v9"
 )
+
+// tlsHint explains the failure of the first exchange with a server when TLS
+// is most likely on one side only: a plain client on a TLS port is cut off
+// at once, and a TLS client on a plain port gets no handshake (the server
+// waits for a command line) until the dial times out.
+func tlsHint(o *redis.Options, err error) error {
+	if err == nil {
+		return nil
+	}
+	var rh tls.RecordHeaderError
+	var ne net.Error
+	timeout := errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+	switch {
+	case o.TLSConfig != nil && (timeout || errors.As(err, &rh)):
+		return fmt.Errorf("%w (no TLS handshake: is this port serving TLS? a plain port needs redis://, not rediss://)", err)
+	case o.TLSConfig == nil && o.Network != "unix" && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errClosedByServer)):
+		return fmt.Errorf("%w (the server closed the connection at once: a TLS port? that needs rediss://)", err)
+	}
+	return err
+}
+
+// errClosedByServer is a connection that ended while a reply was awaited.
+var errClosedByServer = errors.New("connection closed by the server")
 
 // ParseURL parses a server URL as go-redis does (redis://[user:pass@]host:port[/db],
 // rediss:// for TLS, unix:///path). Its errors never contain the password.
