@@ -174,6 +174,9 @@ type srcFile struct {
 func openInput(c *cli.Context, name, label string) (*srcFile, error) {
 	in := &srcFile{name: name, size: -1}
 	if name == "-" {
+		if err := stdinTerminal(c); err != nil {
+			return nil, err
+		}
 		in.Reader = c.App.Reader
 		if f, ok := c.App.Reader.(*os.File); ok {
 			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
@@ -202,6 +205,15 @@ func openInput(c *cli.Context, name, label string) (*srcFile, error) {
 	in.bar = progress.New(c.App.ErrWriter, label, in.size)
 	in.Reader = in.bar.Reader(in.Reader)
 	return in, nil
+}
+
+// stdinTerminal refuses FILE "-" when stdin is a terminal: the command
+// would wait, silently, for a dump to be typed.
+func stdinTerminal(c *cli.Context) error {
+	if f, ok := c.App.Reader.(*os.File); ok && progress.IsTerminal(f) {
+		return cmdUsageError(commandPath(c), "FILE is - but stdin is a terminal; pipe the input in (< dump.rdb) or give FILE")
+	}
+	return nil
 }
 
 // RemainingSize tells the rdb Reader how much of a regular file is left

@@ -73,7 +73,11 @@ func runPrune(c *cli.Context) error {
 			// Read twice: stdin, a pipe or a FIFO is copied to a temp
 			// file first. Ctrl-C while spooling or pruning removes it too.
 			var from io.Reader = c.App.Reader
-			if name != "-" {
+			if name == "-" {
+				if err := stdinTerminal(c); err != nil {
+					return err
+				}
+			} else {
 				in, err := openInput(c, name, "prune: copy")
 				if err != nil {
 					return err
