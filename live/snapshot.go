@@ -254,6 +254,7 @@ func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts Snapsho
 	if opts.Cluster {
 		var err error
 		if servers, err = clusterMasters(ctx, o); err != nil {
+			stats.Servers = []string{o.Addr} // the seed, for the summary
 			return stats, err
 		}
 	}
