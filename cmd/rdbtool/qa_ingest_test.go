@@ -59,7 +59,7 @@ func TestQAIngestOnceRedisUnreachable(t *testing.T) {
 	db, dsn := pgfixture.DBWithDSN(t)
 	port := freePort(t)
 	start := time.Now()
-	code, stderr := ingestProcess(t, nil, "ingest", "--redis", fmt.Sprintf("redis://:s3cret-pw@127.0.0.1:%d", port), "--db", dsn)
+	code, stderr := ingestProcess(t, nil, "ingest", "--redis", fmt.Sprintf("redis://:s3cret-pw@127.0.0.1:%d?max_retries=-1", port), "--db", dsn)
 	if code != exitError || time.Since(start) > 10*time.Second {
 		t.Errorf("exit %d after %v, want %d at once\n%s", code, time.Since(start), exitError, stderr)
 	}
@@ -150,7 +150,7 @@ func TestQAIngestRedisLostMidPass(t *testing.T) {
 	db, dsn := pgfixture.DBWithDSN(t)
 	// about half the bytes a pass reads: after the correlator's first groups
 	addr := cutProxy(t, m.Addr(), 40<<10)
-	code, stderr := ingestProcess(t, nil, "ingest", "--redis", "redis://"+addr, "--db", dsn, "--only", "correlator,nodes,daemons")
+	code, stderr := ingestProcess(t, nil, "ingest", "--redis", "redis://"+addr+"?max_retries=-1", "--db", dsn, "--only", "correlator,nodes,daemons")
 	if code != exitFound {
 		t.Fatalf("exit %d, want %d\n%s", code, exitFound, stderr)
 	}
