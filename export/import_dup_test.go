@@ -70,3 +70,30 @@ func TestImportEmptyAggregate(t *testing.T) {
 		}
 	}
 }
+
+// TestImportHeaderChecked: a header no RDB file has (a negative or zero
+// version, an unknown magic, VALKEY below 80) is an error, not a file
+// silently written as REDIS 12; the headers export writes are accepted.
+func TestImportHeaderChecked(t *testing.T) {
+	key := "\n" + `{"db":0,"key":"a","type":"string","expire_ms":-1,"value":"x"}`
+	for _, h := range []string{
+		`{"rdb_version":0,"magic":"REDIS"}`,
+		`{"rdb_version":-3,"magic":"REDIS"}`,
+		`{"rdb_version":50,"magic":"REDIS"}`,
+		`{"rdb_version":10,"magic":"FOO"}`,
+		`{"rdb_version":10}`,
+		`{"rdb_version":10,"magic":"VALKEY"}`,
+		`{"rdb_version":80,"magic":"REDIS"}`,
+	} {
+		_, err := Import(strings.NewReader(h+key), io.Discard, 0)
+		var le *LineError
+		if !errors.As(err, &le) || le.Line != 1 || !strings.Contains(err.Error(), "header: ") {
+			t.Errorf("%s: %v", h, err)
+		}
+	}
+	for _, h := range []string{`{"rdb_version":1,"magic":"REDIS"}`, `{"rdb_version":13,"magic":"REDIS"}`, `{"rdb_version":80,"magic":"VALKEY"}`} {
+		if _, err := Import(strings.NewReader(h+key), io.Discard, 0); err != nil {
+			t.Errorf("%s: %v", h, err)
+		}
+	}
+}

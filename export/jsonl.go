@@ -21,6 +21,20 @@ type Header struct {
 	Magic      string `json:"magic"`
 }
 
+// check refuses a header no RDB file has: the magic is REDIS with
+// version 1 to rdb.MaxVersion+1, or VALKEY with 80 and up.
+func (h *Header) check() error {
+	switch {
+	case h.Magic == "REDIS" && h.RDBVersion >= 1 && h.RDBVersion <= rdb.MaxVersion+1:
+	case h.Magic == "VALKEY" && h.RDBVersion >= 80:
+	case h.Magic != "REDIS" && h.Magic != "VALKEY":
+		return fmt.Errorf("header: magic %q: use \"REDIS\" (rdb_version 1-%d) or \"VALKEY\" (80 and up)", h.Magic, rdb.MaxVersion+1)
+	default:
+		return fmt.Errorf("header: rdb_version %d with magic %q: use 1-%d with \"REDIS\", 80 and up with \"VALKEY\"", h.RDBVersion, h.Magic, rdb.MaxVersion+1)
+	}
+	return nil
+}
+
 // Line is one key of an export.
 type Line struct {
 	DB       int             `json:"db"`
@@ -437,6 +451,9 @@ func (im *importer) line(line []byte) error {
 		}
 		if im.wr != nil {
 			return errors.New("header line after the first line")
+		}
+		if err := h.check(); err != nil {
+			return err
 		}
 		im.start(h.RDBVersion)
 		return nil
