@@ -139,3 +139,25 @@ func TestQANilArguments(t *testing.T) {
 		}
 	})
 }
+
+// A nil option (an option chosen conditionally and left unset) is ignored,
+// as fixture's options are, instead of crashing NewReader or NewWriter.
+func TestQANilOptions(t *testing.T) {
+	var b bytes.Buffer
+	noPanic(t, "NewWriter with a nil option", func() {
+		w := rdb.NewWriter(&b, 10, nil)
+		if err := w.WriteAux("k", "v"); err != nil {
+			t.Error(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	noPanic(t, "NewReader with a nil option", func() {
+		var none rdb.ReaderOption
+		r := rdb.NewReader(bytes.NewReader(b.Bytes()), none, rdb.SkipValues())
+		if _, err := r.Next(); err != nil {
+			t.Error(err)
+		}
+	})
+}

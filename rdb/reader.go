@@ -158,7 +158,9 @@ type Reader struct {
 func NewReader(src io.Reader, opts ...ReaderOption) *Reader {
 	r := &Reader{src: src, left: -1}
 	for _, o := range opts {
-		o(r)
+		if o != nil {
+			o(r)
+		}
 	}
 	if src == nil {
 		// misuse, reported by Next (the feeder must not read a nil source)

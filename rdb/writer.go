@@ -148,7 +148,9 @@ func (w *Writer) startSink() {
 func NewWriter(dst io.Writer, version int, opts ...WriterOption) *Writer {
 	w := &Writer{dst: dst, version: version, magic: "REDIS", db: -1}
 	for _, o := range opts {
-		o(w)
+		if o != nil {
+			o(w)
+		}
 	}
 	w.buf = make([]byte, 0, writerBufSize)
 	if dst == nil {
