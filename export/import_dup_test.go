@@ -97,3 +97,28 @@ func TestImportHeaderChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestImportRequiredFields: a key line lacking a field is an error naming
+// it; a missing expire_ms used to read as 0 (1970: Redis drops the key on
+// load) and a missing key as the empty name. A database number past what
+// an RDB file holds is refused too (the file could not be read back).
+func TestImportRequiredFields(t *testing.T) {
+	full := map[string]string{"db": `0`, "key": `"a"`, "type": `"string"`, "expire_ms": `-1`, "value": `"x"`}
+	for _, drop := range []string{"db", "key", "type", "expire_ms", "value"} {
+		var parts []string
+		for _, f := range []string{"db", "key", "type", "expire_ms", "value"} {
+			if f != drop {
+				parts = append(parts, `"`+f+`":`+full[f])
+			}
+		}
+		in := "{" + strings.Join(parts, ",") + "}"
+		_, err := Import(strings.NewReader(in), io.Discard, 10)
+		if err == nil || !strings.Contains(err.Error(), `line 1: missing "`+drop+`"`) {
+			t.Errorf("without %s: %v", drop, err)
+		}
+	}
+	_, err := Import(strings.NewReader(`{"db":99999999999,"key":"a","type":"string","expire_ms":-1,"value":"x"}`), io.Discard, 10)
+	if err == nil || !strings.Contains(err.Error(), "db 99999999999") {
+		t.Errorf("db 99999999999: %v", err)
+	}
+}

@@ -483,6 +483,17 @@ func (im *importer) line(line []byte) error {
 		}
 		return im.wr.Write(rec)
 	}
+	// Every field of a key line is required: a missing expire_ms would
+	// read as 0, an expiry in 1970 that makes Redis drop the key on load.
+	for _, f := range []string{"db", "key", "type", "expire_ms", "value"} {
+		if _, ok := probe[f]; !ok {
+			hint := ""
+			if f == "expire_ms" {
+				hint = " (-1 for no expiry)"
+			}
+			return fmt.Errorf("missing %q%s: a key line has db, key, type, expire_ms and value", f, hint)
+		}
+	}
 	var l Line
 	if err := strictUnmarshal(line, &l); err != nil {
 		return err
@@ -535,6 +546,9 @@ func strictUnmarshal(b []byte, v any) error {
 func (l *Line) Entry(version int) (*rdb.Entry, error) {
 	if l.DB < 0 {
 		return nil, fmt.Errorf("negative db %d", l.DB)
+	}
+	if l.DB > math.MaxInt32 {
+		return nil, fmt.Errorf("db %d: an RDB file numbers databases up to %d", l.DB, math.MaxInt32)
 	}
 	if l.ExpireMs < -1 {
 		return nil, fmt.Errorf("expire_ms %d: use -1 for none", l.ExpireMs)
