@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -36,6 +39,7 @@ func snapshotCommand() *cli.Command {
 		Usage:     "copy a running Redis (or Redis Cluster) into a dump file, read-only",
 		UsageText: "rdbtool snapshot --from URL -o OUT [--method scan|sync] [--db N]... [--prune GLOB]... [--larger-than SIZE] [--persist] [--cluster]",
 		Description: "URL: redis://[user:pass@]host:port[/db], rediss:// for TLS (the password is never printed).\n" +
+			tlsHelp +
 			"A database in the URL (/N, or ?db=N) is the same as --db N; a --db naming other databases is refused.\n" +
 			"--method scan: SCAN + pipelined DUMP/PTTL per database; pruned keys are never fetched. SCAN may\n" +
 			"return a key twice, so a 12-byte fingerprint of every key is kept: in memory for the last 1-2\n" +
@@ -46,7 +50,7 @@ func snapshotCommand() *cli.Command {
 			"No file is left at OUT unless the whole snapshot succeeds.\n\n" +
 			helpExamples("rdbtool snapshot --from redis://prod-redis:6379 -o site.rdb --prune 'fpg:*' --persist",
 				"rdbtool snapshot --from redis://:PASS@host:6379 -o - --method sync | rdbtool inspect -"),
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "from", Usage: "server `URL`"},
 			&cli.StringFlag{Name: "o", Aliases: []string{"output"}, Usage: "write the dump to `OUT` (- for stdout); written to a temp file and renamed, never partial"},
 			&cli.StringFlag{Name: "method", Value: "scan", Usage: "`METHOD`: scan or sync"},
@@ -55,7 +59,7 @@ func snapshotCommand() *cli.Command {
 			&cli.StringFlag{Name: "larger-than", Usage: "drop keys whose value is larger than `SIZE` (512KiB, 4MB, 1.5GiB, bytes)"},
 			&cli.BoolFlag{Name: "persist", Usage: "drop every expiry"},
 			&cli.BoolFlag{Name: "cluster", Usage: "snapshot every master of the Redis Cluster"},
-		},
+		}, tlsFlags()...),
 		Action: runSnapshot,
 	}
 }
@@ -147,13 +151,65 @@ func joinInts(n []int) string {
 	return strings.Join(s, ", ")
 }
 
-// serverURL parses the server URL flag name (the password is never shown).
+// serverURL parses the server URL flag name (the password is never shown)
+// and applies the TLS flags.
 func serverURL(c *cli.Context, name string) (*redis.Options, error) {
 	o, err := live.ParseURL(c.String(name))
 	if err != nil {
 		return nil, cmdUsageError(c.Command.Name, "--%s: %v", name, err)
 	}
+	if err := applyTLSFlags(c, name, o); err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+// tlsHelp is the help line on TLS of the commands that reach a server.
+const tlsHelp = "TLS: --tls-ca for a private CA, --tls-cert and --tls-key for a client certificate, ?skip_verify=true\n" +
+	"in the URL to skip checking the server's certificate.\n"
+
+// tlsFlags are the TLS options of the commands that reach a server.
+func tlsFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "tls-ca", Usage: "trust the CA certificates of the PEM `FILE` (instead of the system's) for rediss://"},
+		&cli.StringFlag{Name: "tls-cert", Usage: "client certificate PEM `FILE` for rediss:// (a server with tls-auth-clients yes, its default)"},
+		&cli.StringFlag{Name: "tls-key", Usage: "private key PEM `FILE` of --tls-cert"},
+	}
+}
+
+// applyTLSFlags sets o's TLS configuration from --tls-ca, --tls-cert and
+// --tls-key; they need a rediss:// URL (the flag name names it).
+func applyTLSFlags(c *cli.Context, name string, o *redis.Options) error {
+	ca, cert, key := c.String("tls-ca"), c.String("tls-cert"), c.String("tls-key")
+	if ca == "" && cert == "" && key == "" {
+		return nil
+	}
+	cmd := c.Command.Name
+	if o.TLSConfig == nil {
+		return cmdUsageError(cmd, "--tls-ca, --tls-cert and --tls-key need a rediss:// URL in --%s", name)
+	}
+	if ca != "" {
+		pem, err := os.ReadFile(ca)
+		if err != nil {
+			return cmdUsageError(cmd, "--tls-ca: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return cmdUsageError(cmd, "--tls-ca %s: no PEM certificate in it", ca)
+		}
+		o.TLSConfig.RootCAs = pool
+	}
+	if (cert == "") != (key == "") {
+		return cmdUsageError(cmd, "--tls-cert and --tls-key go together (a client certificate and its key)")
+	}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return cmdUsageError(cmd, "--tls-cert %s, --tls-key %s: %v", cert, key, err)
+		}
+		o.TLSConfig.Certificates = []tls.Certificate{pair}
+	}
+	return nil
 }
 
 func loadCommand() *cli.Command {
@@ -162,6 +218,8 @@ func loadCommand() *cli.Command {
 		Usage:     "restore a dump into a running Redis or Redis Cluster",
 		UsageText: "rdbtool load FILE --to URL [--replace] [--flush] [--yes] [--cluster] [--match GLOB]...",
 		Description: "Pipelined RESTORE with the dump's raw values (ABSTTL, IDLETIME/FREQ kept) and its function libraries.\n" +
+			"URL: redis://[user:pass@]host:port, rediss:// for TLS, unix:///path (the password is never printed).\n" +
+			tlsHelp +
 			"Keys already present are conflicts (reported, exit 1) unless --replace. Keys whose expiry has passed are skipped,\n" +
 			"as a server loading the file would drop them. For a target older than the file, values are re-encoded; keys it\n" +
 			"cannot take are listed. --flush empties the target first (FLUSHALL, FUNCTION FLUSH) and needs --yes for a\n" +
@@ -173,14 +231,14 @@ func loadCommand() *cli.Command {
 			helpExamples("rdbtool load dump.rdb --to redis://127.0.0.1:6379 --flush",
 				"rdbtool load dump.rdb --to redis://node1:7000 --cluster --match 'corr:*' --replace"),
 		ArgsUsage: "FILE",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "to", Usage: "server `URL`"},
 			&cli.BoolFlag{Name: "replace", Usage: "overwrite keys and libraries already present"},
 			&cli.BoolFlag{Name: "flush", Usage: "empty the target first"},
 			&cli.BoolFlag{Name: "yes", Usage: "allow --flush of a target that is not on this machine"},
 			&cli.BoolFlag{Name: "cluster", Usage: "the target is a Redis Cluster: route keys by slot"},
 			newGlobFlag("match", "load only keys matching the Redis glob `GLOB`"),
-		},
+		}, tlsFlags()...),
 		Action: runLoad,
 	}
 }
