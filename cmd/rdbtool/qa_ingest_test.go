@@ -426,3 +426,26 @@ func TestQAMigrateStrayArgument(t *testing.T) {
 		}
 	}
 }
+
+// TestQAIngestSecondSignal: a second SIGINT during a pass (one stuck on a
+// slow server, say) stops the command at once with status 130; the group
+// running is not committed.
+func TestQAIngestSecondSignal(t *testing.T) {
+	m, _ := fixture.Load(t, siteDump)
+	db, dsn := pgfixture.DBWithDSN(t)
+	addr, relayed := slowProxy(t, m.Addr(), 50*time.Millisecond) // the pass would take seconds
+	start := time.Now()
+	code, stderr := ingestProcess(t, func(p *os.Process) {
+		waitFor(t, "the pass did not start reading", func() bool { return relayed.Load() > 1<<10 })
+		p.Signal(syscall.SIGINT)
+		time.Sleep(100 * time.Millisecond)
+		p.Signal(syscall.SIGINT)
+	}, "ingest", "--redis", "redis://"+addr, "--db", dsn, "--only", "nodes")
+	if code != 130 || time.Since(start) > 10*time.Second || !strings.Contains(stderr, "stopping now") {
+		t.Errorf("exit %d after %v, want 130 at once\n%s", code, time.Since(start), stderr)
+	}
+	var n int
+	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM node_white_rabbit_status`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("node_white_rabbit_status: %d rows (%v): the last group ran to the end", n, err)
+	}
+}
