@@ -486,7 +486,7 @@ func (im *importer) line(line []byte) error {
 	// Every field of a key line is required: a missing expire_ms would
 	// read as 0, an expiry in 1970 that makes Redis drop the key on load.
 	for _, f := range []string{"db", "key", "type", "expire_ms", "value"} {
-		if _, ok := probe[f]; !ok {
+		if v, ok := probe[f]; !ok || string(bytes.TrimSpace(v)) == "null" {
 			hint := ""
 			if f == "expire_ms" {
 				hint = " (-1 for no expiry)"
@@ -581,7 +581,10 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 		if err := strictUnmarshal(l.Value, &ms); err != nil {
 			return nil, err
 		}
-		for _, m := range ms {
+		for i, m := range ms {
+			if m.Member == nil {
+				return nil, fmt.Errorf("zset member %d: missing \"member\"", i)
+			}
 			v.ZSet = append(v.ZSet, rdb.ZMember{Member: m.Member, Score: float64(m.Score)})
 		}
 	case "hash":
@@ -589,7 +592,10 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 		if err := strictUnmarshal(l.Value, &fs); err != nil {
 			return nil, err
 		}
-		for _, f := range fs {
+		for i, f := range fs {
+			if f.Field == nil || f.Value == nil {
+				return nil, fmt.Errorf("hash field %d: a field has \"field\" and \"value\"", i)
+			}
 			hf := rdb.HashField{Field: f.Field, Value: f.Value, ExpireMs: -1}
 			if f.ExpireMs != nil {
 				hf.ExpireMs = *f.ExpireMs
