@@ -16,8 +16,12 @@
 // few rows; one INSERT ... SELECT FROM unnest(column arrays) ON CONFLICT DO
 // NOTHING for many; the autos as a binary COPY straight into their tables,
 // under a lock, of the rows not already there), so a failing group is
-// rolled back alone and recorded in daemon_status ('errored') and subsystem_error. Loop repeats
-// passes (the monitor loop); ListenLog stores mc-log-channel messages.
+// rolled back alone and recorded in daemon_status ('errored') and subsystem_error. When a
+// group fails and Redis or PostgreSQL then does not answer a ping, the rest
+// of the pass is not run (GroupResult.Status StatusNotRun) instead of every
+// later group failing the same way. Loop repeats passes (the monitor loop)
+// and waits with backoff for a server that does not answer; ListenLog
+// stores mc-log-channel messages.
 //
 // # One bad record never loses the others
 //
