@@ -124,13 +124,15 @@ func runIngest(c *cli.Context) error {
 	}
 
 	rc, closeRedis, err := openRedis(ctx, c, redisURL, rdbFile)
+	if err == nil {
+		defer closeRedis()
+	}
 	if ctx.Err() != nil {
 		return interrupted()
 	}
 	if err != nil {
 		return err
 	}
-	defer closeRedis()
 	if redisURL != "" {
 		// A Redis that refuses us (a wrong password, say) ends the command
 		// in both modes, as a refusing PostgreSQL does: waiting cannot fix
