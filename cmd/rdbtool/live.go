@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/alicebob/miniredis/v2"
@@ -271,12 +272,18 @@ func runLoad(c *cli.Context) error {
 		return err
 	}
 	defer in.Close()
-	stats, err := live.Load(c.Context, o, rdb.NewReader(in), opts)
+	ctx, sig, stop := interruptible(c.Context)
+	defer stop()
+	stats, err := live.Load(ctx, o, rdb.NewReader(in), opts)
 	if err != nil {
 		in.fail()
 		note := ""
 		if opts.Flush && !stats.Flushed {
 			note = "; nothing was flushed"
+		}
+		if s := sig(); s != nil {
+			stderrf(c, "rdbtool: load interrupted (%s): %s%s\n", liveSignalName(s), stats, note)
+			return cli.Exit("", exitCodeFor(s))
 		}
 		stderrf(c, "rdbtool: load stopped: %s%s\n", stats, note)
 		var re *rdb.Error
@@ -291,6 +298,46 @@ func runLoad(c *cli.Context) error {
 		return cli.Exit("", exitFound)
 	}
 	return nil
+}
+
+// interruptible returns a context that SIGINT, SIGTERM or SIGHUP cancels,
+// the signal received (nil until then), and stop, which ends the catching.
+// Only the first signal is caught: a second one ends the process at once.
+func interruptible(parent context.Context) (context.Context, func() os.Signal, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	var mu sync.Mutex
+	var got os.Signal
+	go func() {
+		select {
+		case s := <-ch:
+			mu.Lock()
+			got = s
+			mu.Unlock()
+			signal.Stop(ch)
+			cancel()
+		case <-ctx.Done():
+			signal.Stop(ch)
+		}
+	}()
+	return ctx, func() os.Signal {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}, cancel
+}
+
+func liveSignalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return s.String()
 }
 
 func serveCommand() *cli.Command {
