@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,16 +83,23 @@ func TestQAIngestOnceRedisUnreachable(t *testing.T) {
 // from it, then closes every connection and stops accepting: a server that
 // dies in the middle of a pass.
 func cutProxy(t *testing.T, target string, n int64) string {
+	return cutProxyTo(t, "tcp", target, n, 0)
+}
+
+// cutProxyTo is cutProxy to a server on network ("tcp", "unix"), cutting
+// after down bytes from the server or up bytes to it (0: no limit).
+func cutProxyTo(t *testing.T, network, target string, down, up int64) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		sent  atomic.Int64
-		once  sync.Once
+		mu      sync.Mutex
+		conns   []net.Conn
+		fromSrv atomic.Int64
+		toSrv   atomic.Int64
+		once    sync.Once
 	)
 	cut := func() {
 		once.Do(func() {
@@ -104,13 +112,30 @@ func cutProxy(t *testing.T, target string, n int64) string {
 		})
 	}
 	t.Cleanup(cut)
+	relay := func(dst, src net.Conn, count *atomic.Int64, limit int64) {
+		defer dst.Close()
+		buf := make([]byte, 4096)
+		for {
+			k, err := src.Read(buf)
+			if k > 0 {
+				if limit > 0 && count.Add(int64(k)) > limit {
+					cut()
+					return
+				}
+				dst.Write(buf[:k])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
 	go func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			s, err := net.Dial("tcp", target)
+			s, err := net.Dial(network, target)
 			if err != nil {
 				c.Close()
 				continue
@@ -118,24 +143,8 @@ func cutProxy(t *testing.T, target string, n int64) string {
 			mu.Lock()
 			conns = append(conns, c, s)
 			mu.Unlock()
-			go io.Copy(s, c)
-			go func() {
-				buf := make([]byte, 4096)
-				for {
-					k, err := s.Read(buf)
-					if k > 0 {
-						if sent.Add(int64(k)) > n {
-							cut()
-							return
-						}
-						c.Write(buf[:k])
-					}
-					if err != nil {
-						c.Close()
-						return
-					}
-				}
-			}()
+			go relay(s, c, &toSrv, up)
+			go relay(c, s, &fromSrv, down)
 		}
 	}()
 	return l.Addr().String()
@@ -158,7 +167,7 @@ func TestQAIngestRedisLostMidPass(t *testing.T) {
 		t.Errorf("go-redis log lines on stderr:\n%s", stderr)
 	}
 	msg := lastLine(stderr)
-	if !strings.HasPrefix(msg, "rdbtool: ingest:") || !strings.Contains(msg, "Redis") || !strings.Contains(msg, "not run") || len(msg) > 400 {
+	if !strings.HasPrefix(msg, "rdbtool: ingest:") || !strings.Contains(msg, "Redis") || !strings.Contains(msg, "not run") || len(msg) > 500 {
 		t.Errorf("summary (%d chars): %s", len(msg), msg)
 	}
 	var errRows, fileRows int
@@ -447,5 +456,57 @@ func TestQAIngestSecondSignal(t *testing.T) {
 	var n int
 	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM node_white_rabbit_status`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("node_white_rabbit_status: %d rows (%v): the last group ran to the end", n, err)
+	}
+}
+
+// TestQAIngestPostgreSQLLostMidPass: PostgreSQL goes away in the middle of
+// a pass (here: its connections are cut while the spectra are being
+// written). The command ends with one line naming what failed and what
+// was not run, exit 1, and nothing is half-written: every group's tables
+// are either complete or empty.
+func TestQAIngestPostgreSQLLostMidPass(t *testing.T) {
+	db, dsn := pgfixture.DBWithDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	sock := fmt.Sprintf("%s/.s.PGSQL.%s", q.Get("host"), q.Get("port"))
+	// the dump's spectra are about 0.9 MB: cut a third of the way in
+	addr := cutProxyTo(t, "unix", sock, 0, 300<<10)
+	q.Del("host")
+	q.Del("port")
+	q.Set("sslmode", "disable")
+	u.Host, u.RawQuery = addr, q.Encode()
+
+	code, stderr := ingestProcess(t, nil, "ingest", "--rdb", siteDump, "--db", u.String())
+	msg := lastLine(stderr)
+	if code != exitFound || !strings.HasPrefix(msg, "rdbtool: ingest:") || len(msg) > 500 || !strings.Contains(msg, "rolled back") {
+		t.Errorf("exit %d, summary (%d chars): %s\n%s", code, len(msg), msg, stderr)
+	}
+	ctx := context.Background()
+	count := func(table string) int {
+		var n int
+		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if a, s := count("hera_autos"), count("hera_auto_spectrum"); a != s {
+		t.Errorf("hera_autos %d rows, hera_auto_spectrum %d: half-written", a, s)
+	}
+	if count("hera_auto_spectrum") != 0 {
+		t.Error("the spectra whose write was cut were committed")
+	}
+	for _, group := range [][]string{{"snap_status", "snap_input"}, {"correlator_config_file", "correlator_config_params", "correlator_config_active_snap"}} {
+		empty := 0
+		for _, table := range group {
+			if count(table) == 0 {
+				empty++
+			}
+		}
+		if empty != 0 && empty != len(group) {
+			t.Errorf("group %v is half-written", group)
+		}
 	}
 }
