@@ -84,6 +84,9 @@ func runCheck(c *cli.Context) error {
 	}
 	defer in.Close()
 	if !pol.HasRules() {
+		if pol.Path != "" {
+			return cmdUsageError("check", "no rules: the policy %s has none that check enforces (no-ttl, max-value-size, max-file-size, forbid, require); add one, or give --no-ttl, --forbid, ...", pol.Path)
+		}
 		if name == "-" {
 			return cmdUsageError("check", "no rules: give --policy FILE (stdin has no policy beside it) or use --no-ttl, --forbid, ...")
 		}

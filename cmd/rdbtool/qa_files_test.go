@@ -111,3 +111,17 @@ func TestQAFilesCheckStdinNoRules(t *testing.T) {
 	r = mustRun(t, 2, nil, "check", dump)
 	qaOneLine(t, []string{"check", "FILE"}, r.err, "commit "+dump+".policy")
 }
+
+// TestQAFilesCheckPolicyWithoutRules: a policy holding only refresh's
+// fields is named as having no check rule, instead of check asking to
+// commit the policy file that is already there.
+func TestQAFilesCheckPolicyWithoutRules(t *testing.T) {
+	_, dump, _ := qaDump(t)
+	os.WriteFile(dump+".policy", []byte("prune: [\"fpg:*\"]\ndrop-expired: true\n"), 0o644)
+	r := mustRun(t, 2, nil, "check", dump)
+	qaOneLine(t, []string{"check"}, r.err, "the policy "+dump+".policy has none that check enforces")
+	if msg, _ := exitStatus(r.err); strings.Contains(msg, "commit") {
+		t.Errorf("check: %q", msg)
+	}
+	mustRun(t, 0, nil, "check", dump, "--forbid", "nothing:*")
+}
