@@ -254,7 +254,11 @@ func failureSummary(rep *ingest.Report, err error) string {
 	}
 	msg := fmt.Sprintf("%d group(s) failed and were rolled back (%s)", len(failed), strings.Join(failed, ", "))
 	if len(notRun) > 0 {
-		msg += fmt.Sprintf("; %d not run (%s)", len(notRun), strings.Join(notRun, ", "))
+		names := notRun
+		if len(names) > 4 {
+			names = append(names[:3:3], fmt.Sprintf("and %d more", len(notRun)-3))
+		}
+		msg += fmt.Sprintf("; %d not run (%s)", len(notRun), strings.Join(names, ", "))
 		for _, g := range rep.Failed() {
 			if g.Status == ingest.StatusNotRun {
 				first += "; not run: " + g.Error
