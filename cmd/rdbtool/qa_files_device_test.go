@@ -56,3 +56,33 @@ func TestQAFilesOutputNotRegular(t *testing.T) {
 		t.Fatal("--in-place replaced the FIFO")
 	}
 }
+
+// TestQAFilesRefreshDeviceVeto: when the result breaks the policy and -o is
+// a FIFO (written as it goes), refresh does not claim nothing was written.
+func TestQAFilesRefreshDeviceVeto(t *testing.T) {
+	dir, dump, _ := qaDump(t)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if f, err := os.Open(fifo); err == nil {
+			io.Copy(io.Discard, f)
+			f.Close()
+		}
+	}()
+	r := mustRun(t, 1, nil, "refresh", dump, "-o", fifo, "--policy", writePolicy(t, dir, "forbid: [\"*\"]\n"))
+	<-done
+	qaOneLine(t, []string{"refresh", "-o", "FIFO"}, r.err, "already written to "+fifo, "discard it")
+}
+
+func writePolicy(t *testing.T, dir, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, "p.policy")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

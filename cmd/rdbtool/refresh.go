@@ -89,6 +89,8 @@ func runRefresh(c *cli.Context) error {
 		where := "nothing was written"
 		if out.name == "-" {
 			where = "the output already sent to stdout breaks the policy: discard it"
+		} else if out.dev != nil {
+			where = "the output already written to " + out.name + " breaks the policy: discard it"
 		}
 		return cli.Exit(fmt.Sprintf("refresh: the result breaks the policy (%s; %s); adjust the policy or the prune options", countOf(len(vs), "violation"), where), exitFound)
 	}
