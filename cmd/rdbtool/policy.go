@@ -49,6 +49,10 @@ func sizeFlag(c *cli.Context, name string) (filter.Size, error) {
 	if err != nil {
 		return 0, cmdUsageError(c.Command.Name, "--%s: %v", name, err)
 	}
+	if n == 0 {
+		// 0 is "no limit" inside: the flag would silently do nothing.
+		return 0, cmdUsageError(c.Command.Name, "--%s %s: give a size above 0", name, c.String(name))
+	}
 	return filter.Size(n), nil
 }
 

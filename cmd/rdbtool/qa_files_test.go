@@ -125,3 +125,22 @@ func TestQAFilesCheckPolicyWithoutRules(t *testing.T) {
 	}
 	mustRun(t, 0, nil, "check", dump, "--forbid", "nothing:*")
 }
+
+// TestQAFilesSizeZero: a size flag of 0 was taken as "not given": prune
+// then asked for --larger-than although it was there, refresh pruned
+// nothing and check found no rule. It is a usage error naming the flag.
+func TestQAFilesSizeZero(t *testing.T) {
+	dir, dump, _ := qaDump(t)
+	out := filepath.Join(dir, "out.rdb")
+	for _, args := range [][]string{
+		{"prune", dump, "-o", out, "--larger-than", "0"},
+		{"prune", dump, "-o", out, "--match", "*", "--larger-than", "0B"},
+		{"refresh", dump, "-o", out, "--larger-than", "0"},
+		{"check", dump, "--max-value-size", "0"},
+		{"check", dump, "--max-file-size", "0KiB"},
+	} {
+		r := mustRun(t, 2, nil, args...)
+		qaOneLine(t, args, r.err, "give a size above 0")
+	}
+	assertOnly(t, dir, "dump.rdb")
+}
