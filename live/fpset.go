@@ -102,6 +102,13 @@ func (d *keyDedup) writeRun(s *fpSet) error {
 		if err != nil {
 			return err
 		}
+		// Unlinked at once where the system allows it (the open file stays
+		// usable): then no signal without a handler (-o -), not even
+		// SIGKILL, can leave it behind in $TMPDIR.
+		if os.Remove(f.Name()) == nil {
+			remove() // forgets it (the name is already gone)
+			remove = func() {}
+		}
 		d.spill, d.remove, d.w = f, remove, bufio.NewWriterSize(f, 256<<10)
 	}
 	var rec [16]byte
