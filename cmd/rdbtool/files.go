@@ -559,7 +559,18 @@ func passError(in *srcFile, out *dstFile, err error) error {
 	if errors.As(err, &re) {
 		return rdbInputError(in.name, err)
 	}
-	return cli.Exit(fmt.Sprintf("%s: %v", dstName(out.name), err), exitError)
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) && (out.file == nil || pe.Path == out.file.TempPath()) {
+		// "write dir/.out.rdb.tmp-1c3c: no space left on device": the temp
+		// file (or /dev/stdout) is not the name the user gave.
+		msg = pe.Err.Error()
+	}
+	msg = strings.TrimPrefix(msg, "writing output: ")
+	if out.file != nil {
+		msg += " (nothing was written)" // the temp file is removed
+	}
+	return cli.Exit(fmt.Sprintf("%s: cannot write the output: %s", dstName(out.name), msg), exitError)
 }
 
 // rewriteJob is one streaming pass from an input RDB to an output RDB.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,8 +42,24 @@ func TestQAFilesStdoutWriteError(t *testing.T) {
 			continue
 		}
 		qaOneLine(t, args, r.err, "stdout", "no space left on device")
-		if msg, _ := exitStatus(r.err); strings.Contains(msg, "stdin") {
-			t.Errorf("%v: %q calls stdout stdin", args, msg)
+		if msg, _ := exitStatus(r.err); strings.Contains(msg, "stdin") || strings.Contains(msg, "writing output") || strings.Contains(msg, "nothing was written") {
+			t.Errorf("%v: %q (stdout called stdin, a doubled prefix, or a false claim)", args, msg)
 		}
+	}
+}
+
+// TestQAFilesDeviceWriteError: a device that refuses the bytes (-o
+// /dev/full) is named as the output, exit 2, in one line.
+func TestQAFilesDeviceWriteError(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	_, dump, _ := qaDump(t)
+	for _, args := range [][]string{
+		{"persist", dump, "-o", "/dev/full"},
+		{"export", dump, "-o", "/dev/full"},
+	} {
+		r := mustRun(t, 2, nil, args...)
+		qaOneLine(t, args, r.err, "/dev/full: cannot write the output: no space left on device")
 	}
 }
