@@ -144,3 +144,19 @@ func TestQAFilesSizeZero(t *testing.T) {
 	}
 	assertOnly(t, dir, "dump.rdb")
 }
+
+// TestQAFilesVerifyTrailingBytes: bytes after the checksum are ignored by
+// Redis and by rdbtool; verify still passes but says they are there,
+// rather than calling the file's size the dump's.
+func TestQAFilesVerifyTrailingBytes(t *testing.T) {
+	_, dump, data := qaDump(t)
+	r := mustRun(t, 0, nil, "verify", dump)
+	if strings.Contains(r.stdout, "after the end") {
+		t.Fatalf("verify of a clean dump: %s", r.stdout)
+	}
+	os.WriteFile(dump, append(data, "GARBAGE"...), 0o644)
+	r = mustRun(t, 0, nil, "verify", dump)
+	if !strings.Contains(r.stdout, "(7 bytes after the end of the dump, ignored)") {
+		t.Fatalf("verify: %s", r.stdout)
+	}
+}

@@ -65,7 +65,11 @@ func runVerify(c *cli.Context) error {
 	}
 	in.Close()
 	sum := rd.Checksum()
-	if _, err := fmt.Fprintf(c.App.Writer, "%s: ok: RDB version %d, %d keys, %d bytes, checksum %s\n", srcName(name), version, keys, rd.Offset(), checksumWord(sum.Status)); err != nil {
+	extra := ""
+	if in.size > rd.Offset() { // Redis stops at the checksum too, and so do the other commands
+		extra = fmt.Sprintf(" (%d bytes after the end of the dump, ignored)", in.size-rd.Offset())
+	}
+	if _, err := fmt.Fprintf(c.App.Writer, "%s: ok: RDB version %d, %d keys, %d bytes, checksum %s%s\n", srcName(name), version, keys, rd.Offset(), checksumWord(sum.Status), extra); err != nil {
 		return stdoutError(err)
 	}
 	return nil
