@@ -5,19 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 )
 
-// Exit codes scripts can rely on.
+// Exit codes scripts can rely on (listed in the main help as exitCodesHelp;
+// a signal ends a command with 128+its number).
 const (
 	exitOK    = 0
-	exitFound = 1 // check found violations, diff found differences
+	exitFound = 1 // found something: check, diff, refresh, load, ingest, migrate lint
 	exitError = 2 // usage or input error
 )
+
+const exitCodesHelp = "Exit codes: 0 ok; 1 found something (check: violations, diff: differences, refresh: the result\n" +
+	"breaks the policy, load: keys not loaded, ingest: a group failed, migrate lint: problems);\n" +
+	"2 usage or input error; 128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM)."
 
 func init() {
 	// Help lists each flag's default once, and not at all when it says
@@ -43,24 +50,37 @@ var commands []*cli.Command
 
 func register(c ...*cli.Command) { commands = append(commands, c...) }
 
+// setupCommands sorts the commands and installs the usage-error handling
+// once: newApp runs for every in-process test, and wrapping an Action twice
+// would hint twice.
+var setupCommands sync.Once
+
 func newApp() *cli.App {
-	sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
+	setupCommands.Do(func() {
+		sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
+		for _, cmd := range commands {
+			oneLineUsageErrors(cmd, cmd.Name)
+		}
+	})
 	for _, cmd := range commands {
-		oneLineUsageErrors(cmd, cmd.Name)
+		// App.Setup prefixes the app's name to HelpName: a second app
+		// (in-process tests) would show "rdbtool rdbtool keys".
+		cmd.HelpName = ""
 	}
 	return &cli.App{
 		Name:  "rdbtool",
 		Usage: "inspect, clean, check, convert and serve Redis RDB dumps",
 		Description: "rdbtool works on dump.rdb files directly, streaming them with constant memory.\n" +
 			"FILE arguments accept - for stdin; -o - writes to stdout.\n" +
-			"Exit codes: 0 ok, 1 found something (check, diff), 2 usage or input error.",
+			"rdbtool help COMMAND (or rdbtool COMMAND --help) shows a command's flags and examples.\n" +
+			exitCodesHelp,
 		Version:         version(),
 		Commands:        commands,
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main prints and exits
 		Action:          runNoCommand,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return cli.Exit(flagErrorText(err)+" (see rdbtool --help)", exitError)
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return cli.Exit(flagErrorText(err)+flagHint(c.App.VisibleFlags(), err)+" (see rdbtool --help)", exitError)
 		},
 	}
 }
@@ -72,7 +92,7 @@ func newApp() *cli.App {
 func oneLineUsageErrors(cmd *cli.Command, path string) {
 	if cmd.OnUsageError == nil {
 		cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return cmdUsageError(path, "%s", flagErrorText(err))
+			return cmdUsageError(path, "%s%s", flagErrorText(err), flagHint(cmd.Flags, err))
 		}
 	}
 	if len(cmd.Subcommands) > 0 && cmd.Action == nil {
@@ -80,12 +100,145 @@ func oneLineUsageErrors(cmd *cli.Command, path string) {
 			if c.NArg() == 0 {
 				return cli.ShowSubcommandHelp(c)
 			}
-			return cmdUsageError(path, "unknown command %q", c.Args().First())
+			typed := c.Args().First()
+			return cmdUsageError(path, "unknown command %q%s", typed, didYouMean(typed, commandNames(cmd.Subcommands)))
 		}
+	} else if action := cmd.Action; action != nil {
+		// Commands that parse their own flags (fileCommand) report an
+		// unknown one through their Action: add the hint there.
+		cmd.Action = func(c *cli.Context) error { return hintUnknownFlag(action(c), cmd.Flags) }
 	}
 	for _, sub := range cmd.Subcommands {
 		oneLineUsageErrors(sub, path+" "+sub.Name)
 	}
+}
+
+// unknownFlagMsg finds "unknown flag --x" in a usage error's message.
+var unknownFlagMsg = regexp.MustCompile(`unknown flag (-{1,2}[^ ,]+)`)
+
+// hintUnknownFlag adds the closest flag of flags to an "unknown flag"
+// usage error (keeping its exit code); other errors pass unchanged.
+func hintUnknownFlag(err error, flags []cli.Flag) error {
+	var ec cli.ExitCoder
+	if err == nil || !errors.As(err, &ec) || ec.ExitCode() != exitError {
+		return err
+	}
+	msg := err.Error()
+	m := unknownFlagMsg.FindStringSubmatchIndex(msg)
+	if m == nil || strings.HasPrefix(msg[m[1]:], ", did you mean") {
+		return err
+	}
+	hint := closestFlag(flags, msg[m[2]:m[3]])
+	if hint == "" {
+		return err
+	}
+	return cli.Exit(msg[:m[1]]+", did you mean "+hint+"?"+msg[m[1]:], exitError)
+}
+
+// flagHint is ", did you mean --x?" for an unknown-flag error from the flag
+// package when one of flags is close to the flag typed, else "".
+func flagHint(flags []cli.Flag, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
+	if !ok {
+		return ""
+	}
+	if hint := closestFlag(flags, name); hint != "" {
+		return ", did you mean " + hint + "?"
+	}
+	return ""
+}
+
+// closestFlag is the flag of flags (spelled with its dashes) closest to
+// typed, or "".
+func closestFlag(flags []cli.Flag, typed string) string {
+	var names []string
+	for _, f := range flags {
+		names = append(names, f.Names()...)
+	}
+	names = append(names, "help")
+	if best := closest(strings.TrimLeft(typed, "-"), names); best != "" {
+		return dashes(best)
+	}
+	return ""
+}
+
+// didYouMean is " (did you mean NAME?)"-style text for typed among names:
+// ", did you mean NAME?" or "".
+func didYouMean(typed string, names []string) string {
+	if best := closest(typed, names); best != "" {
+		return ", did you mean " + best + "?"
+	}
+	return ""
+}
+
+func commandNames(cmds []*cli.Command) []string {
+	var names []string
+	for _, c := range cmds {
+		if !c.Hidden {
+			names = append(names, c.Names()...)
+		}
+	}
+	return names
+}
+
+// closest is the name in names nearest to typed (case ignored): the only
+// one typed (3+ letters) begins, else the one fewest edits away (a
+// swap of neighbours counts as one edit), at most one edit per three
+// letters typed and at most two; "" when none is that close or the
+// nearest are tied.
+func closest(typed string, names []string) string {
+	typed = strings.ToLower(typed)
+	if len(typed) >= 3 {
+		var prefixed []string
+		for _, n := range names {
+			if strings.HasPrefix(n, typed) && n != typed {
+				prefixed = append(prefixed, n)
+			}
+		}
+		if len(prefixed) == 1 {
+			return prefixed[0]
+		}
+	}
+	limit := min(len(typed)/3, 2)
+	best, bestD, tied := "", limit+1, false
+	for _, n := range names {
+		switch d := editDistance(typed, n); {
+		case d < bestD:
+			best, bestD, tied = n, d, false
+		case d == bestD && n != best:
+			tied = true
+		}
+	}
+	if tied {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance of a and b:
+// insertions, deletions, substitutions and swaps of adjacent letters.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // flagErrorText rewrites the flag package's messages in the spelling users
@@ -123,13 +276,45 @@ func dashes(name string) string {
 	return "--" + name
 }
 
-// runNoCommand shows the help without a command; an unknown command is a
-// usage error (exit 2), not the cli package's "No help topic" (exit 3).
+// runNoCommand shows the help without a command and for "help [CMD
+// [SUB]]"; an unknown command is a usage error (exit 2) naming the closest
+// command, not the cli package's "No help topic" (exit 3).
 func runNoCommand(c *cli.Context) error {
-	if c.NArg() == 0 {
+	args := c.Args().Slice()
+	if len(args) == 0 || (args[0] == "help" && len(args) == 1) {
 		return cli.ShowAppHelp(c)
 	}
-	return cli.Exit(fmt.Sprintf("unknown command %q (rdbtool --help lists the commands)", c.Args().First()), exitError)
+	if args[0] != "help" {
+		return cli.Exit(fmt.Sprintf("unknown command %q%s (rdbtool --help lists the commands)", args[0], didYouMean(args[0], commandNames(c.App.Commands))), exitError)
+	}
+	// help CMD [SUB]: the same text as CMD [SUB] --help, from the same code.
+	cmds, path := c.App.Commands, []string{}
+	for _, name := range args[1:] {
+		var found *cli.Command
+		for _, cmd := range cmds {
+			if cmd.HasName(name) && !cmd.Hidden {
+				found = cmd
+			}
+		}
+		if found == nil {
+			if len(path) > 0 && len(cmds) == 0 {
+				break // help CMD ARG: a command without subcommands
+			}
+			typed := strings.Join(append(path, name), " ")
+			hint := didYouMean(name, commandNames(cmds))
+			if hint != "" && len(path) > 0 {
+				hint = ", did you mean " + strings.Join(path, " ") + " " + strings.TrimPrefix(hint, ", did you mean ")
+			}
+			see := "rdbtool --help"
+			if len(path) > 0 {
+				see = "rdbtool " + strings.Join(path, " ") + " --help"
+			}
+			return cli.Exit(fmt.Sprintf("help: unknown command %q%s (%s lists the commands)", typed, hint, see), exitError)
+		}
+		path = append(path, found.Name)
+		cmds = found.Subcommands
+	}
+	return c.App.RunContext(c.Context, append(append([]string{c.App.Name}, path...), "--help"))
 }
 
 // version is the module version when built with go install, else the VCS
