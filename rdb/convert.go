@@ -76,7 +76,7 @@ func ConvertEntry(e *Entry, version int) (warnings []string, err error) {
 			}
 		}
 	}
-	typ, raw, err := EncodeValue(v, version)
+	typ, raw, err := encodeValue(v, version) // decoded: nothing repeated
 	if err != nil {
 		return nil, fmt.Errorf("key %q: %w", e.Key, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"strconv"
 )
@@ -24,8 +25,22 @@ const (
 // Valkey's layout, for Valkey's versions 80 and up); stream 15, 19 or 21 by
 // version (>= 9). The output is deterministic. Module values, streams
 // before version 9 and hash field expiries before version 12 give an error
-// wrapping ErrUnconvertible.
+// wrapping ErrUnconvertible; so does data no Redis loads (Redis refuses the
+// whole file): a set or zset member or a hash field given twice, a NaN
+// score, stream entry IDs that do not increase.
 func EncodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
+	if v == nil {
+		return 0, nil, fmt.Errorf("%w: nil value", ErrUnconvertible)
+	}
+	if err := refuseUnloadable(v); err != nil {
+		return 0, nil, err
+	}
+	return encodeValue(v, version)
+}
+
+// encodeValue is EncodeValue for a value that came from DecodeValue, which
+// has refused what refuseUnloadable checks already.
+func encodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 	if v == nil {
 		return 0, nil, fmt.Errorf("%w: nil value", ErrUnconvertible)
 	}
@@ -80,6 +95,70 @@ func EncodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 		return 0, nil, fmt.Errorf("%w: a module value can only be written by its module", ErrUnconvertible)
 	}
 	return 0, nil, fmt.Errorf("%w: unknown value kind %q", ErrUnconvertible, v.Kind)
+}
+
+// refuseUnloadable returns an error for data that no Redis loads, in any
+// encoding: a set or zset member or a hash field given twice (Redis refuses
+// the whole file: "Duplicate set members detected", ...), a NaN score.
+func refuseUnloadable(v *Value) error {
+	switch v.Kind {
+	case "set":
+		if i := repeated(len(v.Set), func(i int) []byte { return v.Set[i] }); i >= 0 {
+			return fmt.Errorf("%w: set member %d (%q) given twice", ErrUnconvertible, i, trimQ(v.Set[i]))
+		}
+	case "zset":
+		for _, m := range v.ZSet {
+			if math.IsNaN(m.Score) {
+				return fmt.Errorf("%w: zset member %q has a NaN score (Redis refuses to load it)", ErrUnconvertible, trimQ(m.Member))
+			}
+		}
+		if i := repeated(len(v.ZSet), func(i int) []byte { return v.ZSet[i].Member }); i >= 0 {
+			return fmt.Errorf("%w: zset member %d (%q) given twice", ErrUnconvertible, i, trimQ(v.ZSet[i].Member))
+		}
+	case "hash":
+		if i := repeated(len(v.Hash), func(i int) []byte { return v.Hash[i].Field }); i >= 0 {
+			return fmt.Errorf("%w: hash field %d (%q) given twice", ErrUnconvertible, i, trimQ(v.Hash[i].Field))
+		}
+	}
+	return nil
+}
+
+// repeated returns the index of the first of n elements equal to an
+// earlier one, or -1. Elements are compared exactly: a 64-bit hash finds
+// candidates, bytes.Equal decides.
+func repeated(n int, elem func(int) []byte) int {
+	if n <= 8 {
+		for i := 1; i < n; i++ {
+			for j := 0; j < i; j++ {
+				if bytes.Equal(elem(i), elem(j)) {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	seen := make(map[uint64]int, n)
+	for i := 0; i < n; i++ {
+		b := elem(i)
+		h := maphash.Bytes(dupSeed, b)
+		if j, ok := seen[h]; ok {
+			if bytes.Equal(elem(j), b) {
+				return i
+			}
+			// two different elements share a hash: decide exactly
+			exact := make(map[string]struct{}, n)
+			for k := 0; k < n; k++ {
+				s := string(elem(k))
+				if _, ok := exact[s]; ok {
+					return k
+				}
+				exact[s] = struct{}{}
+			}
+			return -1
+		}
+		seen[h] = i
+	}
+	return -1
 }
 
 // NewEntry builds an entry holding v encoded for version, with no expiry,

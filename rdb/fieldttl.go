@@ -41,7 +41,7 @@ func PersistFields(e *Entry, nowMs int64) (persisted, removed, left int, err err
 		return 0, 0, len(kept), nil
 	}
 	v.Hash = kept
-	typ, raw, err := EncodeValue(v, MaxVersion)
+	typ, raw, err := encodeValue(v, MaxVersion) // decoded: nothing repeated
 	if err != nil {
 		return 0, 0, -1, err
 	}

@@ -8,7 +8,7 @@ type Value struct {
 	String []byte
 	List   [][]byte    // list elements in order
 	Set    [][]byte    // set members, in file order
-	ZSet   []ZMember   // sorted set members with scores (±Inf and NaN kept), in file order
+	ZSet   []ZMember   // sorted set members with scores (±Inf kept; a NaN score is refused, as Redis refuses it), in file order
 	Hash   []HashField // hash fields, in file order
 	Stream *Stream
 	Module *ModuleValue
