@@ -27,7 +27,8 @@ const (
 // before version 9 and hash field expiries before version 12 give an error
 // wrapping ErrUnconvertible; so does data no Redis loads (Redis refuses the
 // whole file): a set or zset member or a hash field given twice, a NaN
-// score, stream entry IDs that do not increase.
+// score, stream entry IDs that do not increase. An empty list, set, zset or
+// hash is encoded, but Redis skips such a key when it loads the file.
 func EncodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 	if v == nil {
 		return 0, nil, fmt.Errorf("%w: nil value", ErrUnconvertible)
