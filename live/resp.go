@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rdbtool/rdbtool/rdb"
@@ -32,7 +34,9 @@ const (
 // is kept per command.
 type restoreConn struct {
 	o       *redis.Options
+	ctx     context.Context
 	conn    net.Conn
+	waiting atomic.Int64 // unix ns since when the writer, all sent, waits for replies (0: it does not)
 	bw      *bufio.Writer
 	br      *bufio.Reader
 	pending chan []sent
@@ -48,6 +52,10 @@ type restoreConn struct {
 	unsent  int64 // commands whose replies never came (set by the reader)
 }
 
+// restoreIdle bounds the wait for a reply, or for the server to take more
+// of the commands, while commands are in flight.
+var restoreIdle = idleTimeout
+
 // sent is one command in flight.
 type sent struct {
 	key     []byte // nil for SELECT
@@ -60,8 +68,9 @@ func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, str
 	if err != nil {
 		return nil, serverErr(o, "connect", nil, tlsHint(o, err))
 	}
-	c := &restoreConn{o: o, conn: conn, bw: bufio.NewWriterSize(conn, 256<<10), br: bufio.NewReaderSize(conn, 64<<10),
+	c := &restoreConn{o: o, ctx: ctx, conn: conn, br: bufio.NewReaderSize(conn, 64<<10),
 		pending: make(chan []sent, maxInFlight/sentGroup), db: -1, chosen: make(chan error, 1), reply: reply}
+	c.bw = bufio.NewWriterSize(timedWriter{c}, 256<<10)
 	c.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	if o.Password != "" {
 		args := []string{"AUTH", o.Password}
@@ -73,7 +82,10 @@ func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, str
 			c.close()
 			return nil, serverErr(o, "AUTH", nil, tlsHint(o, err))
 		}
-		line, err := c.br.ReadString('\n')
+		c.wait(true)
+		b, err := c.readLine()
+		c.wait(false)
+		line := string(b)
 		if err == nil && strings.HasPrefix(line, "-") {
 			err = redisError(strings.TrimSpace(line[1:]))
 		}
@@ -85,6 +97,70 @@ func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, str
 	c.wg.Add(1)
 	go c.readReplies()
 	return c, nil
+}
+
+// deadline sets the connection's read or write deadline restoreIdle from
+// now, unless the load was cancelled (its deadline in the past must stay).
+func (c *restoreConn) deadline(set func(time.Time) error) {
+	set(time.Now().Add(restoreIdle))
+	if c.ctx.Err() != nil {
+		set(time.Unix(1, 0))
+	}
+}
+
+// timedWriter is the connection as the command buffer writes it: a server
+// that takes no bytes for restoreIdle fails the write.
+type timedWriter struct{ c *restoreConn }
+
+func (w timedWriter) Write(p []byte) (int, error) {
+	w.c.deadline(w.c.conn.SetWriteDeadline)
+	n, err := w.c.conn.Write(p)
+	var ne net.Error
+	if err != nil && errors.As(err, &ne) && ne.Timeout() && w.c.ctx.Err() == nil {
+		err = &stalled{fmt.Errorf("the server took no data for %v: it stopped answering (%w)", restoreIdle, err)}
+	}
+	return n, err
+}
+
+// stalled is a write to a server that stopped reading.
+type stalled struct{ error }
+
+func (s *stalled) Unwrap() error { return s.error }
+
+// wait marks the writer as waiting for replies with every command sent
+// (on), or as back at work: only then can a silent server be told from
+// replies that wait for commands still in the buffer.
+func (c *restoreConn) wait(on bool) {
+	if on {
+		c.waiting.Store(time.Now().UnixNano())
+	} else {
+		c.waiting.Store(0)
+	}
+}
+
+// readLine reads one reply line. It gives up when no reply came for
+// restoreIdle while the writer, everything sent, waited for one.
+func (c *restoreConn) readLine() ([]byte, error) {
+	var acc []byte
+	start := time.Now()
+	for {
+		c.deadline(c.conn.SetReadDeadline)
+		line, err := c.br.ReadSlice('\n')
+		if err == nil {
+			if acc != nil {
+				return append(acc, line...), nil
+			}
+			return line, nil
+		}
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() || c.ctx.Err() != nil {
+			return nil, err
+		}
+		if w := c.waiting.Load(); w != 0 && time.Since(time.Unix(0, w)) >= restoreIdle && time.Since(start) >= restoreIdle {
+			return nil, fmt.Errorf("no reply for %v: the server stopped answering (%w)", time.Since(start).Round(time.Millisecond), err)
+		}
+		acc = append(acc, line...) // a reply cut by the deadline
+	}
 }
 
 func (c *restoreConn) command(args ...string) {
@@ -137,7 +213,9 @@ func (c *restoreConn) handOver() error {
 	if err := c.bw.Flush(); err != nil {
 		return err
 	}
+	c.wait(true)
 	c.pending <- g
+	c.wait(false)
 	return nil
 }
 
@@ -153,8 +231,11 @@ func (c *restoreConn) selectDB(db int) error {
 	if err := c.bw.Flush(); err != nil {
 		return err
 	}
+	c.wait(true)
 	c.pending <- g // the reader is reading: everything it waits for is sent
-	if err := <-c.chosen; err != nil {
+	err := <-c.chosen
+	c.wait(false)
+	if err != nil {
 		return err
 	}
 	c.db = db
@@ -228,7 +309,7 @@ func (c *restoreConn) replyTo(s sent, failed, lost error) (error, error) {
 		}
 		return failed, lost
 	}
-	line, err := c.br.ReadSlice('\n')
+	line, err := c.readLine()
 	if err != nil {
 		if err == io.EOF {
 			err = errClosedByServer
@@ -297,6 +378,7 @@ func (c *restoreConn) finish(writeErr error) (unanswered int64, err error) {
 	if writeErr == nil {
 		writeErr = c.bw.Flush()
 	}
+	c.wait(true) // until the last reply
 	if len(c.cur) > 0 {
 		c.pending <- c.cur // the reader is reading: room comes
 		c.cur = nil
@@ -308,7 +390,12 @@ func (c *restoreConn) finish(writeErr error) (unanswered int64, err error) {
 	c.wg.Wait()
 	c.close()
 	err = c.readErr
-	if err == nil && writeErr != nil {
+	var st *stalled
+	switch {
+	case errors.As(writeErr, &st) && (err == nil || !strings.Contains(err.Error(), "stopped answering")):
+		// the reader saw only the connection closed after the stall
+		err = serverErr(c.o, "RESTORE", nil, writeErr)
+	case err == nil && writeErr != nil:
 		err = serverErr(c.o, "RESTORE", nil, writeErr)
 	}
 	return c.unsent, err
