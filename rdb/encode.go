@@ -27,7 +27,9 @@ const (
 // before version 9 and hash field expiries before version 12 give an error
 // wrapping ErrUnconvertible; so does data no Redis loads (Redis refuses the
 // whole file): a set or zset member or a hash field given twice, a NaN
-// score, stream entry IDs that do not increase. An empty list, set, zset or
+// score, stream entry IDs that do not increase, a stream whose consumer
+// groups, consumers and pending entries repeat or disagree (what
+// ValidateValue refuses). An empty list, set, zset or
 // hash is encoded, but Redis skips such a key when it loads the file.
 func EncodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 	if v == nil {
@@ -36,7 +38,15 @@ func EncodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 	if err := refuseUnloadable(v); err != nil {
 		return 0, nil, err
 	}
-	return encodeValue(v, version)
+	typ, raw, err = encodeValue(v, version)
+	if err == nil && v.Kind == "stream" {
+		// groups, consumers and pending entries must agree as Redis
+		// checks them; the deep check says where they do not
+		if verr := ValidateValue(typ, raw); verr != nil {
+			return 0, nil, fmt.Errorf("%w: %v", ErrUnconvertible, verr)
+		}
+	}
+	return typ, raw, err
 }
 
 // encodeValue is EncodeValue for a value that came from DecodeValue, which

@@ -59,3 +59,35 @@ func TestQAEncodeValueRefusesWhatRedisRefuses(t *testing.T) {
 		}
 	}
 }
+
+// The same holds for streams: Redis refuses a file whose stream repeats a
+// consumer group, a consumer or a pending entry, or whose pending entries
+// and consumers disagree (redis-check-rdb fails on each of these files).
+func TestQAEncodeValueRefusesBadStreams(t *testing.T) {
+	id := func(ms uint64) rdb.StreamID { return rdb.StreamID{Ms: ms} }
+	g, c := []byte("g"), []byte("c")
+	bad := map[string][]rdb.StreamGroup{
+		"group twice":    {{Name: g, EntriesRead: -1}, {Name: g, EntriesRead: -1}},
+		"consumer twice": {{Name: g, EntriesRead: -1, Consumers: []rdb.StreamConsumer{{Name: c}, {Name: c}}}},
+		"pending twice": {{Name: g, LastID: id(2), EntriesRead: -1, Pending: []rdb.StreamPEL{{ID: id(1)}, {ID: id(1)}},
+			Consumers: []rdb.StreamConsumer{{Name: c, Pending: []rdb.StreamID{id(1)}}}}},
+		"consumer's entry not pending": {{Name: g, LastID: id(2), EntriesRead: -1,
+			Consumers: []rdb.StreamConsumer{{Name: c, Pending: []rdb.StreamID{id(1)}}}}},
+		"pending without consumer": {{Name: g, LastID: id(2), EntriesRead: -1, Pending: []rdb.StreamPEL{{ID: id(1)}}}},
+	}
+	for name, groups := range bad {
+		s := &rdb.Stream{
+			Entries: []rdb.StreamEntry{{ID: id(1), Fields: []rdb.StreamField{{Name: []byte("a"), Value: []byte("1")}}},
+				{ID: id(2), Fields: []rdb.StreamField{{Name: []byte("a"), Value: []byte("2")}}}},
+			Length: 2, LastID: id(2), FirstID: id(1), EntriesAdded: 2, Groups: groups,
+		}
+		for _, version := range []int{9, 10, 11} {
+			typ, raw, err := rdb.EncodeValue(&rdb.Value{Kind: "stream", Stream: s}, version)
+			if err == nil {
+				t.Errorf("%s, version %d: encoded (type %d; ValidateValue: %v)", name, version, typ, rdb.ValidateValue(typ, raw))
+			} else if !errors.Is(err, rdb.ErrUnconvertible) {
+				t.Errorf("%s, version %d: %v does not wrap ErrUnconvertible", name, version, err)
+			}
+		}
+	}
+}
