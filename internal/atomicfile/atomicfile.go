@@ -57,8 +57,9 @@ func (f *File) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// Create starts writing path. The temp file gets the mode of the existing
-// file at path, or 0644 (minus umask) when there is none.
+// Create starts writing path. The temp file gets the mode, and when this
+// process may give it, the owner and group of the existing file at path;
+// else 0644 (minus umask) and this process's owner.
 func Create(path string) (*File, error) {
 	if path == "-" {
 		return &File{File: os.Stdout, path: path}, nil
@@ -72,13 +73,13 @@ func Create(path string) (*File, error) {
 	if resolved, err := filepath.EvalSymlinks(path); err == nil {
 		target = resolved
 	}
-	exists := false
+	var existing fs.FileInfo
 	if st, err := os.Stat(target); err == nil {
 		if st.IsDir() {
 			return nil, fmt.Errorf("%s is a directory", path)
 		}
-		exists = true
-		mode = st.Mode().Perm()
+		existing = st
+		mode = st.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 	}
 	dir, base := filepath.Split(target)
 	if dir == "" {
@@ -89,10 +90,14 @@ func Create(path string) (*File, error) {
 		return nil, err
 	}
 	defer forgetScratch(tf.Name()) // tracked as a File from here on
-	if exists {
-		// The umask may have cleared bits: give the new file exactly the
-		// original's mode.
-		if err := tf.Chmod(mode); err != nil {
+	if existing != nil {
+		// The original's owner, then exactly its mode (the umask may have
+		// cleared bits, a chown may clear set-id bits).
+		err := keepOwner(tf, existing)
+		if err == nil {
+			err = tf.Chmod(mode)
+		}
+		if err != nil {
 			tf.Close()
 			os.Remove(tf.Name())
 			return nil, err
