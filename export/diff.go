@@ -66,17 +66,25 @@ func brief(v *rdb.Value, e *rdb.Entry) string {
 		}
 		return fmt.Sprintf("%d bytes", len(v.String))
 	case "list":
-		return fmt.Sprintf("%d elements", len(v.List))
+		return count(int64(len(v.List)), "element", "elements")
 	case "set":
-		return fmt.Sprintf("%d members", len(v.Set))
+		return count(int64(len(v.Set)), "member", "members")
 	case "zset":
-		return fmt.Sprintf("%d members", len(v.ZSet))
+		return count(int64(len(v.ZSet)), "member", "members")
 	case "hash":
-		return fmt.Sprintf("%d fields", len(v.Hash))
+		return count(int64(len(v.Hash)), "field", "fields")
 	case "stream":
-		return fmt.Sprintf("%d entries", v.Stream.Length)
+		return count(int64(v.Stream.Length), "entry", "entries")
 	}
 	return ""
+}
+
+// count is "1 member", "2 members".
+func count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func summarize(e *rdb.Entry) (keySummary, error) {

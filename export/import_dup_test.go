@@ -125,14 +125,17 @@ func TestImportRequiredFields(t *testing.T) {
 
 // TestImportNullAndPartial: null stands for a missing field (an expiry of
 // null is not 1970), and a hash field or zset member lacking its name or
-// value is an error, not an empty string; "" stays a real empty value.
+// value (or a zset member its score) is an error, not an empty string or a
+// score of 0; "" stays a real empty value.
 func TestImportNullAndPartial(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{`{"db":0,"key":"a","type":"string","expire_ms":null,"value":"x"}`, `missing "expire_ms"`},
 		{`{"db":null,"key":"a","type":"string","expire_ms":-1,"value":"x"}`, `missing "db"`},
 		{`{"db":0,"key":"a","type":"hash","expire_ms":-1,"value":[{"field":"f"}]}`, `hash field 0`},
 		{`{"db":0,"key":"a","type":"hash","expire_ms":-1,"value":[{"field":"f","value":"v"},{"value":"v"}]}`, `hash field 1`},
-		{`{"db":0,"key":"a","type":"zset","expire_ms":-1,"value":[{"score":1}]}`, `zset member 0: missing "member"`},
+		{`{"db":0,"key":"a","type":"zset","expire_ms":-1,"value":[{"score":1}]}`, `zset member 0`},
+		{`{"db":0,"key":"a","type":"zset","expire_ms":-1,"value":[{"member":"m","score":1},{"member":"n"}]}`, `zset member 1`},
+		{`{"db":0,"key":"a","type":"zset","expire_ms":-1,"value":[{"member":"m","score":null}]}`, `zset member 0`},
 	} {
 		_, err := Import(strings.NewReader(c.in), io.Discard, 10)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -577,15 +577,20 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 			v.Set = out
 		}
 	case "zset":
-		var ms []ZMember
+		// ZMember with the score optional, so that a missing one is an
+		// error rather than a silent 0.
+		var ms []struct {
+			Member Blob   `json:"member"`
+			Score  *Score `json:"score"`
+		}
 		if err := strictUnmarshal(l.Value, &ms); err != nil {
 			return nil, err
 		}
 		for i, m := range ms {
-			if m.Member == nil {
-				return nil, fmt.Errorf("zset member %d: missing \"member\"", i)
+			if m.Member == nil || m.Score == nil {
+				return nil, fmt.Errorf("zset member %d: a member has \"member\" and \"score\"", i)
 			}
-			v.ZSet = append(v.ZSet, rdb.ZMember{Member: m.Member, Score: float64(m.Score)})
+			v.ZSet = append(v.ZSet, rdb.ZMember{Member: m.Member, Score: float64(*m.Score)})
 		}
 	case "hash":
 		var fs []HashField
