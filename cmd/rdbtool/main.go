@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rdbtool/rdbtool/internal/progress"
 	"github.com/urfave/cli/v2"
 )
 
@@ -79,6 +80,7 @@ func newApp() *cli.App {
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main prints and exits
 		Action:          runNoCommand,
+		Before:          terminalOutput,
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return cli.Exit(flagErrorText(err)+flagHint(c.App.VisibleFlags(), err)+" (see rdbtool --help)", exitError)
 		},
@@ -317,6 +319,51 @@ func runNoCommand(c *cli.Context) error {
 	return c.App.RunContext(c.Context, append(append([]string{c.App.Name}, path...), "--help"))
 }
 
+// terminalOutput decides, before any command runs, whether a progress bar
+// may appear on stderr: only when stderr is a terminal, never with --json
+// and never when stdout goes to another program (| jq, | less: the bar
+// would land in the middle of what it shows on the terminal). Output
+// written to a terminal erases a bar shown there first, so lines never
+// follow the bar on its line.
+func terminalOutput(c *cli.Context) error {
+	app := c.App
+	if !progress.IsTerminal(app.ErrWriter) {
+		return nil
+	}
+	if jsonRequested(c.Args().Slice()) || toProgram(app.Writer) {
+		app.ErrWriter = progress.WithoutBar(app.ErrWriter)
+		return nil
+	}
+	app.ErrWriter = progress.Suspend(app.ErrWriter)
+	app.Writer = progress.Suspend(app.Writer)
+	return nil
+}
+
+// jsonRequested reports whether args (flags anywhere before "--") ask for
+// JSON output.
+func jsonRequested(args []string) bool {
+	for _, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "--json" || a == "-json" || a == "--json=true" || a == "-json=true":
+			return true
+		}
+	}
+	return false
+}
+
+// toProgram reports whether w is a pipe or a socket (another program
+// reads it), not a terminal, file or device.
+func toProgram(w any) bool {
+	f, ok := w.(interface{ Stat() (os.FileInfo, error) })
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0
+}
+
 // version is the module version when built with go install, else the VCS
 // revision the binary was built from.
 func version() string {
@@ -357,6 +404,7 @@ func main() {
 func exitCode(err error) int {
 	msg, code := exitStatus(err)
 	if msg != "" {
+		progress.Hide() // a bar left by a failed command would run into the message
 		fmt.Fprintln(os.Stderr, "rdbtool:", msg)
 	}
 	return code
