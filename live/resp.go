@@ -37,15 +37,19 @@ type restoreConn struct {
 	ctx     context.Context
 	conn    net.Conn
 	waiting atomic.Int64 // unix ns since when the writer, all sent, waits for replies (0: it does not)
-	bw      *bufio.Writer
-	br      *bufio.Reader
-	pending chan []sent
-	cur     []sent     // the group being filled
-	db      int        // the database selected, -1 before the first SELECT
-	chosen  chan error // the reply to the last SELECT, handed by the reader
-	stop    func() bool
-	reply   func(s sent, errReply string) error // called by the reader; an error ends the load
-	wg      sync.WaitGroup
+
+	// the reader's (and AUTH's) read deadline: lines read, and when it was set at lines armedAt
+	lines, armedAt int64
+	armedTime      time.Time
+	bw             *bufio.Writer
+	br             *bufio.Reader
+	pending        chan []sent
+	cur            []sent     // the group being filled
+	db             int        // the database selected, -1 before the first SELECT
+	chosen         chan error // the reply to the last SELECT, handed by the reader
+	stop           func() bool
+	reply          func(s sent, errReply string) error // called by the reader; an error ends the load
+	wg             sync.WaitGroup
 
 	mu      sync.Mutex
 	readErr error // why the reader stopped early
@@ -138,15 +142,29 @@ func (c *restoreConn) wait(on bool) {
 	}
 }
 
-// readLine reads one reply line. It gives up when no reply came for
-// restoreIdle while the writer, everything sent, waited for one.
+// rearmEvery is how many replies go by between two settings of the read
+// deadline (setting it costs more than reading a reply).
+const rearmEvery = 1024
+
+// arm sets the read deadline restoreIdle from now.
+func (c *restoreConn) arm() {
+	c.armedAt, c.armedTime = c.lines, time.Now()
+	c.deadline(c.conn.SetReadDeadline)
+}
+
+// readLine reads one reply line (the reader's, or AUTH's before it runs).
+// It gives up when no reply came for restoreIdle while the writer, all
+// sent, waited for one that long: a silent server is found within 2 ×
+// restoreIdle.
 func (c *restoreConn) readLine() ([]byte, error) {
 	var acc []byte
-	start := time.Now()
+	if c.lines-c.armedAt >= rearmEvery || c.armedTime.IsZero() {
+		c.arm()
+	}
 	for {
-		c.deadline(c.conn.SetReadDeadline)
 		line, err := c.br.ReadSlice('\n')
 		if err == nil {
+			c.lines++
 			if acc != nil {
 				return append(acc, line...), nil
 			}
@@ -156,10 +174,12 @@ func (c *restoreConn) readLine() ([]byte, error) {
 		if !errors.As(err, &ne) || !ne.Timeout() || c.ctx.Err() != nil {
 			return nil, err
 		}
-		if w := c.waiting.Load(); w != 0 && time.Since(time.Unix(0, w)) >= restoreIdle && time.Since(start) >= restoreIdle {
-			return nil, fmt.Errorf("no reply for %v: the server stopped answering (%w)", time.Since(start).Round(time.Millisecond), err)
+		w := c.waiting.Load()
+		if c.lines == c.armedAt && w != 0 && time.Since(time.Unix(0, w)) >= restoreIdle {
+			return nil, fmt.Errorf("no reply for %v: the server stopped answering (%w)", time.Since(c.armedTime).Round(time.Millisecond), err)
 		}
 		acc = append(acc, line...) // a reply cut by the deadline
+		c.arm()                    // replies came since the last setting, or the writer was busy
 	}
 }
 
