@@ -20,12 +20,13 @@ import (
 const (
 	exitOK    = 0
 	exitFound = 1 // found something: check, diff, refresh, load, ingest, migrate lint
-	exitError = 2 // usage or input error
+	exitError = 2 // usage error, bad input or another failure
 )
 
 const exitCodesHelp = "Exit codes: 0 ok; 1 found something (check: violations, diff: differences, refresh: the result\n" +
 	"breaks the policy, load: keys not loaded, ingest: a group failed, migrate lint: problems);\n" +
-	"2 usage or input error; 128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM)."
+	"2 usage error, bad input or another failure (a server that cannot be reached, an output that\n" +
+	"cannot be written); 128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM)."
 
 func init() {
 	// Help lists each flag's default once, and not at all when it says

@@ -87,7 +87,7 @@ func TestQACLISuggestFlag(t *testing.T) {
 // 128+signal when interrupted.
 func TestQACLIExitCodesDocumented(t *testing.T) {
 	help := mustRun(t, 0, nil, "--help").stdout
-	for _, want := range []string{"refresh", "load", "ingest", "migrate lint", "130", "2 usage or input error"} {
+	for _, want := range []string{"refresh", "load", "ingest", "migrate lint", "130", "143", "2 usage error, bad input"} {
 		if !strings.Contains(help[strings.Index(help, "Exit codes"):], want) {
 			t.Errorf("the exit codes in --help do not mention %q:\n%s", want, help)
 		}
