@@ -1,5 +1,7 @@
 package rdb
 
+import "bytes"
+
 // A Record is one item of an RDB file, in file order. Reader.Next returns
 // one of: *Header, *Aux, *ModuleAux, *Function, *SelectDB, *ResizeDB,
 // *SlotInfo, *SlotImport (Valkey), *Entry. The end of the file (opcode 255 and the checksum) is not
@@ -56,6 +58,27 @@ type Function struct {
 	// for OpFunctionPreGA: library name, engine and description
 	Name, Engine, Desc []byte
 	origCode           string
+}
+
+// Library is the library's name: from the "#!lua name=..." line of its
+// code, or the name field of the pre-release format; "" when it has none.
+func (f *Function) Library() string {
+	if f.Opcode == OpFunctionPreGA && len(f.Name) > 0 {
+		return string(f.Name)
+	}
+	line := f.Code
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	if !bytes.HasPrefix(line, []byte("#!")) {
+		return ""
+	}
+	for _, field := range bytes.Fields(line) {
+		if v, ok := bytes.CutPrefix(field, []byte("name=")); ok {
+			return string(v)
+		}
+	}
+	return ""
 }
 
 // SelectDB switches the database that the following entries belong to.
