@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -344,10 +345,11 @@ func terminalOutput(c *cli.Context) error {
 // JSON output.
 func jsonRequested(args []string) bool {
 	for _, a := range args {
-		switch {
-		case a == "--":
+		if a == "--" {
 			return false
-		case a == "--json" || a == "-json" || a == "--json=true" || a == "-json=true":
+		}
+		name, val, hasVal := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if on, err := strconv.ParseBool(val); strings.HasPrefix(a, "-") && name == "json" && (!hasVal || err == nil && on) {
 			return true
 		}
 	}

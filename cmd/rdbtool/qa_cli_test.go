@@ -102,3 +102,14 @@ func TestQACLIClosest(t *testing.T) {
 		}
 	}
 }
+
+func TestQACLIJSONRequested(t *testing.T) {
+	for args, want := range map[string]bool{
+		"keys d.rdb --json": true, "keys --json=1 d.rdb": true, "keys -json": true, "check d --json=true": true,
+		"keys d.rdb --json=false": false, "keys d.rdb": false, "keys -- --json": false, "keys --jsonx": false, "keys json": false,
+	} {
+		if got := jsonRequested(strings.Fields(args)); got != want {
+			t.Errorf("jsonRequested(%s) = %v", args, got)
+		}
+	}
+}
