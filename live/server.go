@@ -43,6 +43,12 @@ var errClosedByServer = errors.New("connection closed by the server")
 // ParseURL parses a server URL as go-redis does (redis://[user:pass@]host:port[/db],
 // rediss:// for TLS, unix:///path). Its errors never contain the password.
 func ParseURL(raw string) (*redis.Options, error) {
+	if schemeEnd(raw) < 0 {
+		// go-redis reads redis:10.0.0.5:6379 (no "//") as localhost:6379
+		// and quotes the rest of others in its errors, password included
+		return nil, fmt.Errorf("bad server URL %s: no scheme: write redis://HOST:PORT "+
+			"(redis://[user:pass@]host:port, rediss:// for TLS, unix:///path for a socket)", Redact(raw))
+	}
 	o, err := redis.ParseURL(raw)
 	if err == nil {
 		return o, nil
@@ -68,12 +74,28 @@ func ParseURL(raw string) (*redis.Options, error) {
 	return nil, fmt.Errorf("bad server URL %s: %s", Redact(raw), msg)
 }
 
+// schemeEnd is the index of the "://" ending the URL's scheme (a letter,
+// then letters, digits, '+', '-', '.'), or -1 when it has none.
+func schemeEnd(raw string) int {
+	i := strings.Index(raw, "://")
+	if i <= 0 {
+		return -1
+	}
+	for k, r := range raw[:i] {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (k == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return -1
+		}
+	}
+	return i
+}
+
 // userinfo is what lies between "://" and the last "@" of the whole URL
 // ("" when there is none). Taking the last "@" of the whole string, not of
 // the authority, also covers a password holding an unencoded '/', '?' or
 // '#', which a URL parser would take for the end of the authority.
 func userinfo(raw string) string {
-	i := strings.Index(raw, "://")
+	i := schemeEnd(raw)
 	if i < 0 {
 		return ""
 	}
@@ -89,8 +111,16 @@ func userinfo(raw string) string {
 // between "://" and the last "@" except a user name before a ':', and the
 // value of any password= query option. It works on URLs that do not parse.
 func Redact(raw string) string {
-	i := strings.Index(raw, "://")
+	i := schemeEnd(raw)
 	if i < 0 {
+		// no scheme: whatever stands before the last '@' may hold a password
+		if at := strings.LastIndex(raw, "@"); at >= 0 {
+			user := "xxxxx"
+			if c := strings.Index(raw[:at], ":"); c >= 0 {
+				user = raw[:c] + ":xxxxx"
+			}
+			return user + "@" + redactQuery(raw[at+1:])
+		}
 		return redactQuery(raw)
 	}
 	rest := raw[i+3:]
