@@ -1,9 +1,12 @@
 package export
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rdbtool/rdbtool/rdb"
@@ -35,11 +38,67 @@ type DiffResult struct {
 	Removed   []DiffKey `json:"removed"`
 	Changed   []Change  `json:"changed"`
 	Unchanged int64     `json:"unchanged"`
+	// Functions compares the function libraries (Redis 7+) by name and
+	// code.
+	Functions FunctionsDiff `json:"functions"`
+}
+
+// FunctionsDiff names the function libraries only in the second file
+// (Added), only in the first (Removed), and in both with other code
+// (Changed), sorted.
+type FunctionsDiff struct {
+	Added   []string `json:"added"`
+	Removed []string `json:"removed"`
+	Changed []string `json:"changed"`
 }
 
 // Equal reports whether the files hold the same data.
 func (d *DiffResult) Equal() bool {
-	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Changed) == 0
+	f := d.Functions
+	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Changed) == 0 &&
+		len(f.Added) == 0 && len(f.Removed) == 0 && len(f.Changed) == 0
+}
+
+// libraries maps each function library of a file to a digest of its code.
+type libraries map[string][sha256.Size]byte
+
+func (l libraries) add(f *rdb.Function) {
+	code := rdb.FunctionLoadCode(f)
+	name := f.Library()
+	if name == "" { // not loadable as it is; still compared, by its code
+		name = "(unnamed) " + clipName(code)
+	}
+	l[name] = sha256.Sum256(code)
+}
+
+func clipName(code []byte) string {
+	line, _, _ := bytes.Cut(code, []byte("\n"))
+	if len(line) > 40 {
+		line = line[:40]
+	}
+	return strconv.Quote(string(line))
+}
+
+// compare fills d with what changed from l (the first file) to r.
+func (l libraries) compare(r libraries, d *FunctionsDiff) {
+	*d = FunctionsDiff{Added: []string{}, Removed: []string{}, Changed: []string{}}
+	for name, sum := range r {
+		old, ok := l[name]
+		switch {
+		case !ok:
+			d.Added = append(d.Added, name)
+		case old != sum:
+			d.Changed = append(d.Changed, name)
+		}
+	}
+	for name := range l {
+		if _, ok := r[name]; !ok {
+			d.Removed = append(d.Removed, name)
+		}
+	}
+	sort.Strings(d.Added)
+	sort.Strings(d.Removed)
+	sort.Strings(d.Changed)
 }
 
 type keySummary struct {
@@ -114,7 +173,8 @@ func (e *DiffInputError) Unwrap() error { return e.Err }
 // (a digest, not the value).
 func Diff(a, b io.Reader) (*DiffResult, error) {
 	left := map[dbKey]keySummary{}
-	if err := eachEntry(a, func(e *rdb.Entry) error {
+	leftLibs, rightLibs := libraries{}, libraries{}
+	if err := eachEntry(a, leftLibs, func(e *rdb.Entry) error {
 		s, err := summarize(e)
 		left[dbKey{e.DB, string(e.Key)}] = s
 		return err
@@ -122,7 +182,7 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 		return nil, &DiffInputError{Input: 0, Err: err}
 	}
 	res := &DiffResult{Added: []DiffKey{}, Removed: []DiffKey{}, Changed: []Change{}}
-	if err := eachEntry(b, func(e *rdb.Entry) error {
+	if err := eachEntry(b, rightLibs, func(e *rdb.Entry) error {
 		k := dbKey{e.DB, string(e.Key)}
 		s, err := summarize(e)
 		if err != nil {
@@ -156,6 +216,7 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 	}); err != nil {
 		return nil, &DiffInputError{Input: 1, Err: err}
 	}
+	leftLibs.compare(rightLibs, &res.Functions)
 	for k, s := range left {
 		res.Removed = append(res.Removed, DiffKey{DB: k.db, Key: []byte(k.key), Type: s.typ})
 	}
@@ -178,7 +239,9 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 	return res, nil
 }
 
-func eachEntry(r io.Reader, fn func(*rdb.Entry) error) error {
+// eachEntry calls fn for every key of r and adds its function libraries
+// to libs.
+func eachEntry(r io.Reader, libs libraries, fn func(*rdb.Entry) error) error {
 	rd := rdb.NewReader(r, rdb.ReuseBuffers()) // fn copies what it keeps
 	for {
 		rec, err := rd.Next()
@@ -188,10 +251,13 @@ func eachEntry(r io.Reader, fn func(*rdb.Entry) error) error {
 		if err != nil {
 			return err
 		}
-		if e, ok := rec.(*rdb.Entry); ok {
-			if err := fn(e); err != nil {
+		switch rec := rec.(type) {
+		case *rdb.Entry:
+			if err := fn(rec); err != nil {
 				return err
 			}
+		case *rdb.Function:
+			libs.add(rec)
 		}
 	}
 }
@@ -224,7 +290,20 @@ func (d *DiffResult) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "~ db%d %s: %s\n", c.DB, quoteKey(c.Key), strings.Join(parts, "; "))
 	}
+	f := d.Functions
+	for _, name := range f.Removed {
+		fmt.Fprintf(&b, "- function library %s\n", name)
+	}
+	for _, name := range f.Added {
+		fmt.Fprintf(&b, "+ function library %s\n", name)
+	}
+	for _, name := range f.Changed {
+		fmt.Fprintf(&b, "~ function library %s: code changed\n", name)
+	}
 	fmt.Fprintf(&b, "%d added, %d removed, %d changed, %d unchanged\n", len(d.Added), len(d.Removed), len(d.Changed), d.Unchanged)
+	if n := len(f.Added) + len(f.Removed) + len(f.Changed); n > 0 {
+		fmt.Fprintf(&b, "function libraries: %d added, %d removed, %d changed\n", len(f.Added), len(f.Removed), len(f.Changed))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
