@@ -91,15 +91,23 @@ func TestCheckExitCodes(t *testing.T) {
 func TestDiff(t *testing.T) {
 	f := "../../testdata/corpus/all.rdb"
 	dir := t.TempDir()
-	// same content, other encodings (RDB 9: ziplists, quicklist, hashtable sets): equal
+	// same keys, other encodings (RDB 9: ziplists, quicklist, hashtable
+	// sets): equal keys; RDB 9 has no functions, so the library is gone
 	v9 := filepath.Join(dir, "v9.rdb")
 	mustRun(t, 0, nil, "rewrite", f, "-o", v9, "--rdb-version", "9")
-	r := mustRun(t, 0, nil, "diff", f, v9)
-	if !strings.Contains(r.stdout, "0 added, 0 removed, 0 changed") {
+	r := mustRun(t, 1, nil, "diff", f, v9)
+	if !strings.Contains(r.stdout, "0 added, 0 removed, 0 changed") || !strings.Contains(r.stdout, "- function library mylib\n") {
+		t.Fatal(r.stdout)
+	}
+	// the same at RDB 10, which keeps functions: equal
+	v10 := filepath.Join(dir, "v10.rdb")
+	mustRun(t, 0, nil, "rewrite", f, "-o", v10, "--rdb-version", "10")
+	r = mustRun(t, 0, nil, "diff", f, v10)
+	if !strings.Contains(r.stdout, "0 added, 0 removed, 0 changed") || strings.Contains(r.stdout, "function") {
 		t.Fatal(r.stdout)
 	}
 	in, _ := os.ReadFile(f)
-	mustRun(t, 0, bytes.NewReader(in), "diff", "-", v9)
+	mustRun(t, 0, bytes.NewReader(in), "diff", "-", v10)
 
 	// prune + persist: removed keys and expiry changes
 	p := filepath.Join(dir, "p.rdb")
