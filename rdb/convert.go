@@ -67,13 +67,8 @@ func ConvertEntry(e *Entry, version int) (warnings []string, err error) {
 		if e.Type >= TypeStreamListpacks2 && ev < 10 {
 			warnings = append(warnings, fmt.Sprintf("key %q: stream first/max-deleted IDs, entries-added and consumer-group entries-read dropped (RDB version %d)", e.Key, version))
 		}
-		if e.Type >= TypeStreamListpacks3 && ev < 11 {
-			for _, g := range st.Groups {
-				if len(g.Consumers) > 0 {
-					warnings = append(warnings, fmt.Sprintf("key %q: stream consumer active times dropped (RDB version %d)", e.Key, version))
-					break
-				}
-			}
+		if e.Type >= TypeStreamListpacks3 && ev < 11 && activeTimesLost(st) {
+			warnings = append(warnings, fmt.Sprintf("key %q: stream consumer active times dropped (RDB version %d)", e.Key, version))
 		}
 	}
 	typ, raw, err := encodeValue(v, version) // decoded: nothing repeated
@@ -282,4 +277,18 @@ func FunctionLoadCode(f *Function) []byte {
 	}
 	head := "#!" + string(f.Engine) + " name=" + string(f.Name) + "\n"
 	return append([]byte(head), f.Code...)
+}
+
+// activeTimesLost reports whether a stream below type 3 loses consumer
+// active times: Redis loads those as the seen time, so only a consumer
+// whose active time is not its seen time loses anything.
+func activeTimesLost(st *Stream) bool {
+	for _, g := range st.Groups {
+		for _, c := range g.Consumers {
+			if c.ActiveTime != c.SeenTime {
+				return true
+			}
+		}
+	}
+	return false
 }
