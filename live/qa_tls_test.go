@@ -88,7 +88,7 @@ func TestTLSMismatchSaysSo(t *testing.T) {
 			t.Errorf("plain client on a TLS port: %v", err)
 		}
 	}
-	for _, err := range run("rediss://" + plain.Addr + "?dial_timeout=300ms") {
+	for _, err := range run("rediss://" + plain.Addr + "?dial_timeout=150ms") {
 		if err == nil || !strings.Contains(err.Error(), "no TLS handshake") || !strings.Contains(err.Error(), "redis://") {
 			t.Errorf("TLS client on a plain port: %v", err)
 		}
