@@ -285,7 +285,7 @@ func dashes(name string) string {
 // command, not the cli package's "No help topic" (exit 3).
 func runNoCommand(c *cli.Context) error {
 	args := c.Args().Slice()
-	if len(args) == 0 || (args[0] == "help" && len(args) == 1) {
+	if len(args) == 0 || (args[0] == "help" && (len(args) == 1 || args[1] == "help")) {
 		return cli.ShowAppHelp(c)
 	}
 	if args[0] != "help" {

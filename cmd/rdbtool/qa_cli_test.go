@@ -17,8 +17,10 @@ func TestQACLIHelpTopic(t *testing.T) {
 			t.Errorf("rdbtool help %s:\n%s\nwant:\n%s", strings.Join(topic, " "), got, want)
 		}
 	}
-	if r := mustRun(t, 0, nil, "help"); !strings.Contains(r.stdout, "COMMANDS:") {
-		t.Errorf("rdbtool help: %q", r.stdout)
+	for _, args := range [][]string{{"help"}, {"help", "help"}} {
+		if r := mustRun(t, 0, nil, args...); !strings.Contains(r.stdout, "COMMANDS:") {
+			t.Errorf("rdbtool %v: %q", args, r.stdout)
+		}
 	}
 	r := mustRun(t, 2, nil, "help", "kyes")
 	if msg := r.err.Error(); !strings.Contains(msg, `unknown command "kyes"`) || !strings.Contains(msg, "did you mean keys?") {
