@@ -67,3 +67,29 @@ func TestScanExpiryExact(t *testing.T) {
 		t.Errorf("%d keys in the snapshot, want %d", seen, len(want))
 	}
 }
+
+// A server that claims 7.0 or later but refuses PEXPIRETIME (renamed away,
+// or a Redis-compatible server without it) is snapshotted with PTTL.
+func TestScanExpiryWithoutPEXPIRETIME(t *testing.T) {
+	ctx := context.Background()
+	src := redistest.Start(t, redistest.WithArgs("--rename-command", "PEXPIRETIME", ""))
+	c := src.Client(t)
+	at := time.Now().Add(time.Hour).UnixMilli()
+	c.Set(ctx, "k", "v", 0)
+	c.PExpireAt(ctx, "k", time.UnixMilli(at))
+	c.Set(ctx, "p", "v", 0)
+	path, _ := snapshotFile(t, src.Addr, SnapshotOptions{Method: MethodScan})
+	recs, err := rdbtest.ReadRecords(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, rec := range recs {
+		if e, ok := rec.(*rdb.Entry); ok {
+			got[string(e.Key)] = e.ExpireMs
+		}
+	}
+	if got["p"] != -1 || got["k"] < at-1000 || got["k"] > at+1000 || len(got) != 2 {
+		t.Errorf("expiries %v, want k near %d and p none", got, at)
+	}
+}

@@ -633,6 +633,12 @@ func scanDB(ctx context.Context, o *redis.Options, db int, sk *sink, absExpiry b
 				part.err = b.err
 				if part.err == nil && n > 0 {
 					part.dumps, part.ttls, part.at, part.err = fetchBatch(ctx, o, c, db, part.keys, absExpiry)
+					if absExpiry && part.err != nil && isUnknownCommand(part.err) {
+						// a server refusing PEXPIRETIME (renamed away, or a
+						// Redis-compatible one without it): PTTL from now on
+						absExpiry = false
+						part.dumps, part.ttls, part.at, part.err = fetchBatch(ctx, o, c, db, part.keys, false)
+					}
 					part.abs = absExpiry
 					chunk = nextChunk(chunk, n, part.dumps, sk.opts.Batch)
 				}
