@@ -84,7 +84,11 @@ func newApp() *cli.App {
 		Action:          runNoCommand,
 		Before:          terminalOutput,
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return cli.Exit(flagErrorText(err)+flagHint(c.App.VisibleFlags(), err)+" (see rdbtool --help)", exitError)
+			hint := flagHint(c.App.VisibleFlags(), err)
+			if hint == "" {
+				hint = commandFlagHint(c.App.Commands, err)
+			}
+			return cli.Exit(flagErrorText(err)+hint+" (see rdbtool --help)", exitError)
 		},
 	}
 }
@@ -148,6 +152,26 @@ func flagHint(flags []cli.Flag, err error) string {
 	}
 	if hint := closestFlag(flags, name); hint != "" {
 		return ", did you mean " + hint + "?"
+	}
+	return ""
+}
+
+// commandFlagHint is ", a command's flag: put it after the command" when
+// the unknown flag before any command is a flag of some command
+// (rdbtool --json keys dump.rdb), else "".
+func commandFlagHint(cmds []*cli.Command, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
+	if !ok {
+		return ""
+	}
+	for _, cmd := range cmds {
+		for _, f := range cmd.Flags {
+			for _, n := range f.Names() {
+				if n == strings.TrimLeft(name, "-") {
+					return fmt.Sprintf(", a command's flag: put it after the command (rdbtool COMMAND ... %s)", dashes(name))
+				}
+			}
+		}
 	}
 	return ""
 }

@@ -76,6 +76,8 @@ func TestQACLISuggestFlag(t *testing.T) {
 		{[]string{"snapshot", "--form", "redis://127.0.0.1:1"}, "snapshot: unknown flag --form, did you mean --from? (see rdbtool snapshot --help)"},
 		{[]string{"--verison"}, "unknown flag --verison, did you mean --version? (see rdbtool --help)"},
 		{[]string{"keys", testDump, "--frob"}, "keys: unknown flag --frob (see rdbtool keys --help)"},
+		{[]string{"--json", "keys", testDump}, "unknown flag --json, a command's flag: put it after the command (rdbtool COMMAND ... --json) (see rdbtool --help)"},
+		{[]string{"--frob", "keys", testDump}, "unknown flag --frob (see rdbtool --help)"},
 	} {
 		r := mustRun(t, 2, nil, tc.args...)
 		if msg := r.err.Error(); msg != tc.want {
