@@ -64,7 +64,7 @@ var restoreIdle = idleTimeout
 type sent struct {
 	key     []byte // nil for SELECT
 	select_ bool
-	db      int // SELECT's database
+	db      int // SELECT's database, or RESTORE's
 }
 
 func openRestoreConn(ctx context.Context, o *redis.Options, reply func(sent, string) error) (*restoreConn, error) {
@@ -294,7 +294,7 @@ func (c *restoreConn) restore(e *rdb.Entry, version int, ttl string, extra []str
 		c.bw.WriteString(a)
 		c.bw.WriteString("\r\n")
 	}
-	return c.enqueue(sent{key: e.Key})
+	return c.enqueue(sent{key: e.Key, db: e.DB})
 }
 
 // readReplies matches replies to commands until the queue closes or the

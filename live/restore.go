@@ -62,6 +62,7 @@ type LoadStats struct {
 	NotLoaded       int64 // read from the file but never sent, because the load stopped on an error
 	Unconfirmed     int64 // sent when the connection failed, without a reply: each may or may not be on the server
 	ConflictKeys    []string
+	ConflictDBs     []int    // the database of each of ConflictKeys
 	FailedKeys      []string // "key: reason"
 	FunctionsFailed []string
 	Warnings        []string // data dropped while re-encoding for an older target (the first 20)
@@ -108,11 +109,29 @@ func (s LoadStats) String() string {
 			fmt.Fprintf(&b, "\n  ... and %d more", more)
 		}
 	}
-	list("conflicts", quoteAll(s.ConflictKeys), s.Conflicts)
+	list("conflicts", withDB(quoteAll(s.ConflictKeys), s.ConflictDBs), s.Conflicts)
 	list("keys not loaded", s.FailedKeys, s.Failed)
 	list("function libraries not loaded", s.FunctionsFailed, int64(len(s.FunctionsFailed)))
 	list("re-encoding dropped", s.Warnings, max(s.WarningsTotal, int64(len(s.Warnings))))
 	return b.String()
+}
+
+// withDB adds " (db N)" to the names of keys outside database 0.
+func withDB(names []string, dbs []int) []string {
+	for i := range names {
+		if i < len(dbs) && dbs[i] != 0 {
+			names[i] += fmt.Sprintf(" (db %d)", dbs[i])
+		}
+	}
+	return names
+}
+
+// keyInDB is a quoted key name, with its database when it is not 0.
+func keyInDB(key string, db int) string {
+	if db != 0 {
+		return fmt.Sprintf("%q (db %d)", key, db)
+	}
+	return strconv.Quote(key)
 }
 
 func quoteAll(keys []string) []string {
@@ -391,7 +410,7 @@ records:
 				typ, val := e.Type, e.Value
 				warnings, err := rdb.ConvertEntry(e, stats.TargetVersion)
 				if err != nil {
-					l.fail(string(e.Key), fmt.Sprintf("the target (RDB version %d) cannot take it: %v", stats.TargetVersion, err))
+					l.fail(string(e.Key), e.DB, fmt.Sprintf("the target (RDB version %d) cannot take it: %v", stats.TargetVersion, err))
 					continue
 				}
 				if e.Type != typ || len(e.Value) != len(val) || len(val) > 0 && &e.Value[0] != &val[0] {
@@ -408,7 +427,7 @@ records:
 			}
 			if size := int64(len(e.Value)) + 11; size > maxBulk {
 				// the server would drop the connection on it: refuse it here and go on
-				l.fail(string(e.Key), fmt.Sprintf("its %d-byte payload exceeds the server's proto-max-bulk-len (%d)", size, maxBulk))
+				l.fail(string(e.Key), e.DB, fmt.Sprintf("its %d-byte payload exceeds the server's proto-max-bulk-len (%d)", size, maxBulk))
 				continue
 			}
 			ttl, extra := restoreArgs(e, modern, opts.Replace, now)
@@ -530,6 +549,7 @@ func (l *loader) replied(s sent, msg string) error {
 		l.stats.Conflicts++
 		if len(l.stats.ConflictKeys) < maxListed {
 			l.stats.ConflictKeys = append(l.stats.ConflictKeys, string(s.key))
+			l.stats.ConflictDBs = append(l.stats.ConflictDBs, s.db)
 		}
 	case strings.HasPrefix(msg, "MOVED ") || strings.HasPrefix(msg, "ASK "):
 		l.stats.Failed++
@@ -537,7 +557,7 @@ func (l *loader) replied(s sent, msg string) error {
 	default:
 		l.stats.Failed++
 		if len(l.stats.FailedKeys) < maxListed {
-			l.stats.FailedKeys = append(l.stats.FailedKeys, strconv.Quote(string(s.key))+": "+msg)
+			l.stats.FailedKeys = append(l.stats.FailedKeys, keyInDB(string(s.key), s.db)+": "+msg)
 		}
 		if isConnectionLevel(redisError(msg)) {
 			return serverErr(l.t.o, "RESTORE", s.key, redisError(msg))
@@ -564,12 +584,12 @@ func (l *loader) count(n *int64) {
 	l.mu.Unlock()
 }
 
-func (l *loader) fail(key, reason string) {
+func (l *loader) fail(key string, db int, reason string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.stats.Failed++
 	if len(l.stats.FailedKeys) < maxListed {
-		l.stats.FailedKeys = append(l.stats.FailedKeys, strconv.Quote(key)+": "+reason)
+		l.stats.FailedKeys = append(l.stats.FailedKeys, keyInDB(key, db)+": "+reason)
 	}
 }
 
@@ -625,11 +645,12 @@ func (l *loader) account(b *restoreBatch, cmds []*redis.Cmd, pipeErr error) {
 			l.stats.Conflicts++
 			if len(l.stats.ConflictKeys) < maxListed {
 				l.stats.ConflictKeys = append(l.stats.ConflictKeys, string(b.keys[i]))
+				l.stats.ConflictDBs = append(l.stats.ConflictDBs, b.dbs[i])
 			}
 		case errors.As(err, &rerr) && !isConnectionLevel(err):
 			l.stats.Failed++
 			if len(l.stats.FailedKeys) < maxListed {
-				l.stats.FailedKeys = append(l.stats.FailedKeys, strconv.Quote(string(b.keys[i]))+": "+err.Error())
+				l.stats.FailedKeys = append(l.stats.FailedKeys, keyInDB(string(b.keys[i]), b.dbs[i])+": "+err.Error())
 			}
 		default:
 			l.stats.Unconfirmed++
