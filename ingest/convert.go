@@ -213,6 +213,11 @@ func ParseISOTime(s string) (time.Time, error) {
 		}
 		t = t.Add(-time.Duration(sign*(oh*3600+om*60)) * time.Second)
 	}
+	// Python's datetime holds years 1-9999 only: year 0 is a ValueError,
+	// and an offset that moves the time out of that range an OverflowError.
+	if y < 1 || t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("year out of range (1-9999) in %q", clip(s))
+	}
 	return t, nil
 }
 

@@ -123,6 +123,8 @@ func TestParseISOTime(t *testing.T) {
 		"2020-02-29T00:00:00":              time.Date(2020, 2, 29, 0, 0, 0, 0, time.UTC),
 		"2016-12-31T23:59:59.999999":       time.Date(2016, 12, 31, 23, 59, 59, 999999000, time.UTC),
 		"2017-01-01T00:00:00.000001+00:00": time.Date(2017, 1, 1, 0, 0, 0, 1000, time.UTC),
+		"0001-01-01T00:00:00-01:00":        time.Date(1, 1, 1, 1, 0, 0, 0, time.UTC),
+		"9999-12-31T23:00:00+01:00":        time.Date(9999, 12, 31, 22, 0, 0, 0, time.UTC),
 	}
 	for s, want := range cases {
 		got, err := ParseISOTime(s)
@@ -130,7 +132,9 @@ func TestParseISOTime(t *testing.T) {
 			t.Errorf("ParseISOTime(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for _, s := range []string{"Not found", "", "None", "2022-02-30T00:00:00", "yesterday", "2022-13-01", "1700000000"} {
+	// Python's datetime holds years 1-9999, also after the UTC offset.
+	for _, s := range []string{"Not found", "", "None", "2022-02-30T00:00:00", "yesterday", "2022-13-01", "1700000000",
+		"0000-01-01", "0000-1-1+01", "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-01:00"} {
 		if _, err := ParseISOTime(s); err == nil {
 			t.Errorf("ParseISOTime(%q) accepted", s)
 		}
