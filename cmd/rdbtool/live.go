@@ -382,15 +382,15 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	defer in.Close()
-	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	return serve(ctx, c, in, c.String("addr"), policy)
+	return serve(c.Context, c, in, c.String("addr"), policy)
 }
 
 // maxSkippedListed bounds the skipped items serve names.
 const maxSkippedListed = 20
 
-// serve runs miniredis with the dump in until ctx ends.
+// serve runs miniredis with the dump in until ctx ends or SIGINT/SIGTERM.
+// The signals are caught only once the dump is in: while it loads (from a
+// pipe that may stall) they end the program at once.
 func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy fixture.Option) error {
 	m := miniredis.NewMiniRedis()
 	if err := m.StartAddr(addr); err != nil {
@@ -402,6 +402,8 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		return err
 	}
 	in.Close()
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	stderrf(c, "serving %s: %d keys (expiry %s)", srcName(in.name), rep.Total(), rep.Policy)
 	if n := len(rep.Skipped); n > 0 {
 		stderrf(c, ", %d items skipped:", n)

@@ -59,3 +59,43 @@ func TestLiveLoadInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveServeInterruptedWhileLoading: Ctrl-C while serve is still reading
+// its dump (a pipe that stalls) ends it, as it ends the serving later; the
+// signal used to be caught and then ignored until the input ended.
+func TestLiveServeInterruptedWhileLoading(t *testing.T) {
+	in, err := os.ReadFile(liveCorpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		cmd := exec.Command(binary(t), "serve", "-", "--addr", "127.0.0.1:0")
+		cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+		stdin, _ := cmd.StdinPipe()
+		var stdout bytes.Buffer
+		cmd.Stdout = &stdout
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		stdin.Write(in[:len(in)/2]) // and nothing more: the load waits
+		time.Sleep(200 * time.Millisecond)
+		cmd.Process.Signal(sig)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 128+int(sig) && ee.ExitCode() != -1 {
+				t.Errorf("%v while loading: %v", sig, err)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("%v while loading: the URL was printed: %q", sig, stdout.String())
+			}
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Errorf("%v while loading: serve still running 5 s later", sig)
+		}
+		stdin.Close()
+	}
+}
