@@ -57,7 +57,7 @@ func ingestCommand() *cli.Command {
 			&cli.BoolFlag{Name: "migrate", Usage: "apply pending schema migrations to --db first"},
 			&cli.StringFlag{Name: "only", Usage: "run only these `GROUPS` (comma-separated group or set names)"},
 			&cli.DurationFlag{Name: "every", Usage: "run a pass every `DURATION` until interrupted (the monitor loop)"},
-			&cli.IntFlag{Name: "passes", Usage: "with --every: stop after `N` passes"},
+			&cli.IntFlag{Name: "passes", Usage: "with --every: stop after `N` passes (default: run until SIGINT or SIGTERM)"},
 			&cli.BoolFlag{Name: "listen-log", Usage: "with --every: also store mc-log-channel messages in subsystem_error"},
 			&cli.StringFlag{Name: "hostname", Usage: "record the pass's own daemon_status rows under host `NAME` (default: this host)"},
 			&cli.BoolFlag{Name: "json", Usage: "print each pass's report as JSON on stdout"},

@@ -34,7 +34,7 @@ func migrateCommand() *cli.Command {
 		}
 		// fileCommand (files.go): flags before or after the argument, `migrate to 3 --db DSN`
 		return fileCommand(&cli.Command{Name: name, ArgsUsage: args, Usage: usage, Action: action, Flags: flags,
-			HideHelpCommand: true})
+			Description: migrateHelp[name], HideHelpCommand: true})
 	}
 	return &cli.Command{
 		Name:            "migrate",
@@ -63,11 +63,49 @@ func migrateCommand() *cli.Command {
 			sub("version", "", "print the database's current version", migrateVersion, dbFlag()),
 			sub("stamp", "VERSION", "record VERSION as applied without running anything (adopt an existing database)", migrateStamp, dbFlag()),
 			sub("create", "NAME", "write the next numbered migration file, with empty up and down sections", migrateCreate,
-				dirFlag("directory of the migration files (default migrations/sql)")),
+				dirFlag("write into `DIR` (default migrations/sql)")),
 			sub("lint", "", "check migrations: numbering, up and down sections, and no drop without -- "+migrations.AllowDropMarker,
 				migrateLint, dirFlag("lint the files in `DIR` instead of those built into rdbtool")),
 		},
 	}
+}
+
+// migrateHelp is each subcommand's --help text: what it does, with examples.
+var migrateHelp = map[string]string{
+	"up": "Applies every migration the database has not had yet, each in its own transaction,\n" +
+		"and prints the version reached. A database already at the latest version is left as it is.\n\n" +
+		"Examples:\n" +
+		"  rdbtool migrate up --db postgres://mc@localhost/hera_mc\n" +
+		"  DATABASE_URL=postgres:///hera_mc rdbtool migrate up",
+	"down": "Rolls back the last migration (or the last N with --steps) by running its down section.\n" +
+		"Rolling back to version 0, or rolling back on a server that is not this machine, needs --yes.\n\n" +
+		"Examples:\n" +
+		"  rdbtool migrate down --db postgres:///hera_mc\n" +
+		"  rdbtool migrate down --steps 2 --db postgres://mc@dbhost/hera_mc --yes",
+	"to": "Migrates up or down until the database is at VERSION; 0 means no migration applied\n" +
+		"(every table dropped, so it needs --yes).\n\n" +
+		"Examples:\n" +
+		"  rdbtool migrate to 4 --db postgres:///hera_mc\n" +
+		"  rdbtool migrate to 0 --db postgres:///scratch --yes",
+	"status": "Lists every migration built into rdbtool, applied (with when) or pending. Read-only.\n\n" +
+		"Example:\n" +
+		"  rdbtool migrate status --db postgres:///hera_mc",
+	"version": "Prints the database's current version (0 when nothing is applied). Read-only.\n\n" +
+		"Example:\n" +
+		"  rdbtool migrate version --db postgres:///hera_mc",
+	"stamp": "Records VERSION as applied without running anything: adopts a database whose tables\n" +
+		"were made by hand or by hera_mc's alembic. Check the tables match before stamping.\n\n" +
+		"Example:\n" +
+		"  rdbtool migrate stamp 5 --db postgres:///hera_mc",
+	"create": "Writes NNNNN_NAME.sql, numbered after the last file in the directory, with empty\n" +
+		"up and down sections to fill in; rdbtool migrate lint then checks it.\n\n" +
+		"Example:\n" +
+		"  rdbtool migrate create add_node_humidity --dir migrations/sql",
+	"lint": "Checks migration files without a database: numbering, an up and a down section in each,\n" +
+		"and no DROP without a -- " + migrations.AllowDropMarker + " comment. Exit 1 when it finds problems.\n\n" +
+		"Examples:\n" +
+		"  rdbtool migrate lint                       # the migrations built into rdbtool\n" +
+		"  rdbtool migrate lint --dir migrations/sql",
 }
 
 // noArguments refuses an argument to a subcommand that takes none: `migrate

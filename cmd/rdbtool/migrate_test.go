@@ -253,3 +253,18 @@ func TestMigrateCLIConnectErrors(t *testing.T) {
 		t.Fatalf("took %v to give up", el)
 	}
 }
+
+// Every migrate subcommand's --help says what it does with an example, as
+// the other commands' do.
+func TestMigrateSubcommandHelp(t *testing.T) {
+	for _, sub := range []string{"up", "down", "to", "status", "version", "stamp", "create", "lint"} {
+		r := mustRun(t, 0, nil, "migrate", sub, "--help")
+		if !strings.Contains(r.stdout, "DESCRIPTION:") || !strings.Contains(r.stdout, "rdbtool migrate "+sub+" ") ||
+			!strings.Contains(r.stdout, "Example") {
+			t.Errorf("migrate %s --help has no description with an example:\n%s", sub, r.stdout)
+		}
+	}
+	if r := mustRun(t, 0, nil, "migrate", "create", "--help"); !strings.Contains(r.stdout, "--dir DIR") {
+		t.Errorf("create --help:\n%s", r.stdout)
+	}
+}
