@@ -260,6 +260,9 @@ func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts Snapsho
 	}
 	for _, so := range servers {
 		stats.Servers = append(stats.Servers, so.Addr)
+		if err := checkDBs(ctx, so, opts.DBs); err != nil {
+			return stats, err
+		}
 		var err error
 		if opts.Method == MethodSync {
 			err = snapshotSync(ctx, so, sk)
@@ -279,6 +282,31 @@ func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts Snapsho
 		return stats, fmt.Errorf("writing the snapshot: %w", err)
 	}
 	return stats, nil
+}
+
+// checkDBs makes sure the server has each database asked for: one it does
+// not have would otherwise just give an empty snapshot.
+func checkDBs(ctx context.Context, o *redis.Options, dbs []int) error {
+	var conn *redis.Conn
+	for _, db := range dbs {
+		if db == 0 {
+			continue
+		}
+		if conn == nil {
+			c := redis.NewClient(clientOptions(o, 0))
+			defer c.Close()
+			conn = c.Conn()
+			defer conn.Close()
+		}
+		if err := conn.Select(ctx, db).Err(); err != nil {
+			var rerr redis.Error
+			if errors.As(err, &rerr) {
+				err = fmt.Errorf("%w (a database --db or the URL names, which the server does not have)", err)
+			}
+			return serverErr(o, fmt.Sprintf("SELECT %d", db), nil, tlsHint(o, err))
+		}
+	}
+	return nil
 }
 
 // clientOptions copies o for a client of ours: RESP2 (any server version),
