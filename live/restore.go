@@ -702,7 +702,10 @@ func (l *loader) function(f *rdb.Function) error {
 		return nil
 	}
 	code := string(f.Code)
-	name := libraryName(code)
+	name := f.Library()
+	if name == "" {
+		name = "?"
+	}
 	err := l.t.each(l.ctx, func(c *redis.Client) error {
 		var err error
 		if l.opts.Replace {
@@ -730,16 +733,4 @@ func (l *loader) function(f *rdb.Function) error {
 		l.stats.FunctionsFailed = append(l.stats.FunctionsFailed, fmt.Sprintf("%q: %v", name, err))
 	}
 	return nil
-}
-
-// libraryName reads the name from a library's shebang line
-// (#!lua name=mylib).
-func libraryName(code string) string {
-	line, _, _ := strings.Cut(code, "\n")
-	for _, f := range strings.Fields(line) {
-		if v, ok := strings.CutPrefix(f, "name="); ok {
-			return v
-		}
-	}
-	return "?"
 }
