@@ -3,6 +3,8 @@ package export
 import (
 	"encoding/binary"
 	"hash/maphash"
+
+	"github.com/rdbtool/rdbtool/internal/offheap"
 )
 
 // keySet remembers which (database, key) pairs an import has written, so
@@ -20,7 +22,7 @@ type keySet struct {
 
 func newKeySet() *keySet {
 	s := &keySet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
-	s.words, s.free = allocWords(2 << 16)
+	s.words, s.free = offheap.Alloc[uint64](2 << 16)
 	return s
 }
 
@@ -68,7 +70,7 @@ func (s *keySet) insert(hi, w uint64) (int, bool) {
 // grow doubles the table.
 func (s *keySet) grow() {
 	old, free := s.words, s.free
-	s.words, s.free = allocWords(2 * len(old))
+	s.words, s.free = offheap.Alloc[uint64](2 * len(old))
 	for i := 0; i < len(old); i += 2 {
 		if old[i] != 0 {
 			s.insert(old[i], old[i+1])

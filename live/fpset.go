@@ -14,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/rdbtool/rdbtool/internal/atomicfile"
+	"github.com/rdbtool/rdbtool/internal/offheap"
 )
 
 // keyDedup tells the scan method whether SCAN returns a key for the first
@@ -328,7 +329,7 @@ func (g *fpSeg) grow() {
 		slots = 341 // a 4 KB page
 	}
 	old, oldFree := g.slots, g.free
-	g.slots, g.free = allocWords(slots * 3)
+	g.slots, g.free = offheap.Alloc[uint32](slots * 3)
 	g.n = 0
 	for i := 0; i+3 <= len(old); i += 3 {
 		a, b, c := old[i], old[i+1], old[i+2]
