@@ -3,21 +3,10 @@ package live
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
@@ -27,38 +16,9 @@ import (
 // port's address.
 func tlsPortServer(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPath, keyPath := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsPort := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	redistest.Start(t, redistest.WithArgs("--tls-port", tlsPort, "--tls-cert-file", certPath,
-		"--tls-key-file", keyPath, "--tls-ca-cert-file", certPath, "--tls-auth-clients", "no"))
-	return "127.0.0.1:" + tlsPort
+	port, args := redistest.WriteTLSFiles(t, t.TempDir()).TLSPort(t, false)
+	redistest.Start(t, redistest.WithArgs(args...))
+	return "127.0.0.1:" + port
 }
 
 // Speaking plain RESP to a TLS port, or TLS to a plain one, is a likely
