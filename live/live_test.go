@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdbtool/rdbtool/internal/nettest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 	"github.com/redis/go-redis/v9"
@@ -326,56 +327,6 @@ func TestUnreachableAndWrongPassword(t *testing.T) {
 	}
 }
 
-// cutProxy forwards connections to target and cuts each one after limit
-// bytes from the server (or to the server, when upstream is true).
-type cutProxy struct {
-	l        net.Listener
-	target   string
-	limit    int64
-	upstream bool
-	wg       sync.WaitGroup
-}
-
-func newCutProxy(t *testing.T, target string, limit int64, upstream bool) *cutProxy {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cutProxy{l: l, target: target, limit: limit, upstream: upstream}
-	t.Cleanup(func() { l.Close(); p.wg.Wait() })
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.wg.Add(2)
-			cp := func(dst, src net.Conn, limited bool) {
-				defer p.wg.Done()
-				if limited {
-					io.CopyN(dst, src, p.limit)
-				} else {
-					io.Copy(dst, src)
-				}
-				dst.Close()
-				src.Close()
-			}
-			go cp(c, s, !upstream)
-			go cp(s, c, upstream)
-		}
-	}()
-	return p
-}
-
-func (p *cutProxy) Addr() string { return p.l.Addr().String() }
-
 func TestConnectionCutMidway(t *testing.T) {
 	src := redistest.Start(t, fastSync)
 	ctx := context.Background()
@@ -384,16 +335,16 @@ func TestConnectionCutMidway(t *testing.T) {
 	}
 	path := src.Save(t)
 	// sync: the stream is cut after 300 KB
-	proxy := newCutProxy(t, src.Addr, 300<<10, false)
-	stats, err := Snapshot(ctx, opts(t, proxy.Addr()), io.Discard, SnapshotOptions{Method: MethodSync})
-	if err == nil || !strings.Contains(err.Error(), proxy.Addr()) {
+	proxy := nettest.Proxy(t, src.Addr, nettest.Cut(300<<10), nil)
+	stats, err := Snapshot(ctx, opts(t, proxy), io.Discard, SnapshotOptions{Method: MethodSync})
+	if err == nil || !strings.Contains(err.Error(), proxy) {
 		t.Fatalf("sync through a cut connection: %v (%s)", err, stats)
 	}
 	t.Logf("sync: %v (%s)", err, stats)
 
 	// scan: a cut connection is survived (SCAN is stateless, keys are fetched again) ...
-	proxy = newCutProxy(t, src.Addr, 300<<10, false)
-	stats, err = Snapshot(ctx, opts(t, proxy.Addr()), io.Discard, SnapshotOptions{Method: MethodScan})
+	proxy = nettest.Proxy(t, src.Addr, nettest.Cut(300<<10), nil)
+	stats, err = Snapshot(ctx, opts(t, proxy), io.Discard, SnapshotOptions{Method: MethodScan})
 	if err != nil || stats.Keys != 20000 {
 		t.Fatalf("scan through a cut connection: %v (%s)", err, stats)
 	}
@@ -412,15 +363,15 @@ func TestConnectionCutMidway(t *testing.T) {
 
 	// load through a connection cut after 200 KB of RESTOREs
 	dst := redistest.Start(t)
-	proxy = newCutProxy(t, dst.Addr, 200<<10, true)
+	proxy = nettest.Proxy(t, dst.Addr, nil, nettest.Cut(200<<10))
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	lstats, err := Load(ctx, opts(t, proxy.Addr()), rdb.NewReader(f), LoadOptions{Workers: 1})
+	lstats, err := Load(ctx, opts(t, proxy), rdb.NewReader(f), LoadOptions{Workers: 1})
 	var le *Error
-	if err == nil || !errors.As(err, &le) || le.Key == nil || le.Server != proxy.Addr() {
+	if err == nil || !errors.As(err, &le) || le.Key == nil || le.Server != proxy {
 		t.Fatalf("load through a cut connection: %v (%s)", err, lstats)
 	}
 	n, _ := dst.Client(t).DBSize(ctx).Result()

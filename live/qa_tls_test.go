@@ -3,11 +3,10 @@ package live
 import (
 	"bytes"
 	"context"
-	"net"
 	"strings"
-	"sync/atomic"
 	"testing"
 
+	"github.com/rdbtool/rdbtool/internal/nettest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
@@ -58,23 +57,8 @@ func TestTLSMismatchSaysSo(t *testing.T) {
 // A server that accepts connections but never answers (a TLS client on a
 // plain port, a firewall) is dialled once per connection, not five times.
 func TestDialNotRetried(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var accepted atomic.Int64
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			defer c.Close()
-		}
-	}()
-	o, err := ParseURL("rediss://" + l.Addr().String() + "?dial_timeout=200ms")
+	addr, accepted := nettest.Silent(t)
+	o, err := ParseURL("rediss://" + addr + "?dial_timeout=200ms")
 	if err != nil {
 		t.Fatal(err)
 	}

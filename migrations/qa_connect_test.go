@@ -8,6 +8,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/rdbtool/rdbtool/internal/nettest"
 )
 
 // fakeRefusingServer answers like a PostgreSQL without TLS whose password
@@ -89,33 +91,14 @@ func TestConnectErrorWithoutTLSNoise(t *testing.T) {
 // gives "no answer in time", not one "context deadline exceeded" per
 // sslmode=prefer attempt.
 func TestConnectTimeoutMessage(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	_, err = Connect(context.Background(), "postgres://mc@"+l.Addr().String()+"/hera_mc?connect_timeout=1")
+	addr, _ := nettest.Silent(t)
+	_, err := Connect(context.Background(), "postgres://mc@"+addr+"/hera_mc?connect_timeout=1")
 	if err == nil {
 		t.Fatal("connected to a server that never answers")
 	}
 	msg := err.Error()
 	if !strings.Contains(msg, "no answer") || strings.Contains(msg, "tls error") || strings.Contains(msg, "\n") ||
-		!strings.Contains(msg, "host "+l.Addr().String()) {
+		!strings.Contains(msg, "host "+addr) {
 		t.Errorf("message: %q", msg)
 	}
 }

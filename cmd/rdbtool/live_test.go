@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdbtool/rdbtool/internal/nettest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
@@ -77,7 +77,7 @@ func TestLiveFailuresLeaveNoFile(t *testing.T) {
 	if err := src.Client(t).Do(context.Background(), "DEBUG", "POPULATE", 20000, "key", 100).Err(); err != nil {
 		t.Fatal(err)
 	}
-	cut := cutConnections(t, src.Addr, 64<<10)
+	cut := nettest.Proxy(t, src.Addr, nettest.Cut(64<<10), nil)
 
 	for name, args := range map[string][]string{
 		"unreachable scan": {"--from", "redis://:hunter2@" + dead},
@@ -102,36 +102,6 @@ func TestLiveFailuresLeaveNoFile(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "--yes") || time.Since(start) > 3*time.Second {
 		t.Fatalf("remote --flush: exit %d after %v: %s", code, time.Since(start), stderr)
 	}
-}
-
-// cutConnections proxies to target, closing each connection after limit
-// bytes from the server.
-func cutConnections(t *testing.T, target string, limit int64) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			wg.Add(2)
-			go func() { defer wg.Done(); io.CopyN(c, s, limit); c.Close(); s.Close() }()
-			go func() { defer wg.Done(); io.Copy(s, c); c.Close(); s.Close() }()
-		}
-	}()
-	return l.Addr().String()
 }
 
 // TestLiveServe runs `rdbtool serve` in a child process (this test binary

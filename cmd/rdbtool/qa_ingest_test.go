@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/rdbtool/rdbtool/fixture"
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+	"github.com/rdbtool/rdbtool/internal/nettest"
 )
 
 // ingestProcess runs `rdbtool args...` as a process and returns its exit
@@ -216,42 +216,22 @@ func TestQAIngestInterruptWhileLoading(t *testing.T) {
 // server for delay; it returns its address and the bytes relayed so far.
 func slowProxy(t *testing.T, target string, delay time.Duration) (string, *atomic.Int64) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
 	var relayed atomic.Int64
-	go func() {
+	slow := func(dst, src net.Conn) {
+		buf := make([]byte, 4096)
 		for {
-			c, err := l.Accept()
+			k, err := src.Read(buf)
+			if k > 0 {
+				time.Sleep(delay)
+				relayed.Add(int64(k))
+				dst.Write(buf[:k])
+			}
 			if err != nil {
 				return
 			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 4096)
-				for {
-					k, err := s.Read(buf)
-					if k > 0 {
-						time.Sleep(delay)
-						relayed.Add(int64(k))
-						c.Write(buf[:k])
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return l.Addr().String(), &relayed
+	}
+	return nettest.Proxy(t, target, slow, nil), &relayed
 }
 
 // TestQAIngestSignalDuringSinglePass: SIGINT in the middle of a single pass
@@ -337,32 +317,13 @@ func TestQAIngestLoopQuietStop(t *testing.T) {
 // not "cannot connect ...: context canceled", exit 2 (SIGINT) or death by
 // the signal (SIGTERM).
 func TestQAMigrateInterrupt(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
+	addr, _ := nettest.Silent(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		start := time.Now()
 		code, stderr := ingestProcess(t, func(p *os.Process) {
 			time.Sleep(500 * time.Millisecond)
 			p.Signal(sig)
-		}, "migrate", "up", "--db", "postgres://mc:s3cret@"+l.Addr().String()+"/hera_mc")
+		}, "migrate", "up", "--db", "postgres://mc:s3cret@"+addr+"/hera_mc")
 		if code != 128+int(sig) || time.Since(start) > 5*time.Second {
 			t.Errorf("%v: exit %d after %v, want %d at once\n%s", sig, code, time.Since(start), 128+int(sig), stderr)
 		}
