@@ -112,24 +112,15 @@ func TestLoadCountsEveryWarning(t *testing.T) {
 	// a v12 file whose 25 hashes have field expiries: redis-server 7.0
 	// (RDB 10) takes them without, one warning each
 	const n = 25
-	var buf bytes.Buffer
-	w := rdb.NewWriter(&buf, 12)
 	future := time.Now().Add(time.Hour).UnixMilli()
-	for i := 0; i < n; i++ {
-		e, err := rdb.NewEntry(0, []byte(fmt.Sprintf("h%02d", i)), &rdb.Value{Kind: "hash", Hash: []rdb.HashField{
-			{Field: []byte("f"), Value: []byte("v"), ExpireMs: future}, {Field: []byte("g"), Value: []byte("w"), ExpireMs: -1}}}, 12)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.WriteEntry(e); err != nil {
-			t.Fatal(err)
-		}
+	keys := make([]rdbtest.Key, n)
+	for i := range keys {
+		keys[i] = rdbtest.Key{Name: fmt.Sprintf("h%02d", i), Value: &rdb.Value{Kind: "hash", Hash: []rdb.HashField{
+			{Field: []byte("f"), Value: []byte("v"), ExpireMs: future}, {Field: []byte("g"), Value: []byte("w"), ExpireMs: -1}}}}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	buf := bytes.NewReader(rdbtest.Dump(t, 12, keys...))
 	dst := redistest.Start(t)
-	stats, err := Load(context.Background(), opts(t, dst.Addr), rdb.NewReader(&buf), LoadOptions{})
+	stats, err := Load(context.Background(), opts(t, dst.Addr), rdb.NewReader(buf), LoadOptions{})
 	if err != nil {
 		t.Fatalf("%v (%s)", err, stats)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
@@ -15,23 +16,13 @@ import (
 // of the databases dbs.
 func multiDBDump(t *testing.T, n int, dbs ...int) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	w := rdb.NewWriter(&buf, 10)
+	var keys []rdbtest.Key
 	for _, db := range dbs {
 		for i := 0; i < n; i++ {
-			e, err := rdb.NewEntry(db, fmt.Appendf(nil, "d%d:%d", db, i), &rdb.Value{Kind: "string", String: []byte("v")}, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := w.WriteEntry(e); err != nil {
-				t.Fatal(err)
-			}
+			keys = append(keys, rdbtest.Key{DB: db, Name: fmt.Sprintf("d%d:%d", db, i), Value: &rdb.Value{Kind: "string", String: []byte("v")}})
 		}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return rdbtest.Dump(t, 10, keys...)
 }
 
 // A target refusing SELECT (a database over its `databases` setting) must

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 	"github.com/redis/go-redis/v9"
@@ -41,22 +42,12 @@ func TestLoadServerStalls(t *testing.T) {
 // bigValuesDump is an RDB (version 10) with n string keys of size bytes.
 func bigValuesDump(t *testing.T, n, size int) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	w := rdb.NewWriter(&buf, 10)
-	v := bytes.Repeat([]byte{'x'}, size)
-	for i := 0; i < n; i++ {
-		e, err := rdb.NewEntry(0, []byte("big:"+strconv.Itoa(i)), &rdb.Value{Kind: "string", String: v}, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.WriteEntry(e); err != nil {
-			t.Fatal(err)
-		}
+	v := &rdb.Value{Kind: "string", String: bytes.Repeat([]byte{'x'}, size)}
+	keys := make([]rdbtest.Key, n)
+	for i := range keys {
+		keys[i] = rdbtest.Key{Name: "big:" + strconv.Itoa(i), Value: v}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return rdbtest.Dump(t, 10, keys...)
 }
 
 // loadStalled loads data into dst and stops the server (SIGSTOP) once the

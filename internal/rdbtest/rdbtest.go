@@ -180,3 +180,31 @@ func readAll(src io.Reader) ([]rdb.Record, error) {
 		recs = append(recs, rec)
 	}
 }
+
+// Key is one key for Dump.
+type Key struct {
+	DB    int
+	Name  string
+	Value *rdb.Value
+}
+
+// Dump writes keys, without expiries, as an RDB file of the given version
+// (rdb.NewEntry's encodings); any error fails tb.
+func Dump(tb testing.TB, version int, keys ...Key) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	w := rdb.NewWriter(&buf, version)
+	for _, k := range keys {
+		e, err := rdb.NewEntry(k.DB, []byte(k.Name), k.Value, version)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := w.WriteEntry(e); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
