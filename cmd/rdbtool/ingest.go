@@ -115,7 +115,7 @@ func runIngest(c *cli.Context) error {
 	// An interrupt before the first pass (a dump still loading, a throwaway
 	// PostgreSQL starting, a database waited for) ends the command at once.
 	interrupted := func() error {
-		msg := fmt.Sprintf("ingest: interrupted (%s) before the first pass; nothing was written", sigName(sig.received()))
+		msg := fmt.Sprintf("ingest: interrupted (%s) before the first pass; nothing was written", signalName(sig.received()))
 		if every > 0 {
 			fmt.Fprintln(c.App.ErrWriter, msg)
 			return nil // the monitor loop ends on a signal with status 0
@@ -315,13 +315,13 @@ func catchSignals(parent context.Context, w io.Writer) *signals {
 			case sg := <-s.ch:
 				if s.first.CompareAndSwap(nil, sg) {
 					if s.announce.Load() {
-						fmt.Fprintf(w, "ingest: %s: stopping after the current pass (again to stop at once)\n", sigName(sg))
+						fmt.Fprintf(w, "ingest: %s: stopping after the current pass (again to stop at once)\n", signalName(sg))
 					}
 					s.cancel()
 					continue
 				}
 				if s.running.Load() {
-					fmt.Fprintf(w, "ingest: %s again: stopping now; the running group's transaction is not committed\n", sigName(sg))
+					fmt.Fprintf(w, "ingest: %s again: stopping now; the running group's transaction is not committed\n", signalName(sg))
 					os.Exit(exitCodeFor(sg))
 				}
 			}
@@ -353,20 +353,6 @@ func (s *signals) received() os.Signal {
 }
 
 func (s *signals) exitCode() int { return exitCodeFor(s.received()) }
-
-func sigName(sg os.Signal) string {
-	if sg == syscall.SIGTERM {
-		return "SIGTERM"
-	}
-	return "SIGINT"
-}
-
-func exitCodeFor(sg os.Signal) int {
-	if n, ok := sg.(syscall.Signal); ok {
-		return 128 + int(n)
-	}
-	return 128 + int(syscall.SIGINT)
-}
 
 // openRedis connects to a live Redis, or loads a dump into an in-process
 // miniredis.

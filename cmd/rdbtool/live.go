@@ -282,7 +282,7 @@ func runLoad(c *cli.Context) error {
 			note = "; nothing was flushed"
 		}
 		if s := sig(); s != nil {
-			stderrf(c, "rdbtool: load interrupted (%s): %s%s\n", liveSignalName(s), stats, note)
+			stderrf(c, "rdbtool: load interrupted (%s): %s%s\n", signalName(s), stats, note)
 			return cli.Exit("", exitCodeFor(s))
 		}
 		stderrf(c, "rdbtool: load stopped: %s%s\n", stats, note)
@@ -326,18 +326,6 @@ func interruptible(parent context.Context) (context.Context, func() os.Signal, c
 		defer mu.Unlock()
 		return got
 	}, cancel
-}
-
-func liveSignalName(s os.Signal) string {
-	switch s {
-	case syscall.SIGINT:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	case syscall.SIGHUP:
-		return "SIGHUP"
-	}
-	return s.String()
 }
 
 func serveCommand() *cli.Command {

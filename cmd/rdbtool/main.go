@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/rdbtool/rdbtool/internal/progress"
 	"github.com/urfave/cli/v2"
@@ -463,4 +464,25 @@ func oneLine(msg string) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// signalName names a stopping signal the way the messages do.
+func signalName(sg os.Signal) string {
+	switch sg {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return sg.String()
+}
+
+// exitCodeFor is the status a command stopped by sg exits with: 128+n.
+func exitCodeFor(sg os.Signal) int {
+	if n, ok := sg.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 128 + int(syscall.SIGINT)
 }

@@ -171,7 +171,7 @@ func migrateSignals(c *cli.Context) *signals {
 }
 
 func migrateInterrupted(sig *signals, what string) error {
-	return cli.Exit(fmt.Sprintf("migrate: interrupted (%s); %s", sigName(sig.received()), what), sig.exitCode())
+	return cli.Exit(fmt.Sprintf("migrate: interrupted (%s); %s", signalName(sig.received()), what), sig.exitCode())
 }
 
 // migrateDSN is --db, given before or after the subcommand, else

@@ -45,7 +45,7 @@ func TestLiveLoadInterrupted(t *testing.T) {
 		if !ok || ee.ExitCode() != 128+int(sig) {
 			t.Fatalf("%v mid-load: %v, stderr %s", sig, err, stderr.String())
 		}
-		m := regexp.MustCompile(`load interrupted \(` + liveSignalName(sig) + `\): (\d+) keys and 0 function libraries loaded`).FindStringSubmatch(stderr.String())
+		m := regexp.MustCompile(`load interrupted \(` + signalName(sig) + `\): (\d+) keys and 0 function libraries loaded`).FindStringSubmatch(stderr.String())
 		if m == nil {
 			t.Fatalf("%v mid-load: no summary in stderr: %s", sig, stderr.String())
 		}
