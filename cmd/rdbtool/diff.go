@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -65,12 +64,8 @@ func runDiff(c *cli.Context) error {
 	fa.Close()
 	fb.Close()
 	if c.Bool("json") {
-		out, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
+		if err := printJSON(c, res, false); err != nil {
 			return err
-		}
-		if _, err := fmt.Fprintf(c.App.Writer, "%s\n", out); err != nil {
-			return stdoutError(err)
 		}
 	} else if err := res.WriteText(c.App.Writer); err != nil {
 		return stdoutError(err)

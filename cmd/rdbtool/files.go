@@ -5,6 +5,7 @@ package main
 // atomically, progress bars, and errors mapped to exit codes.
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -277,6 +278,27 @@ func stdoutError(err error) error {
 		err = pe.Err
 	}
 	return cli.Exit(fmt.Sprintf("stdout: cannot write: %v", err), exitError)
+}
+
+// printJSON writes v as an indented JSON object on stdout, or on stderr
+// when stdout carries the command's RDB output (-o -): the --json form of
+// a command's report.
+func printJSON(c *cli.Context, v any, stdoutTaken bool) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	w := c.App.Writer
+	if stdoutTaken {
+		w = c.App.ErrWriter
+	}
+	if _, err := fmt.Fprintf(w, "%s\n", b); err != nil {
+		if stdoutTaken {
+			return err
+		}
+		return stdoutError(err)
+	}
+	return nil
 }
 
 // errWriter passes writes to w and remembers the first error.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -66,12 +65,8 @@ func runInspect(c *cli.Context) error {
 	}
 	in.Close()
 	if c.Bool("json") {
-		b, err := json.MarshalIndent(st, "", "  ")
-		if err != nil {
+		if err := printJSON(c, st, false); err != nil {
 			return err
-		}
-		if _, err := fmt.Fprintf(c.App.Writer, "%s\n", b); err != nil {
-			return stdoutError(err)
 		}
 	} else if err := st.WriteText(c.App.Writer); err != nil {
 		return stdoutError(err)
