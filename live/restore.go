@@ -48,33 +48,33 @@ const maxListed = 20
 
 // LoadStats counts what a load did.
 type LoadStats struct {
-	Server          string // host:port (the seed node for a cluster)
-	TargetVersion   int    // newest RDB version the target loads
-	FileVersion     int
-	Keys            int64 // restored
-	Functions       int   // function libraries loaded
-	Conflicts       int64 // already present, not replaced
-	Unmatched       int64 // not matching Match
-	Expired         int64 // expiry already past: not loaded, as a server loading the file would drop them
-	OtherDB         int64 // cluster: in a database other than 0
-	Converted       int64 // re-encoded for an older target
-	Failed          int64 // refused by the server or not convertible
-	NotLoaded       int64 // read from the file but never sent, because the load stopped on an error
-	Unconfirmed     int64 // sent when the connection failed, without a reply: each may or may not be on the server
-	ConflictKeys    []string
-	ConflictDBs     []int    // the database of each of ConflictKeys
-	FailedKeys      []string // "key: reason"
-	FunctionsFailed []string
-	Warnings        []string // data dropped while re-encoding for an older target (the first 20)
-	WarningsTotal   int64    // all such warnings, listed or not
-	Stopped         bool     // the load stopped on an error: keys after these in the file were not loaded
+	Server          string   `json:"server"`         // host:port (the seed node for a cluster)
+	TargetVersion   int      `json:"target_version"` // newest RDB version the target loads
+	FileVersion     int      `json:"file_version"`
+	Keys            int64    `json:"keys"`        // restored
+	Functions       int      `json:"functions"`   // function libraries loaded
+	Conflicts       int64    `json:"conflicts"`   // already present, not replaced
+	Unmatched       int64    `json:"unmatched"`   // not matching Match
+	Expired         int64    `json:"expired"`     // expiry already past: not loaded, as a server loading the file would drop them
+	OtherDB         int64    `json:"other_db"`    // cluster: in a database other than 0
+	Converted       int64    `json:"converted"`   // re-encoded for an older target
+	Failed          int64    `json:"failed"`      // refused by the server or not convertible
+	NotLoaded       int64    `json:"not_loaded"`  // read from the file but never sent, because the load stopped on an error
+	Unconfirmed     int64    `json:"unconfirmed"` // sent when the connection failed, without a reply: each may or may not be on the server
+	ConflictKeys    []string `json:"conflict_keys"`
+	ConflictDBs     []int    `json:"conflict_dbs"` // the database of each of ConflictKeys
+	FailedKeys      []string `json:"failed_keys"`  // "key: reason"
+	FunctionsFailed []string `json:"functions_failed"`
+	Warnings        []string `json:"warnings"`       // data dropped while re-encoding for an older target (the first 20)
+	WarningsTotal   int64    `json:"warnings_total"` // all such warnings, listed or not
+	Stopped         bool     `json:"stopped"`        // the load stopped on an error: keys after these in the file were not loaded
 	// FileError is set when the file ends early or is damaged: what comes
 	// after the damage was not loaded (Stopped is set too).
-	FileError string
+	FileError string `json:"file_error"`
 	// Flushed is set once the target was emptied (LoadOptions.Flush). A
 	// file that is not an RDB, or is damaged before its first key or
 	// library, is refused before anything is flushed.
-	Flushed bool
+	Flushed bool `json:"flushed"`
 }
 
 func (s LoadStats) String() string {

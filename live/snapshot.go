@@ -59,16 +59,16 @@ type SnapshotOptions struct {
 
 // SnapshotStats counts what a snapshot wrote and left out.
 type SnapshotStats struct {
-	Servers   []string // host:port of each server read
-	Keys      int64    // entries written
-	Functions int      // function libraries written
-	Pruned    int64    // matched a --prune glob
-	TooLarge  int64    // value larger than LargerThan
-	OtherDB   int64    // in a database not selected
-	Expired   int64    // already expired when read (sync)
-	Vanished  int64    // deleted between SCAN and DUMP (scan)
-	Repeated  int64    // returned twice by SCAN (it may, while the server resizes a table); written once
-	Bytes     int64    // RDB bytes received (sync) or DUMP payload bytes (scan)
+	Servers   []string `json:"servers"`   // host:port of each server read
+	Keys      int64    `json:"keys"`      // entries written
+	Functions int      `json:"functions"` // function libraries written
+	Pruned    int64    `json:"pruned"`    // matched a --prune glob
+	TooLarge  int64    `json:"too_large"` // value larger than LargerThan
+	OtherDB   int64    `json:"other_db"`  // in a database not selected
+	Expired   int64    `json:"expired"`   // already expired when read (sync)
+	Vanished  int64    `json:"vanished"`  // deleted between SCAN and DUMP (scan)
+	Repeated  int64    `json:"repeated"`  // returned twice by SCAN (it may, while the server resizes a table); written once
+	Bytes     int64    `json:"bytes"`     // RDB bytes received (sync) or DUMP payload bytes (scan)
 }
 
 func (s SnapshotStats) String() string {
