@@ -366,9 +366,11 @@ type ImportOptions struct {
 }
 
 // ImportStats says what an import did.
+//
+// The json tags are the field names of rdbtool import --json.
 type ImportStats struct {
-	Version int   // the RDB version written
-	Keys    int64 // keys written
+	Version int   `json:"rdb_version"` // the RDB version written
+	Keys    int64 `json:"keys"`        // keys written
 	// What fitting to Version did, as rewrite reports it; Unconvertible
 	// keys are left out with SkipUnconvertible.
 	filter.ConversionReport

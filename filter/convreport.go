@@ -9,12 +9,15 @@ import (
 // ConversionReport is what fitting entries to an RDB version
 // (rdb.Conversion) dropped and refused. Rewrite and export's import each
 // fill one, so both report the same things the same way.
+//
+// The json tags are the field names of the --json reports of rdbtool
+// rewrite and import.
 type ConversionReport struct {
-	Warnings        []string // data dropped by conversion, at most MaxWarnings
-	WarningsOmitted int      // warnings past MaxWarnings
-	Unconvertible   []KeyRef // keys the version cannot express
-	Converted       int      // entries re-encoded as another type
-	MaxWarnings     int      // bound on Warnings (0: 1000)
+	Warnings        []string `json:"warnings"`         // data dropped by conversion, at most MaxWarnings
+	WarningsOmitted int      `json:"warnings_omitted"` // warnings past MaxWarnings
+	Unconvertible   []KeyRef `json:"unconvertible"`    // keys the version cannot express
+	Converted       int      `json:"converted"`        // entries re-encoded as another type
+	MaxWarnings     int      `json:"-"`                // bound on Warnings (0: 1000)
 }
 
 // Warn records one warning, or counts it past MaxWarnings.

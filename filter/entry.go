@@ -96,13 +96,16 @@ func (s *Select) Empty() bool {
 
 // Prune drops the selected entries, except those in Spare (see
 // KeepNewest). It counts what it removed.
+//
+// The json tags are the field names of rdbtool prune --json (and of
+// "prune" in refresh --json).
 type Prune struct {
-	Select
-	Spare *Spare // may be nil
+	Select `json:"-"`
+	Spare  *Spare `json:"-"` // may be nil
 
-	Removed      int   // entries dropped
-	RemovedBytes int64 // their value bytes
-	Spared       int   // selected entries kept because of Spare
+	Removed      int   `json:"removed"`             // entries dropped
+	RemovedBytes int64 `json:"removed_value_bytes"` // their value bytes
+	Spared       int   `json:"spared"`              // selected entries kept because of Spare
 }
 
 // Apply drops e when it is selected and not spared.
@@ -208,24 +211,28 @@ func (h *keyHeap) Pop() any {
 // when Match is empty). An entry whose expiry is already past (before
 // NowMs: a real Redis would drop it on load) is dropped when DropExpired is
 // set, otherwise kept without expiry and recorded in Past.
+//
+// The json tags are the field names of rdbtool persist --json (and of
+// "persist" in refresh --json).
 type Persist struct {
-	Match       Globs
-	DropExpired bool
-	NowMs       int64 // unix ms; the reference for "already past"
+	Match       Globs `json:"-"`
+	DropExpired bool  `json:"drop_expired"`
+	NowMs       int64 `json:"now_ms"` // unix ms; the reference for "already past"
 
-	Persisted   int // expiries removed from keys still live
-	Fields      int // hash field expiries removed (HPERSIST)
-	FieldsGone  int // hash fields already past, dropped (DropExpired)
-	Dropped     int // expired entries dropped (DropExpired)
-	PastKept    int // expired entries kept (and persisted)
-	Past        []KeyRef
-	MaxPastList int // how many Past entries to record (0 = 100)
+	Persisted   int      `json:"persisted"`        // expiries removed from keys still live
+	Fields      int      `json:"fields_persisted"` // hash field expiries removed (HPERSIST)
+	FieldsGone  int      `json:"fields_dropped"`   // hash fields already past, dropped (DropExpired)
+	Dropped     int      `json:"dropped"`          // expired entries dropped (DropExpired)
+	PastKept    int      `json:"past_kept"`        // expired entries kept (and persisted)
+	Past        []KeyRef `json:"past"`
+	MaxPastList int      `json:"-"` // how many Past entries to record (0 = 100)
 }
 
-// KeyRef names one key.
+// KeyRef names one key. (The --json reports write the key as rdbtool
+// export does: a string, or {"base64": ...} when not UTF-8.)
 type KeyRef struct {
-	DB  int
-	Key []byte
+	DB  int    `json:"db"`
+	Key []byte `json:"key"`
 }
 
 func (k KeyRef) String() string { return fmt.Sprintf("db%d %s", k.DB, Quote(k.Key)) }

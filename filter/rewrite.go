@@ -25,11 +25,17 @@ type RewriteOptions struct {
 }
 
 // RewriteStats says what a Rewrite did.
+//
+// The json tags are the field names of the --json reports of the commands
+// that rewrite a file (rdbtool rewrite, prune, persist, refresh).
 type RewriteStats struct {
-	InVersion, OutVersion int
-	KeysIn, KeysOut       int64
-	BytesIn, BytesOut     int64
-	Checksum              rdb.ChecksumInfo
+	InVersion  int              `json:"input_rdb_version"`
+	OutVersion int              `json:"output_rdb_version"`
+	KeysIn     int64            `json:"keys_in"`
+	KeysOut    int64            `json:"keys_out"`
+	BytesIn    int64            `json:"input_bytes"`
+	BytesOut   int64            `json:"output_bytes"`
+	Checksum   rdb.ChecksumInfo `json:"checksum"`
 	// What fitting to Version did; Unconvertible keys are dropped with
 	// SkipUnconvertible.
 	ConversionReport
