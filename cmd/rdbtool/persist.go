@@ -13,19 +13,22 @@ func persistCommand() *cli.Command {
 		Name:      "persist",
 		Usage:     "remove expiries (TTLs) from the keys of an RDB file",
 		ArgsUsage: "FILE",
-		UsageText: "rdbtool persist FILE (-o OUT | --in-place) [--match GLOB]... [--drop-expired] [--now TIME]",
+		UsageText: "rdbtool persist FILE (-o OUT | --in-place) [--match GLOB]... [--drop-expired] [--now TIME] [--json]",
 		Description: "Removes the expiry of every key (or of the keys matching any --match glob), like\n" +
 			"PERSIST on each key, without a server, and the field expiries of hashes (Redis 7.4+),\n" +
 			"like HPERSIST on each field, so nothing in the file expires. Keys whose expiry is\n" +
 			"already past (a real Redis would silently drop them on load) are kept without expiry\n" +
 			"and listed on stderr, unless --drop-expired removes them (and hash fields already\n" +
-			"past). Everything else is copied byte for byte.\n\n" +
+			"past). Everything else is copied byte for byte.\n" +
+			"--json prints the report as one JSON object instead (on stderr with -o -):\n" +
+			persistJSONHelp + " and the fields of rewrite --json:\n" + rewriteJSONHelp + "\n" +
 			helpExamples("rdbtool persist dump.rdb --in-place",
 				"rdbtool persist dump.rdb -o fixed.rdb --match 'session:*' --drop-expired"),
 		Flags: append(outputFlags(),
 			newGlobFlag("match", "only keys matching the Redis glob `GLOB`"),
 			dropExpiredFlag(),
 			nowFlagDef(),
+			jsonFlag(),
 		),
 		Action: runPersist,
 	})
@@ -42,11 +45,34 @@ func runPersist(c *cli.Context) error {
 		return err
 	}
 	p := &filter.Persist{Match: filter.NewGlobs(listValues(c, "match")), DropExpired: c.Bool("drop-expired"), NowMs: now.UnixMilli()}
-	if _, err := runRewrite(c, name, rewriteJob{label: "persist", filter: p}); err != nil {
+	st, err := runRewrite(c, name, rewriteJob{label: "persist", filter: p})
+	if err != nil {
 		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c, struct {
+			rewriteJSON
+			persistJSON
+		}{newRewriteJSON(c, name, st), newPersistJSON(p)}, c.String("o") == "-")
 	}
 	reportPersist(c, p)
 	return nil
+}
+
+// persistJSONHelp lists the fields of persistJSON.
+const persistJSONHelp = "  {\"persisted\" (live keys whose expiry was removed),\"past_kept\" (keys already expired,\n" +
+	"  kept without expiry),\"past\":[{\"db\",\"key\"}] (the first 100 of them),\"dropped\",\n" +
+	"  \"fields_persisted\",\"fields_dropped\",\"drop_expired\",\"now_ms\"}"
+
+// persistJSON is what a Persist filter did, for --json: filter.Persist
+// with the keys in readable form.
+type persistJSON struct {
+	*filter.Persist
+	Past []keyRefJSON `json:"past"` // shadows Persist.Past
+}
+
+func newPersistJSON(p *filter.Persist) persistJSON {
+	return persistJSON{Persist: p, Past: keyRefsJSON(p.Past)}
 }
 
 // dropExpiredFlag is --drop-expired for persist and refresh.

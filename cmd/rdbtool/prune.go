@@ -21,7 +21,7 @@ func pruneCommand() *cli.Command {
 		Usage:     "remove keys from an RDB file by name, type, database or size",
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool prune FILE (-o OUT | --in-place) [--match GLOB]... [--type TYPE]... [--db N]...\n" +
-			"                  [--larger-than SIZE] [--keep-newest N]",
+			"                  [--larger-than SIZE] [--keep-newest N] [--json]",
 		Description: "Removes the keys that satisfy every condition given (several --match, --type or --db\n" +
 			"values: any of them). Globs are Redis's (as in SCAN MATCH). Sizes are value bytes as\n" +
 			"stored: 512KiB, 4MB (10^6), 1.5GiB, or plain bytes. --keep-newest N spares the N\n" +
@@ -29,13 +29,16 @@ func pruneCommand() *cli.Command {
 			"so date-stamped keys like fpg:snap_fengine_2020-07-16_1253.fpg keep the newest; it\n" +
 			"reads the file twice (key names first), so stdin is first copied to a temp file.\n" +
 			"Every other record and key is copied byte for byte. Reports on stderr what was\n" +
-			"removed (count, bytes).\n\n" +
+			"removed (count, bytes); --json prints it as one JSON object instead (on stderr with\n" +
+			"-o -): {\"removed\",\"removed_value_bytes\",\"spared\",\"keep_newest\"} and the fields of\n" +
+			"rewrite --json:\n" + rewriteJSONHelp + "\n" +
 			helpExamples("rdbtool prune dump.rdb --in-place --match 'fpg:*'",
 				"rdbtool prune dump.rdb -o small.rdb --larger-than 1MiB",
 				"rdbtool prune dump.rdb --in-place --match 'fpg:snap_*' --keep-newest 2"),
 		Flags: append(append(outputFlags(), selectFlags()...),
 			&cli.StringFlag{Name: "larger-than", Usage: "only values larger than `SIZE` (512KiB, 4MB, 1.5GiB, bytes)"},
 			&cli.IntFlag{Name: "keep-newest", Usage: "spare the `N` matching keys whose names sort last (natural order)"},
+			jsonFlag(),
 		),
 		Action: runPrune,
 	})
@@ -105,12 +108,22 @@ func runPrune(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Bool("json") {
+		return printJSON(c, pruneJSON{rewriteJSON: newRewriteJSON(c, name, st), Prune: p, KeepNewest: keep}, c.String("o") == "-")
+	}
 	reportPrune(c, p)
 	if p.Spared > 0 {
 		stderrf(c, "spared the %d newest matching keys (--keep-newest %d)\n", p.Spared, keep)
 	}
 	stderrf(c, "wrote %d keys, %s\n", st.KeysOut, filter.FormatSize(st.BytesOut))
 	return nil
+}
+
+// pruneJSON is prune --json: what the Prune filter removed and the pass.
+type pruneJSON struct {
+	rewriteJSON
+	*filter.Prune
+	KeepNewest int `json:"keep_newest"` // --keep-newest, 0 when not given
 }
 
 // reportPrune says what a Prune filter removed (prune and refresh).

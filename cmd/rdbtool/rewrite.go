@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/urfave/cli/v2"
 
+	"github.com/rdbtool/rdbtool/export"
 	"github.com/rdbtool/rdbtool/filter"
+	"github.com/rdbtool/rdbtool/rdb"
 )
 
 func init() { register(rewriteCommand()) }
@@ -13,7 +17,7 @@ func rewriteCommand() *cli.Command {
 		Name:      "rewrite",
 		Usage:     "copy an RDB file record by record, optionally converting it to another RDB version",
 		ArgsUsage: "FILE",
-		UsageText: "rdbtool rewrite FILE (-o OUT | --in-place) [--rdb-version N [--skip-unconvertible]]",
+		UsageText: "rdbtool rewrite FILE (-o OUT | --in-place) [--rdb-version N [--skip-unconvertible]] [--json]",
 		Description: "Reads every record of FILE (- for stdin) and writes it back. Without options the\n" +
 			"output is byte-identical to the input. With --rdb-version N it is a file a server of\n" +
 			"that version loads. Values N cannot read are re-encoded with the same data in plain\n" +
@@ -26,13 +30,16 @@ func rewriteCommand() *cli.Command {
 			"Keys N cannot express at all (module values before 8, streams before 9, expiries\n" +
 			"after 2038 before 3) are listed; the command then fails unless --skip-unconvertible\n" +
 			"drops them.\n" +
-			"RDB versions: 9 = Redis 5.0-6.2, 10 = 7.0, 11 = 7.2, 12 = 7.4+.\n\n" +
+			"RDB versions: 9 = Redis 5.0-6.2, 10 = 7.0, 11 = 7.2, 12 = 7.4+.\n" +
+			"--json prints the report as one JSON object (on stderr with -o -) instead of text:\n" +
+			rewriteJSONHelp + "\n" +
 			helpExamples("rdbtool rewrite dump.rdb -o copy.rdb",
 				"rdbtool rewrite dump.rdb --rdb-version 9 -o dump-redis6.rdb",
 				"rdbtool rewrite - -o - --rdb-version 10 < new.rdb > old.rdb"),
 		Flags: append(outputFlags(),
 			&cli.IntFlag{Name: "rdb-version", Usage: "write RDB version `N` (default: the input's)"},
 			&cli.BoolFlag{Name: "skip-unconvertible", Usage: "drop keys the target version cannot express instead of failing"},
+			jsonFlag(),
 		),
 		Action: runRewriteCmd,
 	})
@@ -53,9 +60,95 @@ func runRewriteCmd(c *cli.Context) error {
 	}
 	st, err := runRewrite(c, name, rewriteJob{label: "rewrite", opts: filter.RewriteOptions{Version: v, SkipUnconvertible: c.Bool("skip-unconvertible")}})
 	if st != nil {
-		reportConversion(c, st)
+		if c.Bool("json") {
+			// also when the pass failed (unconvertible keys): the report
+			// lists them, as the text form does
+			if jerr := printJSON(c, newRewriteJSON(c, name, st), c.String("o") == "-"); jerr != nil && err == nil {
+				return jerr
+			}
+		} else {
+			reportConversion(c, st)
+		}
 	}
 	return err
+}
+
+// jsonFlag is --json for the commands that report on stderr.
+func jsonFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object (stdout; stderr with -o -), not text"}
+}
+
+// rewriteJSONHelp lists the fields every rewriting command's --json has.
+const rewriteJSONHelp = "  {\"input\",\"output\" (- = stdout),\"input_rdb_version\",\"output_rdb_version\",\"keys_in\",\n" +
+	"  \"keys_out\",\"input_bytes\",\"output_bytes\",\"checksum\":{\"status\",\"stored\",\"computed\"},\n" +
+	"  \"converted\",\"warnings\":[...],\"warnings_omitted\",\"unconvertible\":[{\"db\",\"key\"}]}\n"
+
+// rewriteJSON is the --json report of a pass from FILE to OUT (rewrite,
+// prune, persist, refresh): filter.RewriteStats with the checksum and the
+// keys in readable form.
+type rewriteJSON struct {
+	Input  string `json:"input"`  // FILE, - for stdin
+	Output string `json:"output"` // OUT, - for stdout
+	*filter.RewriteStats
+	// these shadow RewriteStats' own
+	Checksum      checksumJSON `json:"checksum"`
+	Warnings      []string     `json:"warnings"`
+	Unconvertible []keyRefJSON `json:"unconvertible"`
+}
+
+func newRewriteJSON(c *cli.Context, name string, st *filter.RewriteStats) rewriteJSON {
+	w := st.Warnings
+	if w == nil {
+		w = []string{}
+	}
+	return rewriteJSON{Input: name, Output: outputName(c, name), RewriteStats: st,
+		Checksum: newChecksumJSON(st.Checksum), Warnings: w, Unconvertible: keyRefsJSON(st.Unconvertible)}
+}
+
+// outputName is the output as given: OUT, - for stdout, FILE with --in-place.
+func outputName(c *cli.Context, name string) string {
+	if c.Bool("in-place") {
+		return name
+	}
+	return c.String("o")
+}
+
+// checksumJSON is the trailing CRC-64 as inspect --json writes it.
+type checksumJSON struct {
+	Status   string `json:"status"`   // ok, zero, absent, mismatch, unread
+	Stored   string `json:"stored"`   // 16 hex digits
+	Computed string `json:"computed"` // 16 hex digits
+}
+
+func newChecksumJSON(s rdb.ChecksumInfo) checksumJSON {
+	st := "unread"
+	switch s.Status {
+	case rdb.ChecksumOK:
+		st = "ok"
+	case rdb.ChecksumZero:
+		st = "zero"
+	case rdb.ChecksumAbsent:
+		st = "absent"
+	case rdb.ChecksumMismatch:
+		st = "mismatch"
+	}
+	return checksumJSON{Status: st, Stored: fmt.Sprintf("%016x", s.Stored), Computed: fmt.Sprintf("%016x", s.Computed)}
+}
+
+// keyRefJSON is a key in a --json report: the key as check --json and
+// export write it (a string, or {"base64": ...}).
+type keyRefJSON struct {
+	DB  int         `json:"db"`
+	Key export.Blob `json:"key"`
+}
+
+// keyRefsJSON converts keys; never nil (a JSON [] rather than null).
+func keyRefsJSON(ks []filter.KeyRef) []keyRefJSON {
+	out := make([]keyRefJSON, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, keyRefJSON{DB: k.DB, Key: export.Blob(k.Key)})
+	}
+	return out
 }
 
 // reportConversion prints conversion warnings and unconvertible keys.
