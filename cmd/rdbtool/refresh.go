@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/rdbtool/rdbtool/export"
 	"github.com/rdbtool/rdbtool/filter"
 )
 
@@ -16,14 +17,20 @@ func refreshCommand() *cli.Command {
 		Usage:     "turn a site dump into a test fixture in one pass: prune, persist, check against the policy",
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool refresh FILE (-o OUT | --in-place) [--policy FILE] [--prune GLOB]... [--larger-than SIZE]\n" +
-			"                    [--drop-expired] [--now TIME]",
+			"                    [--drop-expired] [--now TIME] [--json]",
 		Description: "Streams FILE once: removes the keys to prune (--prune globs and the policy's prune\n" +
 			"list; with --larger-than only those with larger values, or alone every larger value),\n" +
 			"removes every expiry (keys already past are kept unless --drop-expired), and checks\n" +
 			"the result against the policy's rules (the ones rdbtool check enforces). When the\n" +
 			"result breaks a rule, the violations are printed, nothing is written (the original\n" +
 			"stays) and the exit code is 1. The policy is --policy FILE, or OUT.policy / .rdbpolicy\n" +
-			"beside the output, else FILE.policy / .rdbpolicy beside FILE; flags add to it.\n\n" +
+			"beside the output, else FILE.policy / .rdbpolicy beside FILE; flags add to it.\n" +
+			"--json prints the report as one JSON object instead (on stderr with -o -), also when\n" +
+			"the policy is broken (exit 1): {\"ok\" (false: the result breaks the policy and was not\n" +
+			"written),\"policy\" (its path, \"\" for none),\"violations\":[{\"rule\",\"db\",\"key\",\n" +
+			"\"message\"}],\"omitted\":{rule:count} (as check --json),\"prune\":{\"removed\",\n" +
+			"\"removed_value_bytes\"},\"persist\":\n" + persistJSONHelp + "} and the fields of rewrite --json:\n" +
+			rewriteJSONHelp + "\n" +
 			policyHelp + "\n" +
 			helpExamples("rdbtool refresh dump.rdb --in-place                      # uses dump.rdb.policy",
 				"rdbtool refresh site.rdb -o testdata/dump.rdb --prune 'fpg:*' --drop-expired"),
@@ -33,6 +40,7 @@ func refreshCommand() *cli.Command {
 			&cli.StringFlag{Name: "larger-than", Usage: "prune only values larger than `SIZE` (alone: prune every such value)"},
 			dropExpiredFlag(),
 			nowFlagDef(),
+			jsonFlag(),
 		),
 		Action: runRefresh,
 	})
@@ -77,15 +85,23 @@ func runRefresh(c *cli.Context) error {
 		chain = append(chain, checker)
 	}
 	job := rewriteJob{label: "refresh", filter: chain}
+	jsonOut := c.Bool("json")
+	var vs []filter.Violation // the policy's verdict, when it has rules
 	job.beforeCommit = func(st *filter.RewriteStats, out *dstFile) error {
 		if !pol.HasRules() {
 			return nil
 		}
-		vs := checker.Finish(st.BytesOut)
+		vs = checker.Finish(st.BytesOut)
 		if len(vs) == 0 {
 			return nil
 		}
-		printViolations(c, func(f string, a ...any) { stderrf(c, f, a...) }, checker, vs)
+		if jsonOut {
+			if err := printJSON(c, newRefreshJSON(c, name, st, pol, prune, persist, checker, vs), c.String("o") == "-"); err != nil {
+				return err
+			}
+		} else {
+			printViolations(c, func(f string, a ...any) { stderrf(c, f, a...) }, checker, vs)
+		}
 		where := "nothing was written"
 		if out.name == "-" {
 			where = "the output already sent to stdout breaks the policy: discard it"
@@ -98,6 +114,9 @@ func runRefresh(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if jsonOut {
+		return printJSON(c, newRefreshJSON(c, name, st, pol, prune, persist, checker, vs), c.String("o") == "-")
+	}
 	if prune != nil {
 		reportPrune(c, prune)
 	}
@@ -108,4 +127,44 @@ func runRefresh(c *cli.Context) error {
 	}
 	stderrf(c, "wrote %d keys, %s (%s)\n", st.KeysOut, filter.FormatSize(st.BytesOut), src)
 	return nil
+}
+
+// refreshJSON is refresh --json: the pass, what pruning and persisting
+// did, and the policy's verdict in check --json's form.
+type refreshJSON struct {
+	rewriteJSON
+	OK         bool            `json:"ok"`     // the result obeys the policy (exit 0)
+	Policy     string          `json:"policy"` // the policy file, "" for none
+	Violations []violationJSON `json:"violations"`
+	Omitted    map[string]int  `json:"omitted"` // violations beyond those listed, per rule
+	Prune      *filter.Prune   `json:"prune"`   // zeros when nothing was to be pruned
+	Persist    persistJSON     `json:"persist"`
+}
+
+func newRefreshJSON(c *cli.Context, name string, st *filter.RewriteStats, pol *filter.Policy, prune *filter.Prune, persist *filter.Persist, ck *filter.Checker, vs []filter.Violation) refreshJSON {
+	if prune == nil {
+		prune = &filter.Prune{}
+	}
+	r := refreshJSON{rewriteJSON: newRewriteJSON(c, name, st), OK: len(vs) == 0, Policy: pol.Path,
+		Violations: violationsJSON(vs), Omitted: map[string]int{}, Prune: prune, Persist: newPersistJSON(persist)}
+	if len(vs) > 0 {
+		for rule, n := range ck.Omitted {
+			r.Omitted[rule] = n
+		}
+	}
+	return r
+}
+
+// violationsJSON is vs as check --json writes them; never nil.
+func violationsJSON(vs []filter.Violation) []violationJSON {
+	out := make([]violationJSON, 0, len(vs))
+	for _, v := range vs {
+		j := violationJSON{Rule: v.Rule, Message: v.Msg}
+		if v.Key != nil {
+			db, key := v.Key.DB, export.Blob(v.Key.Key)
+			j.DB, j.Key = &db, &key
+		}
+		out = append(out, j)
+	}
+	return out
 }
