@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/urfave/cli/v2"
@@ -28,6 +30,9 @@ func migrateCommand() *cli.Command {
 		return &cli.BoolFlag{Name: "yes", Usage: "confirm a rollback to version 0, or any rollback on a server that is not this machine"}
 	}
 	dirFlag := func(usage string) cli.Flag { return &cli.StringFlag{Name: "dir", Usage: usage} }
+	jsonFlag := func() cli.Flag {
+		return &cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object on stdout (see above)"}
+	}
 	sub := func(name, args, usage string, action cli.ActionFunc, flags ...cli.Flag) *cli.Command {
 		if args == "" {
 			action = noArguments(name, action)
@@ -55,17 +60,18 @@ func migrateCommand() *cli.Command {
 			"  rdbtool migrate lint --dir migrations/sql",
 		Flags: []cli.Flag{dbFlag()},
 		Subcommands: []*cli.Command{
-			sub("up", "", "apply every pending migration", migrateUp, dbFlag()),
+			sub("up", "", "apply every pending migration", migrateUp, dbFlag(), jsonFlag()),
 			sub("down", "", "roll back the last migration, or the last N with --steps", migrateDown, dbFlag(), yesFlag(),
-				&cli.IntFlag{Name: "steps", Value: 1, Usage: "roll back `N` migrations"}),
-			sub("to", "VERSION", "migrate up or down to VERSION (0 = nothing applied)", migrateTo, dbFlag(), yesFlag()),
-			sub("status", "", "list the migrations, applied (with when) and pending", migrateStatus, dbFlag()),
-			sub("version", "", "print the database's current version", migrateVersion, dbFlag()),
-			sub("stamp", "VERSION", "record VERSION as applied without running anything (adopt an existing database)", migrateStamp, dbFlag()),
+				&cli.IntFlag{Name: "steps", Value: 1, Usage: "roll back `N` migrations"}, jsonFlag()),
+			sub("to", "VERSION", "migrate up or down to VERSION (0 = nothing applied)", migrateTo, dbFlag(), yesFlag(), jsonFlag()),
+			sub("status", "", "list the migrations, applied (with when) and pending", migrateStatus, dbFlag(), jsonFlag()),
+			sub("version", "", "print the database's current version", migrateVersion, dbFlag(), jsonFlag()),
+			sub("stamp", "VERSION", "record VERSION as applied without running anything (adopt an existing database)", migrateStamp,
+				dbFlag(), jsonFlag()),
 			sub("create", "NAME", "write the next numbered migration file, with empty up and down sections", migrateCreate,
 				dirFlag("write into `DIR` (default migrations/sql)")),
 			sub("lint", "", "check migrations: numbering, up and down sections, and no drop without -- "+migrations.AllowDropMarker,
-				migrateLint, dirFlag("lint the files in `DIR` instead of those built into rdbtool")),
+				migrateLint, dirFlag("lint the files in `DIR` instead of those built into rdbtool"), jsonFlag()),
 		},
 	}
 }
@@ -73,28 +79,36 @@ func migrateCommand() *cli.Command {
 // migrateHelp is each subcommand's --help text: what it does, with examples.
 var migrateHelp = map[string]string{
 	"up": "Applies every migration the database has not had yet, each in its own transaction,\n" +
-		"and prints the version reached. A database already at the latest version is left as it is.\n\n" +
+		"and prints the version reached. A database already at the latest version is left as it is.\n" +
+		jsonMoveHelp("applied") + "\n\n" +
 		"Examples:\n" +
 		"  rdbtool migrate up --db postgres://mc@localhost/hera_mc\n" +
 		"  DATABASE_URL=postgres:///hera_mc rdbtool migrate up",
 	"down": "Rolls back the last migration (or the last N with --steps) by running its down section.\n" +
-		"Rolling back to version 0, or rolling back on a server that is not this machine, needs --yes.\n\n" +
+		"Rolling back to version 0, or rolling back on a server that is not this machine, needs --yes.\n" +
+		jsonMoveHelp("rolled_back") + "\n\n" +
 		"Examples:\n" +
 		"  rdbtool migrate down --db postgres:///hera_mc\n" +
 		"  rdbtool migrate down --steps 2 --db postgres://mc@dbhost/hera_mc --yes",
 	"to": "Migrates up or down until the database is at VERSION; 0 means no migration applied\n" +
-		"(every table dropped, so it needs --yes).\n\n" +
+		"(every table dropped, so it needs --yes).\n" +
+		"--json prints {\"database\",\"from\",\"to\",\"applied\":[{\"version\",\"name\",\"seconds\"}],\"rolled_back\":[...]}:\n" +
+		"the migrations run up, or rolled back, in the order they ran; the other list is [].\n\n" +
 		"Examples:\n" +
 		"  rdbtool migrate to 4 --db postgres:///hera_mc\n" +
 		"  rdbtool migrate to 0 --db postgres:///scratch --yes",
-	"status": "Lists every migration built into rdbtool, applied (with when) or pending. Read-only.\n\n" +
+	"status": "Lists every migration built into rdbtool, applied (with when) or pending. Read-only.\n" +
+		"--json prints {\"database\",\"version\",\"migrations\":[{\"version\",\"name\",\"applied\",\"applied_at\"}]},\n" +
+		"applied_at in RFC 3339 (UTC), null when pending.\n\n" +
 		"Example:\n" +
 		"  rdbtool migrate status --db postgres:///hera_mc",
-	"version": "Prints the database's current version (0 when nothing is applied). Read-only.\n\n" +
+	"version": "Prints the database's current version (0 when nothing is applied). Read-only.\n" +
+		"--json prints {\"database\",\"version\"}.\n\n" +
 		"Example:\n" +
 		"  rdbtool migrate version --db postgres:///hera_mc",
 	"stamp": "Records VERSION as applied without running anything: adopts a database whose tables\n" +
-		"were made by hand or by hera_mc's alembic. Check the tables match before stamping.\n\n" +
+		"were made by hand or by hera_mc's alembic. Check the tables match before stamping.\n" +
+		jsonMoveHelp("applied") + " (always [] here)\n\n" +
 		"Example:\n" +
 		"  rdbtool migrate stamp 5 --db postgres:///hera_mc",
 	"create": "Writes NNNNN_NAME.sql, numbered after the last file in the directory, with empty\n" +
@@ -102,10 +116,19 @@ var migrateHelp = map[string]string{
 		"Example:\n" +
 		"  rdbtool migrate create add_node_humidity --dir migrations/sql",
 	"lint": "Checks migration files without a database: numbering, an up and a down section in each,\n" +
-		"and no DROP without a -- " + migrations.AllowDropMarker + " comment. Exit 1 when it finds problems.\n\n" +
+		"and no DROP without a -- " + migrations.AllowDropMarker + " comment. Exit 1 when it finds problems.\n" +
+		"--json prints {\"files\":N,\"problems\":[{\"file\",\"line\",\"message\"}]}; line 0 is about the whole file.\n\n" +
 		"Examples:\n" +
 		"  rdbtool migrate lint                       # the migrations built into rdbtool\n" +
 		"  rdbtool migrate lint --dir migrations/sql",
+}
+
+// jsonMoveHelp is the --json paragraph of up, down and stamp: list is
+// "applied" or "rolled_back".
+func jsonMoveHelp(list string) string {
+	return "--json prints {\"database\",\"from\",\"to\",\"" + list + "\":[{\"version\",\"name\",\"seconds\"}]}: the versions\n" +
+		"before and after, and the migrations run, in order. \"database\" names database, server and user\n" +
+		"as the messages do, never the password"
 }
 
 // noArguments refuses an argument to a subcommand that takes none: `migrate
@@ -211,16 +234,88 @@ func migrateUp(c *cli.Context) error {
 		return err
 	}
 	defer done()
+	from, err := versionBefore(c, m)
+	if err != nil {
+		return migrateErr(c, dsn, err)
+	}
 	res, err := m.Up(c.Context)
-	return reportMigrations(c, m, dsn, res, err)
+	return reportMigrations(c, m, dsn, from, res, err)
 }
 
-// reportMigrations prints what up, down or to ran and the version after,
-// then the error if any; a refusal changed nothing, so it prints no
-// "nothing to do" before it.
-func reportMigrations(c *cli.Context, m *migrations.Migrator, dsn string, res []migrations.Result, err error) error {
+// migrationJSON is one migration run, in the --json report of up, down,
+// to and stamp.
+type migrationJSON struct {
+	Version int64   `json:"version"`
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+// moveJSON is the --json report of up, down, to and stamp. Up and stamp
+// carry only Applied, down only RolledBack, to both (one of them []).
+type moveJSON struct {
+	Database   string           `json:"database"`
+	From       int64            `json:"from"`
+	To         int64            `json:"to"`
+	Applied    *[]migrationJSON `json:"applied,omitempty"`
+	RolledBack *[]migrationJSON `json:"rolled_back,omitempty"`
+}
+
+// versionBefore is the version before a change, for the "from" of the
+// --json report (0 without --json: the text output does not show it).
+func versionBefore(c *cli.Context, m *migrations.Migrator) (int64, error) {
+	if !c.Bool("json") {
+		return 0, nil
+	}
+	return m.Version(c.Context)
+}
+
+// migrateWhere names the database dsn connects to as the messages do
+// (database, server, user), never the password.
+func migrateWhere(dsn string) string {
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		return "" // not reached: migrateOpen connected with dsn
+	}
+	return migrations.Where(cfg)
+}
+
+// printMoveJSON writes the --json report of up, down or to: res goes
+// under "applied" or "rolled_back" by its direction; down shows only
+// "rolled_back", up only "applied", to both.
+func printMoveJSON(c *cli.Context, dsn string, from, to int64, res []migrations.Result) error {
+	applied, rolledBack := []migrationJSON{}, []migrationJSON{}
+	for _, r := range res {
+		j := migrationJSON{Version: r.Version, Name: r.Name, Seconds: r.Duration.Seconds()}
+		if r.Direction == "down" {
+			rolledBack = append(rolledBack, j)
+		} else {
+			applied = append(applied, j)
+		}
+	}
+	out := moveJSON{Database: migrateWhere(dsn), From: from, To: to}
+	switch c.Command.Name {
+	case "up":
+		out.Applied = &applied
+	case "down":
+		out.RolledBack = &rolledBack
+	default:
+		out.Applied, out.RolledBack = &applied, &rolledBack
+	}
+	return printJSON(c, out, false)
+}
+
+// reportMigrations prints what up, down or to ran and the version after
+// (as text, or the --json report starting at version from), then the
+// error if any; a refusal changed nothing, so it prints no "nothing to do"
+// (and no JSON) before it.
+func reportMigrations(c *cli.Context, m *migrations.Migrator, dsn string, from int64, res []migrations.Result, err error) error {
 	if err == nil || len(res) > 0 {
-		printResults(c.App.Writer, res, versionAfter(c.Context, m))
+		now := versionAfter(c.Context, m)
+		if !c.Bool("json") {
+			printResults(c.App.Writer, res, now)
+		} else if perr := printMoveJSON(c, dsn, from, now, res); perr != nil && err == nil {
+			return perr
+		}
 	}
 	if err != nil {
 		if sig := migrateSignals(c); sig != nil && len(res) > 0 {
@@ -263,8 +358,12 @@ func migrateDown(c *cli.Context) error {
 	if err := confirmZero(c, applied > 0 && steps >= applied); err != nil {
 		return err
 	}
+	from, err := versionBefore(c, m)
+	if err != nil {
+		return migrateErr(c, dsn, err)
+	}
 	res, err := m.DownBy(c.Context, steps)
-	return reportMigrations(c, m, dsn, res, err)
+	return reportMigrations(c, m, dsn, from, res, err)
 }
 
 func migrateTo(c *cli.Context) error {
@@ -290,7 +389,7 @@ func migrateTo(c *cli.Context) error {
 		}
 	}
 	res, err := m.To(c.Context, target)
-	return reportMigrations(c, m, dsn, res, err)
+	return reportMigrations(c, m, dsn, cur, res, err)
 }
 
 // confirmZero and confirmRemote apply the --yes rules: a rollback to
@@ -361,7 +460,44 @@ func migrateStatus(c *cli.Context) error {
 	if err != nil {
 		return migrateErr(c, dsn, err)
 	}
-	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+	if c.Bool("json") {
+		out := statusJSON{Database: migrateWhere(dsn), Version: cur, Migrations: []stateJSON{}}
+		for _, s := range st {
+			j := stateJSON{Version: s.Version, Name: s.Name, Applied: s.Applied}
+			if s.Applied {
+				at := s.AppliedAt.UTC().Format(time.RFC3339)
+				j.AppliedAt = &at
+			}
+			out.Migrations = append(out.Migrations, j)
+		}
+		if err := printJSON(c, out, false); err != nil {
+			return err
+		}
+	} else {
+		printStatus(c.App.Writer, st, cur, m.Latest())
+	}
+	if cur > m.Latest() {
+		return migrateErr(c, dsn, &migrations.NewerError{Database: cur, Known: m.Latest()})
+	}
+	return nil
+}
+
+// statusJSON is the --json report of status.
+type statusJSON struct {
+	Database   string      `json:"database"`
+	Version    int64       `json:"version"`
+	Migrations []stateJSON `json:"migrations"`
+}
+
+type stateJSON struct {
+	Version   int64   `json:"version"`
+	Name      string  `json:"name"`
+	Applied   bool    `json:"applied"`
+	AppliedAt *string `json:"applied_at"` // RFC 3339, null when pending
+}
+
+func printStatus(w io.Writer, st []migrations.State, cur, latest int64) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VERSION\tSTATE\tAPPLIED AT\tFILE")
 	for _, s := range st {
 		state, at := "pending", "-"
@@ -374,11 +510,7 @@ func migrateStatus(c *cli.Context) error {
 		fmt.Fprintf(tw, "%05d\t%s\t%s\t%s\n", s.Version, state, at, s.Name)
 	}
 	tw.Flush()
-	fmt.Fprintf(c.App.Writer, "current version %d, latest known %d\n", cur, m.Latest())
-	if cur > m.Latest() {
-		return migrateErr(c, dsn, &migrations.NewerError{Database: cur, Known: m.Latest()})
-	}
-	return nil
+	fmt.Fprintf(w, "current version %d, latest known %d\n", cur, latest)
 }
 
 func migrateVersion(c *cli.Context) error {
@@ -390,6 +522,12 @@ func migrateVersion(c *cli.Context) error {
 	v, err := m.Version(c.Context)
 	if err != nil {
 		return migrateErr(c, dsn, err)
+	}
+	if c.Bool("json") {
+		return printJSON(c, struct {
+			Database string `json:"database"`
+			Version  int64  `json:"version"`
+		}{migrateWhere(dsn), v}, false)
 	}
 	fmt.Fprintln(c.App.Writer, v)
 	return nil
@@ -405,8 +543,15 @@ func migrateStamp(c *cli.Context) error {
 		return err
 	}
 	defer done()
+	from, err := versionBefore(c, m)
+	if err != nil {
+		return migrateErr(c, dsn, err)
+	}
 	if err := m.Stamp(c.Context, v); err != nil {
 		return migrateErr(c, dsn, err)
+	}
+	if c.Bool("json") {
+		return printJSON(c, moveJSON{Database: migrateWhere(dsn), From: from, To: v, Applied: &[]migrationJSON{}}, false)
 	}
 	fmt.Fprintf(c.App.Writer, "stamped: the database is recorded at version %d; no migration was run\n", v)
 	return nil
@@ -440,14 +585,56 @@ func migrateLint(c *cli.Context) error {
 	if err != nil {
 		return migrateFail("lint: %v", err)
 	}
-	for _, p := range problems {
+	out := lintJSON{Problems: []lintProblemJSON{}}
+	for i, p := range problems {
 		if dir != "" {
 			p.File = filepath.Join(dir, p.File)
+			problems[i] = p
 		}
-		fmt.Fprintln(c.App.Writer, p)
+		out.Problems = append(out.Problems, lintProblemJSON{File: p.File, Line: p.Line, Message: p.Msg})
+	}
+	if c.Bool("json") {
+		if out.Files, err = countSQL(fsys); err != nil {
+			return migrateFail("lint: %v", err)
+		}
+		if err := printJSON(c, out, false); err != nil {
+			return err
+		}
+	} else {
+		for _, p := range problems {
+			fmt.Fprintln(c.App.Writer, p)
+		}
 	}
 	if len(problems) > 0 {
 		return cli.Exit(fmt.Sprintf("migrate lint: %d problem(s)", len(problems)), exitFound)
 	}
 	return nil
+}
+
+// lintJSON is the --json report of lint.
+type lintJSON struct {
+	Files    int               `json:"files"`
+	Problems []lintProblemJSON `json:"problems"`
+}
+
+type lintProblemJSON struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"` // 0 when about the whole file
+	Message string `json:"message"`
+}
+
+// countSQL is the number of files migrations.Lint reads in fsys: the
+// *.sql files at its root.
+func countSQL(fsys fs.FS) (int, error) {
+	ents, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ents {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".sql") {
+			n++
+		}
+	}
+	return n, nil
 }
