@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/rdbtool/rdbtool/export"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -17,12 +18,20 @@ func verifyCommand() *cli.Command {
 		Name:      "verify",
 		Usage:     "check that an RDB file is sound: every record, every value decoded, the checksum",
 		ArgsUsage: "FILE",
-		UsageText: "rdbtool verify FILE",
+		UsageText: "rdbtool verify FILE [--json]",
 		Description: "Reads every record of FILE (- for stdin), decodes every value completely (the deep\n" +
 			"check redis-check-rdb does) and verifies the trailing CRC-64. Exits 0 and prints a\n" +
 			"summary line when the file is sound; exits 2 with the first problem: its byte offset,\n" +
-			"the key being read and what is wrong.\n\n" +
+			"the key being read and what is wrong.\n" +
+			"--json prints the result as one JSON object on stdout instead, also for a damaged file\n" +
+			"(exit 2): {\"input\",\"ok\",\"rdb_version\",\"keys\",\"size_bytes\" (bytes read),\n" +
+			"\"trailing_bytes\" (after the end of the dump, ignored),\"checksum\":{\"status\" (ok, zero,\n" +
+			"absent, mismatch, unread),\"stored\",\"computed\"},\"problems\":[{\"offset\",\"key\" (when\n" +
+			"inside a key),\"kind\",\"message\"}]}. kind: truncated, magic, version, unknown_type,\n" +
+			"unknown_opcode, length, checksum, corrupt or other. A file that cannot be opened or read\n" +
+			"is an error on stderr only.\n\n" +
 			helpExamples("rdbtool verify dump.rdb", "curl -s https://example.org/dump.rdb | rdbtool verify -"),
+		Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object (see above), not text"}},
 		Action: runVerify,
 	})
 }
@@ -43,14 +52,27 @@ func runVerify(c *cli.Context) error {
 	rd := rdb.NewReader(in, rdb.ReuseBuffers())
 	var keys int64
 	var version int
+	// fail reports a problem: the JSON form too with --json, when the
+	// problem is in the file (not a failure to read it).
+	fail := func(err error) error {
+		in.fail()
+		var re *rdb.Error
+		if c.Bool("json") && errors.As(err, &re) {
+			v := verifyJSON{Input: name, RDBVersion: version, Keys: keys, SizeBytes: rd.Offset(),
+				Checksum: newChecksumJSON(rd.Checksum()), Problems: []verifyProblem{newVerifyProblem(re)}}
+			if jerr := printJSON(c, v, false); jerr != nil {
+				return jerr
+			}
+		}
+		return verifyError(name, err)
+	}
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			in.fail()
-			return verifyError(name, err)
+			return fail(err)
 		}
 		switch r := rec.(type) {
 		case *rdb.Header:
@@ -58,16 +80,21 @@ func runVerify(c *cli.Context) error {
 		case *rdb.Entry:
 			keys++
 			if err := rdb.ValidateValue(r.Type, r.Value); err != nil {
-				in.fail()
-				return verifyError(name, &rdb.Error{Offset: r.Offset(), Key: append([]byte(nil), r.Key...), Err: err})
+				return fail(&rdb.Error{Offset: r.Offset(), Key: append([]byte(nil), r.Key...), Err: err})
 			}
 		}
 	}
 	in.Close()
 	sum := rd.Checksum()
+	var trailing int64
 	extra := ""
 	if in.size > rd.Offset() { // Redis stops at the checksum too, and so do the other commands
-		extra = fmt.Sprintf(" (%d bytes after the end of the dump, ignored)", in.size-rd.Offset())
+		trailing = in.size - rd.Offset()
+		extra = fmt.Sprintf(" (%d bytes after the end of the dump, ignored)", trailing)
+	}
+	if c.Bool("json") {
+		return printJSON(c, verifyJSON{Input: name, OK: true, RDBVersion: version, Keys: keys, SizeBytes: rd.Offset(),
+			TrailingBytes: trailing, Checksum: newChecksumJSON(sum), Problems: []verifyProblem{}}, false)
 	}
 	if _, err := fmt.Fprintf(c.App.Writer, "%s: ok: RDB version %d, %d keys, %d bytes, checksum %s%s\n", srcName(name), version, keys, rd.Offset(), checksumWord(sum.Status), extra); err != nil {
 		return stdoutError(err)
@@ -95,4 +122,47 @@ func checksumWord(s rdb.ChecksumStatus) string {
 		return "mismatch"
 	}
 	return s.String()
+}
+
+// verifyJSON is verify --json.
+type verifyJSON struct {
+	Input         string          `json:"input"` // FILE, - for stdin
+	OK            bool            `json:"ok"`
+	RDBVersion    int             `json:"rdb_version"`    // 0 when the header is unreadable
+	Keys          int64           `json:"keys"`           // keys read (up to the problem)
+	SizeBytes     int64           `json:"size_bytes"`     // bytes of the dump read (up to the problem)
+	TrailingBytes int64           `json:"trailing_bytes"` // bytes after the end of the dump, ignored
+	Checksum      checksumJSON    `json:"checksum"`
+	Problems      []verifyProblem `json:"problems"` // the first problem (verify stops there); [] when ok
+}
+
+// verifyProblem is one problem in the file.
+type verifyProblem struct {
+	Offset  int64        `json:"offset"`        // byte offset in FILE
+	Key     *export.Blob `json:"key,omitempty"` // the key being read, if any
+	Kind    string       `json:"kind"`
+	Message string       `json:"message"` // what is wrong
+}
+
+func newVerifyProblem(re *rdb.Error) verifyProblem {
+	p := verifyProblem{Offset: re.Offset, Kind: "other", Message: re.Error()}
+	if re.Err != nil {
+		p.Message = re.Err.Error()
+	}
+	if re.Key != nil {
+		k := export.Blob(re.Key)
+		p.Key = &k
+	}
+	for _, k := range []struct {
+		err  error
+		kind string
+	}{{rdb.ErrTruncated, "truncated"}, {rdb.ErrMagic, "magic"}, {rdb.ErrVersion, "version"},
+		{rdb.ErrUnknownType, "unknown_type"}, {rdb.ErrUnknownOpcode, "unknown_opcode"}, {rdb.ErrLength, "length"},
+		{rdb.ErrChecksum, "checksum"}, {rdb.ErrCorrupt, "corrupt"}} {
+		if errors.Is(re, k.err) {
+			p.Kind = k.kind
+			break
+		}
+	}
+	return p
 }
