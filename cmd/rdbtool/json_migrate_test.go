@@ -482,3 +482,26 @@ func TestJSONMigrateHelp(t *testing.T) {
 		}
 	}
 }
+
+// An up that fails part way still reports, as JSON, what it applied and
+// the version reached, then fails as without --json.
+func TestJSONMigrateUpFailsPartWay(t *testing.T) {
+	pool, fixtureDSN := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	dsn := withPassword(t, fixtureDSN)
+	all, names := builtIn(t)
+	// 00003 creates node_sensor: made beforehand, it fails there.
+	if _, err := pool.Exec(context.Background(), "CREATE TABLE node_sensor (x int)"); err != nil {
+		t.Fatal(err)
+	}
+	var up jsonMove
+	_, msg := migrateJSON(t, exitError, &up, "up", "--db", dsn)
+	if !strings.Contains(msg, "00003_node.sql") || !strings.Contains(msg, "already exists") {
+		t.Fatalf("up error %q does not name 00003 and its cause", msg)
+	}
+	vs, _, cur := dbVersions(t, pool)
+	if !slices.Equal(vs, all[:2]) {
+		t.Fatalf("the database records %v, want %v", vs, all[:2])
+	}
+	checkMove(t, "up part way", up, up.Database, 0, cur)
+	checkRun(t, "up part way", up.Applied, all[:2], names)
+}
