@@ -63,7 +63,7 @@ func importCommand() *cli.Command {
 		Name:      "import",
 		Usage:     "build an RDB file from the JSON lines of rdbtool export",
 		ArgsUsage: "FILE",
-		UsageText: "rdbtool import FILE -o OUT [--rdb-version N [--skip-unconvertible]]",
+		UsageText: "rdbtool import FILE -o OUT [--rdb-version N [--skip-unconvertible]] [--json]",
 		Description: "Reads JSON lines (- for stdin) in the form rdbtool export writes and writes an RDB file,\n" +
 			"streaming. The file is one a server of RDB version N loads (default: the version in\n" +
 			"the header line, else 12), by the same rules as rdbtool rewrite --rdb-version:\n" +
@@ -74,12 +74,17 @@ func importCommand() *cli.Command {
 			"LRU/LFU before 9; before 3 expiries are stored in whole seconds, rounded up). Keys N\n" +
 			"cannot express (module values before 8, streams before 9, expiries after 2038\n" +
 			"before 3) are listed; the command then fails unless --skip-unconvertible.\n" +
+			"--json prints the report as one JSON object instead of warnings on stderr (stdout; on\n" +
+			"stderr with -o -), also when keys are unconvertible (exit 2):\n" +
+			"  {\"input\",\"output\" (- = stdout),\"rdb_version\" (written),\"keys\" (written),\"converted\",\n" +
+			"  \"warnings\":[...],\"warnings_omitted\",\"unconvertible\":[{\"db\",\"key\"}]}\n" +
 			jsonlHelp + "\n" +
 			helpExamples("rdbtool import dump.jsonl -o dump.rdb --rdb-version 10",
 				"rdbtool export a.rdb | jq -c 'select(.db == 0)' | rdbtool import - -o db0.rdb"),
 		Flags: append(outputFlags()[:1],
 			&cli.IntFlag{Name: "rdb-version", Usage: "write RDB version `N` (default: the export's, else 12)"},
 			&cli.BoolFlag{Name: "skip-unconvertible", Usage: "leave out keys the target version cannot express instead of failing"},
+			jsonFlag(),
 		),
 		Action: runImport,
 	})
@@ -110,16 +115,48 @@ func runImport(c *cli.Context) error {
 		return cli.Exit(fmt.Sprintf("%s is an RDB file: import reads the JSON lines of rdbtool export (rdbtool rewrite copies or converts an RDB file)", srcName(name)), exitError)
 	}
 	st, err := export.ImportWith(br, out, export.ImportOptions{Version: v, SkipUnconvertible: c.Bool("skip-unconvertible")})
-	if st != nil {
+	jsonOut := c.Bool("json")
+	if st != nil && !jsonOut {
 		printConversion(c, &st.ConversionReport, st.Version)
 	}
 	if err != nil {
 		in.fail()
+		if st != nil && jsonOut && errors.Is(err, rdb.ErrUnconvertible) {
+			// the keys that made it fail are the report
+			if jerr := printJSON(c, newImportJSON(name, out.name, st), out.name == "-"); jerr != nil {
+				return jerr
+			}
+		}
 		var le *export.LineError
 		if errors.As(err, &le) {
 			return cli.Exit(fmt.Sprintf("%s: %v (the format is in rdbtool import --help)", srcName(name), err), exitError)
 		}
 		return cli.Exit(fmt.Sprintf("%s: %v", srcName(name), err), exitError)
 	}
-	return out.commit()
+	if err := out.commit(); err != nil {
+		return err
+	}
+	if jsonOut {
+		return printJSON(c, newImportJSON(name, out.name, st), out.name == "-")
+	}
+	return nil
+}
+
+// importJSON is import --json: export.ImportStats with the keys in
+// readable form.
+type importJSON struct {
+	Input  string `json:"input"`  // FILE, - for stdin
+	Output string `json:"output"` // OUT, - for stdout
+	*export.ImportStats
+	// these shadow ImportStats' own
+	Warnings      []string     `json:"warnings"`
+	Unconvertible []keyRefJSON `json:"unconvertible"`
+}
+
+func newImportJSON(in, out string, st *export.ImportStats) importJSON {
+	w := st.Warnings
+	if w == nil {
+		w = []string{}
+	}
+	return importJSON{Input: in, Output: out, ImportStats: st, Warnings: w, Unconvertible: keyRefsJSON(st.Unconvertible)}
 }
