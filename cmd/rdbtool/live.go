@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/rdbtool/rdbtool/fixture"
@@ -48,7 +49,10 @@ func snapshotCommand() *cli.Command {
 			"memory does not grow with the keyspace.\n" +
 			"--method sync: act as a replica and stream the server's own RDB (one point in time; the server forks).\n" +
 			"--larger-than drops keys whose RDB-encoded value is larger than SIZE (scan still transfers them once).\n" +
-			"No file is left at OUT unless the whole snapshot succeeds.\n\n" +
+			"No file is left at OUT unless the whole snapshot succeeds.\n" +
+			"--json prints the report as one JSON object instead of the summary, on stdout (on stderr with -o -):\n" +
+			"server, method, output, servers (host:port of each server read), keys, functions, pruned, too_large,\n" +
+			"other_db, expired, vanished, repeated, bytes, seconds. A failed snapshot prints no JSON (exit 2).\n\n" +
 			helpExamples("rdbtool snapshot --from redis://prod-redis:6379 -o site.rdb --prune 'fpg:*' --persist",
 				"rdbtool snapshot --from redis://:PASS@host:6379 -o - --method sync | rdbtool inspect -"),
 		Flags: append([]cli.Flag{
@@ -60,6 +64,7 @@ func snapshotCommand() *cli.Command {
 			&cli.StringFlag{Name: "larger-than", Usage: "drop keys whose value is larger than `SIZE` (512KiB, 4MB, 1.5GiB, bytes)"},
 			&cli.BoolFlag{Name: "persist", Usage: "drop every expiry"},
 			&cli.BoolFlag{Name: "cluster", Usage: "snapshot every master of the Redis Cluster"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object (see above)"},
 		}, tlsFlags()...),
 		Action: runSnapshot,
 	}
@@ -116,7 +121,9 @@ func runSnapshot(c *cli.Context) error {
 	defer out.abort()
 	bar := progress.New(c.App.ErrWriter, "snapshot "+o.Addr, -1)
 	opts.Progress = func(s live.SnapshotStats) { bar.Set(s.Bytes) }
+	start := time.Now()
 	stats, err := live.Snapshot(c.Context, o, out, opts)
+	elapsed := time.Since(start)
 	bar.Done()
 	if err != nil {
 		where := "nothing written to " + output
@@ -129,8 +136,24 @@ func runSnapshot(c *cli.Context) error {
 	if err := out.commit(); err != nil {
 		return err
 	}
+	if c.Bool("json") {
+		rep := snapshotReport{Server: o.Addr, Method: string(opts.Method), Output: output, SnapshotStats: *stats, Seconds: elapsed.Seconds()}
+		if rep.Servers == nil {
+			rep.Servers = []string{}
+		}
+		return printJSON(c, rep, output == "-")
+	}
 	stderrf(c, "snapshot: %s\n", stats)
 	return nil
+}
+
+// snapshotReport is what snapshot --json prints.
+type snapshotReport struct {
+	Server string `json:"server"` // host:port of --from (the seed node with --cluster)
+	Method string `json:"method"`
+	Output string `json:"output"` // OUT, - for stdout
+	live.SnapshotStats
+	Seconds float64 `json:"seconds"`
 }
 
 // urlDB returns the database a server URL names (/N, or ?db=N) and whether
@@ -228,7 +251,12 @@ func loadCommand() *cli.Command {
 			"before anything is flushed. Each key goes into the database the file gives it: a URL naming a database other\n" +
 			"than 0 (/N or ?db=N) is refused. With --cluster, keys of databases other than 0 are not loaded (a cluster has\n" +
 			"only db 0). Exit 1 when some keys were not loaded (conflicts, refused keys or libraries, keys of other\n" +
-			"databases with --cluster).\n\n" +
+			"databases with --cluster).\n" +
+			"--json prints the report as one JSON object on stdout instead of the summary, also when the load stops\n" +
+			"on an error or a signal (then with \"error\", the one-line message, and the counts so far): file, server,\n" +
+			"target_version, file_version, keys (restored), functions, conflicts, unmatched, expired, other_db, converted,\n" +
+			"failed, not_loaded, unconfirmed, conflict_keys, conflict_dbs, failed_keys, functions_failed, warnings,\n" +
+			"warnings_total, stopped, file_error, flushed, seconds. Lists hold the first 20; exit codes are unchanged.\n\n" +
 			helpExamples("rdbtool load dump.rdb --to redis://127.0.0.1:6379 --flush",
 				"rdbtool load dump.rdb --to redis://node1:7000 --cluster --match 'corr:*' --replace"),
 		ArgsUsage: "FILE",
@@ -239,6 +267,7 @@ func loadCommand() *cli.Command {
 			&cli.BoolFlag{Name: "yes", Usage: "allow --flush of a target that is not on this machine"},
 			&cli.BoolFlag{Name: "cluster", Usage: "the target is a Redis Cluster: route keys by slot"},
 			newGlobFlag("match", "load only keys matching the Redis glob `GLOB`"),
+			&cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object on stdout (see above)"},
 		}, tlsFlags()...),
 		Action: runLoad,
 	}
@@ -274,7 +303,11 @@ func runLoad(c *cli.Context) error {
 	defer in.Close()
 	ctx, sig, stop := interruptible(c.Context)
 	defer stop()
+	start := time.Now()
 	stats, err := live.Load(ctx, o, rdb.NewReader(in), opts)
+	report := func(msg string) error {
+		return printJSON(c, newLoadReport(path, stats, time.Since(start), msg), false)
+	}
 	if err != nil {
 		in.fail()
 		note := ""
@@ -282,22 +315,62 @@ func runLoad(c *cli.Context) error {
 			note = "; nothing was flushed"
 		}
 		if s := sig(); s != nil {
+			if c.Bool("json") {
+				msg := fmt.Sprintf("load interrupted (%s)", signalName(s))
+				stderrf(c, "rdbtool: %s%s\n", msg, note)
+				report(msg) // the exit status says more than a failed write of the report
+				return cli.Exit("", exitCodeFor(s))
+			}
 			stderrf(c, "rdbtool: load interrupted (%s): %s%s\n", signalName(s), stats, note)
 			return cli.Exit("", exitCodeFor(s))
 		}
-		stderrf(c, "rdbtool: load stopped: %s%s\n", stats, note)
 		var re *rdb.Error
+		var fail error = cli.Exit(err.Error(), exitError)
 		if strings.HasPrefix(err.Error(), "reading the dump") && errors.As(err, &re) {
-			return rdbInputError(path, re)
+			fail = rdbInputError(path, re)
 		}
-		return cli.Exit(err.Error(), exitError)
+		if c.Bool("json") {
+			msg, _ := exitStatus(fail)
+			report(msg)
+			return fail
+		}
+		stderrf(c, "rdbtool: load stopped: %s%s\n", stats, note)
+		return fail
 	}
 	in.Close()
-	stderrf(c, "load: %s\n", stats)
+	if c.Bool("json") {
+		if err := report(""); err != nil {
+			return err
+		}
+	} else {
+		stderrf(c, "load: %s\n", stats)
+	}
 	if stats.Conflicts > 0 || stats.Failed > 0 || len(stats.FunctionsFailed) > 0 || stats.OtherDB > 0 {
 		return cli.Exit("", exitFound)
 	}
 	return nil
+}
+
+// loadReport is what load --json prints.
+type loadReport struct {
+	File string `json:"file"` // FILE, - for stdin
+	live.LoadStats
+	Seconds float64 `json:"seconds"`
+	Error   string  `json:"error,omitempty"` // why the load stopped (an error or a signal)
+}
+
+// newLoadReport is load's report with every list [] rather than null.
+func newLoadReport(path string, stats *live.LoadStats, elapsed time.Duration, msg string) loadReport {
+	r := loadReport{File: path, LoadStats: *stats, Seconds: elapsed.Seconds(), Error: msg}
+	for _, l := range []*[]string{&r.ConflictKeys, &r.FailedKeys, &r.FunctionsFailed, &r.Warnings} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if r.ConflictDBs == nil {
+		r.ConflictDBs = []int{}
+	}
+	return r
 }
 
 // interruptible returns a context that SIGINT, SIGTERM or SIGHUP cancels,
@@ -337,13 +410,16 @@ func serveCommand() *cli.Command {
 			"from the dump's ctime, wallclock treats expiries as absolute times, persist drops them.\n" +
 			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded. What miniredis\n" +
 			"cannot hold (function libraries, module values, expired keys, empty collections) is skipped and listed on\n" +
-			"stderr (the first 20, then a count).\n\n" +
+			"stderr (the first 20, then a count).\n" +
+			"--json prints, instead of the URL and that list, one JSON object on stdout once the dump is loaded:\n" +
+			"url, keys (loaded), skipped (every item: kind, db (-1 for none), name, detail); then it serves as before.\n\n" +
 			helpExamples("rdbtool serve testdata/dump.rdb --addr 127.0.0.1:6390",
 				"rdbtool serve dump.rdb --addr 127.0.0.1:0 --expiry persist   # any free port"),
 		ArgsUsage: "FILE",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:6379", Usage: "listen on `ADDRESS` (host:port; port 0 picks a free one)"},
 			&cli.StringFlag{Name: "expiry", Value: "relative", Usage: "expiry `POLICY`: relative, wallclock or persist"},
+			&cli.BoolFlag{Name: "json", Usage: "print the URL, key count and skipped items as one JSON object (see above)"},
 		},
 		Action: runServe,
 	}
@@ -392,7 +468,24 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	in.Close()
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	stderrf(c, "serving %s: %d keys (expiry %s)", srcName(in.name), rep.Total(), rep.Policy)
+	if c.Bool("json") {
+		if err := printJSON(c, newServeReport(m.Addr(), rep), false); err != nil {
+			return err
+		}
+	} else {
+		serveSummary(c, in.name, m.Addr(), rep)
+	}
+	<-ctx.Done()
+	if errors.Is(context.Cause(ctx), context.Canceled) {
+		stderrf(c, "serve: stopped\n")
+	}
+	return nil
+}
+
+// serveSummary is serve's text report: what was loaded and skipped on
+// stderr, the URL on stdout.
+func serveSummary(c *cli.Context, name, addr string, rep *fixture.LoadReport) {
+	stderrf(c, "serving %s: %d keys (expiry %s)", srcName(name), rep.Total(), rep.Policy)
 	if n := len(rep.Skipped); n > 0 {
 		stderrf(c, ", %d items skipped:", n)
 		for _, s := range rep.Skipped[:min(n, maxSkippedListed)] {
@@ -403,12 +496,30 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		}
 	}
 	stderrf(c, "\n")
-	fmt.Fprintf(c.App.Writer, "redis://%s\n", m.Addr())
-	<-ctx.Done()
-	if errors.Is(context.Cause(ctx), context.Canceled) {
-		stderrf(c, "serve: stopped\n")
+	fmt.Fprintf(c.App.Writer, "redis://%s\n", addr)
+}
+
+// serveReport is what serve --json prints once the dump is loaded.
+type serveReport struct {
+	URL     string         `json:"url"`
+	Keys    int            `json:"keys"`
+	Skipped []serveSkipped `json:"skipped"`
+}
+
+// serveSkipped is one item of the dump miniredis did not get (fixture.Skipped).
+type serveSkipped struct {
+	Kind   string `json:"kind"`
+	DB     int    `json:"db"` // -1 for function libraries and module aux data
+	Name   string `json:"name"`
+	Detail string `json:"detail"`
+}
+
+func newServeReport(addr string, rep *fixture.LoadReport) serveReport {
+	r := serveReport{URL: "redis://" + addr, Keys: rep.Total(), Skipped: make([]serveSkipped, 0, len(rep.Skipped))}
+	for _, s := range rep.Skipped {
+		r.Skipped = append(r.Skipped, serveSkipped{Kind: s.Kind, DB: s.DB, Name: s.Name, Detail: s.Detail})
 	}
-	return nil
+	return r
 }
 
 // loadDump loads the dump in into m (serve, ingest --rdb); a damaged dump
