@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -351,4 +353,61 @@ func TestJSONLiveServe(t *testing.T) {
 	}
 	// still the one object: nothing more on stdout
 	decodeReport(t, "serve after SIGTERM", stdout.String(), &r, []string{"url", "keys", "skipped"}, nil, "skipped")
+}
+
+// TestJSONLiveLoadInterrupted: SIGINT while the load waits on a stalled
+// server still prints the report, with "error" naming the signal, and exits
+// 130.
+func TestJSONLiveLoadInterrupted(t *testing.T) {
+	dst := redistest.Start(t)
+	release := make(chan struct{})
+	stalled := make(chan struct{}, 1)
+	stall := func(dst, src net.Conn) { // relay 4 KB of the client's bytes, then hold the connection
+		io.CopyN(dst, src, 4<<10)
+		select {
+		case stalled <- struct{}{}:
+		default:
+		}
+		<-release
+	}
+	proxy := nettest.Proxy(t, dst.Addr, nil, stall)
+	t.Cleanup(func() { close(release) }) // before the proxy's own cleanup waits for its relays
+	cmd := exec.Command(binary(t), "load", liveCorpus, "--to", "redis://"+proxy, "--json")
+	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+	var stdout, stderr liveBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+	select {
+	case <-stalled:
+	case err := <-done:
+		t.Fatalf("load ended before the stall: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("the load never sent 4 KB")
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("load did not stop on SIGINT: %s", stderr.String())
+	}
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 128+int(syscall.SIGINT) {
+		t.Fatalf("interrupted load: %v, want exit 130\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	var r loadJSON
+	decodeReport(t, "interrupted load", stdout.String(), &r, loadJSONFields, []string{"error"}, loadJSONLists...)
+	if r.Error == nil || *r.Error != "load interrupted (SIGINT)" || !r.Stopped || r.Server != proxy {
+		t.Fatalf("interrupted load: report %s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "rdbtool: load interrupted (SIGINT)") {
+		t.Fatalf("interrupted load: stderr %q does not say so", stderr.String())
+	}
 }
