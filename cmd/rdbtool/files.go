@@ -5,6 +5,7 @@ package main
 // atomically, progress bars, and errors mapped to exit codes.
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -284,15 +285,18 @@ func stdoutError(err error) error {
 // when stdout carries the command's RDB output (-o -): the --json form of
 // a command's report.
 func printJSON(c *cli.Context, v any, stdoutTaken bool) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // messages and keys as they are: "a < b", not "a \u003c b"
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
 	w := c.App.Writer
 	if stdoutTaken {
 		w = c.App.ErrWriter
 	}
-	if _, err := fmt.Fprintf(w, "%s\n", b); err != nil {
+	if _, err := w.Write(b.Bytes()); err != nil {
 		if stdoutTaken {
 			return err
 		}
