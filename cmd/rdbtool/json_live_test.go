@@ -411,3 +411,29 @@ func TestJSONLiveLoadInterrupted(t *testing.T) {
 		t.Fatalf("interrupted load: stderr %q does not say so", stderr.String())
 	}
 }
+
+// A snapshot cut midway prints its report too, with the error and the
+// counts so far (as load does), exit 2, and leaves no file.
+func TestJSONLiveSnapshotCut(t *testing.T) {
+	src := redistest.Start(t, redistest.WithRDB(liveCorpus), redistest.WithArgs("--repl-diskless-sync-delay", "0"))
+	cut := nettest.Proxy(t, src.Addr, nettest.Cut(4<<10), nil)
+	out := filepath.Join(t.TempDir(), "snap.rdb")
+	stdout, stderr, code := liveRun(t, "snapshot", "--from", "redis://"+cut, "-o", out, "--method", "sync", "--json")
+	if code != 2 {
+		t.Fatalf("cut snapshot: exit %d, want 2\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	var r struct {
+		Server string
+		Error  string
+	}
+	decodeReport(t, "cut snapshot", stdout, &r, snapshotJSONFields, []string{"error"}, "servers")
+	if r.Error == "" || strings.Contains(r.Error, "\n") || r.Server != cut {
+		t.Fatalf("cut snapshot: report %+v\n%s", r, stdout)
+	}
+	if !strings.Contains(stderr, "rdbtool: ") || strings.Contains(stderr, "snapshot stopped:") {
+		t.Fatalf("cut snapshot: stderr %q", stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("cut snapshot left %s (%v)", out, err)
+	}
+}

@@ -52,7 +52,8 @@ func snapshotCommand() *cli.Command {
 			"No file is left at OUT unless the whole snapshot succeeds.\n" +
 			"--json prints the report as one JSON object instead of the summary, on stdout (on stderr with -o -):\n" +
 			"server, method, output, servers (host:port of each server read), keys, functions, pruned, too_large,\n" +
-			"other_db, expired, vanished, repeated, bytes, seconds. A failed snapshot prints no JSON (exit 2).\n\n" +
+			"other_db, expired, vanished, repeated, bytes, seconds; when the snapshot fails (exit 2, nothing written)\n" +
+			"also \"error\", the one-line message, with the counts so far.\n\n" +
 			helpExamples("rdbtool snapshot --from redis://prod-redis:6379 -o site.rdb --prune 'fpg:*' --persist",
 				"rdbtool snapshot --from redis://:PASS@host:6379 -o - --method sync | rdbtool inspect -"),
 		Flags: append([]cli.Flag{
@@ -125,7 +126,23 @@ func runSnapshot(c *cli.Context) error {
 	stats, err := live.Snapshot(c.Context, o, out, opts)
 	elapsed := time.Since(start)
 	bar.Done()
+	report := func(msg string) error {
+		rep := snapshotReport{Server: o.Addr, Method: string(opts.Method), Output: output, Seconds: elapsed.Seconds(), Error: msg}
+		if stats != nil {
+			rep.SnapshotStats = *stats
+		}
+		if rep.Servers == nil {
+			rep.Servers = []string{}
+		}
+		return printJSON(c, rep, output == "-")
+	}
 	if err != nil {
+		if c.Bool("json") { // the counts so far and the error; main prints the error line too
+			if jerr := report(oneLine(err.Error())); jerr != nil {
+				return jerr
+			}
+			return cli.Exit(err.Error(), exitError)
+		}
 		where := "nothing written to " + output
 		if output == "-" {
 			where = "the dump written to stdout is INCOMPLETE"
@@ -137,11 +154,7 @@ func runSnapshot(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
-		rep := snapshotReport{Server: o.Addr, Method: string(opts.Method), Output: output, SnapshotStats: *stats, Seconds: elapsed.Seconds()}
-		if rep.Servers == nil {
-			rep.Servers = []string{}
-		}
-		return printJSON(c, rep, output == "-")
+		return report("")
 	}
 	stderrf(c, "snapshot: %s\n", stats)
 	return nil
@@ -154,6 +167,7 @@ type snapshotReport struct {
 	Output string `json:"output"` // OUT, - for stdout
 	live.SnapshotStats
 	Seconds float64 `json:"seconds"`
+	Error   string  `json:"error,omitempty"` // the one-line error when the snapshot failed (nothing written)
 }
 
 // urlDB returns the database a server URL names (/N, or ?db=N) and whether
