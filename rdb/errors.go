@@ -27,6 +27,8 @@ var (
 	ErrChecksum = errors.New("checksum mismatch")
 	// ErrCorrupt: structurally invalid content (listpack, ziplist, intset, ...).
 	ErrCorrupt = errors.New("corrupt data")
+	// ErrClosed: Next after Reader.Close.
+	ErrClosed = errors.New("reader closed")
 )
 
 // Error is the error type of the Reader (and of callers that wrap value

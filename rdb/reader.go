@@ -268,6 +268,23 @@ func (r *Reader) Next() (Record, error) {
 	return rec, nil
 }
 
+// Close stops the Reader before the end of its input: the background
+// goroutine that reads large inputs ends now rather than when the Reader
+// is garbage-collected, and Next returns an *Error wrapping ErrClosed. It
+// does not close the source. After the end or an error it does nothing
+// more; it always returns nil.
+func (r *Reader) Close() error {
+	if r.feed != nil {
+		r.feed.stop()
+		r.held, r.pend = nil, nil
+	}
+	r.capturing, r.capBuf = false, nil
+	if r.err == nil && !r.done {
+		r.err = &Error{Offset: r.Offset(), Err: ErrClosed}
+	}
+	return nil
+}
+
 // ---- buffer management ----
 
 // truncErr is returned by fill when the source ended; callers wrap it.
