@@ -7,8 +7,12 @@ FUZZTIME ?= 10s
 
 all: build
 
+# The version --version prints: git's name for the commit (also where the
+# Go toolchain does not stamp VCS information into the binary).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/rdbtool
+	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o $(BIN) ./cmd/rdbtool
 
 test:
 	$(GO) test ./...

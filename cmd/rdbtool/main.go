@@ -392,9 +392,16 @@ func toProgram(w any) bool {
 	return err == nil && st.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0
 }
 
-// version is the module version when built with go install, else the VCS
-// revision the binary was built from.
+// buildVersion is set by `make build` (-ldflags -X main.buildVersion=...)
+// to git describe's name of the commit, for builds without VCS stamping.
+var buildVersion string
+
+// version is the version make build stamped, the module version when built
+// with go install, else the VCS revision the binary was built from.
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
