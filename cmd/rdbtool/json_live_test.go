@@ -283,16 +283,8 @@ func TestJSONLiveLoadCut(t *testing.T) {
 func TestJSONLiveServe(t *testing.T) {
 	native := redistest.Start(t, redistest.WithRDB(liveCorpus))
 	want := totalKeys(t, native.Client(t))
-	cmd := exec.Command(binary(t), "serve", liveCorpus, "--addr", "127.0.0.1:0", "--expiry", "wallclock", "--json")
-	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
-	var stdout, stderr liveBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer cmd.Process.Kill()
+	proc := startChild(t, "serve", liveCorpus, "--addr", "127.0.0.1:0", "--expiry", "wallclock", "--json")
+	cmd, done, stdout, stderr := proc.cmd, proc.done, &proc.stdout, &proc.stderr
 
 	var r struct {
 		URL     string `json:"url"`
@@ -372,16 +364,8 @@ func TestJSONLiveLoadInterrupted(t *testing.T) {
 	}
 	proxy := nettest.Proxy(t, dst.Addr, nil, stall)
 	t.Cleanup(func() { close(release) }) // before the proxy's own cleanup waits for its relays
-	cmd := exec.Command(binary(t), "load", liveCorpus, "--to", "redis://"+proxy, "--json")
-	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
-	var stdout, stderr liveBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer cmd.Process.Kill()
+	proc := startChild(t, "load", liveCorpus, "--to", "redis://"+proxy, "--json")
+	cmd, done, stdout, stderr := proc.cmd, proc.done, &proc.stdout, &proc.stderr
 	select {
 	case <-stalled:
 	case err := <-done:

@@ -171,6 +171,29 @@ func TestLiveServe(t *testing.T) {
 	}
 }
 
+// child is rdbtool running as a process of its own (binary), with its
+// output collected; done delivers Wait's result once.
+type child struct {
+	cmd            *exec.Cmd
+	stdout, stderr liveBuffer
+	done           chan error
+}
+
+// startChild starts rdbtool args as a process; it is killed when the test
+// ends if it is still running.
+func startChild(t *testing.T, args ...string) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(binary(t), args...), done: make(chan error, 1)}
+	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.done <- c.cmd.Wait() }()
+	t.Cleanup(func() { c.cmd.Process.Kill() })
+	return c
+}
+
 type liveBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

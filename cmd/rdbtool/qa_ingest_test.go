@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,15 +23,8 @@ import (
 // code and stderr; kill, when set, runs once the process has started.
 func ingestProcess(t *testing.T, kill func(*os.Process), args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
-	var stderr liveBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
+	proc := startChild(t, args...)
+	cmd, waited, stderr := proc.cmd, proc.done, &proc.stderr
 	if kill != nil {
 		kill(cmd.Process)
 	}
