@@ -18,7 +18,8 @@ import (
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
-// Options tune the statistics.
+// Options tune the statistics. The zero value lists no largest keys and the
+// 20 most common prefixes, with expiries judged against the time of New.
 type Options struct {
 	Top      int       // how many largest keys to list (0: none)
 	Prefixes int       // how many prefixes to list, most keys first (0: 20; negative: none)
@@ -34,77 +35,84 @@ type Options struct {
 // keys with further new prefixes are counted under "(other)".
 const maxPrefixes = 10000
 
+// Stats is the result of one pass over a dump. Byte counts (ValueBytes,
+// Key.Bytes, ...) are the sizes of the values as encoded in the file
+// (rdb.Entry.ValueLen), not Redis memory use.
+//
 // The JSON form of Stats is stable: fields are only ever added. Key names
 // and aux values are binary-safe (see export.Blob).
 type Stats struct {
-	Magic      string                `json:"magic"`
-	Version    int                   `json:"rdb_version"`
-	SizeBytes  int64                 `json:"size_bytes"` // bytes read, including the checksum
-	Aux        []AuxField            `json:"aux"`
-	Functions  int                   `json:"functions"`  // function libraries
-	ModuleAux  []string              `json:"module_aux"` // module names with aux data
-	Keys       int64                 `json:"keys"`
-	Databases  []DBStats             `json:"databases"`
-	Types      map[string]*TypeStats `json:"types"`
-	Expiring   int64                 `json:"expiring"` // keys with an expiry
-	Expired    int64                 `json:"expired"`  // of those, already past at Now
-	Now        string                `json:"now"`      // RFC 3339, the reference for expired
-	ValueBytes int64                 `json:"value_bytes"`
-	Largest    *Key                  `json:"largest"` // null when there are no keys
-	Top        []Key                 `json:"top"`
-	Prefixes   []Prefix              `json:"prefixes"`
-	Checksum   Checksum              `json:"checksum"`
+	Magic      string                `json:"magic"`       // "REDIS" or "VALKEY"
+	Version    int                   `json:"rdb_version"` // RDB format version from the header
+	SizeBytes  int64                 `json:"size_bytes"`  // bytes read, including the checksum
+	Aux        []AuxField            `json:"aux"`         // in file order; empty, not nil, when there are none
+	Functions  int                   `json:"functions"`   // function libraries
+	ModuleAux  []string              `json:"module_aux"`  // module names with aux data
+	Keys       int64                 `json:"keys"`        // entries in all databases
+	Databases  []DBStats             `json:"databases"`   // databases with keys, by number
+	Types      map[string]*TypeStats `json:"types"`       // by rdb.TypeName
+	Expiring   int64                 `json:"expiring"`    // keys with an expiry
+	Expired    int64                 `json:"expired"`     // of those, already past at Now
+	Now        string                `json:"now"`         // RFC 3339, the reference for expired
+	ValueBytes int64                 `json:"value_bytes"` // sum of the encoded value sizes
+	Largest    *Key                  `json:"largest"`     // null when there are no keys
+	Top        []Key                 `json:"top"`         // Options.Top largest keys, largest first (ties by db, then key)
+	Prefixes   []Prefix              `json:"prefixes"`    // Options.Prefixes prefixes, most keys first (ties by name)
+	Checksum   Checksum              `json:"checksum"`    // the trailing CRC-64, checked but never an error
 }
 
 // AuxField is an aux record (redis-ver, ctime, used-mem, ...).
 type AuxField struct {
-	Key   export.Blob `json:"key"`
-	Value export.Blob `json:"value"`
+	Key   export.Blob `json:"key"`   // aux name
+	Value export.Blob `json:"value"` // aux value, as stored (numbers as text)
 }
 
 // DBStats counts one database.
 type DBStats struct {
-	DB         int   `json:"db"`
-	Keys       int64 `json:"keys"`
-	Expiring   int64 `json:"expiring"`
-	Expired    int64 `json:"expired"`
-	ValueBytes int64 `json:"value_bytes"`
+	DB         int   `json:"db"`          // database number
+	Keys       int64 `json:"keys"`        // keys in the database
+	Expiring   int64 `json:"expiring"`    // keys with an expiry
+	Expired    int64 `json:"expired"`     // of those, already past at Stats.Now
+	ValueBytes int64 `json:"value_bytes"` // sum of the encoded value sizes
 }
 
 // TypeStats counts one logical type; Encodings splits the count by
 // encoding (rdb.EncodingName).
 type TypeStats struct {
-	Keys       int64            `json:"keys"`
-	ValueBytes int64            `json:"value_bytes"`
-	Encodings  map[string]int64 `json:"encodings"`
+	Keys       int64            `json:"keys"`        // keys of this type
+	ValueBytes int64            `json:"value_bytes"` // sum of their encoded value sizes
+	Encodings  map[string]int64 `json:"encodings"`   // keys per encoding name
 }
 
 // Key describes one key.
 type Key struct {
-	DB       int         `json:"db"`
-	Key      export.Blob `json:"key"`
-	Type     string      `json:"type"`
-	Encoding string      `json:"encoding"`
-	Bytes    int64       `json:"bytes"`
+	DB       int         `json:"db"`       // database number
+	Key      export.Blob `json:"key"`      // key name
+	Type     string      `json:"type"`     // rdb.TypeName of the value
+	Encoding string      `json:"encoding"` // rdb.EncodingName, e.g. "listpack", "int", "lzf"
+	Bytes    int64       `json:"bytes"`    // encoded value size in the file
 }
 
 // Prefix counts keys sharing the part before the first ':' ("(none)" for
 // keys without one, "(other)" once too many prefixes were seen).
 type Prefix struct {
-	Prefix     export.Blob `json:"prefix"`
-	Keys       int64       `json:"keys"`
-	ValueBytes int64       `json:"value_bytes"`
+	Prefix     export.Blob `json:"prefix"`      // the part before the first ':', or "(none)", "(other)"
+	Keys       int64       `json:"keys"`        // keys with this prefix
+	ValueBytes int64       `json:"value_bytes"` // sum of their encoded value sizes
 }
 
 // Checksum is the trailing CRC-64's status: "ok", "zero" (written with
 // rdbchecksum no), "absent" (RDB < 5), "mismatch" (stored != computed).
 type Checksum struct {
-	Status   string `json:"status"`
+	Status   string `json:"status"`   // "ok", "zero", "absent" or "mismatch"
 	Stored   string `json:"stored"`   // 16 hex digits
 	Computed string `json:"computed"` // 16 hex digits
 }
 
-// Collector accumulates Stats from records.
+// Collector accumulates Stats from records, for a caller that reads the
+// dump itself (Read does it for an io.Reader). A Collector is not safe for
+// concurrent use. It copies the key names and aux values it keeps, so the
+// records' buffers may be reused (rdb.ReuseBuffers).
 type Collector struct {
 	opts     Options
 	nowMs    int64
@@ -124,7 +132,8 @@ type typeCount struct {
 	enc         map[string]int64
 }
 
-// New starts a collection.
+// New starts a collection with opts, filling in their defaults (Prefixes 0
+// means 20, a zero Now means time.Now()).
 func New(opts Options) *Collector {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
@@ -141,7 +150,8 @@ func New(opts Options) *Collector {
 	return c
 }
 
-// Add takes one record.
+// Add takes one record. Headers, aux fields, function libraries, module aux
+// data and entries are counted; other records are ignored.
 func (c *Collector) Add(rec rdb.Record) {
 	switch r := rec.(type) {
 	case *rdb.Header:
@@ -252,7 +262,9 @@ func (c *Collector) newPrefix(name string) *Prefix {
 	return p
 }
 
-// Finish returns the statistics. size is the number of bytes read.
+// Finish returns the statistics. sum is the reader's checksum result
+// (rdb.Reader.Checksum) and size the number of bytes read, which becomes
+// Stats.SizeBytes. The Collector should not be used after Finish.
 func (c *Collector) Finish(sum rdb.ChecksumInfo, size int64) *Stats {
 	st := c.st
 	st.SizeBytes = size

@@ -8,7 +8,9 @@ import (
 
 // Read collects the statistics of the RDB stream r in one pass, values
 // skipped by length unless opts.ReadValues. A checksum mismatch is not an
-// error here: it shows as Checksum.Status "mismatch".
+// error here: it shows as Checksum.Status "mismatch". Any other read or
+// format error (an *rdb.Error for a malformed or truncated file) is
+// returned with no Stats.
 func Read(r io.Reader, opts Options) (*Stats, error) {
 	// The Collector copies what it keeps, so buffers may be reused.
 	ropts := []rdb.ReaderOption{rdb.IgnoreChecksum(), rdb.ReuseBuffers()}

@@ -9,7 +9,10 @@ import (
 	"github.com/rdbtool/rdbtool/filter"
 )
 
-// WriteText writes the human-readable report.
+// WriteText writes the human-readable report that `rdbtool inspect`
+// prints: binary-safe quoting for names, sizes in bytes and in human units
+// (filter.FormatSize). The layout is meant for people; scripts should use
+// the JSON form of Stats. It writes once and returns w's error.
 func (st *Stats) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "format:     %s RDB version %d\n", st.Magic, st.Version)
