@@ -10,9 +10,9 @@ import (
 
 // Violation is one broken rule.
 type Violation struct {
-	Rule string // "no-ttl", "max-value-size", "max-file-size", "forbid", "require"
-	Key  *KeyRef
-	Msg  string
+	Rule string  // "no-ttl", "max-value-size", "max-file-size", "forbid", "require"
+	Key  *KeyRef // the offending key; nil for file-wide rules (max-file-size, require)
+	Msg  string  // what is wrong, without the rule and key
 }
 
 // String is the one-line form check prints: "no-ttl: db0 session:1: has an
@@ -32,6 +32,9 @@ const maxPerRule = 1000
 //	c := filter.NewChecker(policy)
 //	for each entry: c.Observe(e)
 //	violations := c.Finish(fileSize)
+//
+// At most 1000 violations are kept per rule; the rest are counted in
+// Omitted. A Checker is not safe for concurrent use.
 type Checker struct {
 	p        *Policy
 	forbid   []*Glob
@@ -115,7 +118,7 @@ func (c *Checker) Observe(e *rdb.Entry) {
 
 // Finish ends the check: the file-size rule (fileSize < 0 skips it) and the
 // required patterns. It returns every violation in file order, then the
-// file-wide ones.
+// file-wide ones; nil when there are none. Later calls return the same list.
 func (c *Checker) Finish(fileSize int64) []Violation {
 	if c.finished {
 		return c.list

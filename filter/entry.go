@@ -11,6 +11,9 @@ import (
 // A Filter decides about one entry of a stream. It may change the entry
 // (Persist removes its expiry); keep false drops it from the output.
 type Filter interface {
+	// Apply decides about e, possibly changing it, and reports whether to
+	// keep it. Rewrite may reuse e's buffers after Apply returns, so a
+	// Filter copies any bytes it keeps.
 	Apply(e *rdb.Entry) (keep bool)
 }
 
@@ -77,10 +80,10 @@ func (ds DBs) Match(db int) bool {
 // is selected when it satisfies every condition given (within one
 // condition, any of the listed globs, types or databases will do).
 type Select struct {
-	Match      Globs
-	Types      Types
-	DBs        DBs
-	LargerThan int64 // value bytes (> this); 0 = no condition
+	Match      Globs // key patterns; empty: any key
+	Types      Types // logical types; empty: any type
+	DBs        DBs   // database numbers; empty: any database
+	LargerThan int64 // encoded value bytes (rdb.Entry.ValueLen > this); 0 or less = no condition
 }
 
 // Selects reports whether e satisfies every condition.
@@ -215,26 +218,27 @@ func (h *keyHeap) Pop() any {
 // The json tags are the field names of rdbtool persist --json (and of
 // "persist" in refresh --json).
 type Persist struct {
-	Match       Globs `json:"-"`
-	DropExpired bool  `json:"drop_expired"`
-	NowMs       int64 `json:"now_ms"` // unix ms; the reference for "already past"
+	Match       Globs `json:"-"`            // keys to persist; empty: every key
+	DropExpired bool  `json:"drop_expired"` // drop entries (and hash fields) already past instead of keeping them
+	NowMs       int64 `json:"now_ms"`       // unix ms; the reference for "already past"
 
 	Persisted   int      `json:"persisted"`        // expiries removed from keys still live
 	Fields      int      `json:"fields_persisted"` // hash field expiries removed (HPERSIST)
 	FieldsGone  int      `json:"fields_dropped"`   // hash fields already past, dropped (DropExpired)
 	Dropped     int      `json:"dropped"`          // expired entries dropped (DropExpired)
 	PastKept    int      `json:"past_kept"`        // expired entries kept (and persisted)
-	Past        []KeyRef `json:"past"`
-	MaxPastList int      `json:"-"` // how many Past entries to record (0 = 100)
+	Past        []KeyRef `json:"past"`             // the first MaxPastList expired entries kept
+	MaxPastList int      `json:"-"`                // how many Past entries to record (0 = 100)
 }
 
 // KeyRef names one key. (The --json reports write the key as rdbtool
 // export does: a string, or {"base64": ...} when not UTF-8.)
 type KeyRef struct {
-	DB  int    `json:"db"`
-	Key []byte `json:"key"`
+	DB  int    `json:"db"`  // database number
+	Key []byte `json:"key"` // key name, a copy owned by the KeyRef
 }
 
+// String renders the key as "db0 user:1", the key quoted by Quote.
 func (k KeyRef) String() string { return fmt.Sprintf("db%d %s", k.DB, Quote(k.Key)) }
 
 // Apply removes e's expiry, or drops e when expired and DropExpired.
@@ -286,8 +290,8 @@ func (p *Persist) Apply(e *rdb.Entry) bool {
 // DropExpired drops every entry whose expiry is already past, as a Redis
 // master does on load, and leaves the others alone.
 type DropExpired struct {
-	NowMs   int64
-	Dropped int
+	NowMs   int64 // unix ms; entries with an expiry strictly before this are dropped
+	Dropped int   // entries dropped so far
 }
 
 // Apply drops e when it has expired.

@@ -34,14 +34,14 @@ import (
 //
 // Sizes take the forms ParseSize accepts (bytes, 512KiB, 4MB, 1.5GiB).
 type Policy struct {
-	Prune           []string `yaml:"prune"`
-	PruneLargerThan Size     `yaml:"prune-larger-than"`
-	DropExpired     bool     `yaml:"drop-expired"`
-	NoTTL           bool     `yaml:"no-ttl"`
-	MaxValueSize    Size     `yaml:"max-value-size"`
-	MaxFileSize     Size     `yaml:"max-file-size"`
-	Forbid          []string `yaml:"forbid"`
-	Require         []string `yaml:"require"`
+	Prune           []string `yaml:"prune"`             // refresh: globs of keys to remove
+	PruneLargerThan Size     `yaml:"prune-larger-than"` // refresh: remove only values above this many bytes (0: any size)
+	DropExpired     bool     `yaml:"drop-expired"`      // refresh: drop keys whose expiry is already past
+	NoTTL           bool     `yaml:"no-ttl"`            // check: no key or hash field may have an expiry
+	MaxValueSize    Size     `yaml:"max-value-size"`    // check: encoded value bytes allowed per key (0: no limit)
+	MaxFileSize     Size     `yaml:"max-file-size"`     // check: file bytes allowed (0: no limit)
+	Forbid          []string `yaml:"forbid"`            // check: globs no key may match
+	Require         []string `yaml:"require"`           // check: globs each matched by at least one key
 
 	// Path is where the policy was read from ("" when built in code).
 	Path string `yaml:"-"`

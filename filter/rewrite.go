@@ -29,13 +29,13 @@ type RewriteOptions struct {
 // The json tags are the field names of the --json reports of the commands
 // that rewrite a file (rdbtool rewrite, prune, persist, refresh).
 type RewriteStats struct {
-	InVersion  int              `json:"input_rdb_version"`
-	OutVersion int              `json:"output_rdb_version"`
-	KeysIn     int64            `json:"keys_in"`
-	KeysOut    int64            `json:"keys_out"`
-	BytesIn    int64            `json:"input_bytes"`
-	BytesOut   int64            `json:"output_bytes"`
-	Checksum   rdb.ChecksumInfo `json:"checksum"`
+	InVersion  int              `json:"input_rdb_version"`  // RDB version of the input's header
+	OutVersion int              `json:"output_rdb_version"` // RDB version written
+	KeysIn     int64            `json:"keys_in"`            // entries read
+	KeysOut    int64            `json:"keys_out"`           // entries written
+	BytesIn    int64            `json:"input_bytes"`        // bytes of the input RDB read, including its checksum
+	BytesOut   int64            `json:"output_bytes"`       // bytes written
+	Checksum   rdb.ChecksumInfo `json:"checksum"`           // the input's trailing checksum
 	// What fitting to Version did; Unconvertible keys are dropped with
 	// SkipUnconvertible.
 	ConversionReport
@@ -50,6 +50,12 @@ var ErrUnconvertible = rdb.ErrUnconvertible
 // (nil keeps everything) and every other record through unchanged. With no
 // filter and no version change the output is byte-identical to the input.
 // Memory stays constant: one record at a time.
+//
+// On error the stats gathered so far are returned with it and out holds
+// an incomplete file, so write to a temporary file and rename it only on
+// success. A read error is the Reader's (*rdb.Error, or a checksum
+// mismatch unless opt.ReaderOptions say otherwise); write errors start
+// "writing output: "; keys Version cannot express give ErrUnconvertible.
 func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*RewriteStats, error) {
 	st := &RewriteStats{ConversionReport: ConversionReport{MaxWarnings: opt.MaxWarnings}}
 	// Every entry is filtered and written before the next is read, and the

@@ -21,7 +21,8 @@ var sizeUnits = map[string]float64{
 // number with a unit: B, KB/MB/GB/TB (powers of 1000; K, M, G, T alone too)
 // or KiB/MiB/GiB/TiB (powers of 1024), case-insensitive, with an optional
 // space and a fraction ("1.5GiB", "4 MB", "512KiB"). The result is rounded
-// down to whole bytes.
+// down to whole bytes. Negative numbers, exponents and sizes of 4 EiB or
+// more are errors.
 func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	i := 0
