@@ -14,30 +14,30 @@ import (
 
 // DiffKey names a key in a diff, with its type.
 type DiffKey struct {
-	DB   int    `json:"db"`
-	Key  Blob   `json:"key"`
-	Type string `json:"type"`
+	DB   int    `json:"db"`   // database number
+	Key  Blob   `json:"key"`  // key name
+	Type string `json:"type"` // rdb.TypeName of the value ("hash", ...)
 }
 
 // Change is a key present in both files that differs.
 type Change struct {
-	DB          int      `json:"db"`
-	Key         Blob     `json:"key"`
-	What        []string `json:"what"` // "type", "value", "expiry"
-	OldType     string   `json:"old_type"`
-	NewType     string   `json:"new_type"`
-	OldExpireMs int64    `json:"old_expire_ms"`
-	NewExpireMs int64    `json:"new_expire_ms"`
+	DB          int      `json:"db"`               // database number
+	Key         Blob     `json:"key"`              // key name
+	What        []string `json:"what"`             // "type", "value", "expiry"
+	OldType     string   `json:"old_type"`         // type in the first file
+	NewType     string   `json:"new_type"`         // type in the second file
+	OldExpireMs int64    `json:"old_expire_ms"`    // unix ms in the first file, -1 for none
+	NewExpireMs int64    `json:"new_expire_ms"`    // unix ms in the second file, -1 for none
 	Detail      string   `json:"detail,omitempty"` // e.g. a short string's old and new value, or sizes
 }
 
 // DiffResult is what Diff found. Lists are sorted by database and key.
 // The JSON form is stable: fields are only ever added.
 type DiffResult struct {
-	Added     []DiffKey `json:"added"`
-	Removed   []DiffKey `json:"removed"`
-	Changed   []Change  `json:"changed"`
-	Unchanged int64     `json:"unchanged"`
+	Added     []DiffKey `json:"added"`     // keys only in the second file
+	Removed   []DiffKey `json:"removed"`   // keys only in the first file
+	Changed   []Change  `json:"changed"`   // keys in both that differ
+	Unchanged int64     `json:"unchanged"` // keys in both with the same type, value and expiry
 	// Functions compares the function libraries (Redis 7+) by name and
 	// code.
 	Functions FunctionsDiff `json:"functions"`
@@ -52,7 +52,9 @@ type FunctionsDiff struct {
 	Changed []string `json:"changed"`
 }
 
-// Equal reports whether the files hold the same data.
+// Equal reports whether the files hold the same data: no key or function
+// library added, removed or changed. LRU/LFU data and aux fields are not
+// compared.
 func (d *DiffResult) Equal() bool {
 	f := d.Functions
 	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Changed) == 0 &&
@@ -157,14 +159,16 @@ func summarize(e *rdb.Entry) (keySummary, error) {
 // DiffInputError says which input of Diff could not be read, so a caller
 // can name the file.
 type DiffInputError struct {
-	Input int // 0: a, 1: b
-	Err   error
+	Input int   // 0: a, 1: b
+	Err   error // the read or decode error, usually an *rdb.Error
 }
 
+// Error names the input as "first file" or "second file", then the error.
 func (e *DiffInputError) Error() string {
 	return [2]string{"first file", "second file"}[e.Input] + ": " + e.Err.Error()
 }
 
+// Unwrap returns Err.
 func (e *DiffInputError) Unwrap() error { return e.Err }
 
 // Diff compares two RDB streams by content: values are compared by their

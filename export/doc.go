@@ -5,11 +5,13 @@
 //
 // # JSON lines
 //
-// One JSON object per line. The first line is the header, then function
-// libraries, then one line per key in file order:
+// One JSON object per line. The first line is the header, then one line per
+// record in file order: function libraries, module aux data (opaque) and
+// keys:
 //
 //	{"rdb_version":10,"magic":"REDIS"}
 //	{"function":"#!lua name=mylib\n..."}
+//	{"module_aux":{"module":"name","id":n,"data":bytes}}
 //	{"db":0,"key":"user:1","type":"hash","expire_ms":-1,"value":[{"field":"name","value":"ada"}]}
 //
 // Bytes (keys, strings, members, fields, names) are JSON strings when they
@@ -29,5 +31,10 @@
 //	                    "consumers":[{"name","seen_time","active_time","pending":["ms-seq",...]}]}]}
 //	module  {"module":"name","encver":n,"rdb_type":7,"raw":bytes}  the value's RDB bytes, opaque
 //
-// Import accepts exactly this; unknown fields are errors.
+// Import accepts exactly this; unknown fields are errors, and a key line
+// must have all of db, key, type, expire_ms and value. Without a header
+// line Import writes rdb.MaxVersion (or the version asked for).
+//
+//	n, err := export.Export(rdbFile, os.Stdout)                         // RDB -> JSON lines
+//	st, err := export.ImportWith(jsonFile, out, export.ImportOptions{}) // and back
 package export

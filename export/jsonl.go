@@ -17,8 +17,8 @@ import (
 
 // Header is the first line of an export.
 type Header struct {
-	RDBVersion int    `json:"rdb_version"`
-	Magic      string `json:"magic"`
+	RDBVersion int    `json:"rdb_version"` // 1 to rdb.MaxVersion+1 with "REDIS", 80 and up with "VALKEY"
+	Magic      string `json:"magic"`       // "REDIS" or "VALKEY"
 }
 
 // check refuses a header no RDB file has: the magic is REDIS with
@@ -37,19 +37,19 @@ func (h *Header) check() error {
 
 // Line is one key of an export.
 type Line struct {
-	DB       int             `json:"db"`
-	Key      Blob            `json:"key"`
-	Type     string          `json:"type"`
-	ExpireMs int64           `json:"expire_ms"`
-	Idle     *int64          `json:"idle,omitempty"`
-	Freq     *int            `json:"freq,omitempty"`
-	Value    json.RawMessage `json:"value"`
+	DB       int             `json:"db"`             // database number, 0 or more
+	Key      Blob            `json:"key"`            // key name
+	Type     string          `json:"type"`           // "string", "list", "set", "zset", "hash", "stream" or "module"
+	ExpireMs int64           `json:"expire_ms"`      // absolute expiry in unix ms, -1 for none
+	Idle     *int64          `json:"idle,omitempty"` // LRU idle seconds; nil when the dump has none
+	Freq     *int            `json:"freq,omitempty"` // LFU counter; nil when the dump has none
+	Value    json.RawMessage `json:"value"`          // the value in the form of its type (see the package doc)
 }
 
 // ZMember is a sorted set member in JSON.
 type ZMember struct {
-	Member Blob  `json:"member"`
-	Score  Score `json:"score"`
+	Member Blob  `json:"member"` // member bytes
+	Score  Score `json:"score"`  // score, ±Inf and NaN as strings
 }
 
 // Score is a float64 that writes ±Inf and NaN as strings.
@@ -92,58 +92,58 @@ func (s *Score) UnmarshalJSON(b []byte) error {
 
 // HashField is a hash field in JSON.
 type HashField struct {
-	Field    Blob   `json:"field"`
-	Value    Blob   `json:"value"`
-	ExpireMs *int64 `json:"expire_ms,omitempty"`
+	Field    Blob   `json:"field"`               // field name
+	Value    Blob   `json:"value"`               // field value
+	ExpireMs *int64 `json:"expire_ms,omitempty"` // field expiry in unix ms (Redis 7.4+); nil for none
 }
 
 // StreamJSON is a stream in JSON.
 type StreamJSON struct {
-	Length       uint64        `json:"length"`
-	EntriesAdded uint64        `json:"entries_added"`
-	LastID       ID            `json:"last_id"`
-	FirstID      ID            `json:"first_id"`
-	MaxDeletedID ID            `json:"max_deleted_id"`
-	Entries      []StreamEntry `json:"entries"`
-	Groups       []StreamGroup `json:"groups"`
+	Length       uint64        `json:"length"`         // entries in the stream (XLEN)
+	EntriesAdded uint64        `json:"entries_added"`  // entries ever added
+	LastID       ID            `json:"last_id"`        // the last ID generated
+	FirstID      ID            `json:"first_id"`       // the first entry's ID
+	MaxDeletedID ID            `json:"max_deleted_id"` // the largest deleted ID
+	Entries      []StreamEntry `json:"entries"`        // in file (ID) order; never null
+	Groups       []StreamGroup `json:"groups"`         // consumer groups; never null
 }
 
 // StreamEntry is one stream entry: fields as [name, value] pairs.
 type StreamEntry struct {
-	ID     ID        `json:"id"`
-	Fields [][2]Blob `json:"fields"`
+	ID     ID        `json:"id"`     // entry ID
+	Fields [][2]Blob `json:"fields"` // [name, value] pairs in entry order
 }
 
 // StreamGroup is a consumer group.
 type StreamGroup struct {
-	Name        Blob             `json:"name"`
-	LastID      ID               `json:"last_id"`
-	EntriesRead int64            `json:"entries_read"`
-	Pending     []StreamPEL      `json:"pending"`
-	Consumers   []StreamConsumer `json:"consumers"`
+	Name        Blob             `json:"name"`         // group name
+	LastID      ID               `json:"last_id"`      // last delivered ID
+	EntriesRead int64            `json:"entries_read"` // -1 when unknown (older RDB versions)
+	Pending     []StreamPEL      `json:"pending"`      // the group's pending entries list
+	Consumers   []StreamConsumer `json:"consumers"`    // its consumers
 }
 
 // StreamPEL is a pending entry of a group.
 type StreamPEL struct {
-	ID            ID     `json:"id"`
-	DeliveryTime  int64  `json:"delivery_time"`
-	DeliveryCount uint64 `json:"delivery_count"`
+	ID            ID     `json:"id"`             // pending entry ID
+	DeliveryTime  int64  `json:"delivery_time"`  // unix ms of the last delivery
+	DeliveryCount uint64 `json:"delivery_count"` // times delivered
 }
 
 // StreamConsumer is a consumer with its pending IDs.
 type StreamConsumer struct {
-	Name       Blob  `json:"name"`
-	SeenTime   int64 `json:"seen_time"`
-	ActiveTime int64 `json:"active_time"`
-	Pending    []ID  `json:"pending"`
+	Name       Blob  `json:"name"`        // consumer name
+	SeenTime   int64 `json:"seen_time"`   // unix ms last seen
+	ActiveTime int64 `json:"active_time"` // unix ms last active, -1 never
+	Pending    []ID  `json:"pending"`     // IDs it owns; each must be in the group's Pending
 }
 
 // ModuleJSON is an opaque module value.
 type ModuleJSON struct {
-	Module  string `json:"module"`
-	EncVer  int    `json:"encver"`
-	RDBType int    `json:"rdb_type"`
-	Raw     Blob   `json:"raw"`
+	Module  string `json:"module"`   // module type name (9 characters), from the module ID
+	EncVer  int    `json:"encver"`   // the module's encoding version
+	RDBType int    `json:"rdb_type"` // the RDB value type, 7 (module 2)
+	Raw     Blob   `json:"raw"`      // the value's RDB bytes, written back as they are
 }
 
 // ID is a stream ID written "ms-seq".
@@ -170,7 +170,9 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ValueJSON renders a decoded value in the export form.
+// ValueJSON renders a decoded value in the export form: a Blob, []Blob,
+// []ZMember, []HashField or *StreamJSON, ready for json.Marshal. Module
+// values are an error here; EntryLine writes them as ModuleJSON.
 func ValueJSON(v *rdb.Value) (any, error) {
 	switch v.Kind {
 	case "string":
@@ -272,7 +274,9 @@ func EntryLine(e *rdb.Entry) ([]byte, error) {
 }
 
 // Export writes the JSON-lines form of the RDB stream r to w, one key at a
-// time.
+// time, and returns the number of keys written. A key that cannot be
+// rendered gives an *rdb.Error naming it; on any error w holds a partial
+// export. ropts are passed to rdb.NewReader.
 func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, err error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	rd := rdb.NewReader(r, append([]rdb.ReaderOption{rdb.ReuseBuffers()}, ropts...)...) // each line is written before the next read
@@ -334,11 +338,14 @@ func FunctionCode(f *rdb.Function) []byte { return rdb.FunctionLoadCode(f) }
 
 // LineError is an import error on a given line.
 type LineError struct {
-	Line int
-	Err  error
+	Line int   // 1-based line number in the input
+	Err  error // what is wrong with the line
 }
 
+// Error is "line N: " and Err.
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns Err.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // Import reads the JSON-lines form from r and writes an RDB file of the
