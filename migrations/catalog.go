@@ -12,14 +12,15 @@ import (
 // Querier is what the catalog functions need: *pgx.Conn, *pgxpool.Pool and
 // pgx.Tx all fit.
 type Querier interface {
+	// Query runs sql with args, as pgx does.
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // Column is one column of a table as the database has it.
 type Column struct {
-	Name     string
+	Name     string // column name
 	Type     string // format_type: "bigint", "character varying(32)", "real[]", ...
-	Nullable bool
+	Nullable bool   // false for NOT NULL
 	Default  string // expression, "" for none
 }
 

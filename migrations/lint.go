@@ -21,9 +21,10 @@ const AllowDropMarker = "rdbtool:allow-drop"
 type LintError struct {
 	File string // file name as found in the linted file system
 	Line int    // 1-based; 0 when about the whole file
-	Msg  string
+	Msg  string // what is wrong and how to fix it
 }
 
+// String is "file:line: msg", or "file: msg" for a whole-file problem.
 func (e LintError) String() string {
 	if e.Line == 0 {
 		return e.File + ": " + e.Msg

@@ -41,22 +41,28 @@ const VersionTable = "goose_db_version"
 // operation holds, so two processes migrating one database take turns.
 const LockID int64 = 0x72646274_6d696772 // "rdbtmigr"
 
-// ErrDatabaseNewer is returned (wrapped in a *NewerError) when the database
-// records a version this binary does not know.
+// ErrDatabaseNewer is returned (wrapped in a *NewerError) by Up, DownBy,
+// To and Stamp when the database's current (highest) version is newer than
+// any this binary knows. An unknown version below the newest known one is
+// not refused this way; Status lists it as Unknown.
 var ErrDatabaseNewer = errors.New("database schema is newer than this rdbtool")
 
 // NewerError says which version the database is at and which is the newest
 // the binary knows. Nothing was changed when it is returned.
-type NewerError struct{ Database, Known int64 }
+type NewerError struct{ Database, Known int64 } // the database's version; the newest known (Migrator.Latest)
 
+// Error says both versions and that nothing was changed.
 func (e *NewerError) Error() string {
 	return fmt.Sprintf("database is at migration version %d but this rdbtool knows versions up to %d; "+
 		"upgrade rdbtool (nothing was changed)", e.Database, e.Known)
 }
 
+// Unwrap returns ErrDatabaseNewer, for errors.Is.
 func (e *NewerError) Unwrap() error { return ErrDatabaseNewer }
 
-// Migrator applies one set of migrations to one database.
+// Migrator applies one set of migrations to one database. Migrators in one
+// process or several that change the same database (Up, DownBy, To, Stamp)
+// take turns on the advisory lock LockID.
 type Migrator struct {
 	db       *sql.DB
 	closeDB  bool
@@ -67,17 +73,18 @@ type Migrator struct {
 
 // Source is one migration file.
 type Source struct {
-	Version int64
+	Version int64  // the NNNNN of the file name
 	Name    string // file name, e.g. 00001_correlator.sql
 }
 
 // Result is one migration applied or rolled back.
 type Result struct {
 	Source
-	Direction string // "up" or "down"
-	Duration  time.Duration
+	Direction string        // "up" or "down"
+	Duration  time.Duration // how long the migration ran
 }
 
+// String is the line rdbtool migrate prints: "up   00001_correlator.sql (12ms)".
 func (r Result) String() string {
 	return fmt.Sprintf("%-4s %s (%s)", r.Direction, r.Name, r.Duration.Round(time.Millisecond))
 }
@@ -85,7 +92,7 @@ func (r Result) String() string {
 // State is one line of Status.
 type State struct {
 	Source
-	Applied   bool
+	Applied   bool      // recorded in the version table
 	AppliedAt time.Time // zero when not applied
 	Unknown   bool      // applied in the database but not known to this binary
 }
@@ -163,7 +170,9 @@ func (m *Migrator) known(v int64) bool {
 	return false
 }
 
-// Up applies every pending migration.
+// Up applies every pending migration, each in its own transaction, and
+// returns those applied. When one fails it is rolled back, the earlier ones
+// stay applied and are returned with the error.
 func (m *Migrator) Up(ctx context.Context) ([]Result, error) {
 	return m.To(ctx, m.Latest())
 }
