@@ -19,8 +19,9 @@
 // goose's table goose_db_version. Around every change this package holds a
 // session-level advisory lock (pg_advisory_lock(LockID)), so two processes
 // migrating one database at once take turns: the second finds the work done.
-// A database recording a version this binary does not know is refused with a
-// *NewerError (errors.Is ErrDatabaseNewer) before anything is changed.
+// A database whose current version is newer than any this binary knows is
+// refused with a *NewerError (errors.Is ErrDatabaseNewer) before anything is
+// changed.
 //
 // Lint rejects an up migration that drops a table or a column (DROP TABLE,
 // DROP SCHEMA, DROP COLUMN, ALTER TABLE ... DROP, DROP FOREIGN TABLE, DROP
