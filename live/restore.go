@@ -24,7 +24,7 @@ type LoadOptions struct {
 	// of a cluster) before loading. A target that is not on this machine
 	// is refused unless Yes is also set.
 	Flush bool
-	Yes   bool
+	Yes   bool // allow Flush of a target that is not on this machine (see CheckFlush)
 	// Cluster routes each key to the master owning its slot. A cluster has
 	// only database 0: keys of other databases are not loaded and counted.
 	Cluster bool
@@ -48,26 +48,26 @@ const maxListed = 20
 
 // LoadStats counts what a load did.
 type LoadStats struct {
-	Server          string   `json:"server"`         // host:port (the seed node for a cluster)
-	TargetVersion   int      `json:"target_version"` // newest RDB version the target loads
-	FileVersion     int      `json:"file_version"`
-	Keys            int64    `json:"keys"`        // restored
-	Functions       int      `json:"functions"`   // function libraries loaded
-	Conflicts       int64    `json:"conflicts"`   // already present, not replaced
-	Unmatched       int64    `json:"unmatched"`   // not matching Match
-	Expired         int64    `json:"expired"`     // expiry already past: not loaded, as a server loading the file would drop them
-	OtherDB         int64    `json:"other_db"`    // cluster: in a database other than 0
-	Converted       int64    `json:"converted"`   // re-encoded for an older target
-	Failed          int64    `json:"failed"`      // refused by the server or not convertible
-	NotLoaded       int64    `json:"not_loaded"`  // read from the file but never sent, because the load stopped on an error
-	Unconfirmed     int64    `json:"unconfirmed"` // sent when the connection failed, without a reply: each may or may not be on the server
-	ConflictKeys    []string `json:"conflict_keys"`
-	ConflictDBs     []int    `json:"conflict_dbs"` // the database of each of ConflictKeys
-	FailedKeys      []string `json:"failed_keys"`  // "key: reason"
-	FunctionsFailed []string `json:"functions_failed"`
-	Warnings        []string `json:"warnings"`       // data dropped while re-encoding for an older target (the first 20)
-	WarningsTotal   int64    `json:"warnings_total"` // all such warnings, listed or not
-	Stopped         bool     `json:"stopped"`        // the load stopped on an error: keys after these in the file were not loaded
+	Server          string   `json:"server"`           // host:port (the seed node for a cluster)
+	TargetVersion   int      `json:"target_version"`   // newest RDB version the target loads
+	FileVersion     int      `json:"file_version"`     // RDB version of the dump's header
+	Keys            int64    `json:"keys"`             // restored
+	Functions       int      `json:"functions"`        // function libraries loaded
+	Conflicts       int64    `json:"conflicts"`        // already present, not replaced
+	Unmatched       int64    `json:"unmatched"`        // not matching Match
+	Expired         int64    `json:"expired"`          // expiry already past: not loaded, as a server loading the file would drop them
+	OtherDB         int64    `json:"other_db"`         // cluster: in a database other than 0
+	Converted       int64    `json:"converted"`        // re-encoded for an older target
+	Failed          int64    `json:"failed"`           // refused by the server or not convertible
+	NotLoaded       int64    `json:"not_loaded"`       // read from the file but never sent, because the load stopped on an error
+	Unconfirmed     int64    `json:"unconfirmed"`      // sent when the connection failed, without a reply: each may or may not be on the server
+	ConflictKeys    []string `json:"conflict_keys"`    // the first 20 conflicting key names
+	ConflictDBs     []int    `json:"conflict_dbs"`     // the database of each of ConflictKeys
+	FailedKeys      []string `json:"failed_keys"`      // "key: reason", the first 20
+	FunctionsFailed []string `json:"functions_failed"` // one line per library not loaded, with why (conflicts included)
+	Warnings        []string `json:"warnings"`         // data dropped while re-encoding for an older target (the first 20)
+	WarningsTotal   int64    `json:"warnings_total"`   // all such warnings, listed or not
+	Stopped         bool     `json:"stopped"`          // the load stopped on an error: keys after these in the file were not loaded
 	// FileError is set when the file ends early or is damaged: what comes
 	// after the damage was not loaded (Stopped is set too).
 	FileError string `json:"file_error"`
@@ -77,6 +77,8 @@ type LoadStats struct {
 	Flushed bool `json:"flushed"`
 }
 
+// String is the summary rdbtool load prints: counts of what was loaded and
+// skipped, then the listed keys and warnings, "... and N more" past them.
 func (s LoadStats) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d keys and %d function libraries loaded into %s", s.Keys, s.Functions, s.Server)
@@ -142,8 +144,10 @@ func quoteAll(keys []string) []string {
 	return q
 }
 
-// CheckFlush refuses --flush of a target that is not on this machine
-// unless --yes is given. It connects to nothing.
+// CheckFlush returns an error when opts.Flush is set for a target that is
+// not on this machine (IsLoopback) and opts.Yes is not (--flush without
+// --yes). Load calls it, for every master of a cluster too. It connects to
+// nothing.
 func CheckFlush(o *redis.Options, opts LoadOptions) error {
 	if opts.Flush && !opts.Yes && !IsLoopback(o) {
 		return fmt.Errorf("refusing to flush %s, which is not on this machine: add --yes to flush it", o.Addr)
@@ -265,6 +269,15 @@ type restoreBatch struct {
 // Load restores the entries and function libraries read from r into the
 // server at o (or its cluster). Keys already present are conflicts unless
 // opts.Replace. The stats say what was and was not loaded, also on error.
+//
+// r must not use rdb.ReuseBuffers: entries stay in RESTORE pipelines after
+// the next one is read. Keys whose expiry is already past (at or before the
+// start of the load) are skipped and counted in Expired. A dump newer than
+// the target is converted entry by entry (rdb.ConvertEntry); keys the target
+// cannot take are counted in Failed and the load goes on. o.DB must be 0
+// (CheckDB): each key goes to the database the file gives it. A file that
+// is not an RDB or is damaged before its first key is an error before
+// anything is flushed; damage later sets FileError and Stopped.
 func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions) (*LoadStats, error) {
 	stats := &LoadStats{Server: o.Addr}
 	if err := CheckDB(o); err != nil {

@@ -231,14 +231,16 @@ func IsLoopback(o *redis.Options) bool {
 // Error is a failure talking to a server. Server is host:port (never a
 // password); Key is the key being handled, or nil.
 type Error struct {
-	Server string
-	Key    []byte
+	Server string // host:port, or the socket path
+	Key    []byte // the key being handled, or nil
 	Op     string // what was being done: "connect", "AUTH", "DUMP", "RESTORE", "sync", ...
-	Err    error
+	Err    error  // the underlying error
 
 	secret string // scrubbed from the message, in case a server or library echoes it
 }
 
+// Error is `server HOST:PORT[, key "K"]: OP: cause`, with any password the
+// cause echoes replaced by xxxxx.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("server ")
@@ -263,6 +265,7 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Unwrap returns Err.
 func (e *Error) Unwrap() error { return e.Err }
 
 // serverErr wraps err for the server o, unless it already names a server.

@@ -71,6 +71,8 @@ type SnapshotStats struct {
 	Bytes     int64    `json:"bytes"`     // RDB bytes received (sync) or DUMP payload bytes (scan)
 }
 
+// String is the one-line summary rdbtool snapshot prints: keys and
+// libraries written, then each non-zero count of what was left out.
 func (s SnapshotStats) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d keys, %d function libraries written from %s", s.Keys, s.Functions, strings.Join(s.Servers, ", "))
