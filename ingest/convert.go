@@ -68,7 +68,8 @@ var errTimeRange = errors.New("time before 1968-02-01 is outside the leap-second
 // GPSFromUnix converts Unix seconds (UTC) to GPS seconds the way astropy's
 // Time(u, format='unix').gps does, bit-identical to u − 315964782 since 2017.
 // On a UTC day that ends in a leap second astropy stretches the day to
-// 86401 s, so an input at time-of-day s gets s/86400 added.
+// 86401 s, so an input at time-of-day s gets s/86400 added. NaN, ±Inf and
+// times before 1968-02-01 (the start of the leap-second table) are errors.
 func GPSFromUnix(u float64) (float64, error) {
 	if math.IsNaN(u) || math.IsInf(u, 0) {
 		return 0, fmt.Errorf("time %v is not finite", u)
@@ -168,7 +169,10 @@ func UTCFromTimestamp(u float64) (time.Time, error) {
 
 var isoRE = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$`)
 
-// ParseISOTime parses the ISO timestamps the site writes.
+// ParseISOTime parses the ISO timestamps the site writes:
+// YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][Z|±HH[:MM]], the fraction cut to
+// microseconds as dateutil does. A time without a zone
+// is UTC; the result is in UTC.
 func ParseISOTime(s string) (time.Time, error) {
 	m := isoRE.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
@@ -249,7 +253,10 @@ func removeUnderscores(s string) (string, bool) {
 
 var pyFloatRE = regexp.MustCompile(`^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?i:inf|infinity|nan))$`)
 
-// ParsePyFloat is Python's float(str).
+// ParsePyFloat is Python's float(str): surrounding whitespace, a sign,
+// underscores between digits, "inf", "nan" and exponents are accepted, and
+// a value out of range gives ±Inf (or 0) as Python does. Anything else is
+// an error ("could not convert string to float: ...").
 func ParsePyFloat(s string) (float64, error) {
 	t := stripPy(s)
 	t, ok := removeUnderscores(t)
@@ -284,7 +291,8 @@ func ParsePyInt(s string) (int64, error) {
 	return n, nil
 }
 
-// ParsePyInt32 is ParsePyInt for integer (int4) columns.
+// ParsePyInt32 is ParsePyInt for integer (int4) columns; values outside
+// int32 are an error.
 func ParsePyInt32(s string) (int32, error) {
 	n, err := ParsePyInt(s)
 	if err != nil {
@@ -318,7 +326,9 @@ func BoolFromInt(x string) (bool, error) {
 // The ingest does not use it (see doc.go: white-rabbit flags use BoolMeaning).
 func PyBool(x string) bool { return x != "" }
 
-// BoolMeaning parses a flag by what it says: 1/0, True/False, true/false.
+// BoolMeaning parses a flag by what it says: "1", "True", "true", "TRUE",
+// "yes" are true; "0", "False", "false", "FALSE", "no" are false (surrounding
+// whitespace ignored); anything else is an error.
 func BoolMeaning(x string) (bool, error) {
 	switch stripPy(x) {
 	case "1", "True", "true", "TRUE", "yes":
@@ -341,7 +351,8 @@ func wholeValues(b []byte, size int, name string) error {
 	return nil
 }
 
-// Float32sLE decodes a raw C float array.
+// Float32sLE decodes a raw little-endian C float array. A length that is
+// not a multiple of 4 is an error.
 func Float32sLE(b []byte) ([]float32, error) {
 	if err := wholeValues(b, 4, "float32"); err != nil {
 		return nil, err
@@ -353,7 +364,8 @@ func Float32sLE(b []byte) ([]float32, error) {
 	return out, nil
 }
 
-// Float64sLE decodes a raw C double array.
+// Float64sLE decodes a raw little-endian C double array. A length that is
+// not a multiple of 8 is an error.
 func Float64sLE(b []byte) ([]float64, error) {
 	if err := wholeValues(b, 8, "float64"); err != nil {
 		return nil, err
@@ -365,7 +377,8 @@ func Float64sLE(b []byte) ([]float64, error) {
 	return out, nil
 }
 
-// Int64sLE decodes a raw int64 array.
+// Int64sLE decodes a raw little-endian int64 array. A length that is not a
+// multiple of 8 is an error.
 func Int64sLE(b []byte) ([]int64, error) {
 	if err := wholeValues(b, 8, "int64"); err != nil {
 		return nil, err

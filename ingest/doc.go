@@ -49,9 +49,10 @@
 //  3. Names from keys use a real prefix strip: status:snap:<host> gives
 //     <host>, version:node_control:x gives node_control:x (the original's
 //     str.lstrip character set gives de_control:x) (quirk 4).
-//  4. White-rabbit port{0,1}_link and _lock are parsed as the values mean:
-//     '0'/'False' are false, '1'/'True' true, anything else NULL (reported).
-//     The original's bool(str) is true for '0' (quirk 5).
+//  4. White-rabbit port{0,1}_link and _lock are parsed as the values mean
+//     (BoolMeaning): '0'/'False' (and false, FALSE, no) are false, '1'/'True'
+//     (and true, TRUE, yes) true, anything else NULL (reported). The
+//     original's bool(str) is true for '0' (quirk 5).
 //  5. daemon_status from mc_monitor_daemons.py's liveness check: every host
 //     with a live status:script key gets its 'good' row (the original keeps
 //     the last key scanned), and a daemon with no key is 'errored' under the

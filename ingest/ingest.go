@@ -29,7 +29,9 @@ type Options struct {
 	// Hostname is daemon_status.hostname for the pass's own rows (default
 	// os.Hostname()).
 	Hostname string
-	// Logf, when set, receives one line per group failure.
+	// Logf, when set, receives one line per group failure (and, in Loop,
+	// per failed pass and lost connection; in ListenLog, per message not
+	// stored).
 	Logf func(format string, args ...any)
 
 	// perRowInserts makes every table write one INSERT per row (the
@@ -155,7 +157,10 @@ type pass struct {
 // Run does one ingest pass: every selected group in order (the autos group
 // beside the others, see below), each in its own transaction, then the
 // daemon_status rows of the daemons it stood in for.
-// The report is always returned; the error joins the failed groups' errors.
+// The report is returned whenever the pass ran, with or without error; the
+// error joins the failed groups' errors. Before the pass starts, an unknown
+// name in opts.Only or an opts.Now outside the leap-second table gives a
+// nil report and an error, and nothing is written.
 // When a group fails and Redis or PostgreSQL then does not answer a ping,
 // the later groups are not run (GroupResult.Status StatusNotRun, their
 // daemons recorded errored) and the error also wraps ErrConnection.

@@ -16,11 +16,14 @@ import (
 type LoopOptions struct {
 	Options
 	// Every is the time from the start of one pass to the start of the next
-	// (the original daemons: 60 s).
+	// (the original daemons: 60 s). It must be positive: Loop returns an
+	// error otherwise. A pass longer than Every is followed at once.
 	Every time.Duration
 	// Passes stops the loop after that many passes (0: until ctx ends).
+	// Only passes that started count, not waits for a lost connection.
 	Passes int
 	// PassTimeout bounds one pass (default: 10 × Every, at least 1 minute).
+	// Cancelling Loop's ctx does not cut a pass short; this does.
 	PassTimeout time.Duration
 	// MinBackoff and MaxBackoff bound the wait after a lost connection
 	// (defaults 1 s and 60 s or Every, whichever is larger); the wait doubles
@@ -29,7 +32,8 @@ type LoopOptions struct {
 	// Sleep waits d or until ctx ends (default: a timer). Tests inject it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// OnPass receives every pass's report (nil when the pass could not
-	// start) and error.
+	// start) and error. It is called on Loop's goroutine. A pass that could
+	// not start is reported under the number the next started pass gets.
 	OnPass func(pass int, rep *Report, err error)
 	// BeforePass, when set, runs before each pass (tests use it to change
 	// the world between passes).
@@ -41,6 +45,7 @@ type LoopOptions struct {
 var ErrConnection = errors.New("connection lost")
 
 // Loop runs passes every lo.Every until ctx ends (or lo.Passes are done).
+// Its only error is an lo.Every that is not positive.
 // Cancelling ctx lets the running pass finish, then Loop returns nil. A pass
 // whose groups fail is recorded (daemon_status 'errored', subsystem_error)
 // and the loop goes on; when Redis or PostgreSQL does not answer, the loop

@@ -13,11 +13,11 @@ import (
 // Report is what one pass did: rows written per table, records skipped (with
 // the Redis key, the field and the reason), and how each group ended.
 type Report struct {
-	Start    time.Time     `json:"start"`
-	Duration time.Duration `json:"duration_ns"`
-	Tables   []TableCount  `json:"tables"`
-	Skipped  []Skip        `json:"skipped"`
-	Groups   []GroupResult `json:"groups"`
+	Start    time.Time     `json:"start"`       // when the pass began (Options.Now)
+	Duration time.Duration `json:"duration_ns"` // the whole pass; nanoseconds in JSON
+	Tables   []TableCount  `json:"tables"`      // per table, in the order first written
+	Skipped  []Skip        `json:"skipped"`     // every record or column not used, with why
+	Groups   []GroupResult `json:"groups"`      // one per selected group
 
 	index map[string]int
 }
@@ -25,30 +25,30 @@ type Report struct {
 // TableCount is the number of rows a pass inserted (or, for upserts and
 // correlator_file_eod, changed) in one table.
 type TableCount struct {
-	Table string `json:"table"`
-	Rows  int64  `json:"rows"`
+	Table string `json:"table"` // PostgreSQL table name
+	Rows  int64  `json:"rows"`  // rows inserted or changed
 }
 
 // Skip is one record (or one column of a record) the pass could not use.
 // Action is "skipped" (no row) or "null" (the row was written with that column
 // NULL).
 type Skip struct {
-	Group  string `json:"group"`
-	Table  string `json:"table"`
-	Key    string `json:"key"`
-	Field  string `json:"field,omitempty"`
-	Action string `json:"action"`
-	Reason string `json:"reason"`
+	Group  string `json:"group"`           // the group that read the record
+	Table  string `json:"table"`           // the table it was meant for
+	Key    string `json:"key"`             // the Redis key
+	Field  string `json:"field,omitempty"` // the hash field, when one field is at fault
+	Action string `json:"action"`          // "skipped" or "null"
+	Reason string `json:"reason"`          // what was wrong, e.g. the parse error
 }
 
-// GroupResult is the outcome of one table group: "good", or "errored" with
-// the error (the group's transaction was rolled back).
+// GroupResult is the outcome of one table group: "good", "errored" with
+// the error (the group's transaction was rolled back), or StatusNotRun.
 type GroupResult struct {
-	Name     string        `json:"name"`
-	Daemon   string        `json:"daemon"`
-	Status   string        `json:"status"`
-	Error    string        `json:"error,omitempty"`
-	Duration time.Duration `json:"duration_ns"`
+	Name     string        `json:"name"`            // Group.Name
+	Daemon   string        `json:"daemon"`          // Group.Daemon
+	Status   string        `json:"status"`          // "good", "errored" or StatusNotRun
+	Error    string        `json:"error,omitempty"` // why it errored or was not run
+	Duration time.Duration `json:"duration_ns"`     // reading and writing; nanoseconds in JSON
 	// WriteTime is the part of Duration spent in the group's transactions.
 	WriteTime time.Duration `json:"write_ns"`
 }

@@ -53,17 +53,19 @@ func (p *pass) recordError(daemon, log string) error {
 
 // LogMessage is one message of mc-log-channel.
 type LogMessage struct {
-	Subsystem string  `json:"subsystem"`
-	LevelNo   int     `json:"levelno"`
-	Severity  int     `json:"severity"`
-	Message   string  `json:"message"`
-	LogTime   float64 `json:"logtime"`
+	Subsystem string  `json:"subsystem"` // subsystem_error.subsystem (truncated to 32 characters)
+	LevelNo   int     `json:"levelno"`   // Python logging level; below NOTIFY (21) the message is ignored
+	Severity  int     `json:"severity"`  // subsystem_error.severity
+	Message   string  `json:"message"`   // subsystem_error.log
+	LogTime   float64 `json:"logtime"`   // Unix seconds; stored as floor GPS seconds
 }
 
 // HandleLogMessage stores one mc-log-channel payload as
 // mc_listen_to_corr_logger does: messages below NOTIFY and the handler's own
 // 'UnicodeDecodeError on emit!' are ignored (stored=false, no error); a
-// malformed message is an error and stores nothing.
+// malformed message is an error and stores nothing. A stored message also
+// marks mc_listen_to_corr_logger 'good' in daemon_status; if that update
+// fails, stored is true and err says why.
 func HandleLogMessage(ctx context.Context, db *pgxpool.Pool, payload string, opts Options) (stored bool, err error) {
 	if payload == "UnicodeDecodeError on emit!" {
 		return false, nil
@@ -89,7 +91,9 @@ func HandleLogMessage(ctx context.Context, db *pgxpool.Pool, payload string, opt
 }
 
 // ListenLog subscribes to mc-log-channel and stores its messages until ctx
-// ends. Bad messages are passed to opts.Logf and skipped.
+// ends, then returns nil. A message that cannot be stored (malformed, or
+// PostgreSQL failing) is passed to opts.Logf and dropped; the error return
+// is only for a subscription that cannot start.
 func ListenLog(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts Options) error {
 	sub := rdb.Subscribe(ctx, LogChannel)
 	defer sub.Close()
