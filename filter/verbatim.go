@@ -16,6 +16,11 @@ import (
 // anything after the RDB's end dropped, an error for a damaged input — at
 // close to the cost of cp. wrap, when not nil, wraps the checking reader
 // (a progress bar).
+//
+// size is the number of bytes of src to take, normally its length; src
+// must be at offset 0 (the copy starts at its offset, the check at 0) and
+// dst empty. Values are skipped by length while checking (rdb.SkipValues),
+// not decoded. opt.Version must be 0; on error dst holds a partial copy.
 func CopyVerified(src, dst *os.File, size int64, wrap func(io.Reader) io.Reader, opt RewriteOptions) (*RewriteStats, error) {
 	if opt.Version != 0 {
 		return nil, fmt.Errorf("CopyVerified cannot convert versions")
