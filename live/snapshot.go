@@ -29,6 +29,10 @@ const (
 	MethodScan Method = "scan"
 	// MethodSync acts as a replica (PSYNC/SYNC) and streams the server's own
 	// RDB: one consistent point in time, at the cost of a fork on the server.
+	// With no option that changes or drops anything (DBs, Prune, LargerThan,
+	// Persist, Cluster) the output is the server's RDB byte for byte, so keys
+	// already expired in it are kept and counted in Keys; with any of them,
+	// such keys are left out and counted in Expired.
 	MethodSync Method = "sync"
 )
 
@@ -45,7 +49,7 @@ type SnapshotOptions struct {
 	// The size is only known after DUMP, so with MethodScan such keys are
 	// still transferred once.
 	LargerThan int64
-	// Persist drops every expiry.
+	// Persist drops every key's expiry (hash field expiries are kept).
 	Persist bool
 	// Cluster snapshots every master of the Redis Cluster the URL points
 	// into, into one file (database 0 only, as a cluster has).
@@ -65,7 +69,7 @@ type SnapshotStats struct {
 	Pruned    int64    `json:"pruned"`    // matched a --prune glob
 	TooLarge  int64    `json:"too_large"` // value larger than LargerThan
 	OtherDB   int64    `json:"other_db"`  // in a database not selected
-	Expired   int64    `json:"expired"`   // already expired when read (sync)
+	Expired   int64    `json:"expired"`   // already expired when read, left out (see MethodSync)
 	Vanished  int64    `json:"vanished"`  // deleted between SCAN and DUMP (scan)
 	Repeated  int64    `json:"repeated"`  // returned twice by SCAN (it may, while the server resizes a table); written once
 	Bytes     int64    `json:"bytes"`     // RDB bytes received (sync) or DUMP payload bytes (scan)
@@ -234,7 +238,8 @@ func (s *sink) verbatim() bool {
 // Snapshot reads the server at o (or, with opts.Cluster, every master of its
 // cluster) and writes an RDB file to out. It only reads from the servers.
 // On error the stats say how far it got; out holds a partial file that the
-// caller discards.
+// caller discards. o.DB is not used: opts.DBs chooses the databases, and
+// naming one the server does not have is an error.
 func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts SnapshotOptions) (*SnapshotStats, error) {
 	stats := &SnapshotStats{}
 	if opts.Method == "" {
