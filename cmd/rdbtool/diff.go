@@ -21,10 +21,12 @@ func diffCommand() *cli.Command {
 			"their data, not their encoding: a set stored as intset in one file and as listpack in\n" +
 			"the other is equal; a hash's field order does not matter. Type and expiry changes are\n" +
 			"shown. Prints '- db key (type)' for removed keys, '+' for added, '~' for changed, then\n" +
-			"a summary. Exit 0 when equal, 1 when not, 2 when a file is unreadable.\n" +
+			"the function libraries added, removed or changed (by name and code), then a summary.\n" +
+			"Exit 0 when equal, 1 when not, 2 when a file is unreadable.\n" +
 			"--json prints {\"added\":[{\"db\",\"key\",\"type\"}],\"removed\":[...],\"changed\":[{\"db\",\"key\",\n" +
 			"\"what\":[\"type\"|\"value\"|\"expiry\"],\"old_type\",\"new_type\",\"old_expire_ms\",\"new_expire_ms\",\n" +
-			"\"detail\"}],\"unchanged\":N}, lists sorted by db and key. Memory: a digest per key of A.\n\n" +
+			"\"detail\"}],\"unchanged\":N,\"functions\":{\"added\":[names],\"removed\":[...],\"changed\":[...]}},\n" +
+			"lists sorted by db and key. Memory: a digest per key of A.\n\n" +
 			helpExamples("rdbtool diff old.rdb new.rdb", "git show HEAD:testdata/dump.rdb | rdbtool diff - testdata/dump.rdb"),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the stable JSON form (see above)"},

@@ -37,9 +37,10 @@ func (quietLog) Printf(context.Context, string, ...any) {}
 
 func snapshotCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "snapshot",
-		Usage:     "copy a running Redis (or Redis Cluster) into a dump file, read-only",
-		UsageText: "rdbtool snapshot --from URL -o OUT [--method scan|sync] [--db N]... [--prune GLOB]... [--larger-than SIZE] [--persist] [--cluster]",
+		Name:  "snapshot",
+		Usage: "copy a running Redis (or Redis Cluster) into a dump file, read-only",
+		UsageText: "rdbtool snapshot --from URL -o OUT [--method scan|sync] [--db N]... [--prune GLOB]... [--larger-than SIZE] [--persist] [--cluster]\n" +
+			"   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--json]",
 		Description: "URL: redis://[user:pass@]host:port[/db], rediss:// for TLS (the password is never printed).\n" +
 			tlsHelp +
 			"A database in the URL (/N, or ?db=N) is the same as --db N; a --db naming other databases is refused.\n" +
@@ -252,9 +253,10 @@ func applyTLSFlags(c *cli.Context, name string, o *redis.Options) error {
 
 func loadCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "load",
-		Usage:     "restore a dump into a running Redis or Redis Cluster",
-		UsageText: "rdbtool load FILE --to URL [--replace] [--flush] [--yes] [--cluster] [--match GLOB]...",
+		Name:  "load",
+		Usage: "restore a dump into a running Redis or Redis Cluster",
+		UsageText: "rdbtool load FILE --to URL [--replace] [--flush [--yes]] [--cluster] [--match GLOB]...\n" +
+			"   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--json]",
 		Description: "Pipelined RESTORE with the dump's raw values (ABSTTL, IDLETIME/FREQ kept) and its function libraries.\n" +
 			"URL: redis://[user:pass@]host:port, rediss:// for TLS, unix:///path (the password is never printed).\n" +
 			tlsHelp +
@@ -308,7 +310,7 @@ func runLoad(c *cli.Context) error {
 		Cluster: c.Bool("cluster"), Match: listValues(c, "match"),
 	}
 	if err := live.CheckFlush(o, opts); err != nil { // before anything is opened or dialled
-		return cli.Exit(err.Error(), exitError)
+		return cmdUsageError("load", "%v", err)
 	}
 	in, err := openInput(c, path, "load into "+o.Addr)
 	if err != nil {
@@ -419,7 +421,7 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "serve",
 		Usage:     "serve a dump from an in-process fake Redis (miniredis) until interrupted",
-		UsageText: "rdbtool serve FILE [--addr 127.0.0.1:6379] [--expiry relative|wallclock|persist]",
+		UsageText: "rdbtool serve FILE [--addr 127.0.0.1:6379] [--expiry relative|wallclock|persist] [--json]",
 		Description: "Any Redis client can then use the dump with no redis-server. --expiry relative (default) counts TTLs\n" +
 			"from the dump's ctime, wallclock treats expiries as absolute times, persist drops them.\n" +
 			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded. What miniredis\n" +
