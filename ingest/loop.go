@@ -54,6 +54,9 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 	if lo.Every <= 0 {
 		return fmt.Errorf("ingest: loop interval must be positive, not %v", lo.Every)
 	}
+	if _, err := SelectGroups(lo.Only); err != nil { // would fail every pass, retried for ever
+		return fmt.Errorf("ingest: %w", err)
+	}
 	if lo.Sleep == nil {
 		lo.Sleep = sleepCtx
 	}

@@ -186,6 +186,20 @@ func TestLoopStopsOnCancel(t *testing.T) {
 	}
 }
 
+// TestLoopUnknownGroup: a group name no pass can run is refused before
+// the first pass, not failed and retried on every pass for ever.
+func TestLoopUnknownGroup(t *testing.T) {
+	passes := 0
+	err := Loop(context.Background(), nil, nil, LoopOptions{
+		Options: Options{Now: fixedNow, Only: []string{"file_queus"}},
+		Every:   time.Millisecond, Passes: 3,
+		OnPass: func(int, *Report, error) { passes++ },
+	})
+	if err == nil || !strings.Contains(err.Error(), `"file_queus"`) || passes != 0 {
+		t.Fatalf("loop with an unknown group: %v after %d passes", err, passes)
+	}
+}
+
 // failScan makes SCAN fail for one pattern, as a Redis that errors on
 // that command would.
 type failScan struct{ match string }
