@@ -13,8 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/rdbtool/rdbtool/migrations"
 )
 
 // Options configure one pass.
@@ -295,13 +293,12 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 // unreachable checks, after a group failed, that Redis and PostgreSQL
 // still answer; it returns which does not, and why.
 func (p *pass) unreachable() error {
-	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
-	defer cancel()
-	if err := p.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("Redis does not answer: %v", err)
+	redisErr, pgErr := pingBoth(p.ctx, p.rdb, p.db)
+	if redisErr != nil {
+		return fmt.Errorf("Redis does not answer: %v", redisErr)
 	}
-	if err := p.db.Ping(ctx); err != nil {
-		return fmt.Errorf("PostgreSQL does not answer: %s", migrations.ConnectCause(err))
+	if pgErr != nil {
+		return fmt.Errorf("PostgreSQL does not answer: %v", pgErr)
 	}
 	return nil
 }

@@ -125,15 +125,29 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 
 // ping checks both connections before a pass.
 func ping(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool) error {
+	redisErr, pgErr := pingBoth(ctx, rdb, db)
+	if redisErr != nil {
+		return fmt.Errorf("%w: redis: %v", ErrConnection, redisErr)
+	}
+	if pgErr != nil {
+		return fmt.Errorf("%w: postgresql: %v", ErrConnection, pgErr)
+	}
+	return nil
+}
+
+// pingBoth pings Redis, then (if it answers) PostgreSQL, within 10 s, and
+// returns why either does not answer (PostgreSQL's as its one-line cause).
+// Loop calls it before a pass, Run after a failed group.
+func pingBoth(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool) (redisErr, pgErr error) {
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
-		return fmt.Errorf("%w: redis: %v", ErrConnection, err)
+		return err, nil
 	}
 	if err := db.Ping(pctx); err != nil {
-		return fmt.Errorf("%w: postgresql: %s", ErrConnection, migrations.ConnectCause(err))
+		return nil, errors.New(migrations.ConnectCause(err))
 	}
-	return nil
+	return nil, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
