@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash/maphash"
 	"math"
 	"strconv"
 )
@@ -135,39 +134,25 @@ func refuseUnloadable(v *Value) error {
 }
 
 // repeated returns the index of the first of n elements equal to an
-// earlier one, or -1. Elements are compared exactly: a 64-bit hash finds
-// candidates, bytes.Equal decides.
+// earlier one, or -1. Elements are compared exactly: the decoder's 64-bit
+// hash set (dupSet) finds a candidate, an exact pass decides.
 func repeated(n int, elem func(int) []byte) int {
-	if n <= 8 {
-		for i := 1; i < n; i++ {
-			for j := 0; j < i; j++ {
-				if bytes.Equal(elem(i), elem(j)) {
-					return i
-				}
-			}
-		}
-		return -1
-	}
-	seen := make(map[uint64]int, n)
+	var s dupSet
+	defer s.reset()
 	for i := 0; i < n; i++ {
-		b := elem(i)
-		h := maphash.Bytes(dupSeed, b)
-		if j, ok := seen[h]; ok {
-			if bytes.Equal(elem(j), b) {
-				return i
-			}
-			// two different elements share a hash: decide exactly
-			exact := make(map[string]struct{}, n)
+		if !s.add(elem(i)) {
+			// a repeat, or two different elements sharing a hash:
+			// decide exactly
+			exact := make(map[string]struct{}, i+1)
 			for k := 0; k < n; k++ {
-				s := string(elem(k))
-				if _, ok := exact[s]; ok {
+				b := elem(k)
+				if _, ok := exact[string(b)]; ok {
 					return k
 				}
-				exact[s] = struct{}{}
+				exact[string(b)] = struct{}{}
 			}
 			return -1
 		}
-		seen[h] = i
 	}
 	return -1
 }
