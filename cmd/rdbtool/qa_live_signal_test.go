@@ -28,19 +28,14 @@ func TestLiveLoadInterrupted(t *testing.T) {
 	c := dst.Client(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		c.FlushAll(ctx)
-		cmd := exec.Command(binary(t), "load", dump, "--to", "redis://"+dst.Addr)
-		cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		proc := startChild(t, "load", dump, "--to", "redis://"+dst.Addr)
+		stderr := &proc.stderr
 		deadline := time.Now().Add(10 * time.Second)
 		for c.DBSize(ctx).Val() < 1000 && time.Now().Before(deadline) {
 			time.Sleep(2 * time.Millisecond)
 		}
-		cmd.Process.Signal(sig)
-		err := cmd.Wait()
+		proc.cmd.Process.Signal(sig)
+		err := <-proc.done
 		ee, ok := err.(*exec.ExitError)
 		if !ok || ee.ExitCode() != 128+int(sig) {
 			t.Fatalf("%v mid-load: %v, stderr %s", sig, err, stderr.String())
