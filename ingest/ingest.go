@@ -203,6 +203,7 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 	// the pass is not run (Loop retries with backoff).
 	var lost error
 	notRun := make([]bool, len(groups))
+	nNotRun := 0
 	for i, gr := range groups {
 		if i == aside {
 			continue
@@ -212,6 +213,7 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 		}
 		if lost != nil {
 			notRun[i] = true
+			nNotRun++
 			continue
 		}
 		outcomes[i] = p.runGroup(gr)
@@ -264,16 +266,8 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 		}
 		p.rep.Groups = append(p.rep.Groups, res)
 	}
-	if lost != nil {
-		n := 0
-		for _, nr := range notRun {
-			if nr {
-				n++
-			}
-		}
-		if n > 0 {
-			errs = append(errs, fmt.Errorf("%w: %d group(s) not run: %v", ErrConnection, n, lost))
-		}
+	if nNotRun > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d group(s) not run: %v", ErrConnection, nNotRun, lost))
 	}
 	for _, d := range daemons {
 		st := statusGood
