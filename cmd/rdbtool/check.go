@@ -105,15 +105,7 @@ func runCheck(c *cli.Context) error {
 	vs := ck.Finish(rd.Offset())
 	w := &errWriter{w: c.App.Writer}
 	if c.Bool("json") {
-		out := checkJSON{File: name, Keys: ck.Keys, SizeBytes: rd.Offset(), Violations: []violationJSON{}, Omitted: ck.Omitted}
-		for _, v := range vs {
-			j := violationJSON{Rule: v.Rule, Message: v.Msg}
-			if v.Key != nil {
-				db, key := v.Key.DB, export.Blob(v.Key.Key)
-				j.DB, j.Key = &db, &key
-			}
-			out.Violations = append(out.Violations, j)
-		}
+		out := checkJSON{File: name, Keys: ck.Keys, SizeBytes: rd.Offset(), Violations: violationsJSON(vs), Omitted: ck.Omitted}
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintf(w, "%s\n", b)
 	} else {
