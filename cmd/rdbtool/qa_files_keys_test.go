@@ -2,13 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rdbtool/rdbtool/filter"
-	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -16,17 +13,9 @@ import (
 // 100 MiB values listed in a few MB of memory), and still prints for
 // every corpus key the encoding and size a full read of the value gives.
 func TestQAFilesKeysSkipsValues(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/corpus/*.rdb")
-	if len(files) == 0 {
-		t.Fatal("no corpus")
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range corpusFiles(t) {
 		var want strings.Builder
-		for _, e := range rdbtest.Entries(t, data) {
+		for _, e := range readEntries(t, f) {
 			exp := "-"
 			if e.HasExpiry() {
 				exp = "X"
