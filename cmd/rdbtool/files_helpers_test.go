@@ -75,6 +75,17 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 	}
 }
 
+// writePolicy writes text as the policy file dir/p.policy and returns its
+// path.
+func writePolicy(t *testing.T, dir, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, "p.policy")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func corpusFiles(t *testing.T) []string {
 	t.Helper()
 	files, _ := filepath.Glob("../../testdata/corpus/*.rdb")

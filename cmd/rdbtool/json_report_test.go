@@ -289,10 +289,7 @@ func TestJSONReportPersist(t *testing.T) {
 func TestJSONReportRefresh(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.rdb")
-	pol := filepath.Join(dir, "p.policy")
-	if err := os.WriteFile(pol, []byte("forbid: [\"session:*\"]\nno-ttl: true\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	pol := writePolicy(t, dir, "forbid: [\"session:*\"]\nno-ttl: true\n")
 	args := []string{"refresh", jrAll, "-o", out, "--policy", pol, "--prune", "session:*", "--now", jrNow}
 	text := mustRun(t, 0, nil, args...)
 	r := mustRun(t, 0, nil, append(args, "--json")...)
@@ -325,10 +322,7 @@ func TestJSONReportRefresh(t *testing.T) {
 func TestJSONReportRefreshViolation(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.rdb")
-	pol := filepath.Join(dir, "p.policy")
-	if err := os.WriteFile(pol, []byte("forbid: [\"stale:*\", \"lock:*\"]\nrequire: [\"nothing:*\"]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	pol := writePolicy(t, dir, "forbid: [\"stale:*\", \"lock:*\"]\nrequire: [\"nothing:*\"]\n")
 	args := []string{"refresh", jrAll, "-o", out, "--policy", pol, "--now", jrNow}
 	text := mustRun(t, 1, nil, args...)
 	r := mustRun(t, 1, nil, append(args, "--json")...)

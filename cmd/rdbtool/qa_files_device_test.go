@@ -77,12 +77,3 @@ func TestQAFilesRefreshDeviceVeto(t *testing.T) {
 	<-done
 	qaOneLine(t, []string{"refresh", "-o", "FIFO"}, r.err, "already written to "+fifo, "discard it")
 }
-
-func writePolicy(t *testing.T, dir, text string) string {
-	t.Helper()
-	p := filepath.Join(dir, "p.policy")
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}

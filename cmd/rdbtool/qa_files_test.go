@@ -43,11 +43,6 @@ func qaOneLine(t *testing.T, args []string, err error, want ...string) {
 // once, in the policy's own terms (no Go type names).
 func TestQAFilesPolicyErrors(t *testing.T) {
 	dir, dump, _ := qaDump(t)
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(text), 0o644)
-		return p
-	}
 	for _, c := range []struct {
 		policy string
 		want   []string
@@ -56,7 +51,7 @@ func TestQAFilesPolicyErrors(t *testing.T) {
 		{"no-ttl: yes please\n", []string{"line 1", "no-ttl", "true or false"}},
 		{"forbid: fpg\n", []string{"line 1", "forbid", "list"}},
 	} {
-		p := write("p.policy", c.policy)
+		p := writePolicy(t, dir, c.policy)
 		for _, args := range [][]string{{"check", dump, "--policy", p}, {"refresh", dump, "-o", filepath.Join(dir, "o.rdb"), "--policy", p}} {
 			r := mustRun(t, 2, nil, args...)
 			qaOneLine(t, args, r.err, c.want...)
@@ -68,7 +63,7 @@ func TestQAFilesPolicyErrors(t *testing.T) {
 	}
 	// found beside the dump: named once as well
 	os.Remove(filepath.Join(dir, "p.policy"))
-	write("dump.rdb.policy", "bogus: 1\n")
+	os.WriteFile(dump+".policy", []byte("bogus: 1\n"), 0o644)
 	r := mustRun(t, 2, nil, "check", dump)
 	qaOneLine(t, []string{"check"}, r.err, "dump.rdb.policy", `unknown field "bogus"`)
 	if msg, _ := exitStatus(r.err); strings.Count(msg, "dump.rdb.policy") != 1 {
