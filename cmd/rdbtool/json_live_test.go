@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -46,7 +47,7 @@ func decodeReport(t *testing.T, what, out string, v any, want []string, optional
 	}
 	var got []string
 	for k := range raw {
-		if !contains(optional, k) {
+		if !slices.Contains(optional, k) {
 			got = append(got, k)
 		}
 	}
@@ -64,15 +65,6 @@ func decodeReport(t *testing.T, what, out string, v any, want []string, optional
 	if err := json.Unmarshal([]byte(out), v); err != nil {
 		t.Fatalf("%s: %v\n%s", what, err, out)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // totalKeys is the sum of DBSIZE over databases 0-15 (the default count;
