@@ -392,12 +392,8 @@ func sameFile(a, b string) bool {
 	return err == nil && os.SameFile(sa, sb)
 }
 
-// createOutput opens the -o / --in-place target for input name.
-func createOutput(c *cli.Context, inName string) (*dstFile, error) {
-	out, err := outputTarget(c, inName)
-	if err != nil {
-		return nil, err
-	}
+// createOutput opens out, the target outputTarget resolved.
+func createOutput(c *cli.Context, out string) (*dstFile, error) {
 	if out == "-" {
 		return &dstFile{Writer: c.App.Writer, name: "-"}, nil
 	}
@@ -561,7 +557,8 @@ func openInOut(c *cli.Context, name, label string) (*srcFile, *dstFile, error) {
 // name FILE).
 func openCopyInOut(c *cli.Context, name, src, label string) (*srcFile, *dstFile, error) {
 	// Usage errors first: opening a FIFO to read waits for its writer.
-	if _, err := outputTarget(c, name); err != nil {
+	target, err := outputTarget(c, name)
+	if err != nil {
 		return nil, nil, err
 	}
 	in, err := openInput(c, src, label)
@@ -569,7 +566,7 @@ func openCopyInOut(c *cli.Context, name, src, label string) (*srcFile, *dstFile,
 		return nil, nil, err
 	}
 	in.name = name
-	out, err := createOutput(c, name)
+	out, err := createOutput(c, target)
 	if err != nil {
 		in.Close()
 		return nil, nil, err

@@ -116,7 +116,11 @@ func runSnapshot(c *cli.Context) error {
 	if err := refuseRDBToTerminal(c); err != nil {
 		return err
 	}
-	out, err := createOutput(c, "")
+	target, err := outputTarget(c, "")
+	if err != nil {
+		return err
+	}
+	out, err := createOutput(c, target)
 	if err != nil {
 		return err
 	}
