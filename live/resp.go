@@ -126,7 +126,8 @@ func (w timedWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// stalled is a write to a server that stopped reading.
+// stalled is a server that stopped reading (a write timed out) or
+// answering (readLine gave up waiting for a reply).
 type stalled struct{ error }
 
 func (s *stalled) Unwrap() error { return s.error }
@@ -176,7 +177,7 @@ func (c *restoreConn) readLine() ([]byte, error) {
 		}
 		w := c.waiting.Load()
 		if c.lines == c.armedAt && w != 0 && time.Since(time.Unix(0, w)) >= restoreIdle {
-			return nil, fmt.Errorf("no reply for %v: the server stopped answering (%w)", time.Since(c.armedTime).Round(time.Millisecond), err)
+			return nil, &stalled{fmt.Errorf("no reply for %v: the server stopped answering (%w)", time.Since(c.armedTime).Round(time.Millisecond), err)}
 		}
 		acc = append(acc, line...) // a reply cut by the deadline
 		c.arm()                    // replies came since the last setting, or the writer was busy
@@ -412,8 +413,9 @@ func (c *restoreConn) finish(writeErr error) (unanswered int64, err error) {
 	err = c.readErr
 	var st *stalled
 	switch {
-	case errors.As(writeErr, &st) && (err == nil || !strings.Contains(err.Error(), "stopped answering")):
-		// the reader saw only the connection closed after the stall
+	case errors.As(writeErr, &st) && !errors.As(err, &st):
+		// the reader saw only the connection closed after the stall, not
+		// the stall itself
 		err = serverErr(c.o, "RESTORE", nil, writeErr)
 	case err == nil && writeErr != nil:
 		err = serverErr(c.o, "RESTORE", nil, writeErr)
