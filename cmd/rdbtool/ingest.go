@@ -238,9 +238,12 @@ func sleepOrDone(ctx context.Context, d time.Duration) bool {
 // before it has every group's error.
 func failureSummary(rep *ingest.Report, err error) string {
 	var failed, notRun []string
-	first := ""
+	first, firstNotRun := "", ""
 	for _, g := range rep.Failed() {
 		if g.Status == ingest.StatusNotRun {
+			if len(notRun) == 0 {
+				firstNotRun = g.Error
+			}
 			notRun = append(notRun, g.Name)
 			continue
 		}
@@ -259,12 +262,7 @@ func failureSummary(rep *ingest.Report, err error) string {
 			names = append(names[:3:3], fmt.Sprintf("and %d more", len(notRun)-3))
 		}
 		msg += fmt.Sprintf("; %d not run (%s)", len(notRun), strings.Join(names, ", "))
-		for _, g := range rep.Failed() {
-			if g.Status == ingest.StatusNotRun {
-				first += "; not run: " + g.Error
-				break
-			}
-		}
+		first += "; not run: " + firstNotRun
 	}
 	if first == "" {
 		first = err.Error()
