@@ -280,19 +280,26 @@ func (s *fpSet) add(fp fingerprint) bool {
 // has reports whether fp is in the set.
 func (s *fpSet) has(fp fingerprint) bool {
 	g := &s.segs[fp.seg]
-	n := uint64(len(g.slots) / 3)
-	if n == 0 {
+	if len(g.slots) == 0 {
 		return false
 	}
-	a, b := uint32(fp.h2), uint32(fp.h2>>32)
-	i, _ := bits.Mul64(fp.h2, n)
+	_, found := g.find(fp.h2, fp.c)
+	return found
+}
+
+// find probes the segment's (non-empty) table for the fingerprint h2, c:
+// it returns its slot (found), or the empty slot that ends the probe.
+func (g *fpSeg) find(h2 uint64, c uint32) (w []uint32, found bool) {
+	n := uint64(len(g.slots) / 3)
+	a, b := uint32(h2), uint32(h2>>32)
+	i, _ := bits.Mul64(h2, n) // position in [0, n): no modulo, any table size
 	for {
 		w := g.slots[i*3 : i*3+3 : i*3+3]
 		if w[0]|w[1]|w[2] == 0 {
-			return false
+			return w, false
 		}
-		if w[0] == a && w[1] == b && w[2] == fp.c {
-			return true
+		if w[0] == a && w[1] == b && w[2] == c {
+			return w, true
 		}
 		if i++; i == n {
 			i = 0
@@ -303,23 +310,13 @@ func (s *fpSet) has(fp fingerprint) bool {
 // insert puts the fingerprint h2, c in the segment's table unless it is
 // there already.
 func (g *fpSeg) insert(h2 uint64, c uint32) bool {
-	n := uint64(len(g.slots) / 3)
-	a, b := uint32(h2), uint32(h2>>32)
-	i, _ := bits.Mul64(h2, n) // position in [0, n): no modulo, any table size
-	for {
-		w := g.slots[i*3 : i*3+3 : i*3+3]
-		if w[0]|w[1]|w[2] == 0 {
-			w[0], w[1], w[2] = a, b, c
-			g.n++
-			return true
-		}
-		if w[0] == a && w[1] == b && w[2] == c {
-			return false
-		}
-		if i++; i == n {
-			i = 0
-		}
+	w, found := g.find(h2, c)
+	if found {
+		return false
 	}
+	w[0], w[1], w[2] = uint32(h2), uint32(h2>>32), c
+	g.n++
+	return true
 }
 
 // grow moves the segment into a table half as large again.
