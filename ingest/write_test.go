@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"github.com/jackc/pgx/v5/pgconn"
 	"testing"
@@ -41,5 +42,29 @@ func TestBatchWriteAtomic(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM correlator_config_active_snap`); n != 2 {
 		t.Fatalf("%d active snaps", n)
+	}
+}
+
+// TestPutSpectrumRowElements checks the unrolled element loop of
+// putSpectrumRow against the format, element by element, for even and odd
+// channel counts: each float32 is its length (4) then its bits big-endian.
+func TestPutSpectrumRowElements(t *testing.T) {
+	for n := 0; n <= 9; n++ {
+		spec := make([]byte, 4*n)
+		for i := range spec {
+			spec[i] = byte(17*i + 3)
+		}
+		row := make([]byte, spectrumRowSize("n", n))
+		putSpectrumRow(row, 1, 2, "n", spec)
+		if n == 0 {
+			continue
+		}
+		elems := row[len(row)-8*n:]
+		for i := range n {
+			want := binary.LittleEndian.Uint32(spec[4*i:])
+			if l, got := binary.BigEndian.Uint32(elems[8*i:]), binary.BigEndian.Uint32(elems[8*i+4:]); l != 4 || got != want {
+				t.Fatalf("n=%d element %d: length %d bits %#x, want 4 and %#x", n, i, l, got, want)
+			}
+		}
 	}
 }
