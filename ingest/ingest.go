@@ -536,9 +536,15 @@ func (g *gctx) hgetallMany(table string, keys []string) (map[string]map[string]s
 	return out, nil
 }
 
+// truncate32 cuts s to the 32 characters a varchar(32) holds (PostgreSQL
+// counts characters, not bytes, and refuses a cut inside one).
 func truncate32(s string) string {
-	if len(s) > 32 {
-		return s[:32]
+	n := 0
+	for i := range s {
+		if n == 32 {
+			return s[:i]
+		}
+		n++
 	}
 	return s
 }
