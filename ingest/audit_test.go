@@ -30,3 +30,35 @@ func TestSubsystemTruncatedByCharacter(t *testing.T) {
 		t.Errorf("subsystems %v, want %q and 32 × é", rows, whole)
 	}
 }
+
+// TestLogMessageMissingField: mc_listen_to_corr_logger indexes levelno,
+// logtime, subsystem, severity and message (hera-mc.md §3.20); a message
+// without one of them (or with null) is malformed and stores nothing,
+// instead of a row at Unix time 0 or with an empty subsystem.
+func TestLogMessageMissingField(t *testing.T) {
+	db := pgfixture.DB(t)
+	ctx := context.Background()
+	full := map[string]string{"subsystem": `"correlator"`, "levelno": "40", "severity": "2", "message": `"m"`, "logtime": "1700000000"}
+	for _, drop := range []string{"subsystem", "levelno", "severity", "message", "logtime"} {
+		for _, null := range []bool{false, true} {
+			var parts []string
+			for k, v := range full {
+				if k == drop {
+					if !null {
+						continue
+					}
+					v = "null"
+				}
+				parts = append(parts, fmt.Sprintf("%q: %s", k, v))
+			}
+			msg := "{" + strings.Join(parts, ", ") + "}"
+			stored, err := HandleLogMessage(ctx, db, msg, Options{Hostname: "h"})
+			if stored || err == nil || !strings.Contains(err.Error(), drop) {
+				t.Errorf("%s: stored %v, error %v; want an error naming %s", msg, stored, err, drop)
+			}
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM subsystem_error`); n != 0 {
+		t.Errorf("%d rows stored from malformed messages", n)
+	}
+}

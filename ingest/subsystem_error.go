@@ -60,6 +60,36 @@ type LogMessage struct {
 	LogTime   float64 `json:"logtime"`   // Unix seconds; stored as floor GPS seconds
 }
 
+// parseLogMessage decodes one mc-log-channel payload. Every field is
+// required and must not be null: the original indexes each one (a KeyError
+// there stores nothing), and a zero value would store a wrong row (a time
+// of Unix 0, an empty subsystem).
+func parseLogMessage(payload string) (LogMessage, error) {
+	var raw struct {
+		Subsystem *string  `json:"subsystem"`
+		LevelNo   *int     `json:"levelno"`
+		Severity  *int     `json:"severity"`
+		Message   *string  `json:"message"`
+		LogTime   *float64 `json:"logtime"`
+	}
+	if err := json.Unmarshal([]byte(payload), &raw); err != nil {
+		return LogMessage{}, fmt.Errorf("malformed log message %q: %v", clip(payload), err)
+	}
+	for _, f := range []struct {
+		name    string
+		missing bool
+	}{
+		{"subsystem", raw.Subsystem == nil}, {"levelno", raw.LevelNo == nil}, {"severity", raw.Severity == nil},
+		{"message", raw.Message == nil}, {"logtime", raw.LogTime == nil},
+	} {
+		if f.missing {
+			return LogMessage{}, fmt.Errorf("malformed log message %q: field %s missing or null", clip(payload), f.name)
+		}
+	}
+	return LogMessage{Subsystem: *raw.Subsystem, LevelNo: *raw.LevelNo, Severity: *raw.Severity,
+		Message: *raw.Message, LogTime: *raw.LogTime}, nil
+}
+
 // HandleLogMessage stores one mc-log-channel payload as
 // mc_listen_to_corr_logger does: messages below NOTIFY and the handler's own
 // 'UnicodeDecodeError on emit!' are ignored (stored=false, no error); a
@@ -70,9 +100,9 @@ func HandleLogMessage(ctx context.Context, db *pgxpool.Pool, payload string, opt
 	if payload == "UnicodeDecodeError on emit!" {
 		return false, nil
 	}
-	var m LogMessage
-	if err := json.Unmarshal([]byte(payload), &m); err != nil {
-		return false, fmt.Errorf("malformed log message %q: %v", clip(payload), err)
+	m, err := parseLogMessage(payload)
+	if err != nil {
+		return false, err
 	}
 	if m.LevelNo < notifyLevel {
 		return false, nil
