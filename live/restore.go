@@ -628,7 +628,12 @@ func (l *loader) worker() {
 					p.Select(l.ctx, b.dbs[i])
 					db = b.dbs[i]
 				}
-				cmds[i] = p.Do(l.ctx, b.args[i]...)
+				cmds[i] = redis.NewCmd(l.ctx, b.args[i]...)
+				if conn != nil {
+					p.Process(l.ctx, cmds[i])
+				} else {
+					p.Process(l.ctx, noRetry{cmds[i]})
+				}
 			}
 			return nil
 		}
@@ -641,6 +646,16 @@ func (l *loader) worker() {
 		l.account(b, cmds, err)
 	}
 }
+
+// noRetry is a RESTORE that go-redis's cluster client must not send again
+// after a lost connection: it resends the whole pipeline to the node, so
+// the keys the first attempt had restored would come back BUSYKEY and be
+// reported as conflicts (or be restored twice with REPLACE). A lost
+// connection stops the load instead, with the unanswered keys counted as
+// unconfirmed, as for one server. MOVED and ASK are still followed.
+type noRetry struct{ *redis.Cmd }
+
+func (noRetry) NoRetry() bool { return true }
 
 // account sorts a batch's replies into loaded, conflicts and failures. A
 // reply that is not a server error (a lost connection) stops the load.
