@@ -93,7 +93,7 @@ func (r Result) String() string {
 type State struct {
 	Source
 	Applied   bool      // recorded in the version table
-	AppliedAt time.Time // zero when not applied
+	AppliedAt time.Time // zero when not applied; goose stores it without zone, so it is read in the session's TimeZone
 	Unknown   bool      // applied in the database but not known to this binary
 }
 
@@ -275,7 +275,11 @@ func (m *Migrator) Status(ctx context.Context) ([]State, error) {
 		return nil, err
 	}
 	if ok {
-		rows, err := conn.QueryContext(ctx, "SELECT version_id, tstamp FROM "+VersionTable+" WHERE version_id > 0")
+		// goose's tstamp is a timestamp without time zone: now() in the
+		// zone of the session that migrated. Read it in this session's
+		// zone (the server's, database's or role's default, as it was
+		// then), not as UTC.
+		rows, err := conn.QueryContext(ctx, "SELECT version_id, tstamp::timestamptz FROM "+VersionTable+" WHERE version_id > 0")
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,56 @@
+package migrations_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+	"github.com/rdbtool/rdbtool/migrations"
+)
+
+// goose records tstamp as a timestamp without time zone (now() in the
+// session's zone). On a server whose TimeZone is not UTC (the site's is
+// SAST) Status must still give the instant the migration was applied, not
+// that wall-clock time read as UTC (two hours off, labelled Z by migrate
+// status).
+func TestStatusAppliedAtOnNonUTCServer(t *testing.T) {
+	ctx := context.Background()
+	_, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	for _, zone := range []string{"Africa/Johannesburg", "America/Los_Angeles"} {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("timezone", zone) // the session's TimeZone, as a server default would set it
+		u.RawQuery = q.Encode()
+		pool, err := migrations.Connect(ctx, u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := migrations.NewFromPool(pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := time.Now().Add(-time.Second)
+		if _, err := m.To(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.To(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		after := time.Now().Add(time.Second)
+		st, err := m.Status(ctx)
+		m.Close()
+		pool.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at := st[0].AppliedAt; !st[0].Applied || at.Before(before) || at.After(after) {
+			t.Errorf("TimeZone %s: version 1 applied at %v, want between %v and %v", zone, at.UTC(), before.UTC(), after.UTC())
+		}
+	}
+}
