@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -117,51 +116,97 @@ func runAntennaStatus(g *gctx) error {
 	return g.writeAll(rows)
 }
 
-// id converts a pam/fem id: JSON, a list joined with ':', a scalar as
-// str(); ”, none and null (any case) and 'None' give NULL.
+// id converts a pam/fem id as hera_corr_cm's json.loads and hera_mc's
+// _pam_fem_id_to_string do (see jsonID). Only a value json.loads accepts
+// counts for the drop rule: an empty value, 'None', 'none' or 'NULL'
+// make json.loads raise, so they give NULL without counting.
 func (f *fields) id(name string) any {
 	v, ok := f.h[name]
 	if !ok {
 		return nil
 	}
-	s, err := JSONIDString(v)
+	s, parsed, err := jsonID(v)
 	if err != nil {
 		f.bad(name, err.Error())
 		return nil
 	}
-	f.ok++
-	if s == nil || *s == "None" {
+	if parsed {
+		f.ok++
+	}
+	if s == nil {
 		return nil
 	}
 	return *s
 }
 
-// JSONIDString is hera_corr_cm's id conversion; nil means NULL.
+// JSONIDString is the pam/fem id conversion of hera_corr_cm and hera_mc;
+// nil means NULL.
 func JSONIDString(v string) (*string, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "none", "null":
-		return nil, nil
+	s, _, err := jsonID(v)
+	return s, err
+}
+
+// jsonID is json.loads (parsed says it succeeded) followed by hera_mc's
+// clean-up and _pam_fem_id_to_string: a list is joined with ':' (each
+// element as str()); a string that itself holds a JSON list is joined the
+// same way; any other value becomes str(), and a result that is empty or
+// none/null in any case is NULL. A value json.loads refuses is NULL, and
+// an error unless it is empty or none/null in any case (the writers' "no
+// value").
+func jsonID(v string) (s *string, parsed bool, err error) {
+	x, err := decodePyJSON(v)
+	if err != nil {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "", "none", "null":
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("malformed JSON id %q", clip(v))
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(v)))
+	var out string
+	switch y := x.(type) {
+	case []any:
+		out = joinID(y)
+		return &out, true, nil // a list is returned without the none/null check
+	case string:
+		if inner, err := decodePyJSON(y); err == nil {
+			if l, ok := inner.([]any); ok {
+				out = joinID(l)
+				return &out, true, nil
+			}
+		}
+		out = y
+	default:
+		out = pyStr(y)
+	}
+	switch strings.ToLower(out) {
+	case "", "none", "null":
+		return nil, true, nil
+	}
+	return &out, true, nil
+}
+
+// joinID is ":".join(str(x) for x in l).
+func joinID(l []any) string {
+	parts := make([]string, len(l))
+	for i, e := range l {
+		parts[i] = pyStr(e)
+	}
+	return strings.Join(parts, ":")
+}
+
+// decodePyJSON is json.loads of one value (surrounding whitespace allowed,
+// nothing after it), numbers as Python gives them (see jsonToPy).
+func decodePyJSON(v string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(v))
 	dec.UseNumber()
 	var x any
 	if err := dec.Decode(&x); err != nil {
-		return nil, fmt.Errorf("malformed JSON id %q", clip(v))
+		return nil, err
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("malformed JSON id %q", clip(v))
+	if rest := strings.TrimLeft(v[dec.InputOffset():], " \t\n\r"); rest != "" {
+		return nil, fmt.Errorf("extra data after the JSON value")
 	}
-	var s string
-	if l, ok := x.([]any); ok {
-		parts := make([]string, len(l))
-		for i, e := range l {
-			parts[i] = pyStr(jsonToPy(e))
-		}
-		s = strings.Join(parts, ":")
-	} else {
-		s = pyStr(jsonToPy(x))
-	}
-	return &s, nil
+	return jsonToPy(x), nil
 }
 
 // jsonToPy turns json.Number into the int or float Python's json gives.

@@ -62,3 +62,59 @@ func TestLogMessageMissingField(t *testing.T) {
 		t.Errorf("%d rows stored from malformed messages", n)
 	}
 }
+
+// TestJSONIDAfterParse: hera_mc's _pam_fem_id_to_string (hera-mc.md §3.9)
+// applies its empty/none/null (any case) check to str() of the parsed scalar,
+// so a JSON string such as "NULL" is NULL too, and a JSON string that
+// itself holds a JSON list is joined with ':' like a list.
+func TestJSONIDAfterParse(t *testing.T) {
+	cases := map[string]any{
+		`"NULL"`:   nil,
+		`"none"`:   nil,
+		`"None"`:   nil,
+		`""`:       nil,
+		`"[1, 2]"`: "1:2",
+		`"x"`:      "x",
+		`[]`:       "", // a list is joined without the check, as in hera_mc
+	}
+	for in, want := range cases {
+		got, err := JSONIDString(in)
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if (got == nil) != (want == nil) || got != nil && *got != want {
+			g := "NULL"
+			if got != nil {
+				g = fmt.Sprintf("%q", *got)
+			}
+			t.Errorf("id(%s) = %s, want %v", in, g, want)
+		}
+	}
+	if _, err := JSONIDString("1]"); err == nil {
+		t.Error(`id("1]") accepted: json.loads refuses extra data`)
+	}
+}
+
+// TestAntennaDropRuleJSONFailures: hera_corr_cm's drop rule counts the
+// conversions that did not raise (hera-mc.md §3.9). json.loads raises on
+// empty, 'None', 'none' and 'NULL' ids, so with only the timestamp and
+// fft_overflow converting the ant-pol is dropped; with 'null' ids
+// (json.loads gives None) it is kept with NULL ids.
+func TestAntennaDropRuleJSONFailures(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	m.HSet("corr:map", "ant_to_snap", `{"12": {"e": {"host": "heraNode1Snap0", "channel": 0}}, "13": {"e": {"host": "heraNode1Snap1", "channel": 0}}}`)
+	m.HSet("status:snap:heraNode1Snap0", "timestamp", "2026-11-20T12:00:00", "fft_overflow", "False",
+		"pam0_id", "None", "fem0_id", "")
+	m.HSet("status:snap:heraNode1Snap1", "timestamp", "2026-11-20T12:00:00", "fft_overflow", "False",
+		"pam0_id", "null", "fem0_id", "NULL")
+	rep := runAt(t, rc, db, testNow, "antenna_status")
+	rows := rowMaps(t, db, `SELECT antenna_number, pam_id, fem_id FROM antenna_status ORDER BY antenna_number`)
+	if len(rows) != 1 || rows[0]["antenna_number"] != int32(13) || rows[0]["pam_id"] != nil || rows[0]["fem_id"] != nil {
+		t.Errorf("rows %v, want only antenna 13 with NULL ids", rows)
+	}
+	if !strings.Contains(fmt.Sprint(rep.Skipped), "antenna 12e: only 2 fields") {
+		t.Errorf("antenna 12e drop not reported: %v", rep.Skipped)
+	}
+}
