@@ -118,3 +118,29 @@ func TestAntennaDropRuleJSONFailures(t *testing.T) {
 		t.Errorf("antenna 12e drop not reported: %v", rep.Skipped)
 	}
 }
+
+// TestCatcherStateMissing: the original indexes corr:is_taking_data's
+// state field (hera-mc.md §3.2, §1.3: a missing field is a KeyError), so a
+// hash with a time but no state gives no catcher row: it must not be
+// taken as a 'stop'. The hash is reported and the f_engine row still
+// written.
+func TestCatcherStateMissing(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	m.Set("corr:feng_sync_time", "1763640000000")
+	m.HSet("corr:is_taking_data", "time", "1763640000")
+	rep := runAt(t, rc, db, testNow, "event_time")
+	if got := events(t, db); len(got) != 0 {
+		t.Errorf("catcher rows %v from a hash without state", got)
+	}
+	if n := count(t, db, `SELECT count(*) FROM correlator_component_event_time WHERE component = 'f_engine'`); n != 1 {
+		t.Errorf("%d f_engine rows, want 1", n)
+	}
+	found := false
+	for _, s := range rep.Skipped {
+		found = found || s.Key == "corr:is_taking_data" && s.Field == "state" && s.Action == "skipped"
+	}
+	if !found {
+		t.Errorf("missing state not reported: %v", rep.Skipped)
+	}
+}

@@ -128,8 +128,12 @@ func runEventTime(g *gctx) error {
 	haveCatcher := false
 	if ok && len(h) > 0 {
 		ts, has := h["time"]
+		state, hasState := h["state"]
 		u, perr := ParsePyFloat(ts)
 		switch {
+		case !hasState:
+			// The original indexes state (KeyError): no event is guessed.
+			g.skip(table, "corr:is_taking_data", "state", "field missing")
 		case !has:
 			g.skip(table, "corr:is_taking_data", "time", "field missing")
 		case perr != nil:
@@ -140,7 +144,7 @@ func runEventTime(g *gctx) error {
 				break
 			}
 			catcherEvent = "stop"
-			if h["state"] == "True" {
+			if state == "True" {
 				catcherEvent = "start"
 			}
 			haveCatcher = true
