@@ -312,6 +312,14 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	if stats.TargetVersion, err = t.version(ctx); err != nil {
 		return stats, err
 	}
+	if t.single != nil {
+		// before anything is flushed or loaded
+		if info, err := t.single.Info(ctx, "cluster").Result(); err == nil {
+			if err := clusterNodeErr(o, info, "route each key to the master owning its slot"); err != nil {
+				return stats, err
+			}
+		}
+	}
 	maxBulk := t.maxBulk(ctx)
 
 	// Read up to the first key or function library before anything is

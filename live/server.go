@@ -280,6 +280,19 @@ func serverErr(o *redis.Options, op string, key []byte, err error) error {
 	return &Error{Server: o.Addr, Key: key, Op: op, Err: err, secret: o.Password}
 }
 
+// clusterNodeErr refuses a node of a Redis Cluster reached without
+// --cluster (info holds INFO's cluster section, cluster_enabled:1 on a
+// node): it holds only the keys of its own slots, so a snapshot of it
+// would be part of the data and a load would stop at the first key of
+// another master's slot, after flushing only this node.
+func clusterNodeErr(o *redis.Options, info, what string) error {
+	if infoField(info, "cluster_enabled") != "1" {
+		return nil
+	}
+	return serverErr(o, "INFO", nil, fmt.Errorf("this is a node of a Redis Cluster, which holds only the keys of its own slots: "+
+		"add --cluster to %s", what))
+}
+
 // redisVersionToRDB maps a server's redis_version to the newest RDB version it
 // writes and loads.
 func redisVersionToRDB(v string) int {

@@ -365,8 +365,33 @@ func clusterMasters(ctx context.Context, o *redis.Options) ([]*redis.Options, er
 	return masters, nil
 }
 
+// clusterSnapshotHint ends the error for a cluster node snapshot without --cluster.
+const clusterSnapshotHint = "snapshot every master of the cluster into one file"
+
+// refuseClusterNode asks the server, before it forks for a sync, whether it
+// is a cluster node. A server that refuses INFO (renamed away) is let be: the
+// sync says what it thinks.
+func refuseClusterNode(ctx context.Context, o *redis.Options) error {
+	c := redis.NewClient(clientOptions(o, 0))
+	defer c.Close()
+	info, err := c.Info(ctx, "cluster").Result()
+	var rerr redis.Error
+	switch {
+	case errors.As(err, &rerr):
+		return nil
+	case err != nil:
+		return serverErr(o, "INFO", nil, tlsHint(o, err))
+	}
+	return clusterNodeErr(o, info, clusterSnapshotHint)
+}
+
 // snapshotSync streams one server's RDB through the sink.
 func snapshotSync(ctx context.Context, o *redis.Options, sk *sink) error {
+	if !sk.opts.Cluster {
+		if err := refuseClusterNode(ctx, o); err != nil {
+			return err
+		}
+	}
 	st, err := OpenSync(ctx, o)
 	if err != nil {
 		return err
@@ -522,9 +547,14 @@ func drainEnd(o *redis.Options, d *drainer) error {
 func snapshotScan(ctx context.Context, o *redis.Options, sk *sink) error {
 	c := redis.NewClient(clientOptions(o, 0))
 	defer c.Close()
-	info, err := c.Info(ctx, "server", "keyspace").Result()
+	info, err := c.Info(ctx, "server", "keyspace", "cluster").Result()
 	if err != nil {
 		return serverErr(o, "INFO", nil, tlsHint(o, err))
+	}
+	if !sk.opts.Cluster {
+		if err := clusterNodeErr(o, info, clusterSnapshotHint); err != nil {
+			return err
+		}
 	}
 	ver := infoField(info, "redis_version")
 	if sk.w == nil {
