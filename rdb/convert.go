@@ -195,7 +195,10 @@ func (c *Conversion) Entry(e *Entry) (warnings []string, err error) {
 		return nil, errNilEntry
 	}
 	v := c.version
-	secs := (e.ExpireMs + 999) / 1000 // never earlier than the original
+	secs := e.ExpireMs / 1000 // rounded up below: never earlier than the original
+	if e.ExpireMs%1000 != 0 {
+		secs++ // (not (ms+999)/1000: Redis takes expiries up to MaxInt64 ms)
+	}
 	seconds := e.ExpireMs >= 0 && v < expireMsSince
 	if seconds && secs > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: key %q: expiry %d ms is after 2038-01-19 03:14:07 UTC, the last RDB version %d can hold (4-byte seconds)",
