@@ -177,14 +177,30 @@ func (m *Migrator) Up(ctx context.Context) ([]Result, error) {
 	return m.To(ctx, m.Latest())
 }
 
+// UpFrom, DownByFrom, ToFrom and StampFrom are Up, DownBy, To and Stamp
+// that also return the version the database was at once the migration lock
+// was taken, before this call changed anything: another process may have
+// migrated it while this one waited for the lock, so a version read before
+// the call is not where the call started from. from is 0 when the call
+// failed before reading it.
+func (m *Migrator) UpFrom(ctx context.Context) (from int64, res []Result, err error) {
+	return m.ToFrom(ctx, m.Latest())
+}
+
 // DownBy rolls back the n most recently applied migrations (fewer if fewer
 // are applied).
 func (m *Migrator) DownBy(ctx context.Context, n int) ([]Result, error) {
+	_, res, err := m.DownByFrom(ctx, n)
+	return res, err
+}
+
+// DownByFrom is DownBy that also returns the version it started from (see UpFrom).
+func (m *Migrator) DownByFrom(ctx context.Context, n int) (from int64, res []Result, err error) {
 	if n < 0 {
-		return nil, fmt.Errorf("migrations: down by %d: steps must not be negative", n)
+		return 0, nil, fmt.Errorf("migrations: down by %d: steps must not be negative", n)
 	}
-	var res []Result
-	err := m.locked(ctx, func(ctx context.Context, conn *sql.Conn, current int64) error {
+	err = m.locked(ctx, func(ctx context.Context, conn *sql.Conn, current int64) error {
+		from = current
 		applied, err := appliedVersions(ctx, conn)
 		if err != nil {
 			return err
@@ -196,21 +212,27 @@ func (m *Migrator) DownBy(ctx context.Context, n int) ([]Result, error) {
 		res, err = m.move(ctx, current, target)
 		return err
 	})
-	return res, err
+	return from, res, err
 }
 
 // To migrates up or down until target is the current version. target 0
 // rolls back everything.
 func (m *Migrator) To(ctx context.Context, target int64) ([]Result, error) {
+	_, res, err := m.ToFrom(ctx, target)
+	return res, err
+}
+
+// ToFrom is To that also returns the version it started from (see UpFrom).
+func (m *Migrator) ToFrom(ctx context.Context, target int64) (from int64, res []Result, err error) {
 	if !m.known(target) {
-		return nil, fmt.Errorf("migrations: unknown version %d (known: %s)", target, m.versionList())
+		return 0, nil, fmt.Errorf("migrations: unknown version %d (known: %s)", target, m.versionList())
 	}
-	var res []Result
-	err := m.locked(ctx, func(ctx context.Context, _ *sql.Conn, current int64) (err error) {
+	err = m.locked(ctx, func(ctx context.Context, _ *sql.Conn, current int64) (err error) {
+		from = current
 		res, err = m.move(ctx, current, target)
 		return err
 	})
-	return res, err
+	return from, res, err
 }
 
 func (m *Migrator) move(ctx context.Context, current, target int64) ([]Result, error) {
@@ -316,10 +338,17 @@ func (m *Migrator) Status(ctx context.Context) ([]State, error) {
 // alembic) and matches that version. Every known version up to it is marked
 // applied and every later record removed. Stamp(ctx, 0) forgets all versions.
 func (m *Migrator) Stamp(ctx context.Context, version int64) error {
+	_, err := m.StampFrom(ctx, version)
+	return err
+}
+
+// StampFrom is Stamp that also returns the version it started from (see UpFrom).
+func (m *Migrator) StampFrom(ctx context.Context, version int64) (from int64, err error) {
 	if !m.known(version) {
-		return fmt.Errorf("migrations: unknown version %d (known: %s)", version, m.versionList())
+		return 0, fmt.Errorf("migrations: unknown version %d (known: %s)", version, m.versionList())
 	}
-	return m.locked(ctx, func(ctx context.Context, conn *sql.Conn, _ int64) error {
+	err = m.locked(ctx, func(ctx context.Context, conn *sql.Conn, current int64) error {
+		from = current
 		store, err := database.NewStore(database.DialectPostgres, VersionTable)
 		if err != nil {
 			return err
@@ -354,6 +383,7 @@ func (m *Migrator) Stamp(ctx context.Context, version int64) error {
 		}
 		return tx.Commit()
 	})
+	return from, err
 }
 
 func (m *Migrator) versionList() string {

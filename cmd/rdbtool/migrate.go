@@ -234,11 +234,7 @@ func migrateUp(c *cli.Context) error {
 		return err
 	}
 	defer done()
-	from, err := versionBefore(c, m)
-	if err != nil {
-		return migrateErr(c, dsn, err)
-	}
-	res, err := m.Up(c.Context)
+	from, res, err := m.UpFrom(c.Context)
 	return reportMigrations(c, m, dsn, from, res, err)
 }
 
@@ -258,15 +254,6 @@ type moveJSON struct {
 	To         int64            `json:"to"`
 	Applied    *[]migrationJSON `json:"applied,omitempty"`
 	RolledBack *[]migrationJSON `json:"rolled_back,omitempty"`
-}
-
-// versionBefore is the version before a change, for the "from" of the
-// --json report (0 without --json: the text output does not show it).
-func versionBefore(c *cli.Context, m *migrations.Migrator) (int64, error) {
-	if !c.Bool("json") {
-		return 0, nil
-	}
-	return m.Version(c.Context)
 }
 
 // migrateWhere names the database dsn connects to as the messages do
@@ -305,7 +292,8 @@ func printMoveJSON(c *cli.Context, dsn string, from, to int64, res []migrations.
 }
 
 // reportMigrations prints what up, down or to ran and the version after
-// (as text, or the --json report starting at version from), then the
+// (as text, or the --json report starting at version from, which the
+// migration read under the lock), then the
 // error if any; a refusal changed nothing, so it prints no "nothing to do"
 // (and no JSON) before it.
 func reportMigrations(c *cli.Context, m *migrations.Migrator, dsn string, from int64, res []migrations.Result, err error) error {
@@ -358,11 +346,7 @@ func migrateDown(c *cli.Context) error {
 	if err := confirmZero(c, applied > 0 && steps >= applied); err != nil {
 		return err
 	}
-	from, err := versionBefore(c, m)
-	if err != nil {
-		return migrateErr(c, dsn, err)
-	}
-	res, err := m.DownBy(c.Context, steps)
+	from, res, err := m.DownByFrom(c.Context, steps)
 	return reportMigrations(c, m, dsn, from, res, err)
 }
 
@@ -388,8 +372,8 @@ func migrateTo(c *cli.Context) error {
 			return err
 		}
 	}
-	res, err := m.To(c.Context, target)
-	return reportMigrations(c, m, dsn, cur, res, err)
+	from, res, err := m.ToFrom(c.Context, target)
+	return reportMigrations(c, m, dsn, from, res, err)
 }
 
 // confirmZero and confirmRemote apply the --yes rules: a rollback to
@@ -543,11 +527,8 @@ func migrateStamp(c *cli.Context) error {
 		return err
 	}
 	defer done()
-	from, err := versionBefore(c, m)
+	from, err := m.StampFrom(c.Context, v) // read under the lock: another process may migrate meanwhile
 	if err != nil {
-		return migrateErr(c, dsn, err)
-	}
-	if err := m.Stamp(c.Context, v); err != nil {
 		return migrateErr(c, dsn, err)
 	}
 	if c.Bool("json") {

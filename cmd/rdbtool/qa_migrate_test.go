@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+	"github.com/rdbtool/rdbtool/migrations"
+)
+
+// Two processes migrating one database: the one that waited for the lock
+// reports, with --json, the version it found once it had the lock, not
+// the one it read before waiting ("from 0, to 6, applied []" says the run
+// changed a version and applied nothing).
+func TestQAMigrateJSONFromUnderLock(t *testing.T) {
+	ctx := context.Background()
+	pool, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrations.LockID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan runResult)
+	go func() { done <- run(t, nil, "migrate", "up", "--db", dsn, "--json") }()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var waiting int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("migrate up is not waiting for the migration lock")
+		}
+	}
+	// Meanwhile another process brings the database to the latest version
+	// (here: records it, as stamp would).
+	latest := latestVersion(t)
+	if _, err := conn.Exec(ctx, `CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL,
+		is_applied boolean NOT NULL, tstamp timestamp DEFAULT now())`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO goose_db_version (version_id, is_applied)
+		SELECT v, true FROM generate_series(0, $1::bigint) v`, latest); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", migrations.LockID); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.code != 0 {
+		t.Fatalf("migrate up --json: exit %d: %v\n%s", r.code, r.err, r.stderr)
+	}
+	var got jsonMove
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v in %s", err, r.stdout)
+	}
+	if got.From == nil || got.To == nil || got.Applied == nil {
+		t.Fatalf("report lacks fields: %+v", got)
+	}
+	if *got.From != latest || *got.To != latest || len(*got.Applied) != 0 {
+		t.Fatalf("report: from %d to %d, applied %v; want from %d to %d, nothing applied", *got.From, *got.To, *got.Applied, latest, latest)
+	}
+}
