@@ -17,7 +17,8 @@ var ErrUnconvertible = errors.New("value cannot be expressed in the target RDB v
 // streams lose the metadata older versions lack, ...). It returns a warning
 // for every piece of data that was dropped. Entries already loadable are
 // left untouched (no warnings, no error). Values nothing older can express
-// give an error wrapping ErrUnconvertible.
+// give an error wrapping ErrUnconvertible; a damaged value gives an *Error
+// with the entry's offset and key.
 func ConvertEntry(e *Entry, version int) (warnings []string, err error) {
 	if e == nil {
 		return nil, errNilEntry
@@ -42,7 +43,8 @@ func ConvertEntry(e *Entry, version int) (warnings []string, err error) {
 	}
 	v, err := DecodeValue(e.Type, e.Value)
 	if err != nil {
-		return nil, err
+		// damaged data: say where and which key, as the Reader does
+		return nil, &Error{Offset: e.Offset(), Key: append([]byte{}, e.Key...), Err: err}
 	}
 	ev := effectiveVersion(version)
 	switch v.Kind {
