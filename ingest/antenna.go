@@ -121,7 +121,7 @@ func runAntennaStatus(g *gctx) error {
 // counts for the drop rule: an empty value, 'None', 'none' or 'NULL'
 // make json.loads raise, so they give NULL without counting.
 func (f *fields) id(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}

@@ -144,3 +144,76 @@ func TestCatcherStateMissing(t *testing.T) {
 		t.Errorf("missing state not reported: %v", rep.Skipped)
 	}
 }
+
+// nodeHash fills a status:node hash with its 18 fields.
+func nodeHash(m interface{ HSet(string, ...string) }, n int, ts string) {
+	m.HSet(fmt.Sprintf("status:node:%d", n), "mac", "00:11:22:33:44:55", "ip", "10.1.1.1", "node_ID", fmt.Sprint(n),
+		"node_ID_metadata", "x", "temp_top", "20.5", "temp_mid", "21.5", "temp_bot", "22.5", "temp_humid", "23.5",
+		"humid", "40.0", "power_snap_relay", "1", "power_fem", "1", "power_pam", "1", "power_snap_0", "1",
+		"power_snap_1", "0", "power_snap_2", "0", "power_snap_3", "0", "cpu_uptime_ms", "1000", "timestamp", ts)
+}
+
+// TestNonUTF8TextLosesOnlyItsRecord: PostgreSQL refuses text that is not
+// UTF-8 (or holds a NUL byte), so such a value used to fail its whole
+// group. hera_corr_cm decodes each status:snap field on its own and a
+// failed decode gives None (hera-mc.md §3.7, §3.8: input None gives six
+// NULL inputs); elsewhere the port's rule applies (issue 7: one bad record
+// never loses the others): the column is NULL, or the record skipped where
+// the text is part of the key or NOT NULL, and reported.
+func TestNonUTF8TextLosesOnlyItsRecord(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	const bad = "ab\xffc"
+	ts := "2026-11-20T12:00:00"
+	m.HSet("status:snap:heraNode1Snap0", "timestamp", ts, "serial", bad, "version", "7.1\x00", "input", "adc,"+bad)
+	m.HSet("status:snap:heraNode1Snap1", "timestamp", ts, "serial", "S1", "version", "7.1")
+	m.HSet("status:snap:heraNode1Snap"+bad, "timestamp", ts, "serial", "S2")
+	m.HSet("version:good", "version", "1.0", "timestamp", ts)
+	m.HSet("version:badversion", "version", bad, "timestamp", ts)
+	m.HSet("version:"+bad, "version", "1.0", "timestamp", ts)
+	m.HSet("corr:current_file", "filename", bad, "time", "1763640000")
+	m.RPush("corr:files:raw", bad, "2461000/zen.2461000.1.sum.dat")
+	m.HSet("snap_log", "log_time_stop", ts, "working", "heraNode1Snap0,heraNode1Snap"+bad)
+	nodeHash(m, 0, "1763640000.5")
+	m.HSet("commands:node:0", "power_fem_cmd", bad+"|1763640000", "power_pam_cmd", "on|1763640000")
+	m.HSet("status:wr:heraNode0wr", "timestamp", ts, "mode", bad, "ip", "10.0.0.1")
+	m.Set("status:script:"+bad+":/opt/hera_cmd_handler.py", "alive")
+	m.Set("status:script:goodhost:/opt/hera_node_receiver.py", "alive")
+
+	rep, err := Run(context.Background(), rc, db, Options{Now: fixedNow, Hostname: "h",
+		Only: []string{"snap_status", "versions", "catcher_file", "file_queues", "feng_init", "node_power_command", "node_white_rabbit", "daemons"}})
+	if err != nil {
+		t.Fatalf("pass failed: %v", err)
+	}
+	check := func(what, sql string, want int) {
+		t.Helper()
+		if n := count(t, db, sql); n != want {
+			t.Errorf("%s: %d, want %d", what, n, want)
+		}
+	}
+	check("snap_status rows", `SELECT count(*) FROM snap_status`, 2)
+	check("snap_status NULL serial and version", `SELECT count(*) FROM snap_status WHERE hostname = 'heraNode1Snap0' AND serial_number IS NULL AND version IS NULL`, 1)
+	check("snap_input NULL inputs", `SELECT count(*) FROM snap_input WHERE hostname = 'heraNode1Snap0' AND snap_input IS NULL`, 6)
+	check("versions", `SELECT count(*) FROM correlator_software_versions`, 1)
+	check("catcher file", `SELECT count(*) FROM correlator_catcher_file WHERE filename IS NULL`, 1)
+	check("raw queue", `SELECT count(*) FROM correlator_file_queues WHERE queue = 'raw' AND length = 2 AND oldest_entry IS NULL AND newest_entry = '2461000/zen.2461000.1.sum.dat'`, 1)
+	check("feng init", `SELECT count(*) FROM snap_feng_init_status WHERE hostname = 'heraNode1Snap0'`, 1)
+	check("feng init rows", `SELECT count(*) FROM snap_feng_init_status`, 1)
+	check("power commands", `SELECT count(*) FROM node_power_command WHERE part = 'pam'`, 1)
+	check("power command rows", `SELECT count(*) FROM node_power_command`, 1)
+	check("white rabbit", `SELECT count(*) FROM node_white_rabbit_status WHERE mode IS NULL AND ip = '10.0.0.1'`, 1)
+	check("daemon good", `SELECT count(*) FROM daemon_status WHERE name = 'hera_node_receiver.py' AND hostname = 'goodhost' AND status = 'good'`, 1)
+	check("daemon without a usable key", `SELECT count(*) FROM daemon_status WHERE name = 'hera_cmd_handler.py' AND status = 'errored'`, 1)
+	reported := map[string]bool{}
+	for _, s := range rep.Skipped {
+		if strings.Contains(s.Reason, "UTF-8") {
+			reported[s.Table] = true
+		}
+	}
+	for _, tb := range []string{"snap_status", "snap_input", "correlator_software_versions", "correlator_catcher_file",
+		"correlator_file_queues", "snap_feng_init_status", "node_power_command", "node_white_rabbit_status", "daemon_status"} {
+		if !reported[tb] {
+			t.Errorf("no UTF-8 report for %s: %v", tb, rep.Skipped)
+		}
+	}
+}

@@ -285,6 +285,10 @@ func (g *gctx) prepareConfig(table, key, hash string, t int64, text string) *cor
 		g.skip(table, key, "md5", "empty config hash")
 		return nil
 	}
+	if !isText(hash) {
+		g.skip(table, key, "md5", notText)
+		return nil
+	}
 	c.key, c.hash, c.time = key, hash, t
 	c.filename = fmt.Sprintf("correlator_config_%d.yaml", t)
 	return c

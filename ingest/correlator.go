@@ -211,7 +211,11 @@ func runCatcherFile(g *gctx) error {
 		return nil
 	}
 	var name any = fn
-	if strings.ToUpper(fn) == "NONE" {
+	switch {
+	case !isText(fn):
+		g.null(table, key, "filename", notText)
+		name = nil
+	case strings.ToUpper(fn) == "NONE":
 		name = nil
 	}
 	rows := newRows(table, "time", "filename")
@@ -256,7 +260,7 @@ func runFileQueues(g *gctx) error {
 					names = append(names, k)
 				}
 				sortCodePoints(names)
-				oldest, newest = names[0], names[len(names)-1]
+				oldest, newest = g.queueEntry(q.Key, "oldest_entry", names[0]), g.queueEntry(q.Key, "newest_entry", names[len(names)-1])
 			}
 			rows.add(g.nowGPS, q.Queue, int32(len(h)), oldest, newest)
 			continue
@@ -280,7 +284,7 @@ func runFileQueues(g *gctx) error {
 			if err != nil && err != redis.Nil {
 				return fmt.Errorf("LINDEX %s: %w", q.Key, err)
 			}
-			oldest, newest = first, last
+			oldest, newest = g.queueEntry(q.Key, "oldest_entry", first), g.queueEntry(q.Key, "newest_entry", last)
 		}
 		if n > math.MaxInt32 {
 			g.null(table, q.Key, "length", "length out of range")
@@ -290,6 +294,16 @@ func runFileQueues(g *gctx) error {
 		rows.add(g.nowGPS, q.Queue, int32(n), oldest, newest)
 	}
 	return g.writeAll(rows)
+}
+
+// queueEntry is a file queue's oldest or newest entry, NULL (reported) when
+// it is not text PostgreSQL can store.
+func (g *gctx) queueEntry(key, column, v string) any {
+	if !isText(v) {
+		g.null("correlator_file_queues", key, column, notText)
+		return nil
+	}
+	return v
 }
 
 // sortCodePoints sorts as Python sorts str: by code point. Go's string order

@@ -88,7 +88,12 @@ func runDaemons(g *gctx) error {
 		hosts := map[string]bool{}
 		var order []string
 		for _, k := range keys {
-			if h, ok := scriptKeyHost(k, name); ok && !hosts[h] {
+			h, ok := scriptKeyHost(k, name)
+			if ok && !isText(h) {
+				g.skip("daemon_status", k, "", "hostname "+notText)
+				continue
+			}
+			if ok && !hosts[h] {
 				hosts[h] = true
 				order = append(order, h)
 			}

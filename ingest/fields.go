@@ -25,9 +25,24 @@ func (f *fields) has(name string) (string, bool) {
 	return v, ok
 }
 
+// value is a field's text: ok is false when it is missing, or when it is
+// not text PostgreSQL can store (reported; hera_corr_cm's .decode() fails
+// there too, giving None).
+func (f *fields) value(name string) (string, bool) {
+	v, ok := f.h[name]
+	if !ok {
+		return "", false
+	}
+	if !isText(v) {
+		f.g.null(f.table, f.key, name, notText)
+		return "", false
+	}
+	return v, true
+}
+
 // str passes the text through (the literal 'None'/'null' included).
 func (f *fields) str(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}
@@ -36,7 +51,7 @@ func (f *fields) str(name string) any {
 }
 
 func (f *fields) float(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}
@@ -59,7 +74,7 @@ func (f *fields) floatNoNaN(name string) any {
 }
 
 func (f *fields) int64(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}
@@ -73,7 +88,7 @@ func (f *fields) int64(name string) any {
 }
 
 func (f *fields) int32(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}
@@ -91,7 +106,7 @@ func (f *fields) isoGPS(name string) any { return f.prefixedISOGPS(name, "") }
 
 // prefixedISOGPS is floor(gps(dateutil.parse(prefix + x))).
 func (f *fields) prefixedISOGPS(name, prefix string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}
@@ -109,7 +124,7 @@ func (f *fields) prefixedISOGPS(name, prefix string) any {
 
 // boolTrue is x == 'True' (present but odd values give false).
 func (f *fields) boolTrue(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}
@@ -119,7 +134,7 @@ func (f *fields) boolTrue(name string) any {
 
 // boolOne is x == '1'.
 func (f *fields) boolOne(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}
@@ -129,7 +144,7 @@ func (f *fields) boolOne(name string) any {
 
 // boolInt is bool(int(x)).
 func (f *fields) boolInt(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}
@@ -144,7 +159,7 @@ func (f *fields) boolInt(name string) any {
 
 // boolMeaning parses the flag by what it says ('0' is false).
 func (f *fields) boolMeaning(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -548,6 +549,14 @@ func truncate32(s string) string {
 	}
 	return s
 }
+
+// notText is the reason given for a value PostgreSQL would refuse as text.
+const notText = "not UTF-8 text (or holds a NUL byte)"
+
+// isText reports whether s can be stored in a text column: PostgreSQL
+// refuses invalid UTF-8 and NUL bytes, and such a value would fail its
+// whole group's write.
+func isText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 // silentNull reports values the writers use for "no value": converting them
 // gives NULL without a report.

@@ -164,6 +164,10 @@ func runNodePowerCommand(g *gctx) error {
 				g.skip(table, keys[i], fp[0], err.Error())
 				continue
 			}
+			if !isText(parts[0]) {
+				g.skip(table, keys[i], fp[0], "command "+notText)
+				continue
+			}
 			rows.add(t, int32(nd.n), fp[1], parts[0])
 		}
 	}
@@ -254,7 +258,7 @@ func runNodeWhiteRabbit(g *gctx) error {
 
 // aliases is ", ".join(json.loads(x)); an empty list is NULL.
 func (f *fields) aliases(name string) any {
-	v, ok := f.h[name]
+	v, ok := f.value(name)
 	if !ok {
 		return nil
 	}

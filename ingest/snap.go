@@ -180,6 +180,10 @@ func runSnapStatus(g *gctx) error {
 			continue
 		}
 		host := snapHost(key)
+		if !isText(host) {
+			g.skip(table, key, "", "hostname "+notText)
+			continue
+		}
 		f := &fields{g: g, table: table, key: key, h: h}
 		t, err := snapTime(h)
 		if err != nil {
@@ -196,7 +200,13 @@ func runSnapStatus(g *gctx) error {
 			f.boolOne("is_initialized"), f.boolOne("dest_is_configured"), f.str("version"), f.float("sample_rate"))
 
 		var vals []any
-		if in, has := h["input"]; has {
+		in, has := h["input"]
+		if has && !isText(in) {
+			// hera_corr_cm's decode fails: input None, six NULL inputs.
+			g.null("snap_input", key, "input", notText)
+			has = false
+		}
+		if has {
 			parts := strings.Split(in, ",")
 			if len(parts) > 6 {
 				// The original fails the whole command (quirk 8).
@@ -257,11 +267,19 @@ func runFengInit(g *gctx) error {
 		if strings.Contains(f, "time") || v == "" {
 			continue
 		}
+		if !isText(f) {
+			g.skip(table, key, f, "status name "+notText)
+			continue
+		}
 		if !strings.Contains(v, "heraNode") {
 			g.skip(table, key, f, "value lists no heraNode hosts")
 			continue
 		}
 		for _, host := range strings.Split(v, ",") {
+			if !isText(host) {
+				g.skip(table, key, f, "hostname "+notText)
+				continue
+			}
 			status[host] = f
 		}
 	}

@@ -43,12 +43,20 @@ func runVersions(g *gctx) error {
 			continue
 		}
 		pkg := versionPackage(key)
+		if !isText(pkg) {
+			g.skip(table, key, "", "package "+notText)
+			continue
+		}
 		if pkg == "snap" {
 			continue // the snap entry comes from init_configuration, as in hera_corr_cm
 		}
 		v, has := h["version"]
 		if !has {
 			g.skip(table, key, "version", "field missing")
+			continue
+		}
+		if !isText(v) {
+			g.skip(table, key, "version", notText)
 			continue
 		}
 		ts, has := h["timestamp"]
@@ -74,6 +82,15 @@ func runVersions(g *gctx) error {
 	init, ok, err := g.requireHash(scvTable, initKey, "init_time", "hera_corr_f_version", "init_args", "md5", "config", "config_time")
 	if err != nil {
 		return err
+	}
+	if ok {
+		for _, f := range []string{"hera_corr_f_version", "init_args", "md5"} {
+			if !isText(init[f]) {
+				g.skip(scvTable, initKey, f, notText)
+				ok = false
+				break
+			}
+		}
 	}
 	if ok {
 		if it, err := utcTimestampGPS(init["init_time"]); err != nil {
