@@ -86,7 +86,9 @@ func attempts(msg string) string {
 	for _, l := range strings.Split(msg, "\n") {
 		l = strings.TrimSpace(l)
 		switch {
-		case l == "" || slices.Contains(keep, l): // both attempts of sslmode=prefer can fail alike
+		case l == "" || slices.ContainsFunc(keep, func(k string) bool { return strings.Contains(k, l) }):
+			// both attempts of sslmode=prefer can fail alike, and a failed
+			// lookup is "hostname resolving error: <err>" then <err> again
 		case strings.HasSuffix(l, "tls error: server refused TLS connection"):
 			tls = append(tls, l)
 		default:

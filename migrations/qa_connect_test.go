@@ -102,3 +102,17 @@ func TestConnectTimeoutMessage(t *testing.T) {
 		t.Errorf("message: %q", msg)
 	}
 }
+
+// pgconn's failed host lookup reads "hostname resolving error: <err>"
+// followed by <err> again on a line of its own; the message says it once.
+func TestConnectCauseLookupOnce(t *testing.T) {
+	lookup := "lookup nosuchhost.invalid on 10.0.0.53:53: no such host"
+	for _, in := range []string{
+		"hostname resolving error: " + lookup + "\n" + lookup,
+		"hostname resolving error: " + lookup + "\n" + lookup + "\nhostname resolving error: " + lookup + "\n" + lookup,
+	} {
+		if got, want := attempts(in), "hostname resolving error: "+lookup; got != want {
+			t.Errorf("attempts(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
