@@ -84,7 +84,7 @@ func ConnectCause(err error) string {
 func attempts(msg string) string {
 	var keep, tls []string
 	for _, l := range strings.Split(msg, "\n") {
-		l = strings.TrimSpace(l)
+		l = notPostgres(strings.TrimSpace(l))
 		switch {
 		case l == "" || slices.ContainsFunc(keep, func(k string) bool { return strings.Contains(k, l) }):
 			// both attempts of sslmode=prefer can fail alike, and a failed
@@ -106,6 +106,19 @@ func attempts(msg string) string {
 		return "no answer in time (connect timeout)"
 	}
 	return strings.Join(keep, "; ")
+}
+
+// notPostgres rewrites pgconn's report of bytes that are not the PostgreSQL
+// protocol ("failed to receive message: invalid body length: expected at
+// most 1073741822, but got 1414811691": "TTP/" of a web server's answer
+// read as a message length) to say what it means.
+func notPostgres(l string) string {
+	for _, garbled := range []string{"failed to receive message: invalid body length", "unknown message type"} {
+		if i := strings.Index(l, garbled); i >= 0 {
+			return l[:i] + "not a PostgreSQL server (it answered in another protocol: wrong port?)"
+		}
+	}
+	return l
 }
 
 var (

@@ -103,6 +103,50 @@ func TestConnectTimeoutMessage(t *testing.T) {
 	}
 }
 
+// fakeServer accepts connections on loopback and answers each with reply
+// once it has read the client's first bytes, as a service on the wrong port
+// would.
+func fakeServer(t *testing.T, reply string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 256)
+				c.Read(buf)
+				c.Write([]byte(reply))
+				c.Read(buf)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// A DSN naming the port of another service (a web server, say) gets a
+// message saying so, not pgx's "invalid body length: expected at most
+// 1073741822, but got 1414811691" (the bytes "TTP/" read as a length).
+func TestConnectToNotPostgres(t *testing.T) {
+	addr := fakeServer(t, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+	_, err := Connect(context.Background(), "postgres://mc:pw@"+addr+"/hera_mc?connect_timeout=3")
+	if err == nil {
+		t.Fatal("connected to a web server")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "not a PostgreSQL server") || !strings.Contains(msg, "host "+addr) ||
+		strings.Contains(msg, "body length") || strings.Contains(msg, "\n") {
+		t.Errorf("message: %q", msg)
+	}
+}
+
 // pgconn's failed host lookup reads "hostname resolving error: <err>"
 // followed by <err> again on a line of its own; the message says it once.
 func TestConnectCauseLookupOnce(t *testing.T) {
