@@ -217,3 +217,32 @@ func TestNonUTF8TextLosesOnlyItsRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestCorrMapBadEntryLosesOnlyItself: one malformed antenna entry of
+// corr:map ant_to_snap (a list instead of an object, a host that is not a
+// string) is reported and skipped; the other antennas keep their
+// antenna_status rows and snap_input mapping (issue 7: malformed JSON
+// loses only its own record; hera-mc.md §3.9, §4).
+func TestCorrMapBadEntryLosesOnlyItself(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	m.HSet("corr:map", "ant_to_snap", `{"12": {"e": {"host": "heraNode1Snap0", "channel": 0}}, "13": [1, 2], "14": {"n": {"host": 7, "channel": 1}}}`)
+	m.HSet("status:snap:heraNode1Snap0", "timestamp", "2026-11-20T12:00:00", "fft_overflow", "False",
+		"stream0_mean", "0.5", "stream0_rms", "12.0")
+	rep := runAt(t, rc, db, testNow, "snap_status", "antenna_status")
+	if n := count(t, db, `SELECT count(*) FROM antenna_status WHERE antenna_number = 12 AND antenna_feed_pol = 'e'`); n != 1 {
+		t.Errorf("antenna 12e: %d rows, want 1", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM snap_input WHERE antenna_number = 12 AND snap_channel_number = 0`); n != 1 {
+		t.Errorf("snap_input mapping of antenna 12: %d rows, want 1", n)
+	}
+	var bad []string
+	for _, s := range rep.Skipped {
+		if s.Key == "corr:map" {
+			bad = append(bad, s.Reason)
+		}
+	}
+	if len(bad) != 2 || !strings.Contains(bad[0]+bad[1], "13") || !strings.Contains(bad[0]+bad[1], "14") {
+		t.Errorf("corr:map reports %q, want one for antenna 13 and one for 14", bad)
+	}
+}

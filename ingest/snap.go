@@ -56,23 +56,35 @@ func (g *gctx) loadCorrMap(table string) (*corrMap, error) {
 		return nil, nil
 	}
 	m := &corrMap{byHostChan: map[hostChan]antPol{}, serialToHost: map[string][]string{}, hostSerial: map[string]string{}}
-	var a2s map[string]map[string]struct {
-		Host    string          `json:"host"`
-		Channel json.RawMessage `json:"channel"`
-	}
+	// Decoded entry by entry: a malformed antenna or polarisation is
+	// reported and left out, the others are kept.
+	var a2s map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(h["ant_to_snap"]), &a2s); err != nil {
 		g.skip(table, key, "ant_to_snap", "malformed JSON: "+err.Error())
 		return nil, nil
 	}
-	for ak, pols := range a2s {
+	for ak, raw := range a2s {
 		ant, err := ParsePyInt32(ak)
 		if err != nil {
 			g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %q: %v", clip(ak), err))
 			continue
 		}
-		for pol, v := range pols {
+		var pols map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &pols); err != nil {
+			g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s: not an object of polarisations: %v", ak, err))
+			continue
+		}
+		for pol, pv := range pols {
 			if pol != "e" && pol != "n" {
 				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s: polarisation %q is not e or n", ak, clip(pol)))
+				continue
+			}
+			var v struct {
+				Host    string          `json:"host"`
+				Channel json.RawMessage `json:"channel"`
+			}
+			if err := json.Unmarshal(pv, &v); err != nil {
+				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s%s: malformed entry: %v", ak, pol, err))
 				continue
 			}
 			ch, err := strconv.Atoi(strings.TrimSpace(string(v.Channel)))
