@@ -258,9 +258,13 @@ func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts Snapsho
 		}
 	}()
 	servers := []*redis.Options{o}
+	var layout string // the cluster's slot map when the snapshot started
 	if opts.Cluster {
 		var err error
-		if servers, err = clusterMasters(ctx, o); err != nil {
+		if servers, layout, err = clusterMasters(ctx, o); err == nil {
+			err = openSlots(ctx, servers)
+		}
+		if err != nil {
 			stats.Servers = []string{o.Addr} // the seed, for the summary
 			return stats, err
 		}
@@ -282,6 +286,22 @@ func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts Snapsho
 	}
 	if sk.seen != nil {
 		if err := sk.seen.finish(); err != nil {
+			return stats, err
+		}
+	}
+	if opts.Cluster {
+		// the masters were read one after the other: a slot that moved in
+		// between may have its keys missing or twice
+		now, after, err := clusterMasters(ctx, o)
+		if err == nil && after != layout {
+			err = serverErr(o, "CLUSTER SLOTS", nil, errors.New("the cluster's slots moved during the snapshot "+
+				"(a resharding or a failover): keys may be missing or twice, so nothing is written; take it again "+
+				"once `redis-cli --cluster check` reports no open slots"))
+		}
+		if err == nil {
+			err = openSlots(ctx, now)
+		}
+		if err != nil {
 			return stats, err
 		}
 	}
@@ -335,21 +355,24 @@ func clientOptions(o *redis.Options, db int) *redis.Options {
 	return &c
 }
 
-// clusterMasters lists the masters of the cluster that o points into.
-func clusterMasters(ctx context.Context, o *redis.Options) ([]*redis.Options, error) {
+// clusterMasters lists the masters of the cluster that o points into, and
+// the slot map as a string that changes when a slot changes owner.
+func clusterMasters(ctx context.Context, o *redis.Options) ([]*redis.Options, string, error) {
 	c := redis.NewClient(clientOptions(o, 0))
 	defer c.Close()
 	slots, err := c.ClusterSlots(ctx).Result()
 	if err != nil {
-		return nil, serverErr(o, "CLUSTER SLOTS", nil, tlsHint(o, err))
+		return nil, "", serverErr(o, "CLUSTER SLOTS", nil, tlsHint(o, err))
 	}
 	seen := map[string]bool{}
 	var masters []*redis.Options
+	var ranges []string
 	for _, s := range slots {
 		if len(s.Nodes) == 0 {
 			continue
 		}
 		addr := s.Nodes[0].Addr
+		ranges = append(ranges, fmt.Sprintf("%d-%d %s", s.Start, s.End, addr))
 		if seen[addr] {
 			continue
 		}
@@ -359,10 +382,47 @@ func clusterMasters(ctx context.Context, o *redis.Options) ([]*redis.Options, er
 		masters = append(masters, &m)
 	}
 	if len(masters) == 0 {
-		return nil, serverErr(o, "CLUSTER SLOTS", nil, errors.New("no masters serve any slot"))
+		return nil, "", serverErr(o, "CLUSTER SLOTS", nil, errors.New("no masters serve any slot"))
 	}
 	sort.Slice(masters, func(i, j int) bool { return masters[i].Addr < masters[j].Addr })
-	return masters, nil
+	sort.Strings(ranges)
+	return masters, strings.Join(ranges, ","), nil
+}
+
+// openSlots refuses a cluster with a slot being migrated or imported (a
+// resharding under way, or one that stopped halfway): the masters are read
+// one after the other, so a key moving between them may be read on both,
+// or on neither. Each master tells its own open slots (CLUSTER NODES,
+// "myself" line: [slot->-id] migrating, [slot-<-id] importing).
+func openSlots(ctx context.Context, masters []*redis.Options) error {
+	for _, m := range masters {
+		c := redis.NewClient(clientOptions(m, 0))
+		nodes, err := c.ClusterNodes(ctx).Result()
+		c.Close()
+		if err != nil {
+			return serverErr(m, "CLUSTER NODES", nil, tlsHint(m, err))
+		}
+		for _, line := range strings.Split(nodes, "\n") {
+			f := strings.Fields(line)
+			if len(f) < 3 || !strings.Contains(f[2], "myself") {
+				continue
+			}
+			for _, r := range f[min(8, len(f)):] {
+				if !strings.HasPrefix(r, "[") {
+					continue
+				}
+				slot, dir, _ := strings.Cut(strings.Trim(r, "[]"), "-")
+				what := "migrating to another node"
+				if strings.HasPrefix(dir, "<") {
+					what = "importing from another node"
+				}
+				return serverErr(m, "CLUSTER NODES", nil, fmt.Errorf("slot %s is %s (a resharding is under way or stopped "+
+					"halfway): a snapshot now could miss keys or hold them twice; take it once `redis-cli --cluster check` "+
+					"reports no open slots (`redis-cli --cluster fix` closes them)", slot, what))
+			}
+		}
+	}
+	return nil
 }
 
 // clusterSnapshotHint ends the error for a cluster node snapshot without --cluster.
@@ -781,6 +841,10 @@ func fetchBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, 
 	now := time.Now().UnixMilli()
 	for i, d := range dumps {
 		if e := d.Err(); e != nil && e != redis.Nil {
+			if msg := e.Error(); strings.HasPrefix(msg, "MOVED ") || strings.HasPrefix(msg, "ASK ") {
+				e = fmt.Errorf("%w: the key's slot moved during the snapshot (a resharding started): "+
+					"take it again once `redis-cli --cluster check` reports no open slots", e)
+			}
 			return nil, nil, 0, serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[i]), e)
 		}
 		if e := ttls[i].Err(); e != nil && e != redis.Nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
-
 
 // qaCluster is a three-master Redis Cluster made with redis-cli --cluster
 // create, as an operator makes one.
@@ -101,6 +101,82 @@ func TestQACluster(t *testing.T) {
 			}
 		}
 		assertOnly(t, dir)
+	})
+
+	// A snapshot while a slot is being resharded: a key can be on both
+	// nodes (MIGRATE has copied it, or sync read the source before and the
+	// target after it moved). The sync snapshot wrote it twice, a dump
+	// redis-server refuses to start with ("Duplicated key found in RDB
+	// file"); the scan one stopped on a bare "DUMP: MOVED 1234 host:port".
+	t.Run("snapshot during a slot migration", func(t *testing.T) {
+		cl.flush(t)
+		if _, stderr, code := liveRun(t, "load", siteDump, "--to", seed, "--cluster"); code != 0 {
+			t.Fatalf("load: exit %d: %s", code, stderr)
+		}
+		const key = "corr:current_file" // a key of the dump
+		slot := cl.clients[0].ClusterKeySlot(ctx, key).Val()
+		from, to := -1, -1
+		for i, c := range cl.clients {
+			if c.Exists(ctx, key).Val() == 1 {
+				from, to = i, (i+1)%3
+			}
+		}
+		if from < 0 {
+			t.Fatalf("no master holds %q", key)
+		}
+		id := func(i int) string { return cl.clients[i].Do(ctx, "CLUSTER", "MYID").Val().(string) }
+		for _, step := range []struct {
+			node int
+			args []any
+		}{
+			{to, []any{"CLUSTER", "SETSLOT", slot, "IMPORTING", id(from)}},
+			{from, []any{"CLUSTER", "SETSLOT", slot, "MIGRATING", id(to)}},
+			{from, []any{"MIGRATE", "127.0.0.1", cl.nodes[to].Port, key, 0, 5000, "COPY"}},
+		} {
+			if err := cl.clients[step.node].Do(ctx, step.args...).Err(); err != nil {
+				t.Fatalf("%v: %v", step.args, err)
+			}
+		}
+		dir := t.TempDir()
+		for _, m := range []string{"scan", "sync"} {
+			_, stderr, code := liveRun(t, "snapshot", "--from", seed, "--cluster", "-o", filepath.Join(dir, m+".rdb"), "--method", m)
+			if code != 2 || !strings.Contains(stderr, fmt.Sprintf("slot %d", slot)) || !strings.Contains(stderr, "--cluster check") {
+				t.Errorf("snapshot --cluster --method %s while slot %d migrates: exit %d (want 2): %s", m, slot, code, stderr)
+			}
+		}
+		assertOnly(t, dir)
+
+		// the migration done: every key once, in both methods
+		for _, step := range []struct {
+			node int
+			args []any
+		}{
+			{from, []any{"DEL", key}},
+			{to, []any{"CLUSTER", "SETSLOT", slot, "NODE", id(to)}},
+			{from, []any{"CLUSTER", "SETSLOT", slot, "NODE", id(to)}},
+			{(to + 1) % 3, []any{"CLUSTER", "SETSLOT", slot, "NODE", id(to)}},
+		} {
+			if err := cl.clients[step.node].Do(ctx, step.args...).Err(); err != nil {
+				t.Fatalf("%v: %v", step.args, err)
+			}
+		}
+		for _, m := range []string{"scan", "sync"} {
+			out := filepath.Join(dir, m+".rdb")
+			stdout, stderr, code := liveRun(t, "snapshot", "--from", seed, "--cluster", "-o", out, "--method", m, "--json")
+			var rep struct {
+				Keys    int64
+				Servers []string
+			}
+			if err := json.Unmarshal([]byte(stdout), &rep); code != 0 || err != nil {
+				t.Fatalf("snapshot --cluster --method %s: exit %d, %v: %s%s", m, code, err, stdout, stderr)
+			}
+			if rep.Keys != 232 || len(rep.Servers) != 3 {
+				t.Errorf("snapshot --cluster --method %s: %+v, want 232 keys from 3 servers", m, rep)
+			}
+			if d, derr, code := liveRun(t, "diff", out, siteDump); code != 0 {
+				t.Errorf("snapshot --cluster --method %s differs from the dump loaded: exit %d\n%s%s", m, code, d, derr)
+			}
+		}
 	})
 
 	// The README's example, as written (host and port adapted).
