@@ -31,6 +31,9 @@
 //
 //	ALTER TABLE old_stuff DROP COLUMN unused; -- rdbtool:allow-drop (moved to new_stuff in 00007)
 //
+// Lint also checks the file names (NNNNN_name.sql, no version twice) and
+// that each file has an up and a down section, neither of them empty.
+//
 // Create writes the next numbered file. Columns, Tables and Snapshot read
 // the schema back from the catalog, for drift tests and for checking that
 // each down undoes its up exactly.

@@ -146,7 +146,11 @@ func LintFile(name string, src []byte) []LintError {
 	} else if len(statements(lines, section, inBlock, "down")) == 0 {
 		out = append(out, LintError{name, downAt, "the Down section has no statement: every up needs a down"})
 	}
-	for _, st := range statements(lines, section, inBlock, "up") {
+	ups := statements(lines, section, inBlock, "up")
+	if len(ups) == 0 {
+		out = append(out, LintError{name, upAt, "the Up section has no statement: the version would be recorded as applied doing nothing"})
+	}
+	for _, st := range ups {
 		if st.marked {
 			continue
 		}

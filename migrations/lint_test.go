@@ -230,7 +230,8 @@ func TestCreate(t *testing.T) {
 	}
 	// Fresh from Create the sections are empty: lint says so.
 	errs, err := migrations.Lint(os.DirFS(dir))
-	if err != nil || len(errs) != 1 || !strings.Contains(errs[0].Msg, "no statement") {
+	if err != nil || len(errs) != 2 || !strings.Contains(errs[0].Msg, "Up section has no statement") ||
+		!strings.Contains(errs[1].Msg, "Down section has no statement") {
 		t.Fatalf("lint of a new file: %v %v", errs, err)
 	}
 	// Filled in, it lints clean and runs.
@@ -250,5 +251,21 @@ func TestCreate(t *testing.T) {
 	}
 	if _, err := migrations.Create(filepath.Join(dir, "missing"), "x"); err == nil {
 		t.Error("created a migration in a missing directory")
+	}
+}
+
+// A migration whose up section is empty (a file from Create never filled
+// in) would be recorded as applied while doing nothing; whatever is written
+// into it later never runs on the databases that applied it. Lint says so.
+func TestLintEmptyUp(t *testing.T) {
+	src := []byte("-- +goose Up\n-- to do\n\n-- +goose Down\nDROP TABLE t;\n")
+	var found bool
+	for _, p := range migrations.LintFile("00007_t.sql", src) {
+		if p.Line == 1 && strings.Contains(p.Msg, "Up section has no statement") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("empty up section not reported: %v", migrations.LintFile("00007_t.sql", src))
 	}
 }

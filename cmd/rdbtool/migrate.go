@@ -115,7 +115,7 @@ var migrateHelp = map[string]string{
 		"up and down sections to fill in; rdbtool migrate lint then checks it.\n\n" +
 		"Example:\n" +
 		"  rdbtool migrate create add_node_humidity --dir migrations/sql",
-	"lint": "Checks migration files without a database: numbering, an up and a down section in each,\n" +
+	"lint": "Checks migration files without a database: numbering, a non-empty up and down section in each,\n" +
 		"and no DROP without a -- " + migrations.AllowDropMarker + " comment. Exit 1 when it finds problems.\n" +
 		"--json prints {\"files\":N,\"problems\":[{\"file\",\"line\",\"message\"}]}; line 0 is about the whole file.\n\n" +
 		"Examples:\n" +
