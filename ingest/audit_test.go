@@ -246,3 +246,27 @@ func TestCorrMapBadEntryLosesOnlyItself(t *testing.T) {
 		t.Errorf("corr:map reports %q, want one for antenna 13 and one for 14", bad)
 	}
 }
+
+// TestMonitorDaemonNames: the monitor scripts upsert daemon_status under
+// 'mc_monitor_correlator' and 'mc_monitor_nodes', and log their failures
+// to subsystem_error under 'mc_correlator_monitor' and 'mc_node_monitor'
+// (hera-mc.md §1.2, §3.19: two different strings per daemon).
+func TestMonitorDaemonNames(t *testing.T) {
+	ctx := context.Background()
+	m, rc := emptyRedis(t)
+	nodeHash(m, 0, "1763640000.5")
+	rc.AddHook(failScan{"status:snap:*"})
+	db := pgfixture.DB(t)
+	_, err := Run(ctx, rc, db, Options{Now: fixedNow, Hostname: "names", Only: []string{"snap_status", "node_sensor"}})
+	if err == nil {
+		t.Fatal("the snap_status group did not fail")
+	}
+	rows := rowMaps(t, db, `SELECT name, status FROM daemon_status WHERE hostname = 'names' ORDER BY name`)
+	if len(rows) != 2 || rows[0]["name"] != "mc_monitor_correlator" || rows[0]["status"] != "errored" ||
+		rows[1]["name"] != "mc_monitor_nodes" || rows[1]["status"] != "good" {
+		t.Errorf("daemon_status %v, want mc_monitor_correlator errored and mc_monitor_nodes good", rows)
+	}
+	if n := count(t, db, `SELECT count(*) FROM subsystem_error WHERE subsystem = 'mc_correlator_monitor' AND severity = 2`); n != 1 {
+		t.Errorf("%d subsystem_error rows under mc_correlator_monitor, want 1", n)
+	}
+}

@@ -41,11 +41,12 @@ type Options struct {
 	perRowBeside bool
 }
 
-// Daemon names used in daemon_status and subsystem_error, as the original
-// daemons call themselves.
+// Daemon names used in daemon_status, as the original daemons call
+// themselves there (their subsystem_error rows use other names: see
+// errorSubsystem).
 const (
-	DaemonCorrelator = "mc_correlator_monitor"
-	DaemonNodes      = "mc_node_monitor"
+	DaemonCorrelator = "mc_monitor_correlator"
+	DaemonNodes      = "mc_monitor_nodes"
 	DaemonDaemons    = "mc_monitor_daemons"
 	DaemonLogger     = "mc_listen_to_corr_logger"
 

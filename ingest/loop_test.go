@@ -155,7 +155,7 @@ func TestLoop(t *testing.T) {
 	}
 	var status string
 	var tm int64
-	if err := db.QueryRow(ctx, `SELECT status, time FROM daemon_status WHERE name = 'mc_correlator_monitor' AND hostname = 'loop-test'`).Scan(&status, &tm); err != nil ||
+	if err := db.QueryRow(ctx, `SELECT status, time FROM daemon_status WHERE name = 'mc_monitor_correlator' AND hostname = 'loop-test'`).Scan(&status, &tm); err != nil ||
 		status != "good" || tm != int64(math.Floor(float64(testNow.Add(3*time.Minute).Unix())))-315964782 {
 		t.Errorf("daemon_status after pass 4: %s %d %v", status, tm, err)
 	}

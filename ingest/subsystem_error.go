@@ -40,11 +40,25 @@ func insertSubsystemError(ctx context.Context, db *pgxpool.Pool, t int64, subsys
 	return err
 }
 
+// errorSubsystem is subsystem_error.subsystem for a daemon's failures: the
+// monitor scripts write daemon_status as mc_monitor_correlator and
+// mc_monitor_nodes but log errors as mc_correlator_monitor and
+// mc_node_monitor (hera-mc.md §1.2). Other daemons use their own name.
+func errorSubsystem(daemon string) string {
+	switch daemon {
+	case DaemonCorrelator:
+		return "mc_correlator_monitor"
+	case DaemonNodes:
+		return "mc_node_monitor"
+	}
+	return daemon
+}
+
 // recordError is the monitor daemons' error path: severity 2, the daemon's
-// name as subsystem, the error as log.
+// error subsystem (errorSubsystem), the error as log.
 func (p *pass) recordError(daemon, log string) error {
 	ctx := context.WithoutCancel(p.ctx)
-	if err := insertSubsystemError(ctx, p.db, p.nowGPS, daemon, 2, log); err != nil {
+	if err := insertSubsystemError(ctx, p.db, p.nowGPS, errorSubsystem(daemon), 2, log); err != nil {
 		return err
 	}
 	p.rep.add("subsystem_error", 1)
