@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -308,6 +309,14 @@ func reportMigrations(c *cli.Context, m *migrations.Migrator, dsn string, from i
 	if err != nil {
 		if sig := migrateSignals(c); sig != nil && len(res) > 0 {
 			return migrateInterrupted(sig, "the migration in progress was rolled back, those listed stay applied")
+		}
+		var pe *pgconn.PgError
+		if from == 0 && len(res) == 0 && errors.As(err, &pe) && pe.Code == "42P07" && migrateSignals(c) == nil {
+			// duplicate_table with no version recorded: hera_mc's alembic
+			// (or a hand) made these tables.
+			return migrateFail("%s; the database has tables but no version recorded: if hera_mc's alembic or a hand "+
+				"made them, adopt them with rdbtool migrate stamp VERSION (see rdbtool migrate stamp --help)",
+				migrations.Redact(err.Error(), dsn))
 		}
 		return migrateErr(c, dsn, err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -68,5 +69,33 @@ func TestQAMigrateJSONFromUnderLock(t *testing.T) {
 	}
 	if *got.From != latest || *got.To != latest || len(*got.Applied) != 0 {
 		t.Fatalf("report: from %d to %d, applied %v; want from %d to %d, nothing applied", *got.From, *got.To, *got.Applied, latest, latest)
+	}
+}
+
+// A database whose tables were made by hera_mc's alembic (or by hand) has
+// no goose_db_version: `migrate up` fails on the first CREATE TABLE. The
+// one-line message points at stamp, which adopts such a database.
+func TestQAMigrateUpOnAlembicDatabaseSuggestsStamp(t *testing.T) {
+	ctx := context.Background()
+	pool, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	if _, err := pool.Exec(ctx, "CREATE TABLE array_signal_source (time bigint PRIMARY KEY, source varchar(64) NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	out, code := migrateCLI(t, "up", "--db", dsn)
+	expect(t, out, code, exitError, "already exists", "rdbtool migrate stamp")
+	if strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Fatalf("not one line:\n%s", out)
+	}
+	// Once a migration is applied, by this run or an earlier one, a table
+	// in the way is not a matter of adoption.
+	if _, err := pool.Exec(ctx, "DROP TABLE array_signal_source; CREATE TABLE snap_status (x int)"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		out, code = migrateCLI(t, "up", "--db", dsn)
+		expect(t, out, code, exitError, "00002_snap.sql failed", "already exists")
+		if strings.Contains(out, "stamp") {
+			t.Fatalf("stamp suggested where it does not apply: %s", out)
+		}
 	}
 }
