@@ -375,6 +375,8 @@ func TestRoundTrip(t *testing.T) {
 			if r["time"] != tm || r["node"] != wantNode || r["snap_loc_num"] != wantLoc || r["serial_number"] != h["serial"] ||
 				r["pps_count"] != pps || r["fpga_temp"] != temp || r["is_programmed"] != (h["is_programmed"] == "True") ||
 				r["adc_is_configured"] != (h["adc_is_configured"] == "1") || r["version"] != h["version"] ||
+				r["is_initialized"] != (h["is_initialized"] == "1") || r["dest_is_configured"] != (h["dest_is_configured"] == "1") ||
+				r["uptime_cycles"] != pyInt(h["uptime"]) ||
 				r["sample_rate"] != pyF(t, h["sample_rate"]) || r["psu_alert"] != nil || r["last_programmed_time"] != nil {
 				t.Errorf("%s: row %v\nfrom %v", host, r, h)
 			}
@@ -487,20 +489,29 @@ func TestRoundTrip(t *testing.T) {
 				for i := range counts {
 					counts[i] = strconv.FormatInt(int64(binary.LittleEndian.Uint64([]byte(hist[8*i:]))), 10)
 				}
-				var eq any
-				if e, ok := h[fmt.Sprintf("stream%d_eq_coeffs", s)]; ok && len(e)%8 == 0 {
-					eq = "[56.921875,0.1,1e-05,123456790.0,1.0,0.0,0.00015,1e+16,2.5,3.0]"
+				// eq_coeffs: the float64s read from Redis, each cast to
+				// float32, must come back from the stored text bit for bit,
+				// each element in numpy's str(float32) form.
+				eqRaw, hasEq := h[fmt.Sprintf("stream%d_eq_coeffs", s)]
+				if hasEq && len(eqRaw)%8 == 0 {
+					checkEqCoeffs(t, ant+pol, []byte(eqRaw), r["eq_coeffs"])
+				} else if r["eq_coeffs"] != nil {
+					t.Errorf("antenna %s%s eq_coeffs = %v, want NULL", ant, pol, r["eq_coeffs"])
 				}
-				var pamID any
-				if id := h[fmt.Sprintf("pam%d_id", p)]; strings.HasPrefix(id, "[") {
+				// ids: a JSON list of ints joined with ':'; the dump's other
+				// ids (null, UNKNOWN, a malformed list) are NULL.
+				intList := func(f string) any {
 					var l []int
-					json.Unmarshal([]byte(id), &l)
+					if json.Unmarshal([]byte(h[f]), &l) != nil || l == nil {
+						return nil
+					}
 					parts := make([]string, len(l))
 					for i, x := range l {
 						parts[i] = strconv.Itoa(x)
 					}
-					pamID = strings.Join(parts, ":")
+					return strings.Join(parts, ":")
 				}
+				pamID, femID := intList(fmt.Sprintf("pam%d_id", p)), intList(fmt.Sprintf("fem%d_id", p))
 				var sw any
 				if x := h[fmt.Sprintf("fem%d_switch", p)]; x == "antenna" || x == "load" || x == "noise" {
 					sw = x
@@ -515,7 +526,9 @@ func TestRoundTrip(t *testing.T) {
 					"adc_power": fl(fmt.Sprintf("stream%d_power", s)), "pam_atten": atten,
 					"pam_power": fl(fmt.Sprintf("pam%d_power_%s", p, pol)), "pam_voltage": fl(fmt.Sprintf("pam%d_voltage", p)),
 					"fem_temp": fl(fmt.Sprintf("fem%d_temp", p)), "fem_imu_phi": fl(fmt.Sprintf("fem%d_imu_phi", p)),
-					"histogram": "[" + strings.Join(counts, ",") + "]", "eq_coeffs": eq, "pam_id": pamID, "fem_switch": sw,
+					"histogram": "[" + strings.Join(counts, ",") + "]", "pam_id": pamID, "fem_id": femID, "fem_switch": sw,
+					"pam_current": fl(fmt.Sprintf("pam%d_current", p)), "fem_voltage": fl(fmt.Sprintf("fem%d_voltage", p)),
+					"fem_current": fl(fmt.Sprintf("fem%d_current", p)), "fem_imu_theta": fl(fmt.Sprintf("fem%d_imu_theta", p)),
 					"fem_lna_power": h[fmt.Sprintf("fem%d_lna_power_%s", p, pol)] == "True", "fft_overflow": h["fft_overflow"] == "True",
 				}
 				for c, w := range checks {
@@ -793,4 +806,45 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("daemon_status grew to %d rows on the same JD day", n)
 		}
 	})
+}
+
+// numpyFloat32Text is the form of numpy's str(np.float32): positional with a
+// decimal point, or a mantissa and an exponent of at least two digits, or
+// nan/inf.
+var numpyFloat32Text = regexp.MustCompile(`^-?(?:\d+\.\d+|\d(?:\.\d+)?e[+-]\d{2,}|nan|inf)$`)
+
+// checkEqCoeffs checks a stored eq_coeffs text against the raw float64 LE
+// bytes read from Redis: one element per value, each parsing back to the
+// value cast to float32, in numpy's text form.
+func checkEqCoeffs(t *testing.T, antpol string, raw []byte, got any) {
+	t.Helper()
+	text, ok := got.(string)
+	if !ok || !strings.HasPrefix(text, "[") || !strings.HasSuffix(text, "]") {
+		t.Errorf("antenna %s eq_coeffs = %#v, want a list", antpol, got)
+		return
+	}
+	elems := strings.Split(text[1:len(text)-1], ",")
+	if len(raw) == 0 {
+		elems = nil
+	}
+	if len(elems) != len(raw)/8 {
+		t.Errorf("antenna %s eq_coeffs has %d elements, Redis %d values", antpol, len(elems), len(raw)/8)
+		return
+	}
+	for i, e := range elems {
+		want := float32(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:])))
+		back, err := strconv.ParseFloat(e, 32)
+		if err != nil || math.Float32bits(float32(back)) != math.Float32bits(want) || !numpyFloat32Text.MatchString(e) {
+			t.Errorf("antenna %s eq_coeffs[%d] = %q, want float32 %v in numpy text form", antpol, i, e, want)
+		}
+	}
+}
+
+// pyInt is the int64 of a decimal field, or nil.
+func pyInt(s string) any {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return nil
+	}
+	return n
 }
