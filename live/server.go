@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,11 @@ func tlsHint(o *redis.Options, err error) error {
 	if err == nil {
 		return nil
 	}
+	if o.TLSConfig != nil {
+		if hint := certHint(o, err); hint != "" {
+			return fmt.Errorf("%w (%s)", err, hint)
+		}
+	}
 	var rh tls.RecordHeaderError
 	var ne net.Error
 	timeout := errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
@@ -35,6 +41,57 @@ func tlsHint(o *redis.Options, err error) error {
 		return fmt.Errorf("%w (the server closed the connection at once: a TLS port? that needs rediss://)", err)
 	}
 	return err
+}
+
+// certHint says what to do about a certificate that one side of a TLS
+// connection refused, or "" for other errors.
+func certHint(o *redis.Options, err error) string {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &ua):
+		return "the server's certificate is not signed by a CA this machine trusts: give the CA that signed it " +
+			"with --tls-ca FILE, or add ?skip_verify=true to the URL to skip the check"
+	case errors.As(err, &he) && he.Certificate != nil:
+		var names []string
+		names = append(names, he.Certificate.DNSNames...)
+		for _, ip := range he.Certificate.IPAddresses {
+			names = append(names, ip.String())
+		}
+		host, _, _ := net.SplitHostPort(o.Addr)
+		if len(names) == 0 {
+			return fmt.Sprintf("the server's certificate names no host, so it is not for %s: "+
+				"add ?skip_verify=true to the URL to skip the check", host)
+		}
+		return fmt.Sprintf("the server's certificate is for %s, not for %s: connect with one of those names, "+
+			"or add ?skip_verify=true to the URL to skip the check", strings.Join(names, ", "), host)
+	case errors.As(err, &ci) && ci.Reason == x509.Expired:
+		return "the server's certificate has expired or is not valid yet: renew it on the server (or check this " +
+			"machine's clock), or add ?skip_verify=true to the URL to skip the check"
+	case strings.Contains(msg, "remote error: tls: certificate required"):
+		return "the server requires a client certificate (tls-auth-clients yes, its default): " +
+			"give one with --tls-cert FILE --tls-key FILE"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errClosedByServer):
+		// TLS 1.3: the server checks the client's certificate after the
+		// handshake, and its alert is lost when the first write meets the reset
+		if len(o.TLSConfig.Certificates) == 0 && o.TLSConfig.GetClientCertificate == nil {
+			return "the server closed the TLS connection at once: does it require a client certificate " +
+				"(tls-auth-clients yes, its default)? give one with --tls-cert FILE --tls-key FILE"
+		}
+		return "the server closed the TLS connection at once: did it refuse the client certificate of --tls-cert " +
+			"(expired, or not signed by a CA the server trusts: its tls-ca-cert-file)?"
+	case strings.Contains(msg, "remote error: tls: unknown certificate authority"),
+		strings.Contains(msg, "remote error: tls: expired certificate"),
+		strings.Contains(msg, "remote error: tls: bad certificate"),
+		strings.Contains(msg, "remote error: tls: certificate unknown"),
+		strings.Contains(msg, "remote error: tls: unsupported certificate"):
+		return "the server refused the client certificate of --tls-cert: expired, or not signed by a CA the " +
+			"server trusts (its tls-ca-cert-file)?"
+	}
+	return ""
 }
 
 // errClosedByServer is a connection that ended while a reply was awaited.

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rdbtool/rdbtool/internal/redistest"
+)
+
+// qaCert writes a certificate for 127.0.0.1 signed by a CA of its own
+// (ca.pem), valid from..until, and its key, into dir with prefix name.
+// usage is ServerAuth or ClientAuth.
+func qaCert(t *testing.T, dir, name string, usage x509.ExtKeyUsage, from, until time.Time) (ca, cert, key string) {
+	t.Helper()
+	gen := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	write := func(file, typ string, der []byte) string {
+		p := filepath.Join(dir, name+"-"+file)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	caKey, leafKey := gen(), gen()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name + " CA"},
+		NotBefore: time.Now().Add(-72 * time.Hour), NotAfter: time.Now().Add(72 * time.Hour), IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: name},
+		NotBefore: from, NotAfter: until, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage}}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &leafKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(leafKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return write("ca.pem", "CERTIFICATE", caDER), write("cert.pem", "CERTIFICATE", der), write("key.pem", "EC PRIVATE KEY", kder)
+}
+
+// Every way a TLS connection is refused gets an error that names the
+// server, says what is wrong and what to do, exit 2, and no output file.
+// The sync method used to hide a missing client certificate behind
+// "PSYNC: write: connection reset by peer" (it ignored REPLCONF's failure).
+func TestQATLSErrorsSayWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	files := redistest.WriteTLSFiles(t, dir)
+	port, args := files.TLSPort(t, true) // tls-auth-clients yes, Redis's default
+	redistest.Start(t, redistest.WithArgs(append(args, "--repl-diskless-sync-delay", "0")...))
+	url := "rediss://127.0.0.1:" + port
+
+	// a server whose certificate expired yesterday
+	now := time.Now()
+	expCA, expCert, expKey := qaCert(t, dir, "expired", x509.ExtKeyUsageServerAuth, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+	expPort, expArgs := redistest.TLSFiles{CA: files.CA, ServerCert: expCert, ServerKey: expKey}.TLSPort(t, false)
+	redistest.Start(t, redistest.WithArgs(expArgs...))
+	// a client certificate that expired yesterday, of a CA the server does not trust
+	_, oldCert, oldKey := qaCert(t, dir, "client", x509.ExtKeyUsageClientAuth, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+	otherCA, _, _ := qaCert(t, dir, "other", x509.ExtKeyUsageServerAuth, now, now.Add(time.Hour))
+
+	cert := []string{"--tls-cert", files.ClientCert, "--tls-key", files.ClientKey}
+	for _, tc := range []struct {
+		name string
+		url  string
+		args []string
+		want []string // in the error line
+	}{
+		{"no client certificate", url, []string{"--tls-ca", files.CA}, []string{"client certificate", "--tls-cert"}},
+		{"client certificate the server refuses", url, []string{"--tls-ca", files.CA, "--tls-cert", oldCert, "--tls-key", oldKey},
+			[]string{"refuse", "client certificate of --tls-cert"}},
+		{"wrong CA", url, append([]string{"--tls-ca", otherCA}, cert...), []string{"not signed by a CA", "--tls-ca"}},
+		{"system CAs", url, cert, []string{"not signed by a CA", "--tls-ca"}},
+		{"host name not in the certificate", "rediss://localhost:" + port, append([]string{"--tls-ca", files.CA}, cert...),
+			[]string{"not for localhost", "127.0.0.1", "skip_verify"}},
+		{"expired server certificate", "rediss://127.0.0.1:" + expPort, []string{"--tls-ca", expCA},
+			[]string{"expired", "skip_verify"}},
+	} {
+		for _, cmd := range [][]string{
+			{"snapshot", "--from", tc.url, "-o", filepath.Join(dir, "scan.rdb")},
+			{"snapshot", "--from", tc.url, "-o", filepath.Join(dir, "sync.rdb"), "--method", "sync"},
+			{"load", liveCorpus, "--to", tc.url, "--replace"},
+		} {
+			_, stderr, code := liveRun(t, append(cmd, tc.args...)...)
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			last := lines[len(lines)-1]
+			ok := code == 2 && strings.Contains(last, "server ")
+			for _, w := range tc.want {
+				ok = ok && strings.Contains(last, w)
+			}
+			if !ok {
+				t.Errorf("%s: %s %s: exit %d, want 2 and an error with %q:\n%s", tc.name, cmd[0], cmd[len(cmd)-1], code, tc.want, stderr)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "scan.rdb")); err == nil {
+		t.Error("a failed snapshot left its output")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sync.rdb")); err == nil {
+		t.Error("a failed snapshot left its output")
+	}
+}
