@@ -270,3 +270,22 @@ func TestMonitorDaemonNames(t *testing.T) {
 		t.Errorf("%d subsystem_error rows under mc_correlator_monitor, want 1", n)
 	}
 }
+
+// TestConfigFengineWithoutLists: _parse_config indexes each fengine's
+// 'ants' and 'phase_switch_index' (hera-mc.md §3.16), so a config where a
+// host lacks one (or has null) is malformed: it is skipped and reported,
+// not stored as if the host had no inputs.
+func TestConfigFengineWithoutLists(t *testing.T) {
+	for _, bad := range []string{
+		strings.Replace(testConfig, "ants: [3, 4, 5], ", "", 1),
+		strings.Replace(testConfig, ", phase_switch_index: [1, 2, 3, 4, 5, 6]", "", 1),
+		strings.Replace(testConfig, "ants: [3, 4, 5]", "ants: null", 1),
+	} {
+		if _, err := parseCorrelatorConfig(bad); err == nil {
+			t.Errorf("config accepted:\n%s", bad)
+		}
+	}
+	if _, err := parseCorrelatorConfig(strings.Replace(testConfig, "ants: [3, 4, 5]", "ants: []", 1)); err != nil {
+		t.Errorf("an empty ants list refused: %v", err)
+	}
+}

@@ -198,10 +198,11 @@ func yamlInt(v any) (int64, bool) {
 	return 0, false
 }
 
-// intList reads a YAML list of int4 values (a missing list is empty).
+// intList reads a YAML list of int4 values. A missing or null list is an
+// error: _parse_config indexes it and takes its len().
 func intList(v any) ([]int32, error) {
 	if v == nil {
-		return nil, nil
+		return nil, errors.New("missing or null")
 	}
 	l, ok := v.([]any)
 	if !ok {

@@ -34,7 +34,8 @@
 // SNAP timestamp is None, missing node power fields, an auto key deleted
 // between KEYS and GET, a wrong-length auto array, an unknown EOD status for
 // an existing JD, a SNAP input list longer than 6, a config without one of
-// the six parameters, malformed YAML. Here each of those skips that record.
+// the six parameters or with a fengine lacking ants or phase_switch_index,
+// malformed YAML. Here each of those skips that record.
 // A value that is not UTF-8 text (or holds a NUL byte), which PostgreSQL
 // refuses, is handled the same way: NULL where the column allows it (as
 // hera_corr_cm's failed decode gives for status:snap fields), else the
