@@ -137,11 +137,16 @@ func (s *SyncStream) handshake() error {
 			return fmt.Errorf("AUTH: %w", err)
 		}
 	}
-	// An old server answers an error to capabilities it lacks; the RDB still comes.
-	s.simple("REPLCONF", "capa", "eof", "capa", "psync2")
-	// rdb-only (Redis >= 7.0): the server sends the RDB and no replication
-	// stream, and keeps no backlog for us.
-	s.simple("REPLCONF", "rdb-only", "1")
+	// An old server answers an error to capabilities it lacks; the RDB
+	// still comes. rdb-only (Redis >= 7.0): the server sends the RDB and no
+	// replication stream, and keeps no backlog for us. A failed connection
+	// is not such an answer: it is reported here, where it happened.
+	for _, args := range [][]string{{"REPLCONF", "capa", "eof", "capa", "psync2"}, {"REPLCONF", "rdb-only", "1"}} {
+		var rerr redisError
+		if _, err := s.simple(args...); err != nil && !errors.As(err, &rerr) {
+			return fmt.Errorf("REPLCONF: %w", err)
+		}
+	}
 	reply, err := s.simple("PSYNC", "?", "-1")
 	if err != nil && strings.Contains(strings.ToLower(err.Error()), "unknown command") {
 		if err := s.send("SYNC"); err != nil {
