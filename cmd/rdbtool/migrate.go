@@ -215,7 +215,15 @@ func migrateErr(c *cli.Context, dsn string, err error) error {
 	if sig := migrateSignals(c); sig != nil {
 		return migrateInterrupted(sig, "nothing was changed")
 	}
-	return migrateFail("%s", migrations.Redact(err.Error(), dsn))
+	msg := migrations.Redact(err.Error(), dsn)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege: say who, and what to do
+		if cfg, perr := pgconn.ParseConfig(dsn); perr == nil {
+			msg += fmt.Sprintf("; user %q lacks a privilege this needs: migrate as the role that owns the hera_mc tables and %s",
+				cfg.User, migrations.VersionTable)
+		}
+	}
+	return migrateFail("%s", msg)
 }
 
 func printResults(w io.Writer, res []migrations.Result, now int64) {
