@@ -289,3 +289,29 @@ func TestConfigFengineWithoutLists(t *testing.T) {
 		t.Errorf("an empty ants list refused: %v", err)
 	}
 }
+
+// TestConfigDuplicateIndexes: the original adds a config's rows with plain
+// session.add, so a duplicate correlator index or a host's duplicate phase
+// switch index is an IntegrityError there (hera-mc.md §3.16). Here that
+// one row is left out and reported, the rest of the config stored.
+func TestConfigDuplicateIndexes(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	cfg := strings.Replace(testConfig, "ants: [3, 4, 5]", "ants: [3, 4, 2]", 1)
+	cfg = strings.Replace(cfg, "phase_switch_index: [1, 2, 3, 4, 5, 6]", "phase_switch_index: [1, 2, 2, 4, 5, 6]", 1)
+	m.HSet("snap_configuration", "config", cfg, "md5", "dup", "upload_time", "1763636400")
+	rep := runAt(t, rc, db, testNow, "config")
+	if n := count(t, db, `SELECT count(*) FROM correlator_config_input_index`); n != 5 {
+		t.Errorf("%d input index rows, want 5", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM correlator_config_phase_switch_index`); n != 11 {
+		t.Errorf("%d phase switch rows, want 11", n)
+	}
+	tables := map[string]bool{}
+	for _, s := range rep.Skipped {
+		tables[s.Table] = true
+	}
+	if !tables["correlator_config_input_index"] || !tables["correlator_config_phase_switch_index"] {
+		t.Errorf("duplicates not reported for both tables: %+v", rep.Skipped)
+	}
+}

@@ -333,7 +333,18 @@ func (g *gctx) writeConfig(tx pgx.Tx, c *correlatorConfig) error {
 			inputs.add(c.hash, in.index, in.host, in.position)
 		}
 		psi := newRows("correlator_config_phase_switch_index", "config_hash", "hostname", "phase_switch_index", "antpol_index_position")
+		type hostPSI struct {
+			host string
+			psi  int32
+		}
+		seenPSI := map[hostPSI]bool{}
 		for _, p := range c.psi {
+			if seenPSI[hostPSI{p.host, p.psi}] {
+				g.skip("correlator_config_phase_switch_index", c.key, "config",
+					fmt.Sprintf("phase switch index %d of %s listed twice", p.psi, p.host))
+				continue
+			}
+			seenPSI[hostPSI{p.host, p.psi}] = true
 			psi.add(c.hash, p.host, p.psi, p.position)
 		}
 		if err := g.write(tx, file, y, params, active, inputs, psi); err != nil {

@@ -35,7 +35,10 @@
 // between KEYS and GET, a wrong-length auto array, an unknown EOD status for
 // an existing JD, a SNAP input list longer than 6, a config without one of
 // the six parameters or with a fengine lacking ants or phase_switch_index,
-// malformed YAML. Here each of those skips that record.
+// malformed YAML. Here each of those skips that record. A config listing a
+// correlator index twice, or a host's phase switch index twice (an
+// IntegrityError there) is stored without the repeated row, which is
+// reported.
 // A value that is not UTF-8 text (or holds a NUL byte), which PostgreSQL
 // refuses, is handled the same way: NULL where the column allows it (as
 // hera_corr_cm's failed decode gives for status:snap fields), else the
