@@ -267,6 +267,11 @@ func (m *Migrator) move(ctx context.Context, current, target int64) ([]Result, e
 			return res, fmt.Errorf("migrations: %s %s failed (rolled back, earlier steps kept): %w",
 				pe.Failed.Direction, path.Base(pe.Failed.Source.Path), pe.Err)
 		}
+		if strings.Contains(err.Error(), "missing (out-of-order) migration") { // goose's text: no typed error
+			return res, fmt.Errorf("migrations: %w; nothing was applied: migrations run in version order only, so either "+
+				"roll back below the missing version (rdbtool migrate to VERSION) and migrate up again, or renumber "+
+				"the missing migration after the database's version", err)
+		}
 		return res, fmt.Errorf("migrations: %w", err)
 	}
 	return res, nil

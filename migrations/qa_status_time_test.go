@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -52,5 +53,28 @@ func TestStatusAppliedAtOnNonUTCServer(t *testing.T) {
 		if at := st[0].AppliedAt; !st[0].Applied || at.Before(before) || at.After(after) {
 			t.Errorf("TimeZone %s: version 1 applied at %v, want between %v and %v", zone, at.UTC(), before.UTC(), after.UTC())
 		}
+	}
+}
+
+// A version below the database's that was never applied (a migration
+// merged after a later one had run) stops Up: goose says "missing
+// (out-of-order)"; the message also says how to get out of it, and nothing
+// is applied.
+func TestUpWithMissingVersionSaysWhatToDo(t *testing.T) {
+	ctx := context.Background()
+	pool, m := emptyDB(t)
+	if _, err := m.To(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "DELETE FROM goose_db_version WHERE version_id = 3"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "version 3") || !strings.Contains(err.Error(), "migrate to") ||
+		!strings.Contains(err.Error(), "renumber") {
+		t.Fatalf("up with version 3 missing: %v", err)
+	}
+	if len(res) != 0 || version(t, m) != 4 {
+		t.Fatalf("up with version 3 missing applied %v, version %d", res, version(t, m))
 	}
 }
