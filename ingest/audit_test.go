@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -313,5 +314,22 @@ func TestConfigDuplicateIndexes(t *testing.T) {
 	}
 	if !tables["correlator_config_input_index"] || !tables["correlator_config_phase_switch_index"] {
 		t.Errorf("duplicates not reported for both tables: %+v", rep.Skipped)
+	}
+}
+
+// TestPyFloatSignedNaN: Python's float() accepts a sign before nan, as
+// before inf (hera-mc.md §1.3: float() accepts 'nan'); '-nan' is what C's
+// printf writes for a negative NaN.
+func TestPyFloatSignedNaN(t *testing.T) {
+	for _, s := range []string{"-nan", "+nan", " -NaN\n", "+NAN"} {
+		f, err := ParsePyFloat(s)
+		if err != nil || !math.IsNaN(f) {
+			t.Errorf("ParsePyFloat(%q) = %v, %v; want NaN", s, f, err)
+		}
+	}
+	for _, s := range []string{"--nan", "nan1", "+-nan", "na"} {
+		if _, err := ParsePyFloat(s); err == nil {
+			t.Errorf("ParsePyFloat(%q) accepted", s)
+		}
 	}
 }

@@ -263,6 +263,13 @@ func ParsePyFloat(s string) (float64, error) {
 	if !ok || !pyFloatRE.MatchString(t) {
 		return 0, fmt.Errorf("could not convert string to float: %q", clip(s))
 	}
+	if u := strings.ToLower(strings.TrimLeft(t, "+-")); u == "nan" {
+		// strconv takes no sign before nan; Python does (and keeps it).
+		if t[0] == '-' {
+			return math.Copysign(math.NaN(), -1), nil
+		}
+		return math.NaN(), nil
+	}
 	f, err := strconv.ParseFloat(t, 64)
 	if err != nil {
 		var ne *strconv.NumError
