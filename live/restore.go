@@ -2,9 +2,11 @@ package live
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -198,6 +200,7 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 			Addrs: []string{o.Addr}, Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig,
 			DialTimeout: co.DialTimeout, ReadTimeout: co.ReadTimeout, WriteTimeout: co.WriteTimeout,
 			Protocol: 2, DisableIdentity: true, MaxRedirects: 8, PoolSize: 8, DialerRetries: co.DialerRetries,
+			Dialer: clusterDialer(o),
 		})
 	} else {
 		t.single = redis.NewClient(co)
@@ -211,6 +214,23 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 		return nil, serverErr(o, "connect", nil, err)
 	}
 	return t, nil
+}
+
+// clusterDialer dials a cluster node, over TLS with the node's own name
+// checked (nodeTLS): go-redis would check the seed's name on every node.
+// nil (go-redis's own dialer) without TLS.
+func clusterDialer(o *redis.Options) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if o.TLSConfig == nil {
+		return nil
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		timeout := o.DialTimeout
+		if timeout <= 0 {
+			timeout = 5 * time.Second
+		}
+		d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}, Config: nodeTLS(o.TLSConfig, addr)}
+		return d.DialContext(ctx, network, addr)
+	}
 }
 
 // targetVersion is the newest RDB version every master loads.

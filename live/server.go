@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -60,7 +61,7 @@ func certHint(o *redis.Options, err error) string {
 		for _, ip := range he.Certificate.IPAddresses {
 			names = append(names, ip.String())
 		}
-		host, _, _ := net.SplitHostPort(o.Addr)
+		host := he.Host
 		if len(names) == 0 {
 			return fmt.Sprintf("the server's certificate names no host, so it is not for %s: "+
 				"add ?skip_verify=true to the URL to skip the check", host)
@@ -92,6 +93,52 @@ func certHint(o *redis.Options, err error) string {
 			"server trusts (its tls-ca-cert-file)?"
 	}
 	return ""
+}
+
+// nodeTLS is the TLS configuration for the cluster node at addr, reached
+// from a seed whose configuration is cfg: the node's certificate is checked
+// against the node's own address (cfg.ServerName is the seed's host name),
+// or, for a certificate the nodes share (a wildcard), against the seed's
+// name. cfg itself is returned when there is nothing to change.
+func nodeTLS(cfg *tls.Config, addr string) *tls.Config {
+	if cfg == nil || cfg.InsecureSkipVerify {
+		return cfg
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == cfg.ServerName {
+		return cfg
+	}
+	seed := cfg.ServerName
+	c := cfg.Clone()
+	c.ServerName = host
+	c.InsecureSkipVerify = true // checked below, as crypto/tls would, with two names allowed
+	c.VerifyConnection = func(cs tls.ConnectionState) error {
+		certs := cs.PeerCertificates
+		if len(certs) == 0 {
+			return errors.New("tls: the server sent no certificate")
+		}
+		inter := x509.NewCertPool()
+		for _, ic := range certs[1:] {
+			inter.AddCert(ic)
+		}
+		now := time.Now()
+		if cfg.Time != nil {
+			now = cfg.Time()
+		}
+		_, err := certs[0].Verify(x509.VerifyOptions{Roots: cfg.RootCAs, Intermediates: inter, CurrentTime: now,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+		if err == nil {
+			err = certs[0].VerifyHostname(host)
+			if err != nil && seed != "" && certs[0].VerifyHostname(seed) == nil {
+				err = nil
+			}
+		}
+		if err != nil {
+			return &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: err}
+		}
+		return nil
+	}
+	return c
 }
 
 // errClosedByServer is a connection that ended while a reply was awaited.

@@ -379,6 +379,7 @@ func clusterMasters(ctx context.Context, o *redis.Options) ([]*redis.Options, st
 		seen[addr] = true
 		m := *o
 		m.Addr = addr
+		m.TLSConfig = nodeTLS(o.TLSConfig, addr)
 		masters = append(masters, &m)
 	}
 	if len(masters) == 0 {

@@ -1,0 +1,151 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rdbtool/rdbtool/internal/redistest"
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// nodeCerts writes a CA (ca.pem) and, for each IP, a server certificate
+// valid for that IP only (cert-IP.pem, key-IP.pem): one certificate per
+// cluster node, as each host of a real cluster has its own.
+func nodeCerts(t *testing.T, dir string, ips ...string) {
+	t.Helper()
+	gen := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	write := func(name, typ string, der []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from, until := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+	caKey := gen()
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cluster CA"}, NotBefore: from,
+		NotAfter: until, IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ = x509.ParseCertificate(caDER)
+	write("ca.pem", "CERTIFICATE", caDER)
+	for i, ip := range ips {
+		k := gen()
+		leaf := &x509.Certificate{SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: ip},
+			NotBefore: from, NotAfter: until, IPAddresses: []net.IP{net.ParseIP(ip)}, KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
+		der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &k.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kder, _ := x509.MarshalECPrivateKey(k)
+		write("cert-"+ip+".pem", "CERTIFICATE", der)
+		write("key-"+ip+".pem", "EC PRIVATE KEY", kder)
+	}
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// A TLS cluster whose nodes are at different addresses, each with a
+// certificate for its own address only: every node's certificate is
+// checked against that node's address. The seed's host name was checked
+// for every node (go-redis's cluster client and the snapshot's copies of
+// the seed's options share one tls.Config), so nothing but the seed node
+// could be reached: "certificate is valid for 127.0.0.2, not 127.0.0.1".
+func TestQAClusterTLSNodeNames(t *testing.T) {
+	cli := redistest.Binary(t, "redis-cli")
+	dir := t.TempDir()
+	ips := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}
+	nodeCerts(t, dir, ips...)
+	ca := filepath.Join(dir, "ca.pem")
+	var nodes []*redistest.Server
+	var tlsAddrs []string
+	create := []string{"--tls", "--cacert", ca, "--cluster", "create"}
+	for _, ip := range ips {
+		port, bus := freeTCPPort(t), freeTCPPort(t)
+		bind := "127.0.0.1 " + ip // the readiness check uses 127.0.0.1
+		if ip == "127.0.0.1" {
+			bind = ip
+		}
+		s := redistest.Start(t, fastSync, redistest.WithArgs("--cluster-enabled", "yes", "--cluster-node-timeout", "5000",
+			"--bind", bind, "--cluster-announce-ip", ip, "--cluster-port", strconv.Itoa(bus),
+			"--tls-port", strconv.Itoa(port), "--tls-cluster", "yes", "--tls-replication", "yes", "--tls-auth-clients", "no",
+			"--tls-cert-file", filepath.Join(dir, "cert-"+ip+".pem"), "--tls-key-file", filepath.Join(dir, "key-"+ip+".pem"),
+			"--tls-ca-cert-file", ca))
+		nodes = append(nodes, s)
+		addr := net.JoinHostPort(ip, strconv.Itoa(port))
+		tlsAddrs = append(tlsAddrs, addr)
+		create = append(create, addr)
+	}
+	create = append(create, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, create...).CombinedOutput(); err != nil {
+		t.Skipf("cannot make a TLS cluster on 127.0.0.1-3 here: redis-cli %s: %v\n%s", strings.Join(create, " "), err, out)
+	}
+	for _, n := range nodes {
+		n.WaitClusterOK(t)
+	}
+
+	ctx := context.Background()
+	o, err := ParseURL("rediss://" + tlsAddrs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := os.ReadFile(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.TLSConfig.RootCAs = x509.NewCertPool()
+	o.TLSConfig.RootCAs.AppendCertsFromPEM(pem)
+
+	dump := stringsDump(t, 300)
+	stats, err := Load(ctx, o, rdb.NewReader(bytes.NewReader(dump)), LoadOptions{Cluster: true, Flush: true})
+	if err != nil || stats.Keys != 300 {
+		t.Fatalf("load into a TLS cluster: %v (%s)", err, stats)
+	}
+	for _, m := range []Method{MethodScan, MethodSync} {
+		var buf bytes.Buffer
+		st, err := Snapshot(ctx, o, &buf, SnapshotOptions{Method: m, Cluster: true})
+		if err != nil || st.Keys != 300 || len(st.Servers) != 3 {
+			t.Fatalf("%s snapshot of a TLS cluster: %v (%s)", m, err, st)
+		}
+	}
+
+	// a node presenting a certificate for another address is still refused
+	bad := *o
+	bad.TLSConfig = o.TLSConfig.Clone()
+	bad.Addr = "127.0.0.1:" + strings.Split(tlsAddrs[1], ":")[1] // node 2's certificate is for 127.0.0.2
+	bad.TLSConfig.ServerName = "127.0.0.1"
+	_, err = Snapshot(ctx, &bad, &bytes.Buffer{}, SnapshotOptions{Cluster: true})
+	if err == nil || !strings.Contains(err.Error(), "is for 127.0.0.2, not for 127.0.0.1") {
+		t.Fatalf("a node reached at an address its certificate does not name: %v", err)
+	}
+}
