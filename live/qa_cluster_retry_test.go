@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rdbtool/rdbtool/internal/nettest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
@@ -100,5 +101,23 @@ func TestQAClusterLostConnectionNoFalseConflicts(t *testing.T) {
 	held := c.DBSize(ctx).Val()
 	if stats.Keys == 0 || stats.Unconfirmed == 0 || stats.Keys+stats.Unconfirmed != n || held < stats.Keys || held > n {
 		t.Fatalf("stats %s: want keys + unconfirmed = %d, keys > 0, and %d keys held between them", fmt.Sprint(stats), n, held)
+	}
+
+	// A cluster that refuses writes (CLUSTERDOWN): the keys refused are
+	// NOT loaded (listed, as for one server), not "sent but unconfirmed
+	// when the connection failed".
+	if err := c.Do(ctx, "CLUSTER", "DELSLOTS", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(c.ClusterInfo(ctx).Val(), "cluster_state:fail"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the cluster never went down")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stats, err = Load(ctx, opts(t, node.Addr), rdb.NewReader(bytes.NewReader(stringsDump(t, 10))), LoadOptions{Cluster: true})
+	if err == nil || !strings.Contains(err.Error(), "CLUSTERDOWN") || stats.Failed == 0 || stats.Unconfirmed != 0 ||
+		len(stats.FailedKeys) == 0 || !strings.Contains(stats.FailedKeys[0], "CLUSTERDOWN") {
+		t.Fatalf("load into a cluster that is down: %v (%s)", err, stats)
 	}
 }

@@ -685,8 +685,10 @@ type noRetry struct{ *redis.Cmd }
 
 func (noRetry) NoRetry() bool { return true }
 
-// account sorts a batch's replies into loaded, conflicts and failures. A
-// reply that is not a server error (a lost connection) stops the load.
+// account sorts a batch's replies into loaded, conflicts and failures
+// (refused, not loaded). A reply that is not a server error (a lost
+// connection: the key is unconfirmed) stops the load, and so does a refusal
+// of every write (isConnectionLevel).
 func (l *loader) account(b *restoreBatch, cmds []*redis.Cmd, pipeErr error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -703,10 +705,15 @@ func (l *loader) account(b *restoreBatch, cmds []*redis.Cmd, pipeErr error) {
 				l.stats.ConflictKeys = append(l.stats.ConflictKeys, string(b.keys[i]))
 				l.stats.ConflictDBs = append(l.stats.ConflictDBs, b.dbs[i])
 			}
-		case errors.As(err, &rerr) && !isConnectionLevel(err):
+		case errors.As(err, &rerr):
+			// refused: not loaded, whether the load goes on or (OOM,
+			// READONLY, CLUSTERDOWN, ...) stops, as for one server
 			l.stats.Failed++
 			if len(l.stats.FailedKeys) < maxListed {
 				l.stats.FailedKeys = append(l.stats.FailedKeys, keyInDB(string(b.keys[i]), b.dbs[i])+": "+err.Error())
+			}
+			if isConnectionLevel(err) && lost == nil {
+				lost = serverErr(l.node(b.keys[i]), "RESTORE", b.keys[i], err)
 			}
 		default:
 			l.stats.Unconfirmed++
