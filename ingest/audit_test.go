@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestSubsystemTruncatedByCharacter: varchar(32) counts characters
@@ -331,5 +332,43 @@ func TestPyFloatSignedNaN(t *testing.T) {
 		if _, err := ParsePyFloat(s); err == nil {
 			t.Errorf("ParsePyFloat(%q) accepted", s)
 		}
+	}
+}
+
+// emptyAfterLLen empties a list right after its LLEN, as a consumer
+// popping the queue between the two reads would.
+type emptyAfterLLen struct {
+	key string
+	rc  *redis.Client
+}
+
+func (emptyAfterLLen) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (e emptyAfterLLen) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if cmd.Name() == "llen" && cmd.Args()[1] == e.key {
+			e.rc.Del(ctx, e.key) // the hook is on another client
+		}
+		return err
+	}
+}
+func (emptyAfterLLen) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestFileQueueEmptiedBetweenReads: a list queue emptied between LLEN and
+// the reads of its ends has no oldest or newest entry: NULL (hera-mc.md
+// §3.4: an empty queue gives NULLs), not an empty filename.
+func TestFileQueueEmptiedBetweenReads(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	m.RPush("corr:files:raw", "a.sum.dat", "b.sum.dat")
+	other := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	defer other.Close()
+	rc.AddHook(emptyAfterLLen{"corr:files:raw", other})
+	runAt(t, rc, db, testNow, "file_queues")
+	rows := rowMaps(t, db, `SELECT oldest_entry, newest_entry FROM correlator_file_queues WHERE queue = 'raw'`)
+	if len(rows) != 1 || rows[0]["oldest_entry"] != nil || rows[0]["newest_entry"] != nil {
+		t.Errorf("raw queue %v, want NULL ends", rows)
 	}
 }

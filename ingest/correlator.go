@@ -275,16 +275,24 @@ func runFileQueues(g *gctx) error {
 		}
 		var oldest, newest any
 		if n > 0 {
-			// Deviation (quirk 3): plain filenames, not '{filename}'.
-			first, err := g.rdb.LIndex(g.ctx, q.Key, 0).Result()
-			if err != nil && err != redis.Nil {
-				return fmt.Errorf("LINDEX %s: %w", q.Key, err)
+			// Deviation (quirk 3): plain filenames, not '{filename}'. An
+			// end that is gone (the list emptied since LLEN) is NULL.
+			end := func(i int64, column string) (any, error) {
+				v, err := g.rdb.LIndex(g.ctx, q.Key, i).Result()
+				if err == redis.Nil {
+					return nil, nil
+				}
+				if err != nil {
+					return nil, fmt.Errorf("LINDEX %s: %w", q.Key, err)
+				}
+				return g.queueEntry(q.Key, column, v), nil
 			}
-			last, err := g.rdb.LIndex(g.ctx, q.Key, -1).Result()
-			if err != nil && err != redis.Nil {
-				return fmt.Errorf("LINDEX %s: %w", q.Key, err)
+			if oldest, err = end(0, "oldest_entry"); err != nil {
+				return err
 			}
-			oldest, newest = g.queueEntry(q.Key, "oldest_entry", first), g.queueEntry(q.Key, "newest_entry", last)
+			if newest, err = end(-1, "newest_entry"); err != nil {
+				return err
+			}
 		}
 		if n > math.MaxInt32 {
 			g.null(table, q.Key, "length", "length out of range")
