@@ -35,7 +35,8 @@
 // between KEYS and GET, a wrong-length auto array, an unknown EOD status for
 // an existing JD, a SNAP input list longer than 6, a config without one of
 // the six parameters or with a fengine lacking ants or phase_switch_index,
-// malformed YAML. Here each of those skips that record. A config listing a
+// malformed YAML, a malformed corr:map antenna entry (every antenna_status
+// row is lost there). Here each of those skips that record. A config listing a
 // correlator index twice, or a host's phase switch index twice (an
 // IntegrityError there) is stored without the repeated row, which is
 // reported.
