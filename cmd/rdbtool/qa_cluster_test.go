@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
+	"github.com/rdbtool/rdbtool/rdb"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -176,6 +179,72 @@ func TestQACluster(t *testing.T) {
 			if d, derr, code := liveRun(t, "diff", out, siteDump); code != 0 {
 				t.Errorf("snapshot --cluster --method %s differs from the dump loaded: exit %d\n%s%s", m, code, d, derr)
 			}
+		}
+	})
+
+	// Keys with hash tags land on the master owning the tag's slot (and
+	// keys of one tag together), checked against each node's CLUSTER
+	// KEYSLOT and the slot map, as redis-cli -c would find them.
+	t.Run("hash tags", func(t *testing.T) {
+		cl.flush(t)
+		var keys []string
+		for i := 0; i < 50; i++ {
+			keys = append(keys, fmt.Sprintf("{user1}:f%d", i), fmt.Sprintf("{}x%d", i), fmt.Sprintf("a{b}{c}%d", i),
+				fmt.Sprintf("{h%d}:h%d", i%7, i), fmt.Sprintf("x{%d", i))
+		}
+		path := filepath.Join(t.TempDir(), "tags.rdb")
+		var buf bytes.Buffer
+		w := rdb.NewWriter(&buf, 10)
+		for _, k := range keys {
+			e, err := rdb.NewEntry(0, []byte(k), &rdb.Value{Kind: "string", String: []byte("v")}, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.WriteEntry(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, stderr, code := liveRun(t, "load", path, "--to", seed, "--cluster"); code != 0 {
+			t.Fatalf("load: exit %d: %s", code, stderr)
+		}
+		slots, err := cl.clients[0].ClusterSlots(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := func(slot int64) string {
+			for _, s := range slots {
+				if int64(s.Start) <= slot && slot <= int64(s.End) {
+					return s.Nodes[0].Addr
+				}
+			}
+			return ""
+		}
+		total := 0
+		tagNode := map[string]string{}
+		for i, c := range cl.clients {
+			held, err := c.Keys(ctx, "*").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += len(held)
+			for _, k := range held {
+				slot := c.ClusterKeySlot(ctx, k).Val()
+				if owner(slot) != cl.nodes[i].Addr {
+					t.Errorf("key %q (slot %d) is on %s, owner %s", k, slot, cl.nodes[i].Addr, owner(slot))
+				}
+				if strings.HasPrefix(k, "{user1}") {
+					tagNode["{user1}"+cl.nodes[i].Addr] = k
+				}
+			}
+		}
+		if total != len(keys) || len(tagNode) != 1 {
+			t.Errorf("%d keys held, want %d; {user1} keys on %d masters, want 1", total, len(keys), len(tagNode))
 		}
 	})
 
