@@ -40,7 +40,7 @@ func TestIngestRDB(t *testing.T) {
 		t.Error("the dump's bad records were not reported")
 	}
 	var host string
-	if err := db.QueryRow(context.Background(), `SELECT hostname FROM daemon_status WHERE name = 'mc_correlator_monitor'`).Scan(&host); err != nil || host != "cli-test" {
+	if err := db.QueryRow(context.Background(), `SELECT hostname FROM daemon_status WHERE name = 'mc_monitor_correlator'`).Scan(&host); err != nil || host != "cli-test" {
 		t.Errorf("daemon_status host %q, %v", host, err)
 	}
 

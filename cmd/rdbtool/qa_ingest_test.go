@@ -249,7 +249,7 @@ func TestQAIngestSignalDuringSinglePass(t *testing.T) {
 		}
 	}
 	var st string
-	if err := db.QueryRow(context.Background(), `SELECT status FROM daemon_status WHERE name = 'mc_correlator_monitor'`).Scan(&st); err != nil || st != "good" {
+	if err := db.QueryRow(context.Background(), `SELECT status FROM daemon_status WHERE name = 'mc_monitor_correlator'`).Scan(&st); err != nil || st != "good" {
 		t.Errorf("daemon_status %q (%v), want good", st, err)
 	}
 }
