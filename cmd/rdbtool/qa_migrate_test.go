@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
+	"os/exec"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -125,5 +129,66 @@ func TestQAMigratePermissionDenied(t *testing.T) {
 	expect(t, out, code, exitError, "permission denied", `user "`+role+`"`, "owns")
 	if strings.Count(strings.TrimSpace(out), "\n") != 0 {
 		t.Fatalf("not one line:\n%s", out)
+	}
+}
+
+// SIGINT while a migration runs (here: 00006 waits for a lock on the table
+// its foreign key references) rolls that one back, keeps those applied
+// before it (listed), and exits 130, as the README says.
+func TestQAMigrateInterrupted(t *testing.T) {
+	ctx := context.Background()
+	pool, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	m, err := migrations.NewFromPool(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.To(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "LOCK TABLE correlator_config_file IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	ch := startChild(t, "migrate", "up", "--db", dsn)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+			WHERE NOT l.granted AND c.relname = 'correlator_config_file'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("migrate up is not waiting for the lock; stdout %q stderr %q", ch.stdout.String(), ch.stderr.String())
+		}
+	}
+	ch.cmd.Process.Signal(syscall.SIGINT)
+	var code int
+	select {
+	case err := <-ch.done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("migrate up still running 20 s after SIGINT")
+	}
+	tx.Rollback(ctx)
+	out, msg := ch.stdout.String(), ch.stderr.String()
+	if code != 130 || !strings.Contains(out, "up   00005_daemon.sql") || strings.Contains(out, "00006") ||
+		!strings.Contains(msg, "interrupted (SIGINT)") || !strings.Contains(msg, "rolled back") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, msg)
+	}
+	if v, err := m.Version(ctx); err != nil || v != 5 {
+		t.Fatalf("version after the interrupt: %d %v, want 5", v, err)
+	}
+	if tables, err := migrations.Tables(ctx, pool); err != nil || slices.Contains(tables, "correlator_config_yaml") {
+		t.Fatalf("00006's table after the interrupt: %v %v", tables, err)
 	}
 }
