@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,7 +70,10 @@ func cutOnce(limit int64) (nettest.Relay, *atomic.Bool) {
 // client used to send the whole pipeline again on a new connection, so the
 // keys the first attempt had restored came back BUSYKEY and were reported
 // as conflicts, in an empty cluster.
-func TestQAClusterLostConnectionNoFalseConflicts(t *testing.T) {
+//
+// The same node then goes away, and then refuses writes.
+func TestQAClusterLoadFailures(t *testing.T) {
+	t.Parallel() // mostly waiting for a fresh cluster to turn ok (2 s): overlap it with the other such test
 	ctx := context.Background()
 	node := redistest.Start(t, redistest.WithArgs("--cluster-enabled", "yes"))
 	c := node.Client(t)
@@ -103,6 +108,8 @@ func TestQAClusterLostConnectionNoFalseConflicts(t *testing.T) {
 		t.Fatalf("stats %s: want keys + unconfirmed = %d, keys > 0, and %d keys held between them", fmt.Sprint(stats), n, held)
 	}
 
+	clusterNodeGone(t, node)
+
 	// A cluster that refuses writes (CLUSTERDOWN): the keys refused are
 	// NOT loaded (listed, as for one server), not "sent but unconfirmed
 	// when the connection failed".
@@ -119,5 +126,78 @@ func TestQAClusterLostConnectionNoFalseConflicts(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "CLUSTERDOWN") || stats.Failed == 0 || stats.Unconfirmed != 0 ||
 		len(stats.FailedKeys) == 0 || !strings.Contains(stats.FailedKeys[0], "CLUSTERDOWN") {
 		t.Fatalf("load into a cluster that is down: %v (%s)", err, stats)
+	}
+}
+
+// stoppableProxy relays connections to target until stop: then it closes
+// every relayed connection and refuses new ones (a node that went away).
+func stoppableProxy(t *testing.T, target string) (addr string, stop func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, s)
+			mu.Unlock()
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+	stop = func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}
+	t.Cleanup(stop)
+	return l.Addr().String(), stop
+}
+
+// clusterNodeGone loads into the one-node cluster node through a proxy
+// that goes away after the first batch: the keys of the batches never sent
+// are NOT loaded, not "sent but unconfirmed (may or may not be loaded)".
+func clusterNodeGone(t *testing.T, node *redistest.Server) {
+	ctx := context.Background()
+	c := node.Client(t)
+	c.FlushAll(ctx)
+	proxy, stop := stoppableProxy(t, node.Addr)
+	_, port, _ := net.SplitHostPort(proxy)
+	if err := c.ConfigSet(ctx, "cluster-announce-port", port).Err(); err != nil {
+		t.Fatal(err)
+	}
+	const n, batch = 1000, 100
+	stopped := false
+	stats, err := Load(ctx, opts(t, proxy), rdb.NewReader(bytes.NewReader(stringsDump(t, n))),
+		LoadOptions{Cluster: true, BatchKeys: batch, Workers: 1, Progress: func(LoadStats) {
+			if !stopped {
+				stopped = true
+				stop()
+			}
+		}})
+	if err == nil || !stopped {
+		t.Fatalf("load into a node that went away: %v (%s)", err, stats)
+	}
+	if err := c.ConfigSet(ctx, "cluster-announce-port", "0").Err(); err != nil { // the node's own port again
+		t.Fatal(err)
+	}
+	held := c.DBSize(ctx).Val()
+	if stats.Keys != held || stats.Unconfirmed != 0 || stats.NotLoaded < batch || !stats.Stopped {
+		t.Fatalf("%v\n%s\nthe node holds %d keys; want keys = %d, none unconfirmed, a batch or more not loaded", err, stats, held, held)
 	}
 }

@@ -82,6 +82,7 @@ func freeTCPPort(t *testing.T) int {
 // the seed's options share one tls.Config), so nothing but the seed node
 // could be reached: "certificate is valid for 127.0.0.2, not 127.0.0.1".
 func TestQAClusterTLSNodeNames(t *testing.T) {
+	t.Parallel() // mostly waiting for a fresh cluster to turn ok (2 s): overlap it with the other such test
 	cli := redistest.Binary(t, "redis-cli")
 	dir := t.TempDir()
 	ips := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}

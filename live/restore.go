@@ -716,7 +716,12 @@ func (l *loader) account(b *restoreBatch, cmds []*redis.Cmd, pipeErr error) {
 				lost = serverErr(l.node(b.keys[i]), "RESTORE", b.keys[i], err)
 			}
 		default:
-			l.stats.Unconfirmed++
+			var op *net.OpError
+			if errors.As(err, &op) && op.Op == "dial" {
+				l.stats.NotLoaded++ // no connection: never sent
+			} else {
+				l.stats.Unconfirmed++
+			}
 			if lost == nil {
 				lost = serverErr(l.node(b.keys[i]), "RESTORE", b.keys[i], err)
 			}
