@@ -192,3 +192,20 @@ func TestQAMigrateInterrupted(t *testing.T) {
 		t.Fatalf("00006's table after the interrupt: %v %v", tables, err)
 	}
 }
+
+// A DSN naming a database that does not exist: exit 2, one line naming it.
+func TestQAMigrateMissingDatabase(t *testing.T) {
+	_, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/no_such_db_here"
+	for _, sub := range []string{"status", "up"} {
+		out, code := migrateCLI(t, sub, "--db", u.String())
+		expect(t, out, code, exitError, `database "no_such_db_here"`, "does not exist")
+		if strings.Count(strings.TrimSpace(out), "\n") != 0 {
+			t.Fatalf("migrate %s: not one line:\n%s", sub, out)
+		}
+	}
+}
