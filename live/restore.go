@@ -216,19 +216,22 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 	return t, nil
 }
 
-// clusterDialer dials a cluster node, over TLS with the node's own name
-// checked (nodeTLS): go-redis would check the seed's name on every node.
-// nil (go-redis's own dialer) without TLS.
+// clusterDialer dials a cluster node where snapshot --cluster reads it
+// (clusterNodeAddr: go-redis keeps an empty host, which is this machine),
+// over TLS with the node's own name checked (nodeTLS): go-redis would
+// check the seed's name on every node.
 func clusterDialer(o *redis.Options) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	if o.TLSConfig == nil {
-		return nil
-	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		addr = clusterNodeAddr(o.Addr, addr)
 		timeout := o.DialTimeout
 		if timeout <= 0 {
 			timeout = 5 * time.Second
 		}
-		d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}, Config: nodeTLS(o.TLSConfig, addr)}
+		nd := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+		if o.TLSConfig == nil {
+			return nd.DialContext(ctx, network, addr)
+		}
+		d := &tls.Dialer{NetDialer: nd, Config: nodeTLS(o.TLSConfig, addr)}
 		return d.DialContext(ctx, network, addr)
 	}
 }

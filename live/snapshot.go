@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -371,7 +372,7 @@ func clusterMasters(ctx context.Context, o *redis.Options) ([]*redis.Options, st
 		if len(s.Nodes) == 0 {
 			continue
 		}
-		addr := s.Nodes[0].Addr
+		addr := clusterNodeAddr(o.Addr, s.Nodes[0].Addr)
 		ranges = append(ranges, fmt.Sprintf("%d-%d %s", s.Start, s.End, addr))
 		if seen[addr] {
 			continue
@@ -388,6 +389,33 @@ func clusterMasters(ctx context.Context, o *redis.Options) ([]*redis.Options, st
 	sort.Slice(masters, func(i, j int) bool { return masters[i].Addr < masters[j].Addr })
 	sort.Strings(ranges)
 	return masters, strings.Join(ranges, ","), nil
+}
+
+// clusterNodeAddr is where a node that CLUSTER SLOTS reports at reported
+// is dialled, reached from the seed at seed, as go-redis's cluster client
+// (load --cluster) does it: a loopback host, when the seed is not on this
+// machine, and an empty host (a node that never met another) are the
+// seed's host; port 0 (a TLS-only node) is the seed's port.
+func clusterNodeAddr(seed, reported string) string {
+	seedHost, seedPort, err := net.SplitHostPort(seed)
+	if err != nil {
+		return reported
+	}
+	host, port, err := net.SplitHostPort(reported)
+	if err != nil {
+		return reported
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case host == "":
+		host = seedHost
+	case ip != nil && ip.IsLoopback() && !IsLoopback(&redis.Options{Addr: seed}):
+		host = seedHost
+	}
+	if port == "0" {
+		port = seedPort
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // openSlots refuses a cluster with a slot being migrated or imported (a
