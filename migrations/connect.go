@@ -19,7 +19,8 @@ const DefaultConnectTimeout = 10 * time.Second
 
 // Connect opens a pool on dsn (URL or keyword/value form) and checks that
 // the server answers, within the DSN's connect_timeout or
-// DefaultConnectTimeout. Its errors name the host, port, database and user,
+// DefaultConnectTimeout. Its sessions' application_name is "rdbtool" unless
+// the DSN sets one. Its errors name the host, port, database and user,
 // never the password.
 func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
@@ -27,6 +28,9 @@ func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("invalid database DSN: %s", Redact(ConnectCause(err), dsn))
 	}
 	cc := cfg.ConnConfig
+	if cc.RuntimeParams["application_name"] == "" { // what pg_stat_activity, and a waiting migrate, show
+		cc.RuntimeParams["application_name"] = "rdbtool"
+	}
 	if cc.ConnectTimeout <= 0 {
 		cc.ConnectTimeout = DefaultConnectTimeout
 	}

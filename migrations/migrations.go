@@ -69,6 +69,7 @@ type Migrator struct {
 	fsys     fs.FS
 	provider *goose.Provider // nil when the set is empty
 	sources  []Source
+	onWait   func(holder string) // WithLockWait
 }
 
 // Source is one migration file.
@@ -102,6 +103,12 @@ type Option func(*Migrator)
 
 // WithFS uses the migrations in fsys instead of the embedded set.
 func WithFS(fsys fs.FS) Option { return func(m *Migrator) { m.fsys = fsys } }
+
+// WithLockWait calls fn before a change waits for the migration lock that
+// another session holds, with that session described ("pid 4242, rdbtool
+// migrate from 10.0.0.5, connected 2026-11-25 16:20:41Z"), so a command can
+// say why it waits instead of seeming to hang.
+func WithLockWait(fn func(holder string)) Option { return func(m *Migrator) { m.onWait = fn } }
 
 // New returns a Migrator over db. db must allow at least two open
 // connections: one holds the advisory lock while another migrates.
@@ -421,10 +428,22 @@ func (m *Migrator) locked(ctx context.Context, fn func(ctx context.Context, conn
 		}
 		conn.Close()
 	}()
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", LockID); err != nil {
-		// The lock may have been granted just as ctx ended: drop the session.
-		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		return fmt.Errorf("migrations: wait for the migration lock: %w", err)
+	got := false
+	if m.onWait != nil { // try first, to say whom we wait for
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", LockID).Scan(&got); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			return fmt.Errorf("migrations: take the migration lock: %w", err)
+		}
+		if !got {
+			m.onWait(lockHolder(ctx, conn))
+		}
+	}
+	if !got {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", LockID); err != nil {
+			// The lock may have been granted just as ctx ended: drop the session.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			return fmt.Errorf("migrations: wait for the migration lock: %w", err)
+		}
 	}
 	held = true
 	current, err := currentVersion(ctx, conn)
@@ -435,6 +454,29 @@ func (m *Migrator) locked(ctx context.Context, fn func(ctx context.Context, conn
 		return &NewerError{Database: current, Known: m.Latest()}
 	}
 	return fn(ctx, conn, current)
+}
+
+// lockHolder describes the session holding the migration lock: its pid,
+// application, client and connection time ("another session" when it
+// cannot be read, e.g. without the privilege to see other sessions).
+func lockHolder(ctx context.Context, conn *sql.Conn) string {
+	var pid int
+	var app, from string
+	var since time.Time
+	err := conn.QueryRowContext(ctx, `SELECT a.pid, COALESCE(a.application_name, ''),
+		    COALESCE(host(a.client_addr), 'this machine'), a.backend_start
+		FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+		  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND l.classid::bigint = $1 AND l.objid::bigint = $2
+		LIMIT 1`, LockID>>32, LockID&0xffffffff).Scan(&pid, &app, &from, &since)
+	if err != nil {
+		return "another session"
+	}
+	if app == "" {
+		app = "a client"
+	}
+	return fmt.Sprintf("pid %d, %s from %s, connected %s", pid, app, from, since.UTC().Format("2006-01-02 15:04:05Z"))
 }
 
 func versionTableExists(ctx context.Context, conn *sql.Conn) (bool, error) {

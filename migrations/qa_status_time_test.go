@@ -78,3 +78,22 @@ func TestUpWithMissingVersionSaysWhatToDo(t *testing.T) {
 		t.Fatalf("up with version 3 missing applied %v, version %d", res, version(t, m))
 	}
 }
+
+// Connect's sessions say they are rdbtool's (pg_stat_activity, and a
+// waiting migrate naming the lock's holder), unless the DSN names itself.
+func TestConnectApplicationName(t *testing.T) {
+	ctx := context.Background()
+	_, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	for suffix, want := range map[string]string{"": "rdbtool", "&application_name=mc_monitor": "mc_monitor"} {
+		pool, err := migrations.Connect(ctx, dsn+suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = pool.QueryRow(ctx, "SELECT current_setting('application_name')").Scan(&got)
+		pool.Close()
+		if err != nil || got != want {
+			t.Errorf("DSN%s: application_name %q (%v), want %q", suffix, got, err, want)
+		}
+	}
+}

@@ -174,7 +174,9 @@ func migrateOpen(c *cli.Context) (*migrations.Migrator, string, func(), error) {
 		}
 		return nil, "", nil, migrateFail("%v", err)
 	}
-	m, err := migrations.NewFromPool(pool)
+	m, err := migrations.NewFromPool(pool, migrations.WithLockWait(func(holder string) {
+		fmt.Fprintf(c.App.ErrWriter, "migrate: waiting for the migration lock, held by %s (another rdbtool migrate?)\n", holder)
+	}))
 	if err != nil {
 		pool.Close()
 		sig.stop()

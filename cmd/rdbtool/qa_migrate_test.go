@@ -209,3 +209,43 @@ func TestQAMigrateMissingDatabase(t *testing.T) {
 		}
 	}
 }
+
+// A migrate that has to wait for another one (or any session holding the
+// migration lock) says so at once, naming the session, instead of hanging
+// silently.
+func TestQAMigrateSaysItWaitsForTheLock(t *testing.T) {
+	ctx := context.Background()
+	pool, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var holder int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock($1)) l", migrations.LockID).Scan(&holder); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan runResult)
+	go func() { done <- run(t, nil, "migrate", "up", "--db", dsn) }()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var waiting int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("migrate up is not waiting for the migration lock")
+		}
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", migrations.LockID); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.code != 0 || !strings.Contains(r.stderr, "waiting for the migration lock") ||
+		!strings.Contains(r.stderr, fmt.Sprintf("pid %d", holder)) || !strings.Contains(r.stdout, "at version") {
+		t.Fatalf("exit %d (%v)\nstdout:\n%s\nstderr:\n%s", r.code, r.err, r.stdout, r.stderr)
+	}
+}
