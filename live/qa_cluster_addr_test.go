@@ -1,6 +1,13 @@
 package live
 
-import "testing"
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/rdbtool/rdbtool/internal/redistest"
+	"github.com/rdbtool/rdbtool/rdb"
+)
 
 // snapshot --cluster must read the nodes load --cluster writes to: go-redis's
 // cluster client (load) puts the seed's host in place of a loopback or empty
@@ -24,5 +31,19 @@ func TestQAClusterNodeAddr(t *testing.T) {
 		if got := clusterNodeAddr(tc.seed, tc.reported); got != tc.want {
 			t.Errorf("seed %s, CLUSTER SLOTS says %s: dials %s, want %s", tc.seed, tc.reported, got, tc.want)
 		}
+	}
+}
+
+// clusterFlushLocal: a one-node cluster on this machine reports its own
+// address with an empty host (it never met another node): --flush of it
+// needs no --yes. It was refused as "not on this machine" (":port").
+func clusterFlushLocal(t *testing.T, node *redistest.Server) {
+	ctx := context.Background()
+	c := node.Client(t)
+	c.Set(ctx, "old", "x", 0)
+	stats, err := Load(ctx, opts(t, node.Addr), rdb.NewReader(bytes.NewReader(stringsDump(t, 3))),
+		LoadOptions{Cluster: true, Flush: true})
+	if err != nil || !stats.Flushed || stats.Keys != 3 || c.Exists(ctx, "old").Val() != 0 {
+		t.Fatalf("load --cluster --flush into a local one-node cluster: %v (%s)", err, stats)
 	}
 }

@@ -71,7 +71,8 @@ func cutOnce(limit int64) (nettest.Relay, *atomic.Bool) {
 // keys the first attempt had restored came back BUSYKEY and were reported
 // as conflicts, in an empty cluster.
 //
-// The same node then goes away, and then refuses writes.
+// The same node is flushed (clusterFlushLocal), then goes away, and then
+// refuses writes.
 func TestQAClusterLoadFailures(t *testing.T) {
 	t.Parallel() // mostly waiting for a fresh cluster to turn ok (2 s): overlap it with the other such test
 	ctx := context.Background()
@@ -81,6 +82,8 @@ func TestQAClusterLoadFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	node.WaitClusterOK(t)
+	clusterFlushLocal(t, node)
+	c.FlushAll(ctx)
 	// every connection, the slot map's included, goes through the proxy
 	relay, cut := cutOnce(8000)
 	proxy := nettest.Proxy(t, node.Addr, relay, nil)

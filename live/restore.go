@@ -327,7 +327,11 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	defer t.close()
 	if opts.Flush && !opts.Yes && t.cluster != nil {
 		// the seed was checked before connecting; the other masters now
-		err := t.each(ctx, func(c *redis.Client) error { return CheckFlush(c.Options(), opts) })
+		err := t.each(ctx, func(c *redis.Client) error {
+			mo := *c.Options()
+			mo.Addr = clusterNodeAddr(o.Addr, mo.Addr) // where it is dialled
+			return CheckFlush(&mo, opts)
+		})
 		if err != nil {
 			return stats, err
 		}
