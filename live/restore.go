@@ -753,7 +753,9 @@ func (l *loader) account(b *restoreBatch, cmds []*redis.Cmd, pipeErr error) {
 func (l *loader) node(key []byte) *redis.Options {
 	if l.t.cluster != nil {
 		if c, err := l.t.cluster.MasterForKey(context.WithoutCancel(l.ctx), string(key)); err == nil {
-			return c.Options()
+			mo := *c.Options()
+			mo.Addr = clusterNodeAddr(l.t.o.Addr, mo.Addr) // as dialled: not ":port"
+			return &mo
 		}
 	}
 	return l.t.o
