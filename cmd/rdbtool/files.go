@@ -641,7 +641,7 @@ func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteSta
 	}
 	if errors.Is(err, rdb.ErrUnconvertible) {
 		in.fail()
-		return st, cli.Exit(err.Error(), exitError)
+		return st, unconvertibleExit{err}
 	}
 	if err != nil {
 		return st, passError(in, out, err)
@@ -653,6 +653,16 @@ func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteSta
 	}
 	return st, out.commit()
 }
+
+// unconvertibleExit is how a pass ends that stopped on keys the target
+// version cannot express: exit code 2 with the message as it is, and
+// errors.Is finds rdb.ErrUnconvertible, so the command can still print its
+// report, which lists those keys (any other failure prints only the error).
+type unconvertibleExit struct{ err error }
+
+func (e unconvertibleExit) Error() string { return e.err.Error() }
+func (e unconvertibleExit) ExitCode() int { return exitError }
+func (e unconvertibleExit) Unwrap() error { return e.err }
 
 // streamingGC tunes the garbage collector for the one-pass commands: their
 // live heap is small and bounded (one entry, a few buffers), so collecting

@@ -953,6 +953,7 @@ func qaDamaged(t *testing.T, cfg qaConfig, dump string, data []byte) {
 			{"verify", in}, {"inspect", in}, {"inspect", "--read-values", in}, {"keys", in}, {"export", in},
 			{"check", "--no-ttl", "--max-value-size", "1GiB", in}, {"diff", in, dump}, {"diff", dump, in}, {"textconv", in},
 			{"rewrite", in, "-o", o}, {"rewrite", in, "-o", o, "--rdb-version", "9", "--skip-unconvertible"},
+			{"rewrite", in, "-o", o, "--rdb-version", "9", "--json"}, {"verify", "--json", in},
 			{"prune", in, "-o", o, "--match", "q*"}, {"persist", in, "-o", o}, {"refresh", in, "-o", o, "--prune", "q*"},
 		}
 		if cfg.small { // the commands that decode nothing
@@ -974,6 +975,13 @@ func qaDamaged(t *testing.T, cfg qaConfig, dump string, data []byte) {
 				}
 				if res.code != 2 || strings.Contains(msg, "\n") || !strings.Contains(msg, b.name) || strings.Contains(msg, "cannot write the output") {
 					t.Errorf("%s: exit %d, error %q: want exit 2 and one line naming the damaged input", what, res.code, msg)
+				}
+				// nothing else: no warnings or summary of a pass that wrote
+				// nothing, no report (verify --json reports the problem,
+				// inspect shows a file whose checksum does not match)
+				report := args[0] == "verify" || args[0] == "inspect" && strings.Contains(msg, "checksum mismatch")
+				if res.stderr != "" || res.stdout != "" && !report {
+					t.Errorf("%s: exit %d, error %q, and also printed\nstderr: %.300s\nstdout: %.300s", what, res.code, msg, res.stderr, res.stdout)
 				}
 				if (!b.flip || b.value) && len(b.data) > 0 && !strings.Contains(msg, "offset") {
 					t.Errorf("%s: %q gives no offset", what, msg)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -59,7 +60,10 @@ func runRewriteCmd(c *cli.Context) error {
 		return cmdUsageError("rewrite", "--skip-unconvertible only applies with --rdb-version")
 	}
 	st, err := runRewrite(c, name, rewriteJob{label: "rewrite", opts: filter.RewriteOptions{Version: v, SkipUnconvertible: c.Bool("skip-unconvertible")}})
-	if st != nil {
+	// A pass that failed on a damaged input or the output wrote nothing:
+	// the error line alone says so (no warnings or counts of a conversion
+	// that was not written).
+	if st != nil && (err == nil || errors.Is(err, rdb.ErrUnconvertible)) {
 		if c.Bool("json") {
 			// also when the pass failed (unconvertible keys): the report
 			// lists them, as the text form does
