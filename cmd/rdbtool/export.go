@@ -116,7 +116,9 @@ func runImport(c *cli.Context) error {
 	}
 	st, err := export.ImportWith(br, out, export.ImportOptions{Version: v, SkipUnconvertible: c.Bool("skip-unconvertible")})
 	jsonOut := c.Bool("json")
-	if st != nil && !jsonOut {
+	// A failed import wrote nothing: only unconvertible keys, which made
+	// it fail, are worth the report; any other error is its one line.
+	if st != nil && !jsonOut && (err == nil || errors.Is(err, rdb.ErrUnconvertible)) {
 		printConversion(c, &st.ConversionReport, st.Version)
 	}
 	if err != nil {
