@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -783,6 +784,11 @@ func (l *loader) function(f *rdb.Function) error {
 	if name == "" {
 		name = "?"
 	}
+	// every master is asked; a cluster's masters may answer differently
+	var mu sync.Mutex
+	var refused []string // the masters that refused, for a cluster
+	var refusal error    // the first refusal
+	loaded := 0
 	err := l.t.each(l.ctx, func(c *redis.Client) error {
 		var err error
 		if l.opts.Replace {
@@ -794,20 +800,42 @@ func (l *loader) function(f *rdb.Function) error {
 		if err != nil && !errors.As(err, &rerr) {
 			return serverErr(c.Options(), "FUNCTION LOAD", []byte(name), err)
 		}
-		return err
+		mu.Lock()
+		defer mu.Unlock()
+		if err == nil {
+			loaded++
+			return nil
+		}
+		if refusal == nil {
+			refusal = err
+		}
+		refused = append(refused, clusterNodeAddr(l.t.o.Addr, c.Options().Addr))
+		return nil
 	})
+	if err != nil {
+		return err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var le *Error
-	switch {
-	case err == nil:
+	if refusal == nil {
 		l.stats.Functions++
-	case errors.As(err, &le):
-		return err
-	case strings.Contains(err.Error(), "already exists"):
-		l.stats.FunctionsFailed = append(l.stats.FunctionsFailed, fmt.Sprintf("%q: already present (conflict, not replaced)", name))
-	default:
-		l.stats.FunctionsFailed = append(l.stats.FunctionsFailed, fmt.Sprintf("%q: %v", name, err))
+		return nil
 	}
+	why := fmt.Sprintf("%v", refusal)
+	if strings.Contains(why, "already exists") {
+		why = "already present (conflict, not replaced)"
+	}
+	if l.t.cluster != nil && loaded > 0 {
+		// the others have it now: say where it was not loaded
+		sort.Strings(refused)
+		why = strings.Replace(why, " (conflict, not replaced)", "", 1)
+		if strings.HasPrefix(why, "already present") {
+			why = fmt.Sprintf("already present on %s (conflict, not replaced there); loaded on the %d other masters",
+				strings.Join(refused, ", "), loaded)
+		} else {
+			why = fmt.Sprintf("%s: not loaded on %s; loaded on the %d other masters", why, strings.Join(refused, ", "), loaded)
+		}
+	}
+	l.stats.FunctionsFailed = append(l.stats.FunctionsFailed, fmt.Sprintf("%q: %s", name, why))
 	return nil
 }

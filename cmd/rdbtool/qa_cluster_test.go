@@ -248,6 +248,29 @@ func TestQACluster(t *testing.T) {
 		}
 	})
 
+	// A library already on one master only: the load puts it on the
+	// others, and says so, instead of "not loaded: already present".
+	t.Run("library on one master", func(t *testing.T) {
+		cl.flush(t)
+		for _, c := range cl.clients {
+			c.FunctionFlush(ctx)
+		}
+		code := "#!lua name=mylib\nredis.register_function('other', function() return 1 end)"
+		if err := cl.clients[1].FunctionLoad(ctx, code).Err(); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, exit := liveRun(t, "load", liveCorpus, "--to", seed, "--cluster")
+		want := `"mylib": already present on ` + cl.nodes[1].Addr + ` (conflict, not replaced there); loaded on the 2 other masters`
+		if exit != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("load --cluster of a library one master has: exit %d, want 1 and %q:\n%s", exit, want, stderr)
+		}
+		for i, c := range cl.clients {
+			if libs := c.FunctionList(ctx, redis.FunctionListQuery{LibraryNamePattern: "mylib"}).Val(); len(libs) != 1 {
+				t.Errorf("master %d holds %d mylib libraries", i, len(libs))
+			}
+		}
+	})
+
 	// The README's example, as written (host and port adapted).
 	t.Run("load --cluster --match --replace", func(t *testing.T) {
 		cl.flush(t)
