@@ -47,6 +47,7 @@ type qaState struct {
 	// persisted: the digest of each expiring key without its expiry
 	// (DEBUG DIGEST-VALUE counts whether a key expires); source only
 	persisted map[string]string
+	dumps     map[string]string // DUMP of each key; source only
 }
 
 func qaRef(db int, key string) string { return strconv.Itoa(db) + " " + key }
@@ -57,7 +58,7 @@ func qaRef(db int, key string) string { return strconv.Itoa(db) + " " + key }
 func qaCapture(t *testing.T, c *redis.Client, source bool) qaState {
 	t.Helper()
 	ctx := context.Background()
-	st := qaState{keys: map[string]qaKey{}, funcs: map[string]string{}, persisted: map[string]string{}}
+	st := qaState{keys: map[string]qaKey{}, funcs: map[string]string{}, persisted: map[string]string{}, dumps: map[string]string{}}
 	conn := c.Conn()
 	defer conn.Close()
 	for db := 0; db < 16; db++ {
@@ -84,6 +85,11 @@ func qaCapture(t *testing.T, c *redis.Client, source bool) qaState {
 					t.Fatal(err)
 				}
 				st.keys[qaRef(db, k)] = qaKey{typ: typ, digest: dig[0], pexpire: exp}
+				if source {
+					if st.dumps[qaRef(db, k)], err = conn.Dump(ctx, k).Result(); err != nil {
+						t.Fatal(err)
+					}
+				}
 				if source && exp >= 0 {
 					const tmp = "qa:tmp:persisted-copy"
 					if err := conn.Copy(ctx, k, tmp, db, true).Err(); err != nil {
@@ -647,6 +653,13 @@ func qaCheckDump(t *testing.T, cfg qaConfig, dump, mod, gone string, want qaStat
 			if w := cfg.nodes[string(e.Key)]; plain < w[0] || lzf < w[1] {
 				t.Errorf("%s: %d plain and %d LZF-compressed nodes, want at least %d and %d", e.Key, plain, lzf, w[0], w[1])
 			}
+		}
+	}
+
+	// each key's bytes are what DUMP gives for it
+	for _, e := range readEntries(t, dump) {
+		if got, w := string(e.DumpPayload(10)), want.dumps[qaRef(e.DB, string(e.Key))]; got != w {
+			t.Errorf("db%d %q: the file's value as a DUMP payload (%d bytes) is not the server's DUMP (%d bytes)", e.DB, e.Key, len(got), len(w))
 		}
 	}
 
