@@ -125,7 +125,33 @@ func TestCluster(t *testing.T) {
 	}
 
 	clusterSlotsMove(t, nodes)
+	clusterInterrupted(t, nodes)
 	clusterRedirects(t, nodes, n0)
+}
+
+// clusterInterrupted cancels a cluster load after its first batch (Ctrl-C):
+// the load stops with the context's error, as for one server. It used to
+// read the rest of the file, count it as not loaded and return no error,
+// so rdbtool load reported success (exit 0 or 1, not 130).
+func clusterInterrupted(t *testing.T, nodes []*redistest.Server) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, n := range nodes {
+		n.Client(t).FlushAll(ctx)
+	}
+	f, err := os.Open(corpusAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stats, err := Load(ctx, opts(t, nodes[0].Addr), rdb.NewReader(f), LoadOptions{Cluster: true, Replace: true, BatchKeys: 5, Workers: 1,
+		Progress: func(LoadStats) { cancel() }})
+	if !errors.Is(err, context.Canceled) || !stats.Stopped || stats.Keys == 0 || stats.NotLoaded == 0 {
+		t.Fatalf("cluster load cancelled after its first batch: %v (%s)", err, stats)
+	}
+	if stats.Keys+stats.NotLoaded+stats.Unconfirmed+stats.Expired+stats.OtherDB >= 127 {
+		t.Fatalf("cluster load cancelled after its first batch read the whole file: %s", stats)
+	}
 }
 
 // clusterSlotsMove snapshots the cluster while a slot changes owner (an

@@ -422,7 +422,7 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	// old servers take neither ABSTTL nor IDLETIME/FREQ (Redis < 5.0)
 	modern := stats.TargetVersion >= 9
 records:
-	for l.err() == nil && (rc == nil || rc.failed() == nil) {
+	for l.err() == nil && (rc == nil && l.ctx.Err() == nil || rc != nil && rc.failed() == nil) {
 		rec, err := next()
 		if err == io.EOF {
 			break
@@ -518,6 +518,9 @@ records:
 			l.mu.Unlock()
 		}
 		l.finish()
+		if err := ctx.Err(); err != nil {
+			l.setErr(err) // interrupted: the rest of the file was not read
+		}
 	}
 	if readErr != nil {
 		l.mu.Lock()
