@@ -772,10 +772,40 @@ func qaCheckDump(t *testing.T, cfg qaConfig, dump, mod, gone string, want qaStat
 		t.Errorf("diff with the modified dump:\n%s", r.stdout)
 	}
 
+	// check: one no-ttl violation per expiring key; a key that is there
+	// satisfies require
+	expiring := 0
+	for _, k := range want.keys {
+		if k.pexpire >= 0 {
+			expiring++
+		}
+	}
+	code := 0
+	if expiring > 0 {
+		code = 1
+	}
+	var ck struct{ Violations []struct{ Rule string } }
+	if err := json.Unmarshal([]byte(mustRun(t, code, nil, "check", "--no-ttl", "--json", dump).stdout), &ck); err != nil || len(ck.Violations) != expiring {
+		t.Errorf("check --no-ttl --json: %d violations (%v), %d keys expire", len(ck.Violations), err, expiring)
+	}
+	for k := range want.keys {
+		db, key, _ := strings.Cut(k, " ")
+		if strings.ContainsAny(key, "*?[\\") {
+			continue
+		}
+		if r := run(t, nil, "check", "--require", key, dump); r.code != 0 {
+			t.Errorf("check --require %q (db %s): exit %d: %s%v", key, db, r.code, r.stdout, r.err)
+		}
+		break
+	}
+
 	// export | import, and the outputs of the rewriting commands, loaded
 	// into a real server
 	mustRun(t, 0, strings.NewReader(exp), "import", "-", "-o", out("imp.rdb"))
 	mustRun(t, 0, nil, "diff", dump, out("imp.rdb"))
+	if a, b := mustRun(t, 0, nil, "textconv", dump).stdout, mustRun(t, 0, nil, "textconv", out("imp.rdb")).stdout; a != b {
+		t.Errorf("textconv of the dump and of import(export(dump)) differ")
+	}
 	pruned := func(k string) bool {
 		db, key, _ := strings.Cut(k, " ")
 		return db == "0" && globMatch(cfg.prune, key)
