@@ -69,7 +69,8 @@ type Migrator struct {
 	fsys     fs.FS
 	provider *goose.Provider // nil when the set is empty
 	sources  []Source
-	onWait   func(holder string) // WithLockWait
+	onWait   func(holder string)        // WithLockWait
+	check    func(from, to int64) error // WithCheck
 }
 
 // Source is one migration file.
@@ -103,6 +104,14 @@ type Option func(*Migrator)
 
 // WithFS uses the migrations in fsys instead of the embedded set.
 func WithFS(fsys fs.FS) Option { return func(m *Migrator) { m.fsys = fsys } }
+
+// WithCheck calls fn before Up, DownBy or To (or their From forms) changes
+// anything, under the migration lock, with the version the database is at
+// and the one the call would take it to; an error from fn is returned as is
+// and nothing is changed. It lets a caller apply its confirmation rules to
+// the database as it is once the lock is held, not as it was before another
+// process migrated it meanwhile.
+func WithCheck(fn func(from, to int64) error) Option { return func(m *Migrator) { m.check = fn } }
 
 // WithLockWait calls fn before a change waits for the migration lock that
 // another session holds, with that session described ("pid 4242, rdbtool
@@ -216,6 +225,9 @@ func (m *Migrator) DownByFrom(ctx context.Context, n int) (from int64, res []Res
 		if n < len(applied) {
 			target = applied[len(applied)-1-n]
 		}
+		if err := m.checkMove(current, target); err != nil {
+			return err
+		}
 		res, err = m.move(ctx, current, target)
 		return err
 	})
@@ -236,10 +248,20 @@ func (m *Migrator) ToFrom(ctx context.Context, target int64) (from int64, res []
 	}
 	err = m.locked(ctx, func(ctx context.Context, _ *sql.Conn, current int64) (err error) {
 		from = current
+		if err := m.checkMove(current, target); err != nil {
+			return err
+		}
 		res, err = m.move(ctx, current, target)
 		return err
 	})
 	return from, res, err
+}
+
+func (m *Migrator) checkMove(current, target int64) error {
+	if m.check == nil || current == target {
+		return nil
+	}
+	return m.check(current, target)
 }
 
 func (m *Migrator) move(ctx context.Context, current, target int64) ([]Result, error) {

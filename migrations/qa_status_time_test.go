@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -95,5 +96,36 @@ func TestConnectApplicationName(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("DSN%s: application_name %q (%v), want %q", suffix, got, err, want)
 		}
+	}
+}
+
+// WithCheck sees the move under the lock and can refuse it: nothing changes.
+func TestWithCheckRefusesUnchanged(t *testing.T) {
+	ctx := context.Background()
+	pool := pgfixture.DB(t, fstest.MapFS{})
+	var seen [][2]int64
+	refuse := errors.New("refused by the check")
+	m, err := migrations.NewFromPool(pool, migrations.WithCheck(func(from, to int64) error {
+		seen = append(seen, [2]int64{from, to})
+		if to < from {
+			return refuse
+		}
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.To(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.DownBy(ctx, 1); !errors.Is(err, refuse) {
+		t.Fatalf("down by 1: %v, want the check's error", err)
+	}
+	if _, err := m.To(ctx, 0); !errors.Is(err, refuse) {
+		t.Fatalf("to 0: %v, want the check's error", err)
+	}
+	if v := version(t, m); v != 3 || len(seen) != 3 || seen[0] != [2]int64{0, 3} || seen[1] != [2]int64{3, 2} || seen[2] != [2]int64{3, 0} {
+		t.Fatalf("version %d, check saw %v", v, seen)
 	}
 }

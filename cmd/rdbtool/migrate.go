@@ -176,6 +176,16 @@ func migrateOpen(c *cli.Context) (*migrations.Migrator, string, func(), error) {
 	}
 	m, err := migrations.NewFromPool(pool, migrations.WithLockWait(func(holder string) {
 		fmt.Fprintf(c.App.ErrWriter, "migrate: waiting for the migration lock, held by %s (another rdbtool migrate?)\n", holder)
+	}), migrations.WithCheck(func(from, to int64) error {
+		// The --yes rules again, on the version found under the lock:
+		// another process may have migrated since they were first checked.
+		if to >= from {
+			return nil
+		}
+		if err := confirmZero(c, to == 0); err != nil {
+			return err
+		}
+		return confirmRemote(c, dsn)
 	}))
 	if err != nil {
 		pool.Close()
@@ -216,6 +226,10 @@ func migrateDSN(c *cli.Context) string {
 func migrateErr(c *cli.Context, dsn string, err error) error {
 	if sig := migrateSignals(c); sig != nil {
 		return migrateInterrupted(sig, "nothing was changed")
+	}
+	var refused cli.ExitCoder // a --yes rule, checked under the lock
+	if errors.As(err, &refused) {
+		return refused
 	}
 	msg := migrations.Redact(err.Error(), dsn)
 	var pe *pgconn.PgError

@@ -249,3 +249,62 @@ func TestQAMigrateSaysItWaitsForTheLock(t *testing.T) {
 		t.Fatalf("exit %d (%v)\nstdout:\n%s\nstderr:\n%s", r.code, r.err, r.stdout, r.stderr)
 	}
 }
+
+// The --yes rules hold for the version found under the migration lock, not
+// only for the one read before waiting for it: `down --steps 2` checked at
+// version 6 must not roll back to 0 because another process brought the
+// database down to 2 meanwhile.
+func TestQAMigrateYesRuleUnderLock(t *testing.T) {
+	ctx := context.Background()
+	pool, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	m, err := migrations.NewFromPool(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrations.LockID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan runResult)
+	go func() { done <- run(t, nil, "migrate", "down", "--steps", "2", "--db", dsn) }()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var waiting int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("migrate down is not waiting for the migration lock")
+		}
+	}
+	// Another process rolls back to 2 meanwhile (the down sections of 6 to 3).
+	if _, err := conn.Exec(ctx, `DROP TABLE correlator_config_yaml, subsystem_error, daemon_status, hera_auto_spectrum,
+		hera_autos, node_white_rabbit_status, node_power_command, node_power_status, node_sensor`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "DELETE FROM goose_db_version WHERE version_id > 2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", migrations.LockID); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	msg, _ := exitStatus(r.err)
+	if r.code != exitError || !strings.Contains(msg, "version 0") || !strings.Contains(msg, "--yes") {
+		t.Fatalf("exit %d: %s\nstdout:\n%s", r.code, msg, r.stdout)
+	}
+	if v, err := m.Version(ctx); err != nil || v != 2 {
+		t.Fatalf("version %d (%v) after the refused rollback, want 2", v, err)
+	}
+}
