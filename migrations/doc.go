@@ -23,6 +23,13 @@
 // refused with a *NewerError (errors.Is ErrDatabaseNewer) before anything is
 // changed.
 //
+// Since another process may migrate while this one waits for the lock, what
+// a caller decided beforehand may no longer hold once it has it: UpFrom,
+// DownByFrom, ToFrom and StampFrom also return the version found under the
+// lock; WithCheck lets a caller refuse the move there (rdbtool migrate's
+// --yes rules); WithLockWait is told, before waiting, which session holds
+// the lock.
+//
 // Lint rejects an up migration that drops a table or a column (DROP TABLE,
 // DROP SCHEMA, DROP COLUMN, ALTER TABLE ... DROP, DROP FOREIGN TABLE, DROP
 // MATERIALIZED VIEW, DROP OWNED, any DROP ... CASCADE, and any of these
