@@ -150,3 +150,30 @@ func TestQAClusterTLSNodeNames(t *testing.T) {
 		t.Fatalf("a node reached at an address its certificate does not name: %v", err)
 	}
 }
+
+// Redis 7.0 nodes with a TLS port but tls-cluster no announce their plain
+// ports in CLUSTER SLOTS, even to a TLS client: rediss:// reaches the seed,
+// then the TLS handshake with the announced port gets no answer. The error
+// said "a plain port needs redis://", which the URL already was not: it
+// now names the setting that makes the nodes announce their TLS ports.
+func TestQAClusterTLSPlainPortsAnnounced(t *testing.T) {
+	files := redistest.WriteTLSFiles(t, t.TempDir())
+	port, args := files.TLSPort(t, false)
+	node := redistest.Start(t, redistest.WithArgs(append(args, "--cluster-enabled", "yes")...))
+	ctx := context.Background()
+	if err := node.Client(t).Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
+		t.Fatal(err)
+	}
+	o, err := ParseURL("rediss://127.0.0.1:" + port + "?dial_timeout=200ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.TLSConfig.RootCAs = files.Pool()
+	_, serr := Snapshot(ctx, o, &bytes.Buffer{}, SnapshotOptions{Cluster: true})
+	_, lerr := Load(ctx, o, rdb.NewReader(bytes.NewReader(stringsDump(t, 1))), LoadOptions{Cluster: true})
+	for what, err := range map[string]error{"snapshot": serr, "load": lerr} {
+		if err == nil || !strings.Contains(err.Error(), "tls-cluster yes") || !strings.Contains(err.Error(), node.Addr) {
+			t.Errorf("%s --cluster over rediss:// of nodes announcing plain ports: %v", what, err)
+		}
+	}
+}

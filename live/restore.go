@@ -207,11 +207,16 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 		t.single = redis.NewClient(co)
 	}
 	err := t.each(ctx, func(c *redis.Client) error {
-		// each master is named by its own address, not the seed's
-		return serverErr(c.Options(), "connect", nil, tlsHint(c.Options(), c.Ping(ctx).Err()))
+		// each master is named by its own address (as dialled), not the seed's
+		mo := *c.Options()
+		mo.Addr = clusterNodeAddr(o.Addr, mo.Addr)
+		return serverErr(&mo, "connect", nil, tlsHint(&mo, c.Ping(ctx).Err()))
 	})
 	if err != nil {
 		t.close()
+		if cluster {
+			err = clusterTLSHint(err)
+		}
 		return nil, serverErr(o, "connect", nil, err)
 	}
 	return t, nil

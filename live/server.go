@@ -36,7 +36,7 @@ func tlsHint(o *redis.Options, err error) error {
 	timeout := errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 	switch {
 	case o.TLSConfig != nil && (timeout || errors.As(err, &rh)):
-		return fmt.Errorf("%w (no TLS handshake: is this port serving TLS? a plain port needs redis://, not rediss://)", err)
+		return fmt.Errorf("%w (%w)", err, errNoTLSHandshake)
 	case o.TLSConfig == nil && o.Network != "unix" && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errClosedByServer)):
 		return fmt.Errorf("%w (the server closed the connection at once: a TLS port? that needs rediss://)", err)
@@ -139,6 +139,27 @@ func nodeTLS(cfg *tls.Config, addr string) *tls.Config {
 		return nil
 	}
 	return c
+}
+
+// errNoTLSHandshake is tlsHint's word on a TLS client at a plain port.
+var errNoTLSHandshake = errors.New("no TLS handshake: is this port serving TLS? a plain port needs redis://, not rediss://")
+
+// clusterTLSHint adds, to a TLS client's failure at a plain port of a
+// cluster node, that the port is the one the cluster announced: Redis 7.0
+// nodes announce their plain ports in CLUSTER SLOTS, even to TLS clients,
+// unless tls-cluster is yes.
+func clusterTLSHint(err error) error {
+	if !errors.Is(err, errNoTLSHandshake) {
+		return err
+	}
+	var le *Error
+	if errors.As(err, &le) {
+		c := *le
+		c.Err = fmt.Errorf("%w; CLUSTER SLOTS gives this port for the node: with rediss://, every node needs "+
+			"tls-cluster yes to announce its TLS port (or use redis:// and the plain ports)", le.Err)
+		return &c
+	}
+	return err
 }
 
 // errClosedByServer is a connection that ended while a reply was awaited.

@@ -267,7 +267,7 @@ func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts Snapsho
 		}
 		if err != nil {
 			stats.Servers = []string{o.Addr} // the seed, for the summary
-			return stats, err
+			return stats, clusterTLSHint(err)
 		}
 	}
 	for _, so := range servers {
