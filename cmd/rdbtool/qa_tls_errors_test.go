@@ -121,3 +121,20 @@ func TestQATLSErrorsSayWhatToDo(t *testing.T) {
 		t.Error("a failed snapshot left its output")
 	}
 }
+
+// A client key protected by a passphrase (BEGIN ENCRYPTED PRIVATE KEY):
+// Go cannot read it, and "tls: failed to parse private key" did not say
+// why or what to do.
+func TestQATLSEncryptedKey(t *testing.T) {
+	dir := t.TempDir()
+	files := redistest.WriteTLSFiles(t, dir)
+	key := filepath.Join(dir, "enc.key")
+	if err := os.WriteFile(key, []byte("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := liveRun(t, "load", liveCorpus, "--to", "rediss://127.0.0.1:1", "--tls-ca", files.CA,
+		"--tls-cert", files.ClientCert, "--tls-key", key)
+	if code != 2 || !strings.Contains(stderr, "encrypted") || !strings.Contains(stderr, "openssl") {
+		t.Fatalf("an encrypted --tls-key: exit %d: %s", code, stderr)
+	}
+}
