@@ -248,7 +248,7 @@ func applyTLSFlags(c *cli.Context, name string, o *redis.Options) error {
 	if cert != "" {
 		pair, err := tls.LoadX509KeyPair(cert, key)
 		if err != nil {
-			if pem, rerr := os.ReadFile(key); rerr == nil && strings.Contains(string(pem), "ENCRYPTED") // PKCS#8 or Proc-Type: 4,ENCRYPTED {
+			if pem, rerr := os.ReadFile(key); rerr == nil && strings.Contains(string(pem), "ENCRYPTED") { // PKCS#8, or Proc-Type: 4,ENCRYPTED
 				return cmdUsageError(cmd, "--tls-key %s: the key is encrypted (protected by a passphrase), which rdbtool cannot read: "+
 					"write it unencrypted, e.g. openssl pkey -in %s -out KEY.pem, and keep that file private", key, key)
 			}
