@@ -449,13 +449,13 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 		msg := migrations.RedactConfig(dbCause(err), dsn, &cfg.ConnConfig.Config)
 		if errors.Is(err, errNoSchema) {
 			done()
-			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s has no hera_mc schema: run rdbtool migrate up, or pass --migrate", where), exitError)
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s has no hera_mc schema: run rdbtool migrate up, or pass --migrate", migrations.Where(&cfg.ConnConfig.Config)), exitError)
 		}
 		var old *oldSchemaError
 		if errors.As(err, &old) {
 			done()
 			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s has the hera_mc schema at version %d; this rdbtool writes version %d: "+
-				"run rdbtool migrate up, or pass --migrate (nothing was written)", where, old.have, old.want), exitError)
+				"run rdbtool migrate up, or pass --migrate (nothing was written)", migrations.Where(&cfg.ConnConfig.Config), old.have, old.want), exitError)
 		}
 		if !loop || !unreachable(err) {
 			done()

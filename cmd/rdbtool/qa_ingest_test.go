@@ -262,7 +262,8 @@ func TestQAIngestOldSchema(t *testing.T) {
 	db, dsn := pgfixture.DBWithDSN(t)
 	mustRun(t, 0, nil, "migrate", "down", "--db", dsn)
 	r := run(t, nil, "ingest", "--rdb", siteDump, "--db", dsn)
-	if r.code != exitError || r.err == nil || !strings.Contains(r.err.Error(), "migrate up") || !strings.Contains(r.err.Error(), "version") {
+	if r.code != exitError || r.err == nil || !strings.Contains(r.err.Error(), "migrate up") || !strings.Contains(r.err.Error(), "version") ||
+		!strings.HasPrefix(r.err.Error(), `ingest: database "`) {
 		t.Fatalf("exit %d: %v\n%s", r.code, r.err, r.stderr)
 	}
 	for _, table := range []string{"subsystem_error", "daemon_status", "snap_status"} {
