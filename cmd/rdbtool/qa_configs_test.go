@@ -48,6 +48,7 @@ type qaState struct {
 	// (DEBUG DIGEST-VALUE counts whether a key expires); source only
 	persisted map[string]string
 	dumps     map[string]string // DUMP of each key; source only
+	access    map[string]int64  // OBJECT FREQ or IDLETIME (LFU, LRU); source only
 }
 
 func qaRef(db int, key string) string { return strconv.Itoa(db) + " " + key }
@@ -190,10 +191,65 @@ func qaLoaded(t *testing.T, path string) (qaState, error) {
 	return qaCapture(t, c, false), nil
 }
 
+// qaAccess reads OBJECT FREQ (lfu) or OBJECT IDLETIME of every key of
+// databases 0-15; neither touches the key.
+func qaAccess(t *testing.T, c *redis.Client, lfu bool) map[string]int64 {
+	t.Helper()
+	ctx := context.Background()
+	sub := "IDLETIME"
+	if lfu {
+		sub = "FREQ"
+	}
+	out := map[string]int64{}
+	conn := c.Conn()
+	defer conn.Close()
+	for db := 0; db < 16; db++ {
+		conn.Select(ctx, db)
+		keys, err := conn.Keys(ctx, "*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			n, err := conn.Do(ctx, "OBJECT", sub, k).Int64()
+			if err != nil {
+				t.Fatalf("OBJECT %s %q: %v", sub, k, err)
+			}
+			out[qaRef(db, k)] = n
+		}
+	}
+	conn.Select(ctx, 0)
+	return out
+}
+
+// qaLoadedAccess loads path into the shared server under an LFU (or LRU)
+// policy, which is when a server takes a dump's FREQ (IDLE) records, and
+// returns each key's OBJECT FREQ (IDLETIME).
+func qaLoadedAccess(t *testing.T, path string, lfu bool) (map[string]int64, error) {
+	t.Helper()
+	c, done, err := shared.load(t, path)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	ctx := context.Background()
+	policy := "allkeys-lru"
+	if lfu {
+		policy = "allkeys-lfu"
+	}
+	if err := c.ConfigSet(ctx, "maxmemory-policy", policy).Err(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.ConfigSet(ctx, "maxmemory-policy", "noeviction")
+	if err := c.Do(ctx, "DEBUG", "RELOAD", "NOSAVE").Err(); err != nil {
+		return nil, err
+	}
+	return qaAccess(t, c, lfu), nil
+}
+
 // without returns st minus the keys for which drop is true, and with every
 // expiry removed when persist.
 func (st qaState) without(drop func(ref string) bool, persist bool) qaState {
-	out := qaState{keys: map[string]qaKey{}, funcs: st.funcs, persisted: st.persisted}
+	out := qaState{keys: map[string]qaKey{}, funcs: st.funcs, persisted: st.persisted, access: st.access}
 	for k, v := range st.keys {
 		if drop != nil && drop(k) {
 			continue
@@ -522,6 +578,10 @@ func TestQAConfigsRealDumps(t *testing.T) {
 			d.flush()
 			conn.Close()
 			want := qaCapture(t, c, true)
+			if cfg.lfu || cfg.lru {
+				// last: DUMP, PEXPIRETIME, COPY above touch the keys
+				want.access = qaAccess(t, c, cfg.lfu)
+			}
 			dump := filepath.Join(t.TempDir(), "dump.rdb")
 			data, err := os.ReadFile(srv.Save(t))
 			if err != nil {
@@ -837,6 +897,20 @@ func qaCheckDump(t *testing.T, cfg qaConfig, dump, mod, gone string, want qaStat
 			continue
 		}
 		qaCompare(t, o.file, got, o.want)
+		if !cfg.lfu && !cfg.lru {
+			continue
+		}
+		// the LFU counters and LRU idle times came along
+		acc, err := qaLoadedAccess(t, out(o.file), cfg.lfu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range o.want.keys {
+			g, w := acc[k], want.access[k]
+			if cfg.lfu && g != w || cfg.lru && (g < w || g > w+2) {
+				t.Errorf("%s: db/key %q: OBJECT FREQ/IDLETIME %d after loading, %d in the source", o.file, k, g, w)
+			}
+		}
 	}
 	if cfg.check != nil {
 		cfg.check(t, dump, want)
@@ -1015,6 +1089,13 @@ func qaDamaged(t *testing.T, cfg qaConfig, dump string, data []byte) {
 				msg := ""
 				if res.err != nil {
 					msg = res.err.Error()
+				}
+				if b.flip && cfg.zeroSum && res.code == 2 && strings.Contains(msg, "cannot be written as RDB version 9") {
+					// A flipped bit Redis would load too (say, stream IDs
+					// out of order): converting re-encodes the value, and
+					// that refuses it. Reported, with the key, as such.
+					assertOnly(t, outDir)
+					continue
 				}
 				if res.code != 2 || strings.Contains(msg, "\n") || !strings.Contains(msg, b.name) || strings.Contains(msg, "cannot write the output") {
 					t.Errorf("%s: exit %d, error %q: want exit 2 and one line naming the damaged input", what, res.code, msg)
