@@ -775,6 +775,11 @@ func (l *loader) node(key []byte) *redis.Options {
 // proto-max-bulk-len) from per-command refusals.
 func isConnectionLevel(err error) bool {
 	msg := err.Error()
+	if strings.HasPrefix(msg, "CLUSTERDOWN Hash slot not served") {
+		// a slot no node serves (cluster-require-full-coverage no): only
+		// that slot's keys are refused
+		return false
+	}
 	return strings.Contains(msg, "Protocol error") || strings.HasPrefix(msg, "LOADING") ||
 		strings.HasPrefix(msg, "OOM") || strings.HasPrefix(msg, "READONLY") || strings.HasPrefix(msg, "CLUSTERDOWN")
 }

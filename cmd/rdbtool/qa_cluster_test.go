@@ -289,4 +289,36 @@ func TestQACluster(t *testing.T) {
 			t.Fatalf("load --json %+v, keys per master %v; want 15 corr:* keys loaded", rep, cl.keys(t))
 		}
 	})
+
+	// A cluster running with cluster-require-full-coverage no and a slot
+	// served by no node: its keys are refused one by one ("CLUSTERDOWN Hash
+	// slot not served") and listed as not loaded, exit 1; the other keys
+	// load. It stopped the whole load as if the cluster were down. Last:
+	// it leaves the slot unserved.
+	t.Run("slot not served", func(t *testing.T) {
+		cl.flush(t)
+		const key = "corr:current_file"
+		slot := cl.clients[0].ClusterKeySlot(ctx, key).Val()
+		for _, c := range cl.clients {
+			if err := c.ConfigSet(ctx, "cluster-require-full-coverage", "no").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Do(ctx, "CLUSTER", "DELSLOTS", slot).Err(); err != nil && !strings.Contains(err.Error(), "already unassigned") {
+				t.Fatal(err)
+			}
+		}
+		stdout, stderr, code := liveRun(t, "load", siteDump, "--to", seed, "--cluster", "--json")
+		var rep struct {
+			Keys, Failed int64
+			FailedKeys   []string `json:"failed_keys"`
+			Stopped      bool
+		}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("load --json: %v: %s%s", err, stdout, stderr)
+		}
+		if code != 1 || rep.Stopped || rep.Failed != 1 || rep.Keys != 231 || len(rep.FailedKeys) != 1 ||
+			!strings.Contains(rep.FailedKeys[0], key) || sum(cl.keys(t)) != 231 {
+			t.Errorf("load --cluster with slot %d unserved: exit %d, %+v, keys per master %v:\n%s", slot, code, rep, cl.keys(t), stderr)
+		}
+	})
 }
