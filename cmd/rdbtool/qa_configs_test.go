@@ -362,7 +362,14 @@ func qaConfigs() []qaConfig {
 		// plain nodes (elements over the packed threshold) between packed
 		// ones, compressible and not, in the compressed middle
 		d.do("RPUSH", "list:plain", "a", "b", "c", text(3000, 1), "d", random(2500, 2), text(9000, 3), "e", "f", "g", "h")
-		d.encoding("list:plain", "quicklist")
+	}
+	// compressed reports whether the dump holds s only LZF-compressed.
+	compressed := func(t *testing.T, dump, s string) bool {
+		data, err := os.ReadFile(dump)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return !bytes.Contains(data, []byte(s))
 	}
 	return []qaConfig{{
 		name: "compression-off",
@@ -379,6 +386,13 @@ func qaConfigs() []qaConfig {
 		},
 		prune: "list:*",
 		nodes: map[string][2]int{"list:compressed": {0, 20}, "list:plain": {3, 2}},
+		check: func(t *testing.T, dump string, want qaState) {
+			for _, s := range []string{strings.Repeat("abcdefgh", 600), strings.Repeat("long:key:", 12)} {
+				if compressed(t, dump, s) {
+					t.Errorf("rdbcompression no, yet %.20q... is not in the dump as it is", s)
+				}
+			}
+		},
 	}, {
 		name: "compression-on-depth3",
 		config: [][2]string{{"list-compress-depth", "3"}, {"list-max-listpack-size", "1"},
@@ -401,6 +415,13 @@ func qaConfigs() []qaConfig {
 		},
 		prune: "session:*",
 		nodes: map[string][2]int{"list:compressed": {0, 50}, "list:plain": {3, 2}},
+		check: func(t *testing.T, dump string, want qaState) {
+			for _, s := range []string{strings.Repeat("ab", 30), strings.Repeat("field", 10), strings.Repeat("member", 10), strings.Repeat("value", 20)} {
+				if !compressed(t, dump, s) {
+					t.Errorf("%.20q... is in the dump as it is, not LZF-compressed", s)
+				}
+			}
+		},
 		saves: true,
 	}, {
 		name: "thresholds-zero-lfu",
