@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -97,15 +98,32 @@ func runCheck(c *cli.Context) error {
 	if !pol.NoTTL {
 		ropts = append(ropts, rdb.SkipValues()) // no-ttl reads hash field expiries
 	}
-	rd := rdb.NewReader(in, ropts...)
+	// The file's size, for max-file-size: bytes after the dump (Redis
+	// ignores them; an old AOF with an RDB preamble has its commands
+	// there) are in the file all the same. A pipe's are counted.
+	var src io.Reader = in
+	var piped *countingReader
+	if in.size < 0 {
+		piped = &countingReader{r: in}
+		src = piped
+	}
+	rd := rdb.NewReader(src, ropts...)
 	if err := in.eachEntry(rd, ck.Observe); err != nil {
 		return err
 	}
+	size := max(rd.Offset(), in.size)
+	if piped != nil {
+		if _, err := io.Copy(io.Discard, piped); err != nil {
+			in.fail()
+			return rdbInputError(name, err)
+		}
+		size = max(rd.Offset(), piped.n)
+	}
 	in.Close()
-	vs := ck.Finish(rd.Offset())
+	vs := ck.Finish(size)
 	w := &errWriter{w: c.App.Writer}
 	if c.Bool("json") {
-		out := checkJSON{File: name, Keys: ck.Keys, SizeBytes: rd.Offset(), Violations: violationsJSON(vs), Omitted: ck.Omitted}
+		out := checkJSON{File: name, Keys: ck.Keys, SizeBytes: size, Violations: violationsJSON(vs), Omitted: ck.Omitted}
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintf(w, "%s\n", b)
 	} else {
@@ -122,6 +140,18 @@ func runCheck(c *cli.Context) error {
 		return cli.Exit(fmt.Sprintf("%s: %s", srcName(name), countOf(n, "policy violation")), exitFound)
 	}
 	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // countOf is "1 policy violation", "3 policy violations".
