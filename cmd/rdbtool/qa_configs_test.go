@@ -901,6 +901,7 @@ func qaCheckDump(t *testing.T, cfg qaConfig, dump, mod, gone string, want qaStat
 	mustRun(t, 0, nil, "prune", dump, "-o", out("prune.rdb"), "--match", cfg.prune)
 	mustRun(t, 0, nil, "refresh", dump, "-o", out("refresh.rdb"), "--prune", cfg.prune)
 	mustRun(t, 0, nil, "rewrite", dump, "-o", out("v9.rdb"), "--rdb-version", "9")
+	mustRun(t, 0, strings.NewReader(exp), "import", "-", "-o", out("imp9.rdb"), "--rdb-version", "9")
 	noFuncs := func(st qaState) qaState { st.funcs = map[string]string{}; return st }
 	for _, o := range []struct {
 		file string
@@ -911,6 +912,7 @@ func qaCheckDump(t *testing.T, cfg qaConfig, dump, mod, gone string, want qaStat
 		{"prune.rdb", want.without(pruned, false)},
 		{"refresh.rdb", want.without(pruned, true)},
 		{"v9.rdb", noFuncs(want.without(nil, false))},
+		{"imp9.rdb", noFuncs(want.without(nil, false))},
 	} {
 		got, err := qaLoaded(t, out(o.file))
 		if err != nil {
