@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -244,6 +245,25 @@ func qaLoadedAccess(t *testing.T, path string, lfu bool) (map[string]int64, erro
 		return nil, err
 	}
 	return qaAccess(t, c, lfu), nil
+}
+
+// before is what a server holds after loading st written as RDB version v
+// (< 9): no streams; below 3, expiries rounded up to whole seconds, and no
+// keys expiring after 2038-01-19 (4-byte seconds).
+func (st qaState) before(v int) qaState {
+	out := st.without(func(k string) bool {
+		x := st.keys[k]
+		return x.typ == "stream" || v < 3 && x.pexpire > math.MaxInt32*1000
+	}, false)
+	if v < 3 {
+		for k, x := range out.keys {
+			if x.pexpire > 0 && x.pexpire%1000 != 0 {
+				x.pexpire += 1000 - x.pexpire%1000
+				out.keys[k] = x
+			}
+		}
+	}
+	return out
 }
 
 // without returns st minus the keys for which drop is true, and with every
@@ -902,6 +922,8 @@ func qaCheckDump(t *testing.T, cfg qaConfig, dump, mod, gone string, want qaStat
 	mustRun(t, 0, nil, "refresh", dump, "-o", out("refresh.rdb"), "--prune", cfg.prune)
 	mustRun(t, 0, nil, "rewrite", dump, "-o", out("v9.rdb"), "--rdb-version", "9")
 	mustRun(t, 0, strings.NewReader(exp), "import", "-", "-o", out("imp9.rdb"), "--rdb-version", "9")
+	mustRun(t, 0, nil, "rewrite", dump, "-o", out("v6.rdb"), "--rdb-version", "6", "--skip-unconvertible")
+	mustRun(t, 0, nil, "rewrite", dump, "-o", out("v2.rdb"), "--rdb-version", "2", "--skip-unconvertible")
 	noFuncs := func(st qaState) qaState { st.funcs = map[string]string{}; return st }
 	for _, o := range []struct {
 		file string
@@ -913,6 +935,8 @@ func qaCheckDump(t *testing.T, cfg qaConfig, dump, mod, gone string, want qaStat
 		{"refresh.rdb", want.without(pruned, true)},
 		{"v9.rdb", noFuncs(want.without(nil, false))},
 		{"imp9.rdb", noFuncs(want.without(nil, false))},
+		{"v6.rdb", noFuncs(want.before(6))},
+		{"v2.rdb", noFuncs(want.before(2))},
 	} {
 		got, err := qaLoaded(t, out(o.file))
 		if err != nil {
@@ -920,7 +944,7 @@ func qaCheckDump(t *testing.T, cfg qaConfig, dump, mod, gone string, want qaStat
 			continue
 		}
 		qaCompare(t, o.file, got, o.want)
-		if !cfg.lfu && !cfg.lru {
+		if !cfg.lfu && !cfg.lru || o.file == "v6.rdb" || o.file == "v2.rdb" { // none before 9
 			continue
 		}
 		// the LFU counters and LRU idle times came along
