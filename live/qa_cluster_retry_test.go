@@ -39,7 +39,9 @@ func stringsDump(t *testing.T, n int) []byte {
 }
 
 // cutOnce relays everything, except that the first connection to carry
-// more than limit bytes from the server is cut there.
+// more than limit bytes from the server ends there for the client's reads
+// (a half-close: what the client still writes reaches the server, so the
+// client always sees the cut as a read error, whatever the timing).
 func cutOnce(limit int64) (nettest.Relay, *atomic.Bool) {
 	var done atomic.Bool
 	return func(dst, src net.Conn) {
@@ -50,6 +52,8 @@ func cutOnce(limit int64) (nettest.Relay, *atomic.Bool) {
 			if n > 0 {
 				if total+int64(n) > limit && done.CompareAndSwap(false, true) {
 					dst.Write(buf[:limit-total])
+					dst.(*net.TCPConn).CloseWrite()
+					io.Copy(io.Discard, src) // until the client gives up the connection
 					return
 				}
 				total += int64(n)
