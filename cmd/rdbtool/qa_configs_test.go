@@ -426,6 +426,10 @@ func qaConfigs() []qaConfig {
 				d.do("SET", k, text(300, uint64(i)))
 				d.do("PEXPIREAT", k, 4102444800000+int64(i))
 			}
+			// keys stored as integers, with an expiry persist removes
+			for _, k := range []string{"12345", "-1", "2147483648", "007"} {
+				d.do("SET", k, "an integer-looking key", "PXAT", 4102444800999)
+			}
 			d.do("HSET", "hash:table", strings.Repeat("field", 10), strings.Repeat("value", 20), "x", "1")
 			d.encoding("hash:table", "hashtable")
 			d.do("SADD", "set:table", strings.Repeat("member", 10), 7, -7, "x")
