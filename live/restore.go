@@ -28,8 +28,12 @@ type LoadOptions struct {
 	// is refused unless Yes is also set.
 	Flush bool
 	Yes   bool // allow Flush of a target that is not on this machine (see CheckFlush)
-	// Cluster routes each key to the master owning its slot. A cluster has
-	// only database 0: keys of other databases are not loaded and counted.
+	// Cluster routes each key to the master owning its slot (following
+	// MOVED and ASK). A cluster has only database 0: keys of other
+	// databases are not loaded and counted. A lost connection to a master
+	// stops the load (the pipeline is not sent again: its keys without a
+	// reply are Unconfirmed). Without Cluster, a cluster node is an error,
+	// before anything is flushed or loaded.
 	Cluster bool
 	// Match loads only keys matching any of these Redis-style globs.
 	Match []string

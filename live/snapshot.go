@@ -53,7 +53,12 @@ type SnapshotOptions struct {
 	// Persist drops every key's expiry (hash field expiries are kept).
 	Persist bool
 	// Cluster snapshots every master of the Redis Cluster the URL points
-	// into, into one file (database 0 only, as a cluster has).
+	// into, into one file (database 0 only, as a cluster has). The masters
+	// are read one after the other, so a cluster with a slot migrating or
+	// importing, or whose slot map changes during the snapshot, is an
+	// error (a key moving between masters could be missed or written
+	// twice). Without Cluster, a cluster node is an error: it holds only
+	// its own slots' keys.
 	Cluster bool
 
 	// Batch is the number of keys per SCAN COUNT and DUMP pipeline; default 1000.
