@@ -50,6 +50,8 @@ func snapshotCommand() *cli.Command {
 			"memory does not grow with the keyspace.\n" +
 			"--method sync: act as a replica and stream the server's own RDB (one point in time; the server forks).\n" +
 			"--larger-than drops keys whose RDB-encoded value is larger than SIZE (scan still transfers them once).\n" +
+			"--cluster reads every master in turn; a cluster with a slot migrating (a resharding), or whose slots move\n" +
+			"during the snapshot, is refused, and so is a cluster node without --cluster (it holds only its own slots).\n" +
 			"No file is left at OUT unless the whole snapshot succeeds.\n" +
 			"--json prints the report as one JSON object instead of the summary, on stdout (on stderr with -o -):\n" +
 			"server, method, output, servers (host:port of each server read), keys, functions, pruned, too_large,\n" +
@@ -274,8 +276,8 @@ func loadCommand() *cli.Command {
 			"target that is not on this machine; a file that is not an RDB, or is damaged before its first key, is refused\n" +
 			"before anything is flushed. Each key goes into the database the file gives it: a URL naming a database other\n" +
 			"than 0 (/N or ?db=N) is refused. With --cluster, keys of databases other than 0 are not loaded (a cluster has\n" +
-			"only db 0). Exit 1 when some keys were not loaded (conflicts, refused keys or libraries, keys of other\n" +
-			"databases with --cluster).\n" +
+			"only db 0); a cluster node without --cluster is refused before anything is flushed. Exit 1 when some keys\n" +
+			"were not loaded (conflicts, refused keys or libraries, keys of other databases with --cluster).\n" +
 			"--json prints the report as one JSON object on stdout instead of the summary, also when the load stops\n" +
 			"on an error or a signal (then with \"error\", the one-line message, and the counts so far): file, server,\n" +
 			"target_version, file_version, keys (restored), functions, conflicts, unmatched, expired, other_db, converted,\n" +
