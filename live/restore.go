@@ -219,6 +219,11 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 	if err != nil {
 		t.close()
 		if cluster {
+			var le *Error
+			if !errors.As(err, &le) {
+				// the slot map could not be read from the seed: not hinted yet
+				err = tlsHint(o, err)
+			}
 			err = clusterTLSHint(err)
 		}
 		return nil, serverErr(o, "connect", nil, err)

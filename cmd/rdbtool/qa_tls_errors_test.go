@@ -101,6 +101,9 @@ func TestQATLSErrorsSayWhatToDo(t *testing.T) {
 			{"snapshot", "--from", tc.url, "-o", filepath.Join(dir, "scan.rdb")},
 			{"snapshot", "--from", tc.url, "-o", filepath.Join(dir, "sync.rdb"), "--method", "sync"},
 			{"load", liveCorpus, "--to", tc.url, "--replace"},
+			// the same with --cluster: the first exchange is the slot map's
+			{"snapshot", "--from", tc.url, "-o", filepath.Join(dir, "scan.rdb"), "--cluster"},
+			{"load", liveCorpus, "--to", tc.url, "--cluster"},
 		} {
 			_, stderr, code := liveRun(t, append(cmd, tc.args...)...)
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
