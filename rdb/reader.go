@@ -1018,14 +1018,14 @@ func (r *Reader) readEntry(start int64, t byte) (Record, error) {
 			if err != nil {
 				return nil, err
 			}
-			e.ExpireMs = int64(binary.LittleEndian.Uint64(p))
+			e.ExpireMs = pastIfNegative(int64(binary.LittleEndian.Uint64(p)))
 			e.ExpireSeconds = false
 		case OpExpireTime:
 			p, err := r.take(4)
 			if err != nil {
 				return nil, err
 			}
-			e.ExpireMs = int64(int32(binary.LittleEndian.Uint32(p))) * 1000 // signed, as rdbLoadTime
+			e.ExpireMs = pastIfNegative(int64(int32(binary.LittleEndian.Uint32(p))) * 1000) // signed, as rdbLoadTime
 			e.ExpireSeconds = true
 		case OpIdle:
 			v, err := r.readCount("idle time")
@@ -1480,4 +1480,15 @@ func rdrString(p []byte) (s []byte, n int, err error) {
 		return out, n + int(clen), nil
 	}
 	return nil, 0, fmt.Errorf("%w: unknown string encoding %d", ErrCorrupt, v)
+}
+
+// pastIfNegative maps a stored expiry before 1970 (a negative number, which
+// Redis takes as a time long past and drops the key on load) to 0, the
+// earliest expiry an Entry holds: a negative ExpireMs would read as "no
+// expiry". The bytes as read are kept for an unchanged rewrite.
+func pastIfNegative(ms int64) int64 {
+	if ms < 0 {
+		return 0
+	}
+	return ms
 }
