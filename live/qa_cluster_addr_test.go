@@ -3,6 +3,7 @@ package live
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/rdbtool/rdbtool/internal/redistest"
@@ -45,5 +46,19 @@ func clusterFlushLocal(t *testing.T, node *redistest.Server) {
 		LoadOptions{Cluster: true, Flush: true})
 	if err != nil || !stats.Flushed || stats.Keys != 3 || c.Exists(ctx, "old").Val() != 0 {
 		t.Fatalf("load --cluster --flush into a local one-node cluster: %v (%s)", err, stats)
+	}
+}
+
+// A cluster node that serves no slot (a cluster not yet created with
+// redis-cli --cluster create, or a node left out of it): the load is
+// refused at once. It went on with no master known: a target "RDB version
+// 0", every key "re-encoded for the older target" and refused one by one
+// ("CLUSTERDOWN Hash slot not served"), to the end of the file.
+func TestQAClusterNoSlots(t *testing.T) {
+	node := redistest.Start(t, redistest.WithArgs("--cluster-enabled", "yes"))
+	stats, err := Load(context.Background(), opts(t, node.Addr), rdb.NewReader(bytes.NewReader(stringsDump(t, 3))),
+		LoadOptions{Cluster: true})
+	if err == nil || !strings.Contains(err.Error(), "no master serves any slot") || stats.Failed != 0 || stats.Converted != 0 {
+		t.Fatalf("load --cluster into a node serving no slot: %v (%s)", err, stats)
 	}
 }

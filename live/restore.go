@@ -210,7 +210,12 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 	} else {
 		t.single = redis.NewClient(co)
 	}
+	masters := 0
+	var mu sync.Mutex
 	err := t.each(ctx, func(c *redis.Client) error {
+		mu.Lock()
+		masters++
+		mu.Unlock()
 		// each master is named by its own address (as dialled), not the seed's
 		mo := *c.Options()
 		mo.Addr = clusterNodeAddr(o.Addr, mo.Addr)
@@ -227,6 +232,11 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 			err = clusterTLSHint(err)
 		}
 		return nil, serverErr(o, "connect", nil, err)
+	}
+	if masters == 0 {
+		t.close()
+		return nil, serverErr(o, "CLUSTER SLOTS", nil, errors.New("no master serves any slot: the cluster is not "+
+			"set up (redis-cli --cluster create), or this node is not part of it"))
 	}
 	return t, nil
 }

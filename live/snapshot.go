@@ -389,7 +389,8 @@ func clusterMasters(ctx context.Context, o *redis.Options) ([]*redis.Options, st
 		masters = append(masters, &m)
 	}
 	if len(masters) == 0 {
-		return nil, "", serverErr(o, "CLUSTER SLOTS", nil, errors.New("no masters serve any slot"))
+		return nil, "", serverErr(o, "CLUSTER SLOTS", nil, errors.New("no master serves any slot: the cluster is not "+
+			"set up (redis-cli --cluster create), or this node is not part of it"))
 	}
 	sort.Slice(masters, func(i, j int) bool { return masters[i].Addr < masters[j].Addr })
 	sort.Strings(ranges)
