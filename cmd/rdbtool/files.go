@@ -204,10 +204,53 @@ func openInput(c *cli.Context, name, label string) (*srcFile, error) {
 		}
 		in.file, in.Reader = f, f
 	}
+	if err := in.refuseLFSPointer(); err != nil {
+		if in.file != nil {
+			in.file.Close()
+		}
+		return nil, err
+	}
 	in.bar = progress.New(c.App.ErrWriter, label, in.size)
 	in.Reader = in.bar.Reader(in.Reader)
 	return in, nil
 }
+
+// lfsPointer starts a Git LFS pointer file, which a checkout without LFS
+// (or git show of an LFS-tracked dump) leaves in place of the file.
+const lfsPointer = "version https://git-lfs.github.com/spec/"
+
+// refuseLFSPointer names a Git LFS pointer given as the input, with the
+// command that fetches the dump, instead of the reader's "bad magic". A
+// regular file's start is read with pread (its offset stays); a pipe's
+// start is read and put back in front of the rest.
+func (in *srcFile) refuseLFSPointer() error {
+	head := make([]byte, len(lfsPointer))
+	var n int
+	if in.seek != nil {
+		pos, err := in.seek.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil
+		}
+		n, _ = in.seek.ReadAt(head, pos)
+	} else {
+		var err error
+		n, err = io.ReadFull(in.Reader, head)
+		rest := in.Reader
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			rest = errReader{err} // the read error comes after the bytes read, as it would have
+		}
+		in.Reader = io.MultiReader(bytes.NewReader(head[:n]), rest)
+	}
+	if n == len(head) && string(head) == lfsPointer {
+		return cli.Exit(fmt.Sprintf("%s: a Git LFS pointer, not the dump (checked out without LFS): run git lfs pull", srcName(in.name)), exitError)
+	}
+	return nil
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // stdinTerminal refuses FILE "-" when stdin is a terminal: the command
 // would wait, silently, for a dump to be typed.
