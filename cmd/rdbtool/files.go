@@ -647,7 +647,16 @@ type rewriteJob struct {
 	opts   filter.RewriteOptions
 	// beforeCommit may veto the output (e.g. a policy violation); the
 	// output is then discarded and the original left as it was.
-	beforeCommit func(st *filter.RewriteStats, out *dstFile) error
+	beforeCommit func(st *passStats, out *dstFile) error
+}
+
+// passStats is what a pass did: the filter's stats and the bytes of the
+// input after the end of its dump, which no pass copies (Redis stops at
+// the checksum too): an appendonly.aof's command tail after its RDB
+// preamble, a dump copied over a longer file.
+type passStats struct {
+	*filter.RewriteStats
+	Trailing int64
 }
 
 // refuseRDBToTerminal stops -o - when stdout is a terminal: an RDB file
@@ -661,7 +670,17 @@ func refuseRDBToTerminal(c *cli.Context) error {
 
 // runRewrite streams FILE (the only argument) to -o/--in-place through the
 // job's filter. Any failure discards the output.
-func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteStats, error) {
+func runRewrite(c *cli.Context, name string, job rewriteJob) (*passStats, error) {
+	st, err := rewritePass(c, name, job)
+	if err == nil && st.Trailing > 0 && !c.Bool("json") {
+		stderrf(c, "warning: %s: %d bytes after the end of the dump were not copied (only the RDB part is written; an appendonly.aof's command tail is not)\n", srcName(name), st.Trailing)
+	}
+	return st, err
+}
+
+// rewritePass is runRewrite's pass; trailing counts the input's bytes
+// after the dump (a pipe is read to its end for that).
+func rewritePass(c *cli.Context, name string, job rewriteJob) (*passStats, error) {
 	if err := refuseRDBToTerminal(c); err != nil {
 		return nil, err
 	}
@@ -676,25 +695,45 @@ func runRewrite(c *cli.Context, name string, job rewriteJob) (*filter.RewriteSta
 	defer in.Close()
 	defer out.abort()
 	var st *filter.RewriteStats
+	var trailing int64
 	if job.filter == nil && job.opts.Version == 0 && in.file != nil && in.size >= 0 && out.file != nil && out.file.TempPath() != "" {
 		// The identity from file to file: a kernel copy checked record by record.
 		st, err = filter.CopyVerified(in.file, out.file.File, in.size, in.bar.Reader, job.opts)
 	} else {
-		st, err = filter.Rewrite(in, out, job.filter, job.opts)
+		var src io.Reader = in
+		var piped *countingReader
+		if in.size < 0 {
+			piped = &countingReader{r: in} // a pipe has no RemainingSize to hide
+			src = piped
+		}
+		st, err = filter.Rewrite(src, out, job.filter, job.opts)
+		if err == nil && piped != nil {
+			// The rest of a pipe, counted (a read error there leaves the
+			// count short; the dump itself was read whole).
+			io.Copy(io.Discard, piped)
+			trailing = max(piped.n-st.BytesIn, 0)
+		}
+	}
+	if err == nil && in.size >= 0 {
+		trailing = max(in.size-st.BytesIn, 0)
+	}
+	var ps *passStats
+	if st != nil {
+		ps = &passStats{RewriteStats: st, Trailing: trailing}
 	}
 	if errors.Is(err, rdb.ErrUnconvertible) {
 		in.fail()
-		return st, unconvertibleExit{err}
+		return ps, unconvertibleExit{err}
 	}
 	if err != nil {
-		return st, passError(in, out, err)
+		return ps, passError(in, out, err)
 	}
 	if job.beforeCommit != nil {
-		if err := job.beforeCommit(st, out); err != nil {
-			return st, err
+		if err := job.beforeCommit(ps, out); err != nil {
+			return ps, err
 		}
 	}
-	return st, out.commit()
+	return ps, out.commit()
 }
 
 // unconvertibleExit is how a pass ends that stopped on keys the target

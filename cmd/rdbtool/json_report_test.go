@@ -143,7 +143,7 @@ func jrSize(t *testing.T, path string) int64 {
 }
 
 var jrRewriteFields = []string{"input", "output", "input_rdb_version", "output_rdb_version", "keys_in", "keys_out",
-	"input_bytes", "output_bytes", "checksum", "converted", "warnings", "warnings_omitted", "unconvertible"}
+	"input_bytes", "output_bytes", "checksum", "converted", "warnings", "warnings_omitted", "unconvertible", "trailing_bytes"}
 
 // jrCheckRewrite checks the fields every rewriting command reports against
 // the files themselves.

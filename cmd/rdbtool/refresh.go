@@ -87,7 +87,7 @@ func runRefresh(c *cli.Context) error {
 	job := rewriteJob{label: "refresh", filter: chain}
 	jsonOut := c.Bool("json")
 	var vs []filter.Violation // the policy's verdict, when it has rules
-	job.beforeCommit = func(st *filter.RewriteStats, out *dstFile) error {
+	job.beforeCommit = func(st *passStats, out *dstFile) error {
 		if !pol.HasRules() {
 			return nil
 		}
@@ -141,7 +141,7 @@ type refreshJSON struct {
 	Persist    persistJSON     `json:"persist"`
 }
 
-func newRefreshJSON(c *cli.Context, name string, st *filter.RewriteStats, pol *filter.Policy, prune *filter.Prune, persist *filter.Persist, ck *filter.Checker, vs []filter.Violation) refreshJSON {
+func newRefreshJSON(c *cli.Context, name string, st *passStats, pol *filter.Policy, prune *filter.Prune, persist *filter.Persist, ck *filter.Checker, vs []filter.Violation) refreshJSON {
 	if prune == nil {
 		prune = &filter.Prune{}
 	}

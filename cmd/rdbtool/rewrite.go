@@ -71,7 +71,7 @@ func runRewriteCmd(c *cli.Context) error {
 				return jerr
 			}
 		} else {
-			reportConversion(c, st)
+			reportConversion(c, st.RewriteStats)
 		}
 	}
 	return err
@@ -85,7 +85,8 @@ func jsonFlag() cli.Flag {
 // rewriteJSONHelp lists the fields every rewriting command's --json has.
 const rewriteJSONHelp = "  {\"input\",\"output\" (- = stdout),\"input_rdb_version\",\"output_rdb_version\",\"keys_in\",\n" +
 	"  \"keys_out\",\"input_bytes\",\"output_bytes\",\"checksum\":{\"status\",\"stored\",\"computed\"},\n" +
-	"  \"converted\",\"warnings\":[...],\"warnings_omitted\",\"unconvertible\":[{\"db\",\"key\"}]}\n"
+	"  \"converted\",\"warnings\":[...],\"warnings_omitted\",\"unconvertible\":[{\"db\",\"key\"}],\n" +
+	"  \"trailing_bytes\" (after the end of the dump: not copied, e.g. an appendonly.aof's commands)}\n"
 
 // rewriteJSON is the --json report of a pass from FILE to OUT (rewrite,
 // prune, persist, refresh): filter.RewriteStats with the checksum and the
@@ -98,15 +99,19 @@ type rewriteJSON struct {
 	Checksum      checksumJSON `json:"checksum"`
 	Warnings      []string     `json:"warnings"`
 	Unconvertible []keyRefJSON `json:"unconvertible"`
+	// bytes of the input after the end of its dump, not copied (an
+	// appendonly.aof's command tail): the text form's warning
+	TrailingBytes int64 `json:"trailing_bytes"`
 }
 
-func newRewriteJSON(c *cli.Context, name string, st *filter.RewriteStats) rewriteJSON {
+func newRewriteJSON(c *cli.Context, name string, st *passStats) rewriteJSON {
 	w := st.Warnings
 	if w == nil {
 		w = []string{}
 	}
-	return rewriteJSON{Input: name, Output: outputName(c, name), RewriteStats: st,
-		Checksum: newChecksumJSON(st.Checksum), Warnings: w, Unconvertible: keyRefsJSON(st.Unconvertible)}
+	return rewriteJSON{Input: name, Output: outputName(c, name), RewriteStats: st.RewriteStats,
+		Checksum: newChecksumJSON(st.Checksum), Warnings: w, Unconvertible: keyRefsJSON(st.Unconvertible),
+		TrailingBytes: st.Trailing}
 }
 
 // outputName is the output as given: OUT, - for stdout, FILE with --in-place.
