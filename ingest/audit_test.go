@@ -65,39 +65,6 @@ func TestLogMessageMissingField(t *testing.T) {
 	}
 }
 
-// TestJSONIDAfterParse: hera_mc's _pam_fem_id_to_string (hera-mc.md §3.9)
-// applies its empty/none/null (any case) check to str() of the parsed scalar,
-// so a JSON string such as "NULL" is NULL too, and a JSON string that
-// itself holds a JSON list is joined with ':' like a list.
-func TestJSONIDAfterParse(t *testing.T) {
-	cases := map[string]any{
-		`"NULL"`:   nil,
-		`"none"`:   nil,
-		`"None"`:   nil,
-		`""`:       nil,
-		`"[1, 2]"`: "1:2",
-		`"x"`:      "x",
-		`[]`:       "", // a list is joined without the check, as in hera_mc
-	}
-	for in, want := range cases {
-		got, err := JSONIDString(in)
-		if err != nil {
-			t.Errorf("%q: %v", in, err)
-			continue
-		}
-		if (got == nil) != (want == nil) || got != nil && *got != want {
-			g := "NULL"
-			if got != nil {
-				g = fmt.Sprintf("%q", *got)
-			}
-			t.Errorf("id(%s) = %s, want %v", in, g, want)
-		}
-	}
-	if _, err := JSONIDString("1]"); err == nil {
-		t.Error(`id("1]") accepted: json.loads refuses extra data`)
-	}
-}
-
 // TestAntennaDropRuleJSONFailures: hera_corr_cm's drop rule counts the
 // conversions that did not raise (hera-mc.md §3.9). json.loads raises on
 // empty, 'None', 'none' and 'NULL' ids, so with only the timestamp and

@@ -275,6 +275,10 @@ func TestArrays(t *testing.T) {
 	}
 }
 
+// TestJSONID: json.loads, then hera_mc's _pam_fem_id_to_string (hera-mc.md
+// §3.9), which applies its empty/none/null (any case) check to str() of the
+// parsed scalar, so a JSON string such as "NULL" is NULL too, and a JSON
+// string that itself holds a JSON list is joined with ':' like a list.
 func TestJSONID(t *testing.T) {
 	cases := map[string]any{
 		"[112, 217, 32, 59, 1, 0, 0, 14]": "112:217:32:59:1:0:0:14",
@@ -286,6 +290,13 @@ func TestJSONID(t *testing.T) {
 		"NULL":                            nil,
 		"":                                nil,
 		"none":                            nil,
+		`"NULL"`:                          nil,
+		`"none"`:                          nil,
+		`"None"`:                          nil,
+		`""`:                              nil,
+		`"[1, 2]"`:                        "1:2",
+		`"x"`:                             "x",
+		`[]`:                              "", // a list is joined without the check, as in hera_mc
 	}
 	for in, want := range cases {
 		got, err := JSONIDString(in)
@@ -297,7 +308,7 @@ func TestJSONID(t *testing.T) {
 			t.Errorf("id(%q) = %v, want %v", in, got, want)
 		}
 	}
-	for _, in := range []string{"UNKNOWN", "[1, 2", "1 2"} {
+	for _, in := range []string{"UNKNOWN", "[1, 2", "1 2", "1]"} { // json.loads refuses extra data
 		if _, err := JSONIDString(in); err == nil {
 			t.Errorf("id(%q) accepted", in)
 		}
