@@ -339,3 +339,30 @@ func TestFileQueueEmptiedBetweenReads(t *testing.T) {
 		t.Errorf("raw queue %v, want NULL ends", rows)
 	}
 }
+
+// TestCorrMapHostNotText: a corr:map host holding a NUL byte (the JSON
+// escape \u0000) names a status:snap key Redis can hold but a hostname
+// PostgreSQL refuses; its antenna is reported and left out, the other
+// antennas keep their antenna_status rows (doc.go: such a value skips its
+// record, never its group).
+func TestCorrMapHostNotText(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	m.HSet("corr:map", "ant_to_snap", `{"12": {"e": {"host": "heraNode1Snap0", "channel": 0}}, "13": {"e": {"host": "heraNode1Snap\u0000", "channel": 0}}}`)
+	for _, host := range []string{"heraNode1Snap0", "heraNode1Snap\x00"} {
+		m.HSet("status:snap:"+host, "timestamp", "2026-11-20T12:00:00", "fft_overflow", "False",
+			"stream0_mean", "0.5", "stream0_rms", "12.0")
+	}
+	rep := runAt(t, rc, db, testNow, "antenna_status")
+	rows := rowMaps(t, db, `SELECT antenna_number FROM antenna_status`)
+	if len(rows) != 1 || rows[0]["antenna_number"] != int32(12) {
+		t.Errorf("antenna_status rows %v, want antenna 12 only", rows)
+	}
+	found := false
+	for _, s := range rep.Skipped {
+		found = found || s.Key == "corr:map" && strings.Contains(s.Reason, "13") && strings.Contains(s.Reason, "UTF-8")
+	}
+	if !found {
+		t.Errorf("antenna 13's host not reported: %v", rep.Skipped)
+	}
+}

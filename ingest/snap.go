@@ -87,6 +87,11 @@ func (g *gctx) loadCorrMap(table string) (*corrMap, error) {
 				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s%s: malformed entry: %v", ak, pol, err))
 				continue
 			}
+			if !isText(v.Host) {
+				// A \u0000 escape: a key Redis holds, a hostname PostgreSQL refuses.
+				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s%s: host %s", ak, pol, notText))
+				continue
+			}
 			ch, err := strconv.Atoi(strings.TrimSpace(string(v.Channel)))
 			if err != nil || ch < 0 || ch > 5 {
 				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s%s: channel %s is not 0-5", ak, pol, clip(string(v.Channel))))
