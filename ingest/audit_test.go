@@ -366,3 +366,36 @@ func TestCorrMapHostNotText(t *testing.T) {
 		t.Errorf("antenna 13's host not reported: %v", rep.Skipped)
 	}
 }
+
+// TestConfigNotText: YAML escapes can put a NUL byte in a fengine host or a
+// parameter ("\0"), and a UTF-16 config parses as YAML but is not text
+// PostgreSQL can store; such a config is skipped and reported like other
+// unusable configs, not a failure of its group.
+func TestConfigNotText(t *testing.T) {
+	utf16 := []byte{0xff, 0xfe} // BOM, then testConfig as UTF-16LE
+	for _, r := range testConfig {
+		utf16 = append(utf16, byte(r), 0)
+	}
+	for name, cfg := range map[string]string{
+		"host":      strings.Replace(testConfig, "heraNode2Snap1:", `"heraNode2Snap\0":`, 1),
+		"parameter": strings.Replace(testConfig, "fpgfile: f.fpg", `fpgfile: "f\0.fpg"`, 1),
+		"UTF-16":    string(utf16),
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, rc := emptyRedis(t)
+			db := pgfixture.DB(t)
+			m.HSet("snap_configuration", "config", cfg, "md5", "nul", "upload_time", "1763636400")
+			rep := runAt(t, rc, db, testNow, "config")
+			if n := count(t, db, `SELECT count(*) FROM correlator_config_file`); n != 0 {
+				t.Errorf("%d config files stored", n)
+			}
+			found := false
+			for _, s := range rep.Skipped {
+				found = found || s.Key == "snap_configuration" && strings.Contains(s.Reason, "UTF-8")
+			}
+			if !found {
+				t.Errorf("config not reported: %v", rep.Skipped)
+			}
+		})
+	}
+}

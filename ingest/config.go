@@ -52,6 +52,11 @@ type configPSI struct {
 // parseCorrelatorConfig parses a hera_corr_f YAML config into the rows of
 // the config tables (without hash and time).
 func parseCorrelatorConfig(text string) (*correlatorConfig, error) {
+	// PostgreSQL refuses text that is not UTF-8 or holds a NUL byte, yet a
+	// UTF-16 document and a "\0" escape parse as YAML all the same.
+	if !isText(text) {
+		return nil, errors.New("YAML text " + notText)
+	}
 	var doc any
 	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
 		return nil, fmt.Errorf("malformed YAML: %v", err)
@@ -165,6 +170,11 @@ func parseCorrelatorConfig(text string) (*correlatorConfig, error) {
 		}
 		for i, p := range psi {
 			c.psi = append(c.psi, configPSI{h, p, int32(i)})
+		}
+	}
+	for _, p := range c.params { // "fengines" holds every host name
+		if !isText(p[1]) {
+			return nil, fmt.Errorf("parameter %s: %s", p[0], notText)
 		}
 	}
 	return c, nil
