@@ -49,6 +49,25 @@ func clusterFlushLocal(t *testing.T, node *redistest.Server) {
 	}
 }
 
+// clusterFlushRefusedNamed: a master's failure is named by the address
+// the master is dialled at, at every step of a load (here FLUSHALL, which
+// the user may not run), not as a node that never met another reports
+// itself (":port").
+func clusterFlushRefusedNamed(t *testing.T, node *redistest.Server) {
+	ctx := context.Background()
+	c := node.Client(t)
+	if err := c.Do(ctx, "ACL", "SETUSER", "noflush", "on", ">pw", "~*", "+@all", "-flushall").Err(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Do(ctx, "ACL", "DELUSER", "noflush")
+	o := opts(t, node.Addr)
+	o.Username, o.Password = "noflush", "pw"
+	_, err := Load(ctx, o, rdb.NewReader(bytes.NewReader(stringsDump(t, 1))), LoadOptions{Cluster: true, Flush: true})
+	if err == nil || !strings.Contains(err.Error(), "server "+node.Addr+": FLUSHALL") {
+		t.Fatalf("load --cluster --flush by a user who may not FLUSHALL: %v", err)
+	}
+}
+
 // A cluster node that serves no slot (a cluster not yet created with
 // redis-cli --cluster create, or a node left out of it): the load is
 // refused at once. It went on with no master known: a target "RDB version

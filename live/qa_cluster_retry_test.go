@@ -87,6 +87,7 @@ func TestQAClusterLoadFailures(t *testing.T) {
 	}
 	node.WaitClusterOK(t)
 	clusterFlushLocal(t, node)
+	clusterFlushRefusedNamed(t, node)
 	c.FlushAll(ctx)
 	// every connection, the slot map's included, goes through the proxy
 	relay, cut := cutOnce(8000)

@@ -189,6 +189,19 @@ func (t *target) close() {
 	}
 }
 
+// nodeOptions are the options of c, a master of the target (or the one
+// server), named by the address it is dialled at (clusterNodeAddr), not
+// as the cluster reports it (":port" for a node that never met another,
+// a loopback address for a remote cluster's node), for its errors.
+func (t *target) nodeOptions(c *redis.Client) *redis.Options {
+	if t.cluster == nil {
+		return c.Options()
+	}
+	mo := *c.Options()
+	mo.Addr = clusterNodeAddr(t.o.Addr, mo.Addr)
+	return &mo
+}
+
 // each runs fn on every master (or the one server).
 func (t *target) each(ctx context.Context, fn func(c *redis.Client) error) error {
 	if t.single != nil {
@@ -217,9 +230,8 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 		masters++
 		mu.Unlock()
 		// each master is named by its own address (as dialled), not the seed's
-		mo := *c.Options()
-		mo.Addr = clusterNodeAddr(o.Addr, mo.Addr)
-		return serverErr(&mo, "connect", nil, tlsHint(&mo, c.Ping(ctx).Err()))
+		mo := t.nodeOptions(c)
+		return serverErr(mo, "connect", nil, tlsHint(mo, c.Ping(ctx).Err()))
 	})
 	if err != nil {
 		t.close()
@@ -268,7 +280,7 @@ func (t *target) version(ctx context.Context) (int, error) {
 	err := t.each(ctx, func(c *redis.Client) error {
 		info, err := c.Info(ctx, "server").Result()
 		if err != nil {
-			return serverErr(c.Options(), "INFO", nil, err)
+			return serverErr(t.nodeOptions(c), "INFO", nil, err)
 		}
 		n := redisVersionToRDB(infoField(info, "redis_version"))
 		mu.Lock()
@@ -352,11 +364,7 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	defer t.close()
 	if opts.Flush && !opts.Yes && t.cluster != nil {
 		// the seed was checked before connecting; the other masters now
-		err := t.each(ctx, func(c *redis.Client) error {
-			mo := *c.Options()
-			mo.Addr = clusterNodeAddr(o.Addr, mo.Addr) // where it is dialled
-			return CheckFlush(&mo, opts)
-		})
+		err := t.each(ctx, func(c *redis.Client) error { return CheckFlush(t.nodeOptions(c), opts) })
 		if err != nil {
 			return stats, err
 		}
@@ -411,10 +419,10 @@ func Load(ctx context.Context, o *redis.Options, r *rdb.Reader, opts LoadOptions
 	if opts.Flush {
 		err := t.each(ctx, func(c *redis.Client) error {
 			if err := c.FlushAll(ctx).Err(); err != nil {
-				return serverErr(c.Options(), "FLUSHALL", nil, err)
+				return serverErr(t.nodeOptions(c), "FLUSHALL", nil, err)
 			}
 			if err := c.FunctionFlush(ctx).Err(); err != nil && !isUnknownCommand(err) {
-				return serverErr(c.Options(), "FUNCTION FLUSH", nil, err)
+				return serverErr(t.nodeOptions(c), "FUNCTION FLUSH", nil, err)
 			}
 			return nil
 		})
@@ -781,9 +789,7 @@ func (l *loader) account(b *restoreBatch, cmds []*redis.Cmd, pipeErr error) {
 func (l *loader) node(key []byte) *redis.Options {
 	if l.t.cluster != nil {
 		if c, err := l.t.cluster.MasterForKey(context.WithoutCancel(l.ctx), string(key)); err == nil {
-			mo := *c.Options()
-			mo.Addr = clusterNodeAddr(l.t.o.Addr, mo.Addr) // as dialled: not ":port"
-			return &mo
+			return l.t.nodeOptions(c)
 		}
 	}
 	return l.t.o
@@ -830,7 +836,7 @@ func (l *loader) function(f *rdb.Function) error {
 		}
 		var rerr redis.Error
 		if err != nil && !errors.As(err, &rerr) {
-			return serverErr(c.Options(), "FUNCTION LOAD", []byte(name), err)
+			return serverErr(l.t.nodeOptions(c), "FUNCTION LOAD", []byte(name), err)
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -841,7 +847,7 @@ func (l *loader) function(f *rdb.Function) error {
 		if refusal == nil {
 			refusal = err
 		}
-		refused = append(refused, clusterNodeAddr(l.t.o.Addr, c.Options().Addr))
+		refused = append(refused, l.t.nodeOptions(c).Addr)
 		return nil
 	})
 	if err != nil {
