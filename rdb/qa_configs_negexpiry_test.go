@@ -4,8 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 
+	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -55,12 +61,23 @@ func qaNegExpiryFile(t *testing.T, version int, expiry int64) []byte {
 // --no-ttl passes, export writes an expire_ms import refuses, and rewrite
 // --rdb-version 2 fails on it. It reads as an expiry in the past, and a
 // file read and written unchanged stays byte-identical.
+//
+// The one exception is -1 stored in the 8-byte ms form: Redis takes it as
+// "no expiry" (its own marker for none, compared before the time is), so
+// it loads the key without a TTL and redis-check-rdb counts no expire; the
+// Reader must say the same. redis-check-rdb's count is the reference.
 func TestQAConfigsNegativeExpiryIsPast(t *testing.T) {
+	checker := redistest.Binary(t, "redis-check-rdb")
+	dir := t.TempDir()
 	for _, c := range []struct {
 		version int
 		expiry  int64
 	}{{10, -1}, {10, -5000}, {10, -9223370241132254902}, {2, -1000}, {2, -2147483648000}} {
 		data := qaNegExpiryFile(t, c.version, c.expiry)
+		wantExpiry := qaCheckRDBExpires(t, checker, filepath.Join(dir, "neg.rdb"), data) == 1
+		if wantExpiry != (c.expiry != -1 || c.version < 3) {
+			t.Fatalf("RDB %d, stored expiry %d: redis-check-rdb says expiry %v", c.version, c.expiry, wantExpiry)
+		}
 		r := rdb.NewReader(bytes.NewReader(data))
 		var out bytes.Buffer
 		var w *rdb.Writer
@@ -78,9 +95,9 @@ func TestQAConfigsNegativeExpiryIsPast(t *testing.T) {
 			}
 			if e, ok := rec.(*rdb.Entry); ok && string(e.Key) == "k" {
 				found = true
-				if !e.HasExpiry() || e.ExpireMs > 0 {
-					t.Errorf("RDB %d, stored expiry %d: read as ExpireMs %d (HasExpiry %v), want an expiry at or before 1970",
-						c.version, c.expiry, e.ExpireMs, e.HasExpiry())
+				if e.HasExpiry() != wantExpiry || e.ExpireMs > 0 {
+					t.Errorf("RDB %d, stored expiry %d: read as ExpireMs %d (HasExpiry %v), want HasExpiry %v (as redis-check-rdb) and no expiry after 1970",
+						c.version, c.expiry, e.ExpireMs, e.HasExpiry(), wantExpiry)
 				}
 			}
 			if err := w.Write(rec); err != nil {
@@ -108,7 +125,7 @@ func TestQAConfigsNegativeExpiryIsPast(t *testing.T) {
 				t.Fatal(err)
 			}
 			if e, ok := rec.(*rdb.Entry); ok && string(e.Key) == "k" {
-				if _, err := conv.Entry(e); err != nil || !e.HasExpiry() || e.ExpireMs > 0 {
+				if _, err := conv.Entry(e); err != nil || e.HasExpiry() != wantExpiry || e.ExpireMs > 0 {
 					t.Errorf("RDB %d, expiry %d: converted to RDB 2: %v, ExpireMs %d", c.version, c.expiry, err, e.ExpireMs)
 				}
 				var b bytes.Buffer
@@ -119,4 +136,22 @@ func TestQAConfigsNegativeExpiryIsPast(t *testing.T) {
 			}
 		}
 	}
+}
+
+var qaExpiresLine = regexp.MustCompile(`(?m)^\[info\] (\d+) expires$`)
+
+// qaCheckRDBExpires writes data to path and returns how many keys with an
+// expiry redis-check-rdb counts in it.
+func qaCheckRDBExpires(t *testing.T, checker, path string, data []byte) int {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(checker, path).CombinedOutput()
+	m := qaExpiresLine.FindSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("redis-check-rdb: %v\n%s", err, out)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }

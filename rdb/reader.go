@@ -1018,7 +1018,10 @@ func (r *Reader) readEntry(start int64, t byte) (Record, error) {
 			if err != nil {
 				return nil, err
 			}
-			e.ExpireMs = pastIfNegative(int64(binary.LittleEndian.Uint64(p)))
+			e.ExpireMs = int64(binary.LittleEndian.Uint64(p))
+			if e.ExpireMs != -1 { // -1 is Redis's "none" even when stored: it loads the key without a TTL
+				e.ExpireMs = pastIfNegative(e.ExpireMs)
+			}
 			e.ExpireSeconds = false
 		case OpExpireTime:
 			p, err := r.take(4)
@@ -1485,7 +1488,8 @@ func rdrString(p []byte) (s []byte, n int, err error) {
 // pastIfNegative maps a stored expiry before 1970 (a negative number, which
 // Redis takes as a time long past and drops the key on load) to 0, the
 // earliest expiry an Entry holds: a negative ExpireMs would read as "no
-// expiry". The bytes as read are kept for an unchanged rewrite.
+// expiry". The bytes as read are kept for an unchanged rewrite. Not for
+// -1 in the 8-byte ms form, which Redis reads as no expiry at all.
 func pastIfNegative(ms int64) int64 {
 	if ms < 0 {
 		return 0

@@ -123,7 +123,8 @@ type Entry struct {
 
 	// ExpireMs is the absolute expiry in unix milliseconds, or -1 for none.
 	// The Reader gives 0 for an expiry stored as a negative number (before
-	// 1970: Redis drops the key on load).
+	// 1970: Redis drops the key on load), but -1 for a stored -1 ms, which
+	// Redis loads as no expiry.
 	ExpireMs int64
 	// ExpireSeconds is true when the file used the old 4-byte seconds form
 	// (opcode 253); the Writer keeps that form when it can.
