@@ -20,11 +20,6 @@ func (f *fields) bad(name, reason string) {
 	}
 }
 
-func (f *fields) has(name string) (string, bool) {
-	v, ok := f.h[name]
-	return v, ok
-}
-
 // value is a field's text: ok is false when it is missing, or when it is
 // not text PostgreSQL can store (reported; hera_corr_cm's .decode() fails
 // there too, giving None).
