@@ -164,11 +164,13 @@ func dstName(name string) string {
 // srcFile is an opened FILE argument.
 type srcFile struct {
 	io.Reader
-	name string
-	size int64    // -1 when unknown (a pipe)
-	file *os.File // opened here (closed by Close)
-	seek *os.File // the regular file under Reader, for RemainingSize
-	bar  *progress.Bar
+	name  string
+	size  int64    // -1 when unknown (a pipe)
+	start int64    // where the dump starts in seek (stdin may be a file read from its middle)
+	head  []byte   // the input's first bytes (up to 40), read before the pass
+	file  *os.File // opened here (closed by Close)
+	seek  *os.File // the regular file under Reader, for RemainingSize
+	bar   *progress.Bar
 }
 
 // openInput opens name ("-" = stdin) and, when stderr is a terminal,
@@ -182,7 +184,9 @@ func openInput(c *cli.Context, name, label string) (*srcFile, error) {
 		in.Reader = c.App.Reader
 		if f, ok := c.App.Reader.(*os.File); ok {
 			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-				in.size, in.seek = st.Size(), f
+				if pos, err := f.Seek(0, io.SeekCurrent); err == nil {
+					in.size, in.seek, in.start = st.Size(), f, pos
+				}
 			}
 		}
 	} else {
@@ -241,10 +245,32 @@ func (in *srcFile) refuseLFSPointer() error {
 		}
 		in.Reader = io.MultiReader(bytes.NewReader(head[:n]), rest)
 	}
+	in.head = head[:n]
 	if n == len(head) && string(head) == lfsPointer {
 		return cli.Exit(fmt.Sprintf("%s: a Git LFS pointer, not the dump (checked out without LFS): run git lfs pull", srcName(in.name)), exitError)
 	}
 	return nil
+}
+
+// headerVersion is the RDB version in a dump's first bytes, -1 if none.
+func headerVersion(head []byte) int {
+	var digits []byte
+	switch {
+	case len(head) >= 9 && string(head[:5]) == "REDIS":
+		digits = head[5:9]
+	case len(head) >= 9 && string(head[:6]) == "VALKEY":
+		digits = head[6:9]
+	default:
+		return -1
+	}
+	v := 0
+	for _, d := range digits {
+		if d < '0' || d > '9' {
+			return -1
+		}
+		v = v*10 + int(d-'0')
+	}
+	return v
 }
 
 // errReader fails every read with err.
@@ -696,6 +722,21 @@ func rewritePass(c *cli.Context, name string, job rewriteJob) (*passStats, error
 	defer out.abort()
 	var st *filter.RewriteStats
 	var trailing int64
+	// A dump with a key twice in one database does not load: the commands
+	// whose output claims to load (the filters, --rdb-version) refuse to
+	// write one. The plain rewrite is a byte-for-byte copy (verify checks).
+	// (Not with --rdb-version the input's own either: a filter would make
+	// filter.Rewrite write a real checksum where the input has zero.)
+	var dups *dupCheck
+	if job.filter != nil || (job.opts.Version != 0 && job.opts.Version != headerVersion(in.head)) {
+		dups = newDupCheck(in)
+		defer dups.release()
+		if job.filter != nil {
+			job.filter = filter.Chain{job.filter, dupFilter{dups}}
+		} else {
+			job.filter = dupFilter{dups}
+		}
+	}
 	if job.filter == nil && job.opts.Version == 0 && in.file != nil && in.size >= 0 && out.file != nil && out.file.TempPath() != "" {
 		// The identity from file to file: a kernel copy checked record by record.
 		st, err = filter.CopyVerified(in.file, out.file.File, in.size, in.bar.Reader, job.opts)
@@ -715,7 +756,17 @@ func rewritePass(c *cli.Context, name string, job rewriteJob) (*passStats, error
 		}
 	}
 	if err == nil && in.size >= 0 {
-		trailing = max(in.size-st.BytesIn, 0)
+		trailing = max(in.size-in.start-st.BytesIn, 0)
+	}
+	if err == nil && dups != nil && dups.finish() != nil {
+		in.fail()
+		where := "nothing was written"
+		if out.name == "-" {
+			where = "the output already sent to stdout has it twice: discard it"
+		} else if out.dev != nil {
+			where = "the output already written to " + out.name + " has it twice: discard it"
+		}
+		return nil, cli.Exit(fmt.Sprintf("%s: %v; %s", srcName(name), dups.finish(), where), exitError)
 	}
 	var ps *passStats
 	if st != nil {

@@ -19,7 +19,7 @@ func persistCommand() *cli.Command {
 			"like HPERSIST on each field, so nothing in the file expires. Keys whose expiry is\n" +
 			"already past (a real Redis would silently drop them on load) are kept without expiry\n" +
 			"and listed on stderr, unless --drop-expired removes them (and hash fields already\n" +
-			"past). Everything else is copied byte for byte.\n" +
+			"past). Everything else is copied byte for byte.\n" + inputHelp +
 			"--json prints the report as one JSON object instead (on stderr with -o -):\n" +
 			persistJSONHelp + " and the fields of rewrite --json:\n" + rewriteJSONHelp + "\n" +
 			helpExamples("rdbtool persist dump.rdb --in-place",

@@ -28,10 +28,10 @@ func pruneCommand() *cli.Command {
 			"matching keys whose names sort last in natural order (numbers compare as numbers),\n" +
 			"so date-stamped keys like fpg:snap_fengine_2020-07-16_1253.fpg keep the newest; it\n" +
 			"reads the file twice (key names first), so stdin is first copied to a temp file.\n" +
-			"Every other record and key is copied byte for byte. Reports on stderr what was\n" +
-			"removed (count, bytes); --json prints it as one JSON object instead (on stderr with\n" +
-			"-o -): {\"removed\",\"removed_value_bytes\",\"spared\",\"keep_newest\"} and the fields of\n" +
-			"rewrite --json:\n" + rewriteJSONHelp + "\n" +
+			"Every other record and key is copied byte for byte.\n" + inputHelp +
+			"Reports on stderr what was removed (count, bytes); --json prints it as one JSON object\n" +
+			"instead (on stderr with -o -): {\"removed\",\"removed_value_bytes\",\"spared\",\n" +
+			"\"keep_newest\"} and the fields of rewrite --json:\n" + rewriteJSONHelp + "\n" +
 			helpExamples("rdbtool prune dump.rdb --in-place --match 'fpg:*'",
 				"rdbtool prune dump.rdb -o small.rdb --larger-than 1MiB",
 				"rdbtool prune dump.rdb --in-place --match 'fpg:snap_*' --keep-newest 2"),

@@ -25,6 +25,7 @@ func refreshCommand() *cli.Command {
 			"result breaks a rule, the violations are printed, nothing is written (the original\n" +
 			"stays) and the exit code is 1. The policy is --policy FILE, or OUT.policy / .rdbpolicy\n" +
 			"beside the output, else FILE.policy / .rdbpolicy beside FILE; flags add to it.\n" +
+			inputHelp +
 			"--json prints the report as one JSON object instead (on stderr with -o -), also when\n" +
 			"the policy is broken (exit 1): {\"ok\" (false: the result breaks the policy and was not\n" +
 			"written),\"policy\" (its path, \"\" for none),\"violations\":[{\"rule\",\"db\",\"key\",\n" +

@@ -32,6 +32,10 @@ func rewriteCommand() *cli.Command {
 			"after 2038 before 3) are listed; the command then fails unless --skip-unconvertible\n" +
 			"drops them.\n" +
 			"RDB versions: 9 = Redis 5.0-6.2, 10 = 7.0, 11 = 7.2, 12 = 7.4+.\n" +
+			"With --rdb-version N (not the input's own) an input holding a key twice in one\n" +
+			"database (a dump Redis refuses to load) is refused: exit 2, nothing written; the plain\n" +
+			"copy does not look for one (rdbtool verify does). Bytes after the dump's checksum (an\n" +
+			"appendonly.aof's commands after its RDB preamble) are not copied: a warning says how many.\n" +
 			"--json prints the report as one JSON object (on stderr with -o -) instead of text:\n" +
 			rewriteJSONHelp + "\n" +
 			helpExamples("rdbtool rewrite dump.rdb -o copy.rdb",
@@ -81,6 +85,12 @@ func runRewriteCmd(c *cli.Context) error {
 func jsonFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object (stdout; stderr with -o -), not text"}
 }
+
+// inputHelp says what the filtering commands do with a key given twice and
+// with bytes after the dump.
+const inputHelp = "An input holding a key twice in one database (a dump Redis refuses to load) is\n" +
+	"refused: exit 2, nothing written. Bytes after the dump's checksum (an appendonly.aof's\n" +
+	"commands after its RDB preamble) are not copied: a warning says how many.\n"
 
 // rewriteJSONHelp lists the fields every rewriting command's --json has.
 const rewriteJSONHelp = "  {\"input\",\"output\" (- = stdout),\"input_rdb_version\",\"output_rdb_version\",\"keys_in\",\n" +

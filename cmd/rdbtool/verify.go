@@ -16,20 +16,22 @@ func init() { register(verifyCommand()) }
 func verifyCommand() *cli.Command {
 	return fileCommand(&cli.Command{
 		Name:      "verify",
-		Usage:     "check that an RDB file is sound: every record, every value decoded, the checksum",
+		Usage:     "check that an RDB file is sound: every record, every value decoded, no key twice, the checksum",
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool verify FILE [--json]",
 		Description: "Reads every record of FILE (- for stdin), decodes every value completely (the deep\n" +
-			"check redis-check-rdb does) and verifies the trailing CRC-64. Exits 0 and prints a\n" +
-			"summary line when the file is sound; exits 2 with the first problem: its byte offset,\n" +
-			"the key being read and what is wrong.\n" +
+			"check redis-check-rdb does), checks that no key is given twice in one database (Redis\n" +
+			"refuses to start from such a file; 8 bytes a key are kept, outside the Go heap) and\n" +
+			"verifies the trailing CRC-64. Exits 0 and prints a summary line when the file is sound;\n" +
+			"exits 2 with the first problem: its byte offset, the key being read and what is wrong\n" +
+			"(for a key given twice: the second copy, and the offset of the first).\n" +
 			"--json prints the result as one JSON object on stdout instead, also for a damaged file\n" +
 			"(exit 2): {\"input\",\"ok\",\"rdb_version\",\"keys\",\"size_bytes\" (bytes read),\n" +
 			"\"trailing_bytes\" (after the end of the dump, ignored),\"checksum\":{\"status\" (ok, zero,\n" +
 			"absent, mismatch, unread),\"stored\",\"computed\"},\"problems\":[{\"offset\",\"key\" (when\n" +
 			"inside a key),\"kind\",\"message\"}]}. kind: truncated, magic, version, unknown_type,\n" +
-			"unknown_opcode, length, checksum, corrupt or other. A file that cannot be opened or read\n" +
-			"is an error on stderr only.\n\n" +
+			"unknown_opcode, length, checksum, corrupt, duplicate_key or other. A file that cannot\n" +
+			"be opened or read is an error on stderr only.\n\n" +
 			helpExamples("rdbtool verify dump.rdb", "curl -s https://example.org/dump.rdb | rdbtool verify -"),
 		Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object (see above), not text"}},
 		Action: runVerify,
@@ -50,11 +52,17 @@ func runVerify(c *cli.Context) error {
 	// each entry is validated and dropped before the next: the Reader may
 	// reuse its buffers (no allocation per entry, values not copied)
 	rd := rdb.NewReader(in, rdb.ReuseBuffers())
+	// a key twice in one database: Redis refuses to start from the file
+	dups := newDupCheck(in)
+	defer dups.release()
 	var keys int64
 	var version int
 	// fail reports a problem: the JSON form too with --json, when the
 	// problem is in the file (not a failure to read it).
 	fail := func(err error) error {
+		if derr := dups.finish(); derr != nil {
+			err = derr // a key given twice before the problem: the first problem
+		}
 		in.fail()
 		var re *rdb.Error
 		if c.Bool("json") && errors.As(err, &re) {
@@ -82,7 +90,11 @@ func runVerify(c *cli.Context) error {
 			if err := rdb.ValidateValue(r.Type, r.Value); err != nil {
 				return fail(&rdb.Error{Offset: r.Offset(), Key: append([]byte(nil), r.Key...), Err: err})
 			}
+			dups.add(r.DB, r.Key, r.Offset())
 		}
+	}
+	if err := dups.finish(); err != nil {
+		return fail(err)
 	}
 	in.Close()
 	sum := rd.Checksum()
@@ -158,7 +170,7 @@ func newVerifyProblem(re *rdb.Error) verifyProblem {
 		kind string
 	}{{rdb.ErrTruncated, "truncated"}, {rdb.ErrMagic, "magic"}, {rdb.ErrVersion, "version"},
 		{rdb.ErrUnknownType, "unknown_type"}, {rdb.ErrUnknownOpcode, "unknown_opcode"}, {rdb.ErrLength, "length"},
-		{rdb.ErrChecksum, "checksum"}, {rdb.ErrCorrupt, "corrupt"}} {
+		{rdb.ErrChecksum, "checksum"}, {rdb.ErrCorrupt, "corrupt"}, {errDuplicateKey, "duplicate_key"}} {
 		if errors.Is(re, k.err) {
 			p.Kind = k.kind
 			break
