@@ -14,6 +14,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"github.com/rdbtool/rdbtool/migrations"
 )
@@ -35,19 +37,7 @@ func TestQAMigrateJSONFromUnderLock(t *testing.T) {
 	}
 	done := make(chan runResult)
 	go func() { done <- run(t, nil, "migrate", "up", "--db", dsn, "--json") }()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		var waiting int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("migrate up is not waiting for the migration lock")
-		}
-	}
+	waitForLockWaiter(t, conn, "migrate up")
 	// Meanwhile another process brings the database to the latest version
 	// (here: records it, as stamp would).
 	latest := latestVersion(t)
@@ -227,19 +217,7 @@ func TestQAMigrateSaysItWaitsForTheLock(t *testing.T) {
 	}
 	done := make(chan runResult)
 	go func() { done <- run(t, nil, "migrate", "up", "--db", dsn) }()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		var waiting int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("migrate up is not waiting for the migration lock")
-		}
-	}
+	waitForLockWaiter(t, conn, "migrate up")
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", migrations.LockID); err != nil {
 		t.Fatal(err)
 	}
@@ -275,19 +253,7 @@ func TestQAMigrateYesRuleUnderLock(t *testing.T) {
 	}
 	done := make(chan runResult)
 	go func() { done <- run(t, nil, "migrate", "down", "--steps", "2", "--db", dsn) }()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		var waiting int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("migrate down is not waiting for the migration lock")
-		}
-	}
+	waitForLockWaiter(t, conn, "migrate down")
 	// Another process rolls back to 2 meanwhile (the down sections of 6 to 3).
 	if _, err := conn.Exec(ctx, `DROP TABLE correlator_config_yaml, subsystem_error, daemon_status, hera_auto_spectrum,
 		hera_autos, node_white_rabbit_status, node_power_command, node_power_status, node_sensor`); err != nil {
@@ -306,5 +272,24 @@ func TestQAMigrateYesRuleUnderLock(t *testing.T) {
 	}
 	if v, err := m.Version(ctx); err != nil || v != 2 {
 		t.Fatalf("version %d (%v) after the refused rollback, want 2", v, err)
+	}
+}
+
+// waitForLockWaiter waits until one session (what) is queued on the
+// migration lock of conn's database, which conn holds.
+func waitForLockWaiter(t *testing.T, conn *pgxpool.Conn, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var waiting int
+		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is not waiting for the migration lock", what)
+		}
 	}
 }
