@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rdbtool/rdbtool/internal/nettest"
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
@@ -21,21 +22,11 @@ import (
 // stringsDump is a dump of n string keys k0 .. k(n-1) in database 0.
 func stringsDump(t *testing.T, n int) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	w := rdb.NewWriter(&b, 10)
-	for i := 0; i < n; i++ {
-		e, err := rdb.NewEntry(0, []byte("k"+strconv.Itoa(i)), &rdb.Value{Kind: "string", String: []byte("v")}, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.WriteEntry(e); err != nil {
-			t.Fatal(err)
-		}
+	keys := make([]rdbtest.Key, n)
+	for i := range keys {
+		keys[i] = rdbtest.Key{Name: "k" + strconv.Itoa(i), Value: &rdb.Value{Kind: "string", String: []byte("v")}}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return rdbtest.Dump(t, 10, keys...)
 }
 
 // cutOnce relays everything, except that the first connection to carry

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/rdbtool/rdbtool/rdb"
 	"github.com/redis/go-redis/v9"
@@ -193,21 +193,11 @@ func TestQACluster(t *testing.T) {
 				fmt.Sprintf("{h%d}:h%d", i%7, i), fmt.Sprintf("x{%d", i))
 		}
 		path := filepath.Join(t.TempDir(), "tags.rdb")
-		var buf bytes.Buffer
-		w := rdb.NewWriter(&buf, 10)
-		for _, k := range keys {
-			e, err := rdb.NewEntry(0, []byte(k), &rdb.Value{Kind: "string", String: []byte("v")}, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := w.WriteEntry(e); err != nil {
-				t.Fatal(err)
-			}
+		dump := make([]rdbtest.Key, len(keys))
+		for i, k := range keys {
+			dump[i] = rdbtest.Key{Name: k, Value: &rdb.Value{Kind: "string", String: []byte("v")}}
 		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, rdbtest.Dump(t, 10, dump...), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if _, stderr, code := liveRun(t, "load", path, "--to", seed, "--cluster"); code != 0 {
