@@ -138,6 +138,7 @@ func stoppableProxy(t *testing.T, target string) (addr string, stop func()) {
 	}
 	var mu sync.Mutex
 	var conns []net.Conn
+	stopped := false
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -150,6 +151,13 @@ func stoppableProxy(t *testing.T, target string) (addr string, stop func()) {
 				continue
 			}
 			mu.Lock()
+			if stopped {
+				// accepted as stop ran: it must not outlive it
+				mu.Unlock()
+				c.Close()
+				s.Close()
+				continue
+			}
 			conns = append(conns, c, s)
 			mu.Unlock()
 			go func() { io.Copy(s, c); s.Close() }()
@@ -159,6 +167,7 @@ func stoppableProxy(t *testing.T, target string) (addr string, stop func()) {
 	stop = func() {
 		l.Close()
 		mu.Lock()
+		stopped = true
 		for _, c := range conns {
 			c.Close()
 		}
