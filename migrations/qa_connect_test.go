@@ -16,11 +16,6 @@ import (
 // check fails: 'N' to the SSLRequest, then a FATAL 28P01 to the startup.
 func fakeRefusingServer(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
 	readMsg := func(c net.Conn) ([]byte, error) {
 		var n [4]byte
 		if _, err := io.ReadFull(c, n[:]); err != nil {
@@ -30,6 +25,38 @@ func fakeRefusingServer(t *testing.T) string {
 		_, err := io.ReadFull(c, body)
 		return body, err
 	}
+	return serveLoopback(t, func(c net.Conn) {
+		for {
+			body, err := readMsg(c)
+			if err != nil {
+				return
+			}
+			if len(body) == 4 && binary.BigEndian.Uint32(body) == 80877103 { // SSLRequest
+				c.Write([]byte{'N'})
+				continue
+			}
+			var e []byte
+			for _, f := range []string{"SFATAL", "VFATAL", "C28P01", `Mpassword authentication failed for user "mc"`} {
+				e = append(append(e, f...), 0)
+			}
+			e = append(e, 0)
+			msg := []byte{'E', 0, 0, 0, 0}
+			binary.BigEndian.PutUint32(msg[1:], uint32(len(e)+4))
+			c.Write(append(msg, e...))
+			return
+		}
+	})
+}
+
+// serveLoopback listens on loopback for the test and runs handle on each
+// connection (closing it afterwards); it returns the address.
+func serveLoopback(t *testing.T, handle func(net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -38,25 +65,7 @@ func fakeRefusingServer(t *testing.T) string {
 			}
 			go func() {
 				defer c.Close()
-				for {
-					body, err := readMsg(c)
-					if err != nil {
-						return
-					}
-					if len(body) == 4 && binary.BigEndian.Uint32(body) == 80877103 { // SSLRequest
-						c.Write([]byte{'N'})
-						continue
-					}
-					var e []byte
-					for _, f := range []string{"SFATAL", "VFATAL", "C28P01", `Mpassword authentication failed for user "mc"`} {
-						e = append(append(e, f...), 0)
-					}
-					e = append(e, 0)
-					msg := []byte{'E', 0, 0, 0, 0}
-					binary.BigEndian.PutUint32(msg[1:], uint32(len(e)+4))
-					c.Write(append(msg, e...))
-					return
-				}
+				handle(c)
 			}()
 		}
 	}()
@@ -108,27 +117,12 @@ func TestConnectTimeoutMessage(t *testing.T) {
 // would.
 func fakeServer(t *testing.T, reply string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 256)
-				c.Read(buf)
-				c.Write([]byte(reply))
-				c.Read(buf)
-			}()
-		}
-	}()
-	return l.Addr().String()
+	return serveLoopback(t, func(c net.Conn) {
+		buf := make([]byte, 256)
+		c.Read(buf)
+		c.Write([]byte(reply))
+		c.Read(buf)
+	})
 }
 
 // A DSN naming the port of another service (a web server, say) gets a
