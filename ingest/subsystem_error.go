@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -58,6 +59,11 @@ func errorSubsystem(daemon string) string {
 // error subsystem (errorSubsystem), the error as log.
 func (p *pass) recordError(daemon, log string) error {
 	ctx := context.WithoutCancel(p.ctx)
+	if !isText(log) {
+		// The error may quote Redis bytes (a key name, a value) that
+		// PostgreSQL's text refuses; the row must still be written.
+		log = strings.ToValidUTF8(strings.ReplaceAll(log, "\x00", `\x00`), "\uFFFD")
+	}
 	if err := insertSubsystemError(ctx, p.db, p.nowGPS, errorSubsystem(daemon), 2, log); err != nil {
 		return err
 	}

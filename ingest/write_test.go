@@ -68,3 +68,22 @@ func TestPutSpectrumRowElements(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordErrorNotText: a group error quoting bytes that are not UTF-8
+// text (or hold a NUL) is still recorded, with those bytes replaced,
+// instead of failing the subsystem_error write.
+func TestRecordErrorNotText(t *testing.T) {
+	ctx := context.Background()
+	db := pgfixture.DB(t)
+	p := &pass{ctx: ctx, db: db, rep: &Report{}}
+	if err := p.recordError(DaemonCorrelator, "group x: key \"a\xff\x00b\": wrong type"); err != nil {
+		t.Fatal(err)
+	}
+	var log string
+	if err := db.QueryRow(ctx, `SELECT log FROM subsystem_error`).Scan(&log); err != nil {
+		t.Fatal(err)
+	}
+	if want := "group x: key \"a\uFFFD\\x00b\": wrong type"; log != want {
+		t.Errorf("log %q, want %q", log, want)
+	}
+}
