@@ -27,14 +27,7 @@ import (
 func TestQAMigrateJSONFromUnderLock(t *testing.T) {
 	ctx := context.Background()
 	pool, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrations.LockID); err != nil {
-		t.Fatal(err)
-	}
+	conn, _ := holdMigrationLock(t, pool)
 	done := make(chan runResult)
 	go func() { done <- run(t, nil, "migrate", "up", "--db", dsn, "--json") }()
 	waitForLockWaiter(t, conn, "migrate up")
@@ -206,15 +199,7 @@ func TestQAMigrateMissingDatabase(t *testing.T) {
 func TestQAMigrateSaysItWaitsForTheLock(t *testing.T) {
 	ctx := context.Background()
 	pool, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	var holder int
-	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock($1)) l", migrations.LockID).Scan(&holder); err != nil {
-		t.Fatal(err)
-	}
+	conn, holder := holdMigrationLock(t, pool)
 	done := make(chan runResult)
 	go func() { done <- run(t, nil, "migrate", "up", "--db", dsn) }()
 	waitForLockWaiter(t, conn, "migrate up")
@@ -243,14 +228,7 @@ func TestQAMigrateYesRuleUnderLock(t *testing.T) {
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrations.LockID); err != nil {
-		t.Fatal(err)
-	}
+	conn, _ := holdMigrationLock(t, pool)
 	done := make(chan runResult)
 	go func() { done <- run(t, nil, "migrate", "down", "--steps", "2", "--db", dsn) }()
 	waitForLockWaiter(t, conn, "migrate down")
@@ -273,6 +251,24 @@ func TestQAMigrateYesRuleUnderLock(t *testing.T) {
 	if v, err := m.Version(ctx); err != nil || v != 2 {
 		t.Fatalf("version %d (%v) after the refused rollback, want 2", v, err)
 	}
+}
+
+// holdMigrationLock takes the migration lock on a session of pool's, held
+// until the test ends or the caller unlocks it, and returns that session
+// and its backend pid.
+func holdMigrationLock(t *testing.T, pool *pgxpool.Pool) (*pgxpool.Conn, int) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	var pid int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock($1)) l", migrations.LockID).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	return conn, pid
 }
 
 // waitForLockWaiter waits until one session (what) is queued on the
