@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	le "encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
 	"math/bits"
+	"os"
+	"slices"
 
+	"github.com/rdbtool/rdbtool/internal/atomicfile"
 	"github.com/rdbtool/rdbtool/internal/offheap"
 	"github.com/rdbtool/rdbtool/rdb"
 )
@@ -23,7 +27,8 @@ var errDuplicateKey = errors.New("duplicate key")
 // 256 lists by its top byte: 8 bytes a key (16 from a pipe, with the
 // entry's offset), in chunks kept outside the Go heap (package offheap, as
 // import's key set and snapshot's dedup), so the streaming commands keep
-// their small Go heap. Appending touches memory in order: a hash set
+// their small Go heap; beyond 3 M keys the lists go on to a temporary file,
+// so memory stays bounded whatever the dump's size. Appending touches memory in order: a hash set
 // (import's keeps 16 bytes a key in a table that doubles) costs a cache
 // and TLB miss a key, which made verify twice as slow on a 2 M-key dump.
 // finish looks for a fingerprint met twice in each list with a small hash
@@ -42,21 +47,47 @@ type dupCheck struct {
 
 	arena    []uint64 // the current block chunks are cut from
 	frees    []func()
+	words    int // words in memory (all lists)
 	done     bool
 	err      error
 	firstOff int64 // the first copy's offset (pipes)
+
+	// Beyond dupBudgetWords in memory, the lists go to a temporary file
+	// (unlinked at once where the system allows) and memory starts again.
+	spill    *os.File
+	remove   func()
+	spillEnd int64
+	spillErr error
 }
 
-// dupList is one list of fingerprints, in chunks.
+// dupList is one list of fingerprints: runs in the spill file, then chunks.
 type dupList struct {
-	chunks [][]uint64
-	n      int // words in all chunks
+	runs   [][2]int64 // offset in the spill file, words
+	chunks [][]uint64 // full chunks, the last one filled up to pos
+	cur    []uint64   // the last chunk
+	pos    int
+	n      int // words in chunks
+}
+
+// appendWords appends the words in l's chunks to dst.
+func (l *dupList) appendWords(dst []uint64) []uint64 {
+	for i, c := range l.chunks {
+		if i == len(l.chunks)-1 {
+			c = c[:l.pos]
+		}
+		dst = append(dst, c...)
+	}
+	return dst
 }
 
 const (
 	dupChunkWords = 1024     // 8 KiB
 	dupBlockWords = 64 << 10 // 512 KiB of chunks mapped at a time
 )
+
+// dupBudgetWords bounds the words kept in memory: 24 MB, 3 M keys (1.5 M
+// from a pipe); the lists of more go to disk. A variable for tests.
+var dupBudgetWords = 3 << 20
 
 func newDupCheck(in *srcFile) *dupCheck {
 	d := &dupCheck{seed: maphash.MakeSeed(), pairs: in.seek == nil}
@@ -81,19 +112,63 @@ func (d *dupCheck) add(db int, key []byte, off int64) {
 }
 
 func (d *dupCheck) push(l *dupList, w uint64) {
-	k := len(l.chunks) - 1
-	if k < 0 || len(l.chunks[k]) == cap(l.chunks[k]) {
+	if l.pos == len(l.cur) {
 		if len(d.arena) < dupChunkWords {
 			var free func()
 			d.arena, free = offheap.Alloc[uint64](dupBlockWords)
 			d.frees = append(d.frees, free)
 		}
-		l.chunks = append(l.chunks, d.arena[:0:dupChunkWords])
+		l.cur, l.pos = d.arena[:dupChunkWords:dupChunkWords], 0
+		l.chunks = append(l.chunks, l.cur)
 		d.arena = d.arena[dupChunkWords:]
-		k++
 	}
-	l.chunks[k] = append(l.chunks[k], w)
+	l.cur[l.pos] = w
+	l.pos++
 	l.n++
+	if d.words++; d.words >= dupBudgetWords && (!d.pairs || l.n%2 == 0) {
+		d.spillAll()
+	}
+}
+
+// spillAll appends every list's chunks to the spill file as one run each
+// and frees the memory.
+func (d *dupCheck) spillAll() {
+	if d.spillErr == nil && d.spill == nil {
+		f, remove, err := atomicfile.Scratch("", "rdbtool-dupkeys-*")
+		if err != nil {
+			d.spillErr = err
+		} else {
+			if os.Remove(f.Name()) == nil { // the open file stays usable
+				remove()
+				remove = func() {}
+			}
+			d.spill, d.remove = f, remove
+		}
+	}
+	var buf []byte
+	for p := range d.parts {
+		l := &d.parts[p]
+		if l.n == 0 {
+			continue
+		}
+		if d.spillErr == nil {
+			buf = buf[:0]
+			for _, w := range l.appendWords(nil) {
+				buf = le.LittleEndian.AppendUint64(buf, w)
+			}
+			if _, err := d.spill.WriteAt(buf, d.spillEnd); err != nil {
+				d.spillErr = err
+			} else {
+				l.runs = append(l.runs, [2]int64{d.spillEnd, int64(l.n)})
+				d.spillEnd += int64(len(buf))
+			}
+		}
+		l.chunks, l.cur, l.pos, l.n = nil, nil, 0, 0
+	}
+	for _, free := range d.frees {
+		free()
+	}
+	d.frees, d.arena, d.words = nil, nil, 0
 }
 
 // finish returns the first key given twice (the one whose second copy
@@ -108,13 +183,31 @@ func (d *dupCheck) finish() error {
 	if d.pairs {
 		w = 2
 	}
+	if d.spillErr != nil {
+		d.err = fmt.Errorf("cannot keep the keys' fingerprints (to find a key given twice) in %s: %w", os.TempDir(), d.spillErr)
+		return d.err
+	}
 	var table []uint32 // a list's entries by fingerprint: index+1, 0 empty
+	var all []uint64   // a list's words: its runs read back, then its chunks
+	var raw []byte
 	candidates := map[uint64]bool{}
 	second := int64(-1) // pipes: the earliest second copy
 	for p := range d.parts {
 		l := &d.parts[p]
-		word := func(i int) uint64 { return l.chunks[i/dupChunkWords][i%dupChunkWords] }
-		n := l.n / w
+		all = all[:0]
+		for _, r := range l.runs {
+			raw = slices.Grow(raw[:0], int(r[1])*8)[:r[1]*8]
+			if _, err := d.spill.ReadAt(raw, r[0]); err != nil {
+				d.err = fmt.Errorf("cannot read the keys' fingerprints back from %s: %w", os.TempDir(), err)
+				return d.err
+			}
+			for i := 0; i < len(raw); i += 8 {
+				all = append(all, le.LittleEndian.Uint64(raw[i:]))
+			}
+		}
+		all = l.appendWords(all)
+		word := func(i int) uint64 { return all[i] }
+		n := len(all) / w
 		if n < 2 {
 			continue
 		}
@@ -190,12 +283,17 @@ func (d *dupCheck) confirm(candidates map[uint64]bool) error {
 	}
 }
 
-// release returns the lists' memory.
+// release returns the lists' memory and removes the spill file.
 func (d *dupCheck) release() {
 	for _, free := range d.frees {
 		free()
 	}
 	d.frees, d.arena, d.parts = nil, nil, [256]dupList{}
+	if d.spill != nil {
+		d.spill.Close()
+		d.remove()
+		d.spill = nil
+	}
 }
 
 // wrapMsg is err with its own message.

@@ -211,3 +211,29 @@ func TestQAInputDupCheckKeepsZeroChecksum(t *testing.T) {
 		t.Fatalf("rewrite --rdb-version %d of a zero-checksum file is not byte-identical", v)
 	}
 }
+
+// TestQAInputDupCheckSpill: beyond its memory budget the check keeps the
+// fingerprints in a temporary file and still finds a key given twice far
+// apart (from a file and from a pipe), passes a dump without one, and
+// leaves no file behind.
+func TestQAInputDupCheckSpill(t *testing.T) {
+	old := dupBudgetWords
+	dupBudgetWords = 5000 // a spill every 2,500-5,000 keys
+	defer func() { dupBudgetWords = old }()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir := t.TempDir()
+	far, offs := dupDump(t, dir, "far.rdb", append([][2]any{{0, "k"}}, fillerKeys(30000)...)...)
+	r := mustRun(t, 2, nil, "verify", far)
+	qaOneLine(t, []string{"verify", far}, r.err, fmt.Sprintf(`offset %d, key "k": duplicate key in db 0 (first copy at offset %d)`, offs[1], offs[0]))
+	data, _ := os.ReadFile(far)
+	r = mustRun(t, 2, bytes.NewReader(data), "verify", "-")
+	qaOneLine(t, []string{"verify", "-"}, r.err, fmt.Sprintf("offset %d: a key is given twice in one database (first copy at offset %d)", offs[1], offs[0]))
+	r = mustRun(t, 2, nil, "prune", far, "-o", filepath.Join(dir, "out.rdb"), "--match", "nothing")
+	qaOneLine(t, []string{"prune", far}, r.err, fmt.Sprintf(`offset %d, key "k": duplicate key in db 0`, offs[1]), "nothing was written")
+	fine, _ := dupDump(t, dir, "fine.rdb", fillerKeys(30000)...)
+	mustRun(t, 0, nil, "verify", fine)
+	data, _ = os.ReadFile(fine)
+	mustRun(t, 0, bytes.NewReader(data), "verify", "-")
+	assertOnly(t, tmp)
+}
