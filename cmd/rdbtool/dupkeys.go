@@ -85,6 +85,11 @@ const (
 	dupBlockWords = 64 << 10 // 512 KiB of chunks mapped at a time
 )
 
+// dupMaxCandidates bounds the fingerprints met twice that a file is read
+// again for (memory, when most keys are given twice): the key reported is
+// then the first among them, not always the first of the file.
+const dupMaxCandidates = 100_000
+
 // dupBudgetWords bounds the words kept in memory: 24 MB, 3 M keys (1.5 M
 // from a pipe); the lists of more go to disk. A variable for tests.
 var dupBudgetWords = 3 << 20
@@ -232,7 +237,9 @@ func (d *dupCheck) finish() error {
 				}
 				// entries are in file order: j is the first copy, i a later one
 				if !d.pairs {
-					candidates[fp] = true
+					if len(candidates) < dupMaxCandidates {
+						candidates[fp] = true
+					}
 				} else if off := int64(word(i*w + 1)); second < 0 || off < second {
 					second, d.firstOff = off, int64(word(j*w+1))
 				}
