@@ -181,4 +181,19 @@ func TestQAClusterTLSPlainPortsAnnounced(t *testing.T) {
 			t.Errorf("%s --cluster over rediss:// of nodes announcing plain ports: %v", what, err)
 		}
 	}
+
+	// rediss:// naming the plain port itself: the URL is wrong, not the
+	// cluster's announcements (no handshake can succeed: a short timeout)
+	plain, err := ParseURL("rediss://" + node.Addr + "?dial_timeout=200ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.TLSConfig.RootCAs = files.Pool()
+	_, serr = Snapshot(ctx, plain, &bytes.Buffer{}, SnapshotOptions{Cluster: true})
+	_, lerr = Load(ctx, plain, rdb.NewReader(bytes.NewReader(stringsDump(t, 1))), LoadOptions{Cluster: true})
+	for what, err := range map[string]error{"snapshot": serr, "load": lerr} {
+		if err == nil || !strings.Contains(err.Error(), "a plain port needs redis://") || strings.Contains(err.Error(), "tls-cluster") {
+			t.Errorf("%s --cluster over rediss:// to a plain port: %v", what, err)
+		}
+	}
 }

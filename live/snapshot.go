@@ -268,11 +268,13 @@ func Snapshot(ctx context.Context, o *redis.Options, out io.Writer, opts Snapsho
 	if opts.Cluster {
 		var err error
 		if servers, layout, err = clusterMasters(ctx, o); err == nil {
-			err = openSlots(ctx, servers)
+			// the masters are dialled where CLUSTER SLOTS says; the seed
+			// (a failure above) where the URL does
+			err = clusterTLSHint(openSlots(ctx, servers))
 		}
 		if err != nil {
 			stats.Servers = []string{o.Addr} // the seed, for the summary
-			return stats, clusterTLSHint(err)
+			return stats, err
 		}
 	}
 	for _, so := range servers {
