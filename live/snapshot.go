@@ -651,7 +651,9 @@ func drainEnd(o *redis.Options, d *drainer) error {
 func snapshotScan(ctx context.Context, o *redis.Options, sk *sink) error {
 	c := redis.NewClient(clientOptions(o, 0))
 	defer c.Close()
-	info, err := c.Info(ctx, "server", "keyspace", "cluster").Result()
+	// The default sections hold server, cluster and keyspace; naming
+	// several sections is Redis 7.0+ ("ERR syntax error" before).
+	info, err := c.Info(ctx).Result()
 	if err != nil {
 		return serverErr(o, "INFO", nil, tlsHint(o, err))
 	}
