@@ -5,8 +5,12 @@ import (
 	"io"
 	"os"
 
+	"github.com/rdbtool/rdbtool/internal/atomicfile"
 	"github.com/rdbtool/rdbtool/rdb"
 )
+
+// copyChunk is how much CopyVerified copies before handing it to writeback.
+const copyChunk = 16 << 20
 
 // CopyVerified is the identity Rewrite from one regular file to another:
 // the kernel copies the bytes (copy_file_range, as cp does) while the
@@ -29,8 +33,21 @@ func CopyVerified(src, dst *os.File, size int64, wrap func(io.Reader) io.Reader,
 	go func() {
 		// (*os.File).ReadFrom uses copy_file_range from src's offset;
 		// the check below reads with pread and leaves that offset alone.
-		_, err := io.Copy(dst, io.LimitReader(src, size))
-		copied <- err
+		// Chunk by chunk, each handed to writeback at once: the disk
+		// writes while the rest is copied, so the output's fsync waits
+		// for the last chunk only, not the whole file.
+		for off := int64(0); off < size; {
+			n, err := io.Copy(dst, io.LimitReader(src, min(copyChunk, size-off)))
+			if n > 0 {
+				atomicfile.StartWriteback(dst, off, n)
+			}
+			off += n
+			if err != nil || n == 0 {
+				copied <- err
+				return
+			}
+		}
+		copied <- nil
 	}()
 
 	var in io.Reader = io.NewSectionReader(src, 0, size)

@@ -3,10 +3,12 @@ package filter
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -87,5 +89,33 @@ func TestCopyVerifiedRejectsDamage(t *testing.T) {
 	bad[len(bad)-1] ^= 0xff // the checksum's last byte
 	if _, _, err := copyVerifiedFile(t, bad); !errors.Is(err, rdb.ErrChecksum) {
 		t.Fatalf("bad checksum: got %v, want ErrChecksum", err)
+	}
+}
+
+// TestCopyVerifiedManyChunks: a dump several copy chunks long (the copy goes
+// chunk by chunk, each handed to writeback) comes out byte for byte.
+func TestCopyVerifiedManyChunks(t *testing.T) {
+	var keys []rdbtest.Key
+	for i := range 5 {
+		v := make([]byte, copyChunk/2+12345)
+		x := uint64(i + 1)
+		for j := range v { // xorshift: nothing for LZF to compress
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			v[j] = byte(x)
+		}
+		keys = append(keys, rdbtest.Key{Name: fmt.Sprintf("blob:%d", i), Value: &rdb.Value{Kind: "string", String: v}})
+	}
+	data := rdbtest.Dump(t, 10, keys...)
+	if len(data) < 2*copyChunk+1 {
+		t.Fatalf("dump is %d bytes, want more than two chunks", len(data))
+	}
+	got, st, err := copyVerifiedFile(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) || st.KeysOut != 5 {
+		t.Fatalf("output %d bytes, %d keys; want the %d input bytes and 5 keys", len(got), st.KeysOut, len(data))
 	}
 }
