@@ -3,13 +3,7 @@ package live
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -28,51 +22,13 @@ import (
 // cluster node, as each host of a real cluster has its own.
 func nodeCerts(t *testing.T, dir string, ips ...string) {
 	t.Helper()
-	gen := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	write := func(name, typ string, der []byte) {
-		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 	from, until := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
-	caKey := gen()
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cluster CA"}, NotBefore: from,
-		NotAfter: until, IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
+	ca := redistest.NewCA(t, filepath.Join(dir, "ca.pem"), "cluster CA", from, until)
+	for _, ip := range ips {
+		ca.Issue(t, redistest.Leaf{Name: ip, IPs: []string{ip}, From: from, Until: until,
+			Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}},
+			filepath.Join(dir, "cert-"+ip+".pem"), filepath.Join(dir, "key-"+ip+".pem"))
 	}
-	ca, _ = x509.ParseCertificate(caDER)
-	write("ca.pem", "CERTIFICATE", caDER)
-	for i, ip := range ips {
-		k := gen()
-		leaf := &x509.Certificate{SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: ip},
-			NotBefore: from, NotAfter: until, IPAddresses: []net.IP{net.ParseIP(ip)}, KeyUsage: x509.KeyUsageDigitalSignature,
-			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-		der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &k.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kder, _ := x509.MarshalECPrivateKey(k)
-		write("cert-"+ip+".pem", "CERTIFICATE", der)
-		write("key-"+ip+".pem", "EC PRIVATE KEY", kder)
-	}
-}
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // A TLS cluster whose nodes are at different addresses, each with a
@@ -92,7 +48,7 @@ func TestQAClusterTLSNodeNames(t *testing.T) {
 	var tlsAddrs []string
 	create := []string{"--tls", "--cacert", ca, "--cluster", "create"}
 	for _, ip := range ips {
-		port, bus := freeTCPPort(t), freeTCPPort(t)
+		port, bus := redistest.FreePort(t), redistest.FreePort(t)
 		bind := "127.0.0.1 " + ip // the readiness check uses 127.0.0.1
 		if ip == "127.0.0.1" {
 			bind = ip

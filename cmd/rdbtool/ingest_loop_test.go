@@ -18,6 +18,7 @@ import (
 
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"github.com/rdbtool/rdbtool/ingest"
+	"github.com/rdbtool/rdbtool/internal/redistest"
 )
 
 // waitFor polls cond every 20 ms for up to 20 s.
@@ -28,17 +29,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("after 20 s: %s", what)
 		}
 	}
-}
-
-// freePort returns a loopback TCP port nothing listens on.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // proxyTo serves TCP connections on l by relaying them to the PostgreSQL
@@ -72,7 +62,7 @@ func TestIngestLoopWaitsForPostgreSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := redistest.FreePort(t)
 	tcpDSN := fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable&connect_timeout=2", cfg.User, port, cfg.Database)
 
 	app := newApp()
@@ -122,7 +112,7 @@ func TestIngestLoopWaitsForPostgreSQL(t *testing.T) {
 // not answer fails at once, naming the database and host, never the
 // password.
 func TestIngestOnceUnreachableDB(t *testing.T) {
-	dsn := fmt.Sprintf("postgres://mc:s3cret-pw@127.0.0.1:%d/hera_mc?connect_timeout=2", freePort(t))
+	dsn := fmt.Sprintf("postgres://mc:s3cret-pw@127.0.0.1:%d/hera_mc?connect_timeout=2", redistest.FreePort(t))
 	start := time.Now()
 	r := run(t, nil, "ingest", "--rdb", siteDump, "--db", dsn)
 	if r.code != exitError || time.Since(start) > 15*time.Second {

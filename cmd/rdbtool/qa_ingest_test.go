@@ -17,6 +17,7 @@ import (
 	"github.com/rdbtool/rdbtool/fixture"
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"github.com/rdbtool/rdbtool/internal/nettest"
+	"github.com/rdbtool/rdbtool/internal/redistest"
 )
 
 // ingestProcess runs `rdbtool args...` as a process and returns its exit
@@ -50,7 +51,7 @@ func lastLine(stderr string) string {
 // group, not go-redis's own log lines.
 func TestQAIngestOnceRedisUnreachable(t *testing.T) {
 	db, dsn := pgfixture.DBWithDSN(t)
-	port := freePort(t)
+	port := redistest.FreePort(t)
 	start := time.Now()
 	code, stderr := ingestProcess(t, nil, "ingest", "--redis", fmt.Sprintf("redis://:s3cret-pw@127.0.0.1:%d?max_retries=-1", port), "--db", dsn)
 	if code != exitError || time.Since(start) > 10*time.Second {

@@ -165,6 +165,16 @@ func Launch(dir string, opts ...Option) (*Server, error) {
 // pickPort chooses the port of an attempt; tests replace it to force collisions.
 var pickPort = freePort
 
+// FreePort is a TCP port on 127.0.0.1 free at the time of the call.
+func FreePort(tb testing.TB) int {
+	tb.Helper()
+	p, err := freePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -26,61 +26,93 @@ type TLSFiles struct {
 // WriteTLSFiles makes the certificates and writes them into dir.
 func WriteTLSFiles(tb testing.TB, dir string) TLSFiles {
 	tb.Helper()
-	newKey := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return k
-	}
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			tb.Fatal(err)
-		}
-		return p
-	}
-	writeKey := func(name string, k *ecdsa.PrivateKey) string {
-		der, err := x509.MarshalECPrivateKey(k)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return write(name, "EC PRIVATE KEY", der)
-	}
 	from, until := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
-	caKey := newKey()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rdbtool test CA"},
+	ca := NewCA(tb, filepath.Join(dir, "ca.pem"), "rdbtool test CA", from, until)
+	f := TLSFiles{CA: ca.Path, caCert: ca.cert,
+		ServerCert: filepath.Join(dir, "server.pem"), ServerKey: filepath.Join(dir, "server.key"),
+		ClientCert: filepath.Join(dir, "client.pem"), ClientKey: filepath.Join(dir, "client.key")}
+	leaf := Leaf{Name: "127.0.0.1", IPs: []string{"127.0.0.1"}, From: from, Until: until}
+	leaf.Usage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	ca.Issue(tb, leaf, f.ServerCert, f.ServerKey)
+	leaf.Usage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	ca.Issue(tb, leaf, f.ClientCert, f.ClientKey)
+	return f
+}
+
+// CA is a throwaway certificate authority for TLS tests.
+type CA struct {
+	Path   string // its certificate (PEM)
+	cert   *x509.Certificate
+	key    *ecdsa.PrivateKey
+	serial int64
+}
+
+// NewCA makes a CA named name, valid from until until, and writes its
+// certificate to path.
+func NewCA(tb testing.TB, path, name string, from, until time.Time) *CA {
+	tb.Helper()
+	key := newKey(tb)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
 		NotBefore: from, NotAfter: until, IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	caCert, err := x509.ParseCertificate(caDER)
+	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	leaf := func(serial int64, usage x509.ExtKeyUsage) ([]byte, *ecdsa.PrivateKey) {
-		k := newKey()
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "127.0.0.1"},
-			NotBefore: from, NotAfter: until, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &k.PublicKey, caKey)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return der, k
+	writePEM(tb, path, "CERTIFICATE", der)
+	return &CA{Path: path, cert: cert, key: key, serial: 1}
+}
+
+// Leaf is a certificate for CA.Issue to sign.
+type Leaf struct {
+	Name        string   // the subject's common name
+	IPs         []string // the IP addresses it is valid for
+	Usage       []x509.ExtKeyUsage
+	From, Until time.Time
+}
+
+// Issue signs l and writes the certificate and its EC private key (PEM)
+// to certPath and keyPath.
+func (ca *CA) Issue(tb testing.TB, l Leaf, certPath, keyPath string) {
+	tb.Helper()
+	key := newKey(tb)
+	ca.serial++
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(ca.serial), Subject: pkix.Name{CommonName: l.Name},
+		NotBefore: l.From, NotAfter: l.Until, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: l.Usage,
 	}
-	sDER, sKey := leaf(2, x509.ExtKeyUsageServerAuth)
-	cDER, cKey := leaf(3, x509.ExtKeyUsageClientAuth)
-	return TLSFiles{
-		CA: write("ca.pem", "CERTIFICATE", caDER), caCert: caCert,
-		ServerCert: write("server.pem", "CERTIFICATE", sDER), ServerKey: writeKey("server.key", sKey),
-		ClientCert: write("client.pem", "CERTIFICATE", cDER), ClientKey: writeKey("client.key", cKey),
+	for _, ip := range l.IPs {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(ip))
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	writePEM(tb, certPath, "CERTIFICATE", der)
+	writePEM(tb, keyPath, "EC PRIVATE KEY", kder)
+}
+
+func newKey(tb testing.TB) *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
+
+func writePEM(tb testing.TB, path, typ string, der []byte) {
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		tb.Fatal(err)
 	}
 }
 
