@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -117,7 +118,7 @@ func runCheck(c *cli.Context) error {
 			in.fail()
 			return rdbInputError(name, err)
 		}
-		size = max(rd.Offset(), piped.n)
+		size = max(rd.Offset(), piped.count())
 	}
 	in.Close()
 	vs := ck.Finish(size)
@@ -142,16 +143,29 @@ func runCheck(c *cli.Context) error {
 	return nil
 }
 
-// countingReader counts the bytes read through it.
+// countingReader counts the bytes read through it. Reads are serialised:
+// the rdb.Reader's background feeder may still be in a Read of the pipe
+// (reading ahead) when the caller goes on to read the rest; every byte is
+// then counted once, by whichever Read got it.
 type countingReader struct {
-	r io.Reader
-	n int64
+	mu sync.Mutex
+	r  io.Reader
+	n  int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// count is the bytes read so far.
+func (c *countingReader) count() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }
 
 // countOf is "1 policy violation", "3 policy violations".

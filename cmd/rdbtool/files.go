@@ -752,7 +752,7 @@ func rewritePass(c *cli.Context, name string, job rewriteJob) (*passStats, error
 			// The rest of a pipe, counted (a read error there leaves the
 			// count short; the dump itself was read whole).
 			io.Copy(io.Discard, piped)
-			trailing = max(piped.n-st.BytesIn, 0)
+			trailing = max(piped.count()-st.BytesIn, 0)
 		}
 	}
 	if err == nil && in.size >= 0 {
