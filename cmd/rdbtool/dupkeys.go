@@ -42,6 +42,14 @@ type dupCheck struct {
 	parts [256]dupList
 	pairs bool // a pipe: each fingerprint is followed by its entry's offset
 
+	// add hashes on the caller's goroutine and hands the words over in
+	// batches to a worker that files them (push), so that on two cores
+	// the filing does not slow the pass down; finish and release stop it.
+	batch   []uint64
+	batches chan []uint64
+	spare   chan []uint64
+	worked  chan struct{}
+
 	ra    io.ReaderAt // the input again, where the dump starts (nil: a pipe)
 	start int64
 
@@ -99,7 +107,49 @@ func newDupCheck(in *srcFile) *dupCheck {
 	if in.seek != nil {
 		d.ra, d.start = in.seek, in.start
 	}
+	d.batches, d.spare, d.worked = make(chan []uint64, 2), make(chan []uint64, 3), make(chan struct{})
+	for range 3 {
+		d.spare <- make([]uint64, 0, dupBatchWords)
+	}
+	d.batch = <-d.spare
+	go d.file()
 	return d
+}
+
+// dupBatchWords is how many words add hands to the worker at a time.
+const dupBatchWords = 4096
+
+// file is the worker: it files each batch's words into their lists.
+func (d *dupCheck) file() {
+	defer close(d.worked)
+	w := 1
+	if d.pairs {
+		w = 2
+	}
+	for b := range d.batches {
+		for i := 0; i+w <= len(b); i += w {
+			l := &d.parts[b[i]>>56]
+			for _, x := range b[i : i+w] {
+				d.push(l, x)
+			}
+		}
+		d.spare <- b[:0]
+	}
+}
+
+// stopWorker hands over the last batch and waits for the worker to file
+// it; after that the lists are the caller's again. It may be called more
+// than once.
+func (d *dupCheck) stopWorker() {
+	if d.batches == nil {
+		return
+	}
+	if len(d.batch) > 0 {
+		d.batches <- d.batch
+	}
+	close(d.batches)
+	<-d.worked
+	d.batches, d.batch = nil, nil
 }
 
 func (d *dupCheck) fingerprint(db int, key []byte) uint64 {
@@ -108,11 +158,13 @@ func (d *dupCheck) fingerprint(db int, key []byte) uint64 {
 
 // add records the entry of db/key at offset off.
 func (d *dupCheck) add(db int, key []byte, off int64) {
-	fp := d.fingerprint(db, key)
-	l := &d.parts[fp>>56]
-	d.push(l, fp)
+	d.batch = append(d.batch, d.fingerprint(db, key))
 	if d.pairs {
-		d.push(l, uint64(off))
+		d.batch = append(d.batch, uint64(off))
+	}
+	if len(d.batch) >= dupBatchWords {
+		d.batches <- d.batch
+		d.batch = <-d.spare
 	}
 }
 
@@ -184,6 +236,7 @@ func (d *dupCheck) finish() error {
 		return d.err
 	}
 	d.done = true
+	d.stopWorker()
 	w := 1
 	if d.pairs {
 		w = 2
@@ -292,6 +345,7 @@ func (d *dupCheck) confirm(candidates map[uint64]bool) error {
 
 // release returns the lists' memory and removes the spill file.
 func (d *dupCheck) release() {
+	d.stopWorker()
 	for _, free := range d.frees {
 		free()
 	}
