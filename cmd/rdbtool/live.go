@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -481,15 +482,49 @@ const maxSkippedListed = 20
 // serve runs miniredis with the dump in until ctx ends or SIGINT/SIGTERM.
 // The signals are caught only once the dump is in: while it loads (from a
 // pipe that may stall) they end the program at once.
+//
+// The address is taken before the load, so that a port in use is reported
+// at once, but no client is answered before the whole dump is in: the
+// connections made during the load wait (their commands unread) and are
+// handed to miniredis with the URL. A client polling the port is thus
+// never shown a half-loaded dump.
 func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy fixture.Option) error {
-	m := miniredis.NewMiniRedis()
-	if err := m.StartAddr(addr); err != nil {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
 		return cli.Exit(fmt.Sprintf("serve: listening on %s: %v", addr, err), exitError)
 	}
+	waiting := make(chan []net.Conn, 1)
+	go func() {
+		var conns []net.Conn
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				waiting <- conns
+				return
+			}
+			conns = append(conns, conn)
+		}
+	}()
+	m := miniredis.NewMiniRedis()
 	defer m.Close()
 	rep, err := loadDump(m, in, policy)
+	bound := l.Addr().String()
+	l.Close()
+	conns := <-waiting
+	if err == nil {
+		// The same port again, free since l.Close a moment ago.
+		if err = m.StartAddr(bound); err != nil {
+			err = cli.Exit(fmt.Sprintf("serve: listening on %s again after the load: %v", bound, err), exitError)
+		}
+	}
 	if err != nil {
+		for _, conn := range conns {
+			conn.Close()
+		}
 		return err
+	}
+	for _, conn := range conns {
+		m.Server().ServeConn(conn)
 	}
 	in.Close()
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
