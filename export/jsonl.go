@@ -111,7 +111,30 @@ type StreamJSON struct {
 // StreamEntry is one stream entry: fields as [name, value] pairs.
 type StreamEntry struct {
 	ID     ID        `json:"id"`     // entry ID
-	Fields [][2]Blob `json:"fields"` // [name, value] pairs in entry order
+	Fields []FieldPair `json:"fields"` // [name, value] pairs in entry order
+}
+
+// FieldPair is a stream entry's field: [name, value].
+type FieldPair [2]Blob
+
+// UnmarshalJSON reads [name, value] and refuses any other length, which
+// encoding/json would pad or cut without a word (a hand-written
+// ["a","b","c","d"] kept a=b only).
+func (p *FieldPair) UnmarshalJSON(b []byte) error {
+	var bs []Blob
+	if err := json.Unmarshal(b, &bs); err != nil || len(bs) != 2 {
+		return fmt.Errorf("stream entry field %s: want a [name, value] pair (one array per field)", clip(b))
+	}
+	*p = FieldPair{bs[0], bs[1]}
+	return nil
+}
+
+// clip shortens JSON text for an error message.
+func clip(b []byte) string {
+	if len(b) > 60 {
+		return string(b[:57]) + "..."
+	}
+	return string(b)
 }
 
 // StreamGroup is a consumer group.
@@ -215,9 +238,9 @@ func streamJSON(s *rdb.Stream) *StreamJSON {
 	out := &StreamJSON{Length: s.Length, EntriesAdded: s.EntriesAdded, LastID: ID(s.LastID), FirstID: ID(s.FirstID),
 		MaxDeletedID: ID(s.MaxDeletedID), Entries: []StreamEntry{}, Groups: []StreamGroup{}}
 	for _, e := range s.Entries {
-		se := StreamEntry{ID: ID(e.ID), Fields: make([][2]Blob, len(e.Fields))}
+		se := StreamEntry{ID: ID(e.ID), Fields: make([]FieldPair, len(e.Fields))}
 		for i, f := range e.Fields {
-			se.Fields[i] = [2]Blob{f.Name, f.Value}
+			se.Fields[i] = FieldPair{f.Name, f.Value}
 		}
 		out.Entries = append(out.Entries, se)
 	}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// importLines runs rdbtool import on text (stdin) into a temp file and
+// returns the result and the output path.
+func importLines(t *testing.T, text string, args ...string) (runResult, string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out.rdb")
+	return run(t, strings.NewReader(text), append([]string{"import", "-", "-o", out}, args...)...), out
+}
+
+// TestQAJQStreamFieldPairs: a stream entry's fields are [name, value]
+// pairs. A hand-written entry with a lone name, or a flat list of several
+// names and values in one array, was read as a pair anyway (the value
+// empty, the rest dropped) and imported without a word.
+func TestQAJQStreamFieldPairs(t *testing.T) {
+	for _, fields := range []string{`[["a"]]`, `[["a","b","c","d"]]`, `[[]]`} {
+		line := `{"db":0,"key":"s","type":"stream","expire_ms":-1,"value":{"entries":[{"id":"1-1","fields":` + fields + `}]}}` + "\n"
+		r, _ := importLines(t, line)
+		if r.code != 2 || !strings.Contains(r.err.Error(), "line 1") || !strings.Contains(r.err.Error(), "[name, value]") {
+			t.Errorf("fields %s: exit %d, %v; want exit 2 naming line 1 and [name, value]", fields, r.code, r.err)
+		}
+	}
+	// a proper entry still imports, every pair kept
+	line := `{"db":0,"key":"s","type":"stream","expire_ms":-1,"value":{"entries":[{"id":"1-1","fields":[["a","b"],["c","d"]]}]}}` + "\n"
+	r, out := importLines(t, line)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %v", r.code, r.err)
+	}
+	exp := mustRun(t, 0, nil, "export", out).stdout
+	if !strings.Contains(exp, `"fields":[["a","b"],["c","d"]]`) {
+		t.Fatalf("export after import:\n%s", exp)
+	}
+}
