@@ -110,7 +110,7 @@ type StreamJSON struct {
 
 // StreamEntry is one stream entry: fields as [name, value] pairs.
 type StreamEntry struct {
-	ID     ID        `json:"id"`     // entry ID
+	ID     ID          `json:"id"`     // entry ID
 	Fields []FieldPair `json:"fields"` // [name, value] pairs in entry order
 }
 
