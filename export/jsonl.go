@@ -668,7 +668,7 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 		var err error
 		e, err = rdb.NewEntry(l.DB, l.Key, v, version)
 		if err != nil {
-			return nil, err
+			return nil, inputError(err)
 		}
 	}
 	e.ExpireMs = l.ExpireMs
@@ -682,6 +682,18 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 		e.Freq = *l.Freq
 	}
 	return e, nil
+}
+
+// inputError turns an rdb.ErrUnconvertible from building a value into a
+// plain input error: Entry builds at the newest version of the family,
+// so what fails there (a member given twice, a NaN score, stream IDs out
+// of order) is wrong data, not something an older version cannot hold,
+// and must not be reported (or skipped) as unconvertible.
+func inputError(err error) error {
+	if !errors.Is(err, rdb.ErrUnconvertible) {
+		return err
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), rdb.ErrUnconvertible.Error()+": "))
 }
 
 func (s *StreamJSON) stream() *rdb.Stream {
