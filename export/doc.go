@@ -33,7 +33,9 @@
 //
 // Import accepts exactly this; unknown fields are errors, and a key line
 // must have all of db, key, type, expire_ms and value. Without a header
-// line Import writes rdb.MaxVersion (or the version asked for).
+// line Import writes rdb.MaxVersion (or the version asked for). Blank
+// lines, CRLF line ends and a UTF-8 byte order mark at the start are
+// accepted.
 //
 //	n, err := export.Export(rdbFile, os.Stdout)                         // RDB -> JSON lines
 //	st, err := export.ImportWith(jsonFile, out, export.ImportOptions{}) // and back

@@ -423,6 +423,10 @@ func ImportWith(r io.Reader, w io.Writer, opt ImportOptions) (*ImportStats, erro
 		if rerr != nil && rerr != io.EOF {
 			return im.st, rerr
 		}
+		if n == 1 {
+			// a UTF-8 byte order mark, as Windows editors save
+			line = bytes.TrimPrefix(line, []byte("\ufeff"))
+		}
 		line = bytes.TrimSpace(line)
 		if len(line) > 0 {
 			if err := im.line(line); err != nil {

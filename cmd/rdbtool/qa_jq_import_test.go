@@ -62,3 +62,25 @@ func TestQAJQBadValueIsNotUnconvertible(t *testing.T) {
 		}
 	}
 }
+
+// TestQAJQHandWrittenFile: a file saved by a Windows editor (a UTF-8 byte
+// order mark, CRLF line ends) with blank lines and fields in any order
+// imports as the same keys. The BOM was read as JSON and refused with
+// "invalid character 'ï' looking for beginning of value".
+func TestQAJQHandWrittenFile(t *testing.T) {
+	text := "\ufeff{\"magic\":\"REDIS\",\"rdb_version\":10}\r\n" +
+		"\r\n" +
+		"{\"value\":\"x\",\"expire_ms\":-1,\"type\":\"string\",\"key\":\"a\",\"db\":0}\r\n" +
+		"   \r\n" +
+		"{\"db\":1,\"key\":\"b\",\"type\":\"hash\",\"expire_ms\":4102444800000,\"value\":[{\"value\":\"v\",\"field\":\"f\"}]}" // no final newline
+	r, out := importLines(t, text)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %v", r.code, r.err)
+	}
+	want := `{"rdb_version":10,"magic":"REDIS"}` + "\n" +
+		`{"db":0,"key":"a","type":"string","expire_ms":-1,"value":"x"}` + "\n" +
+		`{"db":1,"key":"b","type":"hash","expire_ms":4102444800000,"value":[{"field":"f","value":"v"}]}` + "\n"
+	if got := mustRun(t, 0, nil, "export", out).stdout; got != want {
+		t.Fatalf("export after import:\n%s\nwant:\n%s", got, want)
+	}
+}
