@@ -677,6 +677,9 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 	}
 	e.ExpireMs = l.ExpireMs
 	if l.Idle != nil {
+		if *l.Idle < 0 {
+			return nil, fmt.Errorf("idle %d: LRU idle seconds are 0 or more (leave idle out for none)", *l.Idle)
+		}
 		e.Idle = *l.Idle
 	}
 	if l.Freq != nil {

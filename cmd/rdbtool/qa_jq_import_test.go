@@ -84,3 +84,21 @@ func TestQAJQHandWrittenFile(t *testing.T) {
 		t.Fatalf("export after import:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestQAJQNegativeIdle: a negative idle time was taken as "no LRU data"
+// and dropped without a word (freq out of 0..255 is already an error).
+func TestQAJQNegativeIdle(t *testing.T) {
+	for _, idle := range []string{"-5", "-1"} {
+		r, _ := importLines(t, `{"db":0,"key":"a","type":"string","expire_ms":-1,"idle":`+idle+`,"value":"x"}`+"\n")
+		if r.code != 2 || !strings.Contains(r.err.Error(), "line 1") || !strings.Contains(r.err.Error(), "idle "+idle) {
+			t.Errorf("idle %s: exit %d, %v; want exit 2 naming line 1 and the idle value", idle, r.code, r.err)
+		}
+	}
+	r, out := importLines(t, `{"db":0,"key":"a","type":"string","expire_ms":-1,"idle":0,"value":"x"}`+"\n")
+	if r.code != 0 {
+		t.Fatalf("idle 0: exit %d: %v", r.code, r.err)
+	}
+	if got := mustRun(t, 0, nil, "export", out).stdout; !strings.Contains(got, `"idle":0,`) {
+		t.Fatalf("idle 0 lost:\n%s", got)
+	}
+}
