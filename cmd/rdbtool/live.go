@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -529,6 +530,7 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	in.Close()
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go serveClock(ctx, m)
 	if c.Bool("json") {
 		if err := printJSON(c, newServeReport(m.Addr(), rep), false); err != nil {
 			return err
@@ -541,6 +543,73 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		stderrf(c, "serve: stopped\n")
 	}
 	return nil
+}
+
+// serveClock makes m's TTLs count down with the time, as on a Redis
+// server, until ctx ends: miniredis moves them only when told to
+// (FastForward), which a Go test does and a client of serve cannot.
+//
+// A pass goes over every key under miniredis's lock (200,000 keys: about
+// 80 ms), so it is made only while some key or hash field has a TTL, at
+// most every serveTick, and never more than 1/serveClockShare of the time.
+func serveClock(ctx context.Context, m *miniredis.Miniredis) {
+	last := time.Now()
+	wait := serveTick
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = serveTick
+		if !hasTTLs(m) {
+			last = time.Now()
+			continue
+		}
+		start := time.Now()
+		m.FastForward(start.Sub(last))
+		last = start
+		wait = max(serveTick, serveClockShare*time.Since(start))
+	}
+}
+
+const (
+	serveTick       = 100 * time.Millisecond
+	serveClockShare = 20
+)
+
+// hasTTLs reports whether a key or a hash field in m has a TTL. miniredis
+// does not export its TTL tables: their sizes are read through reflect.
+// Should its layout change, it reports true (a pass costs time, but TTLs
+// still count down).
+func hasTTLs(m *miniredis.Miniredis) (has bool) {
+	defer func() {
+		if recover() != nil {
+			has = true
+		}
+	}()
+	m.Lock()
+	defer m.Unlock()
+	dbs := reflect.ValueOf(m).Elem().FieldByName("dbs")
+	if dbs.Kind() != reflect.Map {
+		return true
+	}
+	for it := dbs.MapRange(); it.Next(); {
+		db := it.Value()
+		if db.Kind() != reflect.Pointer || db.IsNil() {
+			return true
+		}
+		for _, name := range []string{"ttl", "hashTTLs"} {
+			f := db.Elem().FieldByName(name)
+			if f.Kind() != reflect.Map {
+				return true
+			}
+			if f.Len() > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // serveSummary is serve's text report: what was loaded and skipped on
