@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -427,8 +428,10 @@ func ImportWith(r io.Reader, w io.Writer, opt ImportOptions) (*ImportStats, erro
 			// a UTF-8 byte order mark, as Windows editors save
 			line = bytes.TrimPrefix(line, []byte("\ufeff"))
 		}
-		line = bytes.TrimSpace(line)
-		if len(line) > 0 {
+		// leading blanks are kept, so that a syntax error's column is
+		// the one an editor shows
+		line = bytes.TrimRight(line, " \t\r\n\v\f")
+		if len(bytes.TrimSpace(line)) > 0 {
 			if err := im.line(line); err != nil {
 				return im.st, &LineError{Line: n, Err: err}
 			}
@@ -478,7 +481,7 @@ func (im *importer) start(v int) {
 func (im *importer) line(line []byte) error {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(line, &probe); err != nil {
-		return err
+		return lineJSONError(line, err)
 	}
 	if _, ok := probe["rdb_version"]; ok {
 		var h Header
@@ -572,10 +575,103 @@ func fullVersion(target int) int {
 	return rdb.MaxVersion
 }
 
-func strictUnmarshal(b []byte, v any) error {
+// strictUnmarshal decodes a line into v, refusing unknown fields; errors
+// name the field in the terms of the format.
+func strictUnmarshal(b []byte, v any) error { return strictAt(b, v, "") }
+
+// valueUnmarshal decodes a key line's value into v, as strictUnmarshal.
+func valueUnmarshal(b []byte, v any) error { return strictAt(b, v, "value") }
+
+func strictAt(b []byte, v any, path string) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	return dec.Decode(v)
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err, path)
+	}
+	return nil
+}
+
+// lineJSONError explains why a line is not a JSON object: a comment, a
+// syntax error (with its column), another kind of JSON value.
+func lineJSONError(line []byte, err error) error {
+	if t := bytes.TrimSpace(line); bytes.HasPrefix(t, []byte("#")) || bytes.HasPrefix(t, []byte("//")) {
+		return errors.New("a comment: import reads one JSON object per line and has no comments (leave the line out)")
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		return fmt.Errorf("%s, not an object: import reads one JSON object per line (the header, a function, module_aux or a key)", jsonKind(te.Value))
+	}
+	return jsonError(err, "")
+}
+
+// jsonError rewrites encoding/json's errors, which speak of Go types
+// ("Go struct field Line.db of type int"), in the terms of the format:
+// the field (under path), what it holds and what it wants; a syntax
+// error gets its column.
+func jsonError(err error, path string) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("column %d: %v", se.Offset, se)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if path != "" && field != "" {
+			field = path + "." + field
+		} else if field == "" {
+			field = path
+		}
+		want := jsonWant(te.Type)
+		if field == "" {
+			return fmt.Errorf("got %s, want %s", jsonKind(te.Value), want)
+		}
+		return fmt.Errorf("%q: got %s, want %s", field, jsonKind(te.Value), want)
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if path != "" && strings.HasPrefix(msg, "unknown field ") {
+		msg += " in " + path
+	}
+	return errors.New(msg)
+}
+
+// jsonKind is UnmarshalTypeError.Value ("string", "number 1.5") with an
+// article.
+func jsonKind(v string) string {
+	switch {
+	case v == "array", v == "object":
+		return "an " + v
+	case v == "string":
+		return "a string"
+	case v == "bool":
+		return "true or false"
+	case strings.HasPrefix(v, "number"):
+		return "the " + v
+	}
+	return v
+}
+
+// jsonWant names what a Go type takes in JSON.
+func jsonWant(t reflect.Type) string {
+	if t == nil {
+		return "another kind of value"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer, 0 or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "another kind of value"
 }
 
 // Entry builds the RDB entry of a line for the given version.
@@ -594,13 +690,13 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 	switch l.Type {
 	case "string":
 		var s Blob
-		if err := strictUnmarshal(l.Value, &s); err != nil {
+		if err := valueUnmarshal(l.Value, &s); err != nil {
 			return nil, err
 		}
 		v.String = []byte(s)
 	case "list", "set":
 		var items []Blob
-		if err := strictUnmarshal(l.Value, &items); err != nil {
+		if err := valueUnmarshal(l.Value, &items); err != nil {
 			return nil, err
 		}
 		out := make([][]byte, len(items))
@@ -619,7 +715,7 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 			Member Blob   `json:"member"`
 			Score  *Score `json:"score"`
 		}
-		if err := strictUnmarshal(l.Value, &ms); err != nil {
+		if err := valueUnmarshal(l.Value, &ms); err != nil {
 			return nil, err
 		}
 		for i, m := range ms {
@@ -630,7 +726,7 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 		}
 	case "hash":
 		var fs []HashField
-		if err := strictUnmarshal(l.Value, &fs); err != nil {
+		if err := valueUnmarshal(l.Value, &fs); err != nil {
 			return nil, err
 		}
 		for i, f := range fs {
@@ -645,13 +741,13 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 		}
 	case "stream":
 		var s StreamJSON
-		if err := strictUnmarshal(l.Value, &s); err != nil {
+		if err := valueUnmarshal(l.Value, &s); err != nil {
 			return nil, err
 		}
 		v.Stream = s.stream()
 	case "module":
 		var m ModuleJSON
-		if err := strictUnmarshal(l.Value, &m); err != nil {
+		if err := valueUnmarshal(l.Value, &m); err != nil {
 			return nil, err
 		}
 		if m.RDBType != rdb.TypeModule2 {

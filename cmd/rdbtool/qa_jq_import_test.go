@@ -102,3 +102,45 @@ func TestQAJQNegativeIdle(t *testing.T) {
 		t.Fatalf("idle 0 lost:\n%s", got)
 	}
 }
+
+// TestQAJQErrorsSayWhatToDo: a hand-written line's mistakes are named in
+// the terms of the format (the field, what it wants, where on the line),
+// not in Go's ("Go struct field Line.db of type int", "Go value of type
+// map[string]json.RawMessage", "invalid character '#'").
+func TestQAJQErrorsSayWhatToDo(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"# users for the login tests\n", []string{"line 1", "comment", "one JSON object per line"}},
+		{`{"db":0,"key":"a","type":"string","expire_ms":-1,"value":"x"}` + "\n// note\n", []string{"line 2", "comment"}},
+		{"[1,2]\n", []string{"line 1", "an array", "one JSON object per line"}},
+		{`{"db":"0","key":"a","type":"string","expire_ms":-1,"value":"x"}` + "\n", []string{"line 1", `"db"`, "string", "want an integer"}},
+		{`{"db":0,"key":"a","type":"string","expire_ms":1767312000000.5,"value":"x"}` + "\n", []string{"line 1", `"expire_ms"`, "1767312000000.5", "want an integer"}},
+		{`{"db":0,"key":"a","type":"string","expire_ms":-1,"value":"x" "y"}` + "\n", []string{"line 1", "column 62"}},
+		{`{"db":0,"key":"a","type":"hash","expire_ms":-1,"value":{"f":"v"}}` + "\n", []string{"line 1", `key "a"`, "value", "an object", "want an array"}},
+		{`{"db":0,"key":"a","type":"stream","expire_ms":-1,"value":{"entries":[],"groups":[{"name":"g","entries_read":"1"}]}}` + "\n", []string{"line 1", "entries_read", "want an integer"}},
+	} {
+		r, _ := importLines(t, c.text)
+		msg := ""
+		if r.err != nil {
+			msg = r.err.Error()
+		}
+		ok := r.code == 2 && !strings.Contains(msg, "Go ") && !strings.Contains(msg, "json.RawMessage") && !strings.Contains(msg, "invalid character '#'")
+		for _, w := range c.want {
+			ok = ok && strings.Contains(msg, w)
+		}
+		if !ok {
+			t.Errorf("%q: exit %d, %s\nwant exit 2 with %q", c.text, r.code, msg, c.want)
+		}
+	}
+}
+
+// TestQAJQErrorColumn: the column of a syntax error counts the line's
+// leading blanks, as an editor does.
+func TestQAJQErrorColumn(t *testing.T) {
+	r, _ := importLines(t, "    {\"db\":0,}\n")
+	if r.code != 2 || !strings.Contains(r.err.Error(), "line 1: column 13:") {
+		t.Fatalf("exit %d: %v; want line 1: column 13", r.code, r.err)
+	}
+}
