@@ -531,18 +531,39 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go serveClock(ctx, m)
+	dial := dialAddr(addr, m.Addr())
 	if c.Bool("json") {
-		if err := printJSON(c, newServeReport(m.Addr(), rep), false); err != nil {
+		if err := printJSON(c, newServeReport(dial, rep), false); err != nil {
 			return err
 		}
 	} else {
-		serveSummary(c, in.name, m.Addr(), rep)
+		serveSummary(c, in.name, dial, rep)
 	}
 	<-ctx.Done()
 	if errors.Is(context.Cause(ctx), context.Canceled) {
 		stderrf(c, "serve: stopped\n")
 	}
 	return nil
+}
+
+// dialAddr is the address a client dials to reach a server listening on
+// bound, asked for as --addr flag: the loopback address for a wildcard
+// one (--addr :6380, 0.0.0.0:6380, [::]:6380), which is where to listen,
+// not where to connect (redis-cli -u cannot parse redis://[::]:6380, and
+// systems other than Linux refuse a connection to 0.0.0.0 or ::).
+func dialAddr(flag, bound string) string {
+	host, port, err := net.SplitHostPort(bound)
+	if err != nil {
+		return bound
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+		return bound
+	}
+	loopback := "127.0.0.1"
+	if h, _, err := net.SplitHostPort(flag); err == nil && strings.Contains(h, ":") {
+		loopback = "::1" // asked for an IPv6 address: [::]:PORT
+	}
+	return net.JoinHostPort(loopback, port)
 }
 
 // serveClock makes m's TTLs count down with the time, as on a Redis
