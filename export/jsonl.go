@@ -512,11 +512,26 @@ func (im *importer) line(line []byte) error {
 		return im.wr.Write(rec)
 	}
 	if _, ok := probe["module_aux"]; ok {
-		var m moduleAuxLine
+		// The id is for readers: any number is taken (a float64 JSON
+		// tool rounds a 64-bit id, some print it as 1.25e+19); data,
+		// which starts with the id, is what is written.
+		var m struct {
+			ModuleAux struct {
+				Module string          `json:"module"`
+				ID     json.RawMessage `json:"id"`
+				Data   Blob            `json:"data"`
+			} `json:"module_aux"`
+		}
 		if err := strictUnmarshal(line, &m); err != nil {
 			return err
 		}
-		rec := &rdb.ModuleAux{ModuleID: m.ModuleAux.ID, Raw: m.ModuleAux.Data}
+		if _, err := strconv.ParseFloat(string(m.ModuleAux.ID), 64); err != nil && !errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf(`module_aux: "id" %s: want a number (import writes "data", which starts with the id)`, clip(m.ModuleAux.ID))
+		}
+		if len(m.ModuleAux.Data) == 0 {
+			return errors.New(`module_aux: "data" is missing: it holds the record's bytes`)
+		}
+		rec := &rdb.ModuleAux{Raw: m.ModuleAux.Data}
 		if !im.conv.Keep(rec) {
 			return nil // no module aux data before RDB 9
 		}

@@ -144,3 +144,32 @@ func TestQAJQErrorColumn(t *testing.T) {
 		t.Fatalf("exit %d: %v; want line 1: column 13", r.code, r.err)
 	}
 }
+
+// TestQAJQModuleAuxIDAsFloat: a module_aux line's "id" is for readers
+// (import writes "data", which starts with the id). A module id is a
+// 64-bit number, so a JSON tool that holds numbers as float64 prints it
+// rounded, and some (jq 1.5, Python floats) in exponent form:
+// 1.2526460695921562e+19 made import fail ("cannot unmarshal number into
+// uint64"), although the id is not used.
+func TestQAJQModuleAuxIDAsFloat(t *testing.T) {
+	f := "../../testdata/corpus/hand_v10_module.rdb"
+	exp := mustRun(t, 0, nil, "export", f).stdout
+	if !strings.Contains(exp, `"id":12526460695921560577,`) {
+		t.Fatalf("the corpus file's module aux id is not in its export:\n%.500s", exp)
+	}
+	for _, id := range []string{"1.2526460695921562e+19", "18446744073709552000"} {
+		text := strings.Replace(exp, `"id":12526460695921560577,`, `"id":`+id+`,`, 1)
+		r, out := importLines(t, text, "--rdb-version", "10")
+		if r.code != 0 {
+			t.Errorf("id %s: exit %d: %v", id, r.code, r.err)
+			continue
+		}
+		if got := mustRun(t, 0, nil, "export", out).stdout; got != exp {
+			t.Errorf("id %s: export after import:\n%s\nwant:\n%s", id, got, exp)
+		}
+	}
+	r, _ := importLines(t, strings.Replace(exp, `"id":12526460695921560577,`, `"id":"x",`, 1))
+	if r.code != 2 || !strings.Contains(r.err.Error(), "line 2") || !strings.Contains(r.err.Error(), "id") {
+		t.Errorf("id \"x\": exit %d, %v; want exit 2 naming line 2 and the id", r.code, r.err)
+	}
+}
