@@ -60,7 +60,10 @@ func TestImportVersionsMatchRewrite(t *testing.T) {
 				// (with keys left out, rewrite may keep a SELECTDB no key follows)
 				t.Errorf("%s: import and rewrite write different keys", name)
 			}
-			if !reflect.DeepEqual(ist.Warnings, rst.Warnings) {
+			// import alone notes a stream length other than its entries'
+			// count (legacy_v9_stream1's "trim"): a note on the input,
+			// not on the conversion
+			if !reflect.DeepEqual(withoutLengthNotes(ist.Warnings), rst.Warnings) {
 				t.Errorf("%s: warnings differ:\nimport  %q\nrewrite %q", name, ist.Warnings, rst.Warnings)
 			}
 			if len(ist.Unconvertible) != len(rst.Unconvertible) {
@@ -84,6 +87,16 @@ func TestImportVersionsMatchRewrite(t *testing.T) {
 	if len(exercised) != 6 {
 		t.Errorf("the corpus exercised only %v", exercised)
 	}
+}
+
+func withoutLengthNotes(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		if !strings.Contains(w, "stream length") {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 func importLines(t *testing.T, opt ImportOptions, lines ...string) (*ImportStats, []byte, error) {

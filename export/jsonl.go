@@ -45,6 +45,11 @@ type Line struct {
 	Idle     *int64          `json:"idle,omitempty"` // LRU idle seconds; nil when the dump has none
 	Freq     *int            `json:"freq,omitempty"` // LFU counter; nil when the dump has none
 	Value    json.RawMessage `json:"value"`          // the value in the form of its type (see the package doc)
+
+	// warning, set by Entry: what the line holds that is kept as given
+	// but is likely a mistake (a stream length other than its entries'
+	// count).
+	warning string
 }
 
 // ZMember is a sorted set member in JSON.
@@ -577,6 +582,9 @@ func (im *importer) line(line []byte) error {
 	if first := im.seen.add(e.DB, e.Key, im.lineNo); first > 0 {
 		return fmt.Errorf("key %q: duplicate of line %d in db %d (a dump holds each key once; Redis refuses to load it)", []byte(l.Key), first, e.DB)
 	}
+	if l.warning != "" {
+		im.st.Warn(fmt.Sprintf("line %d: key %q: %s", im.lineNo, []byte(l.Key), l.warning))
+	}
 	im.st.Keys++
 	return im.wr.WriteEntry(e)
 }
@@ -760,6 +768,12 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 			return nil, err
 		}
 		v.Stream = s.stream()
+		if n := uint64(len(s.Entries)); s.Length != 0 && n != 0 && s.Length != n {
+			// Kept: a Redis 5 dump can hold such a length (after XTRIM).
+			// But Redis loads it as XLEN, so after entries were removed
+			// by hand it is wrong.
+			l.warning = fmt.Sprintf("stream length %d kept, but it has %d entries: XLEN will say %d (after removing entries, set \"length\" to their count, or to 0 to have them counted)", s.Length, n, s.Length)
+		}
 	case "module":
 		var m ModuleJSON
 		if err := valueUnmarshal(l.Value, &m); err != nil {

@@ -173,3 +173,36 @@ func TestQAJQModuleAuxIDAsFloat(t *testing.T) {
 		t.Errorf("id \"x\": exit %d, %v; want exit 2 naming line 2 and the id", r.code, r.err)
 	}
 }
+
+// TestQAJQStreamLengthWarned: a stream's "length" is kept as given (a
+// Redis 5 dump can hold a length other than its entries' count), and
+// Redis loads it as XLEN. Trimming entries with jq and leaving length
+// alone made a stream whose XLEN is wrong, without a word: it is now a
+// warning; length 0 (or none) has the entries counted.
+func TestQAJQStreamLengthWarned(t *testing.T) {
+	stream := func(length string) string {
+		return `{"db":0,"key":"s","type":"stream","expire_ms":-1,"value":{` + length +
+			`"entries":[{"id":"5-1","fields":[["a","b"]]},{"id":"6-0","fields":[["c","d"]]}]}}` + "\n"
+	}
+	r, out := importLines(t, stream(`"length":5,`))
+	if r.code != 0 || !strings.Contains(r.stderr, "warning:") || !strings.Contains(r.stderr, `key "s"`) ||
+		!strings.Contains(r.stderr, "length 5") || !strings.Contains(r.stderr, "2 entries") {
+		t.Fatalf("length 5, 2 entries: exit %d, %v, stderr %q; want exit 0 and a warning", r.code, r.err, r.stderr)
+	}
+	if got := mustRun(t, 0, nil, "export", out).stdout; !strings.Contains(got, `"length":5,`) {
+		t.Fatalf("length not kept:\n%s", got)
+	}
+	r, _ = importLines(t, stream(`"length":5,`), "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, "length 5") {
+		t.Fatalf("--json: exit %d, %v, stdout %s; want the warning in the report", r.code, r.err, r.stdout)
+	}
+	for _, length := range []string{`"length":2,`, `"length":0,`, ``} {
+		r, out := importLines(t, stream(length))
+		if r.code != 0 || r.stderr != "" {
+			t.Errorf("%q: exit %d, %v, stderr %q; want no warning", length, r.code, r.err, r.stderr)
+		}
+		if got := mustRun(t, 0, nil, "export", out).stdout; !strings.Contains(got, `"length":2,`) {
+			t.Errorf("%q: length not 2:\n%s", length, got)
+		}
+	}
+}
