@@ -13,7 +13,7 @@ import (
 // ContentDigest is a digest of a value's data independent of its
 // encoding: a set stored as intset or listpack, a list as quicklist or
 // ziplist, a hash in any order give the same digest. Streams count their
-// entries, last ID, groups, pending entries and consumers; the metadata
+// length (XLEN), entries, last ID, groups, pending entries and consumers; the metadata
 // older RDB versions lack (first/max-deleted IDs, entries-added, a group's
 // entries-read, a consumer's active time) is left out. Module values are
 // compared by their raw bytes.
@@ -77,6 +77,7 @@ func ContentDigest(e *rdb.Entry) ([16]byte, *rdb.Value, error) {
 		}
 	case "stream":
 		s := v.Stream
+		putU(s.Length) // XLEN: a Redis 5 dump can hold one other than the entries' count
 		putU(s.LastID.Ms)
 		putU(s.LastID.Seq)
 		putU(uint64(len(s.Entries)))
