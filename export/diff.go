@@ -281,7 +281,11 @@ func (d *DiffResult) WriteText(w io.Writer) error {
 		for _, what := range c.What {
 			switch what {
 			case "type":
-				parts = append(parts, "type "+c.OldType+" -> "+c.NewType)
+				p := "type " + c.OldType + " -> " + c.NewType
+				if c.Detail != "" {
+					p += " (" + c.Detail + ")"
+				}
+				parts = append(parts, p)
 			case "value":
 				p := c.NewType + " value changed"
 				if c.Detail != "" {
