@@ -15,8 +15,10 @@ import (
 // ziplist, a hash in any order give the same digest. Streams count their
 // length (XLEN), entries, last ID, groups, pending entries and consumers; the metadata
 // older RDB versions lack (first/max-deleted IDs, entries-added, a group's
-// entries-read, a consumer's active time) is left out. Module values are
-// compared by their raw bytes.
+// entries-read, a consumer's active time) is left out, and so is a
+// consumer's seen time, which moves whenever it reads, as LRU data does
+// (textconv does not show it either). Module values are compared by their
+// raw bytes.
 func ContentDigest(e *rdb.Entry) ([16]byte, *rdb.Value, error) {
 	var out [16]byte
 	h := sha256.New()
@@ -110,8 +112,7 @@ func ContentDigest(e *rdb.Entry) ([16]byte, *rdb.Value, error) {
 			sort.Slice(cs, func(i, j int) bool { return bytes.Compare(cs[i].Name, cs[j].Name) < 0 })
 			putU(uint64(len(cs)))
 			for _, c := range cs {
-				put(c.Name)
-				putU(uint64(c.SeenTime))
+				put(c.Name) // not its seen time: like LRU data, it moves on every read
 				ids := append([]rdb.StreamID(nil), c.Pending...)
 				sort.Slice(ids, func(i, j int) bool { return ids[i].Less(ids[j]) })
 				putU(uint64(len(ids)))

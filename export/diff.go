@@ -53,8 +53,8 @@ type FunctionsDiff struct {
 }
 
 // Equal reports whether the files hold the same data: no key or function
-// library added, removed or changed. LRU/LFU data and aux fields are not
-// compared.
+// library added, removed or changed. LRU/LFU data, stream consumers'
+// seen times and aux fields are not compared.
 func (d *DiffResult) Equal() bool {
 	f := d.Functions
 	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Changed) == 0 &&
