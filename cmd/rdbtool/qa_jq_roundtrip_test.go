@@ -163,3 +163,22 @@ func TestQAJQRoundTrip(t *testing.T) {
 		t.Errorf("stream IDs are not strings in the export")
 	}
 }
+
+// TestQAJQRoundTripCorpus: every corpus file (hash field expiries, module
+// values and aux data, Valkey, old encodings, LRU idle times) survives
+// export | (float64 JSON tool) | import: the export of the result is the
+// export of the file, line for line.
+func TestQAJQRoundTripCorpus(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range corpusFiles(t) {
+		exported := mustRun(t, 0, nil, "export", f).stdout
+		out := filepath.Join(dir, filepath.Base(f))
+		if r := run(t, strings.NewReader(jqLike(t, exported)), "import", "-", "-o", out); r.code != 0 {
+			t.Errorf("%s: import: %v", f, r.err)
+			continue
+		}
+		if got := mustRun(t, 0, nil, "export", out).stdout; got != exported {
+			t.Errorf("%s: export | float64 | import | export differs:\n%.3000s\nwant:\n%.3000s", f, got, exported)
+		}
+	}
+}
