@@ -35,7 +35,8 @@
 // must have all of db, key, type, expire_ms and value. Without a header
 // line Import writes rdb.MaxVersion (or the version asked for). Blank
 // lines, CRLF line ends and a UTF-8 byte order mark at the start are
-// accepted.
+// accepted, and so is a later header equal to the first (exports
+// concatenated), or any later header when the version is chosen.
 //
 //	n, err := export.Export(rdbFile, os.Stdout)                         // RDB -> JSON lines
 //	st, err := export.ImportWith(jsonFile, out, export.ImportOptions{}) // and back

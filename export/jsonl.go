@@ -420,7 +420,7 @@ type ImportStats struct {
 // wrapping rdb.ErrUnconvertible, after reading the whole input so that
 // ImportStats.Unconvertible lists them all; the output is then incomplete.
 func ImportWith(r io.Reader, w io.Writer, opt ImportOptions) (*ImportStats, error) {
-	im := &importer{w: w, version: opt.Version, st: &ImportStats{ConversionReport: filter.ConversionReport{MaxWarnings: opt.MaxWarnings}}}
+	im := &importer{w: w, version: opt.Version, requested: opt.Version > 0, st: &ImportStats{ConversionReport: filter.ConversionReport{MaxWarnings: opt.MaxWarnings}}}
 	defer func() { im.seen.release() }()
 	br := bufio.NewReaderSize(r, 256<<10)
 	for n := 1; ; n++ {
@@ -462,6 +462,10 @@ type importer struct {
 	st      *ImportStats
 	lineNo  int
 	seen    *keySet // the keys written, to refuse a key given twice
+
+	header     *Header // the first header line, and its number
+	headerLine int
+	requested  bool // the version to write was given (ImportOptions.Version)
 }
 
 func (im *importer) start(v int) {
@@ -493,12 +497,21 @@ func (im *importer) line(line []byte) error {
 		if err := strictUnmarshal(line, &h); err != nil {
 			return err
 		}
-		if im.wr != nil {
-			return errors.New("header line after the first line")
-		}
 		if err := h.check(); err != nil {
 			return err
 		}
+		switch {
+		case im.header != nil && (h == *im.header || im.requested):
+			// exports concatenated: the same header again, or any when
+			// the version to write was chosen
+			return nil
+		case im.header != nil:
+			return fmt.Errorf("a second header (rdb_version %d, magic %q) unlike line %d's (rdb_version %d, magic %q): one file has one version; leave the later headers out (jq -c 'select(has(\"rdb_version\") | not)') or choose the version with --rdb-version",
+				h.RDBVersion, h.Magic, im.headerLine, im.header.RDBVersion, im.header.Magic)
+		case im.wr != nil:
+			return errors.New("a header after the first key: the header line comes first (or leave it out and choose the version with --rdb-version)")
+		}
+		im.header, im.headerLine = &h, im.lineNo
 		im.start(h.RDBVersion)
 		return nil
 	}

@@ -206,3 +206,39 @@ func TestQAJQStreamLengthWarned(t *testing.T) {
 		}
 	}
 }
+
+// TestQAJQConcatenatedExports: two exports concatenated (cat a.jsonl
+// b.jsonl, to merge two fixtures) give one file: a later header equal to
+// the first is taken as a repeat; one that differs is an error saying
+// what to do.
+func TestQAJQConcatenatedExports(t *testing.T) {
+	h10 := `{"rdb_version":10,"magic":"REDIS"}` + "\n"
+	a := h10 + `{"db":0,"key":"a","type":"string","expire_ms":-1,"value":"x"}` + "\n"
+	b := h10 + `{"db":0,"key":"b","type":"string","expire_ms":-1,"value":"y"}` + "\n"
+	r, out := importLines(t, a+b)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %v", r.code, r.err)
+	}
+	if got, want := mustRun(t, 0, nil, "export", out).stdout, a+b[len(h10):]; got != want {
+		t.Fatalf("export:\n%s\nwant:\n%s", got, want)
+	}
+	r, _ = importLines(t, a+strings.Replace(b, ":10,", ":9,", 1))
+	if r.code != 2 || !strings.Contains(r.err.Error(), "line 3") || !strings.Contains(r.err.Error(), "line 1") ||
+		!strings.Contains(r.err.Error(), "--rdb-version") {
+		t.Fatalf("headers 10 then 9: exit %d, %v; want exit 2 naming lines 3 and 1 and --rdb-version", r.code, r.err)
+	}
+}
+
+// TestQAJQConcatenatedExportsVersion: with --rdb-version the headers'
+// versions do not matter, so exports of different versions concatenate.
+func TestQAJQConcatenatedExportsVersion(t *testing.T) {
+	a := `{"rdb_version":10,"magic":"REDIS"}` + "\n" + `{"db":0,"key":"a","type":"string","expire_ms":-1,"value":"x"}` + "\n"
+	b := `{"rdb_version":9,"magic":"REDIS"}` + "\n" + `{"db":0,"key":"b","type":"string","expire_ms":-1,"value":"y"}` + "\n"
+	r, out := importLines(t, a+b, "--rdb-version", "11")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %v", r.code, r.err)
+	}
+	if got := mustRun(t, 0, nil, "export", out).stdout; !strings.HasPrefix(got, `{"rdb_version":11,`) || !strings.Contains(got, `"key":"b"`) {
+		t.Fatalf("export:\n%s", got)
+	}
+}
