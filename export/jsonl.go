@@ -710,8 +710,31 @@ func jsonWant(t reflect.Type) string {
 	return "another kind of value"
 }
 
+// oldestExpiry is 2001-09-09 in unix ms: an expiry before it comes from
+// no Redis dump (Redis 1.0 is from 2009), but from seconds written for
+// milliseconds, or 0 meant as "none".
+const oldestExpiry = 1e12
+
+// warn adds a note on what the line holds that is kept but likely a
+// mistake.
+func (l *Line) warn(s string) {
+	if l.warning != "" {
+		l.warning += "; "
+	}
+	l.warning += s
+}
+
+// trimField shortens a field name for a message.
+func trimField(b []byte) []byte {
+	if len(b) > 40 {
+		return b[:40]
+	}
+	return b
+}
+
 // Entry builds the RDB entry of a line for the given version.
 func (l *Line) Entry(version int) (*rdb.Entry, error) {
+	l.warning = ""
 	if l.DB < 0 {
 		return nil, fmt.Errorf("negative db %d", l.DB)
 	}
@@ -771,7 +794,14 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 			}
 			hf := rdb.HashField{Field: f.Field, Value: f.Value, ExpireMs: -1}
 			if f.ExpireMs != nil {
+				if *f.ExpireMs < -1 {
+					return nil, fmt.Errorf("hash field %q: expire_ms %d: use -1 (or leave it out) for no expiry", trimField(f.Field), *f.ExpireMs)
+				}
 				hf.ExpireMs = *f.ExpireMs
+				if hf.ExpireMs >= 0 && hf.ExpireMs < oldestExpiry {
+					l.warn(fmt.Sprintf("field %q: expire_ms %d is %s, before any Redis dump: Redis drops the field when it loads the file (seconds given for milliseconds?)",
+						trimField(f.Field), hf.ExpireMs, formatMs(hf.ExpireMs)))
+				}
 			}
 			v.Hash = append(v.Hash, hf)
 		}
@@ -785,7 +815,7 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 			// Kept: a Redis 5 dump can hold such a length (after XTRIM).
 			// But Redis loads it as XLEN, so after entries were removed
 			// by hand it is wrong.
-			l.warning = fmt.Sprintf("stream length %d kept, but it has %d entries: XLEN will say %d (after removing entries, set \"length\" to their count, or to 0 to have them counted)", s.Length, n, s.Length)
+			l.warn(fmt.Sprintf("stream length %d kept, but it has %d entries: XLEN will say %d (after removing entries, set \"length\" to their count, or to 0 to have them counted)", s.Length, n, s.Length))
 		}
 	case "module":
 		var m ModuleJSON
@@ -814,6 +844,10 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 		}
 	}
 	e.ExpireMs = l.ExpireMs
+	if l.ExpireMs >= 0 && l.ExpireMs < oldestExpiry {
+		l.warn(fmt.Sprintf("expire_ms %d is %s, before any Redis dump: Redis drops the key when it loads the file (seconds given for milliseconds? -1 for no expiry)",
+			l.ExpireMs, formatMs(l.ExpireMs)))
+	}
 	if l.Idle != nil {
 		if *l.Idle < 0 {
 			return nil, fmt.Errorf("idle %d: LRU idle seconds are 0 or more (leave idle out for none)", *l.Idle)
