@@ -20,7 +20,10 @@ const jsonlHelp = "JSON lines: a header line {\"rdb_version\":N,\"magic\":\"REDI
 	"(score may be \"inf\", \"-inf\"); hash = [{\"field\",\"value\",\"expire_ms\"?}]; stream =\n" +
 	"{\"entries\":[{\"id\":\"ms-seq\",\"fields\":[[name,value]]}],\"groups\":[{\"name\",\"last_id\",\n" +
 	"\"entries_read\",\"pending\":[...],\"consumers\":[...]}],\"length\",\"last_id\",...}; module =\n" +
-	"{\"module\",\"encver\",\"rdb_type\":7,\"raw\"} (opaque bytes). The README has the full format.\n"
+	"{\"module\",\"encver\",\"rdb_type\":7,\"raw\"} (opaque bytes). The README has the full format.\n" +
+	"import takes blank lines, CRLF line ends and a UTF-8 byte order mark, but no comments;\n" +
+	"exports may be concatenated (cat a.jsonl b.jsonl) when their headers agree or\n" +
+	"--rdb-version is given. Errors give the line (and column) and the field.\n"
 
 func exportCommand() *cli.Command {
 	return fileCommand(&cli.Command{
