@@ -152,6 +152,21 @@ type StreamGroup struct {
 	Consumers   []StreamConsumer `json:"consumers"`    // its consumers
 }
 
+// UnmarshalJSON reads a group; a missing "entries_read" is -1
+// (unknown), not 0, which Redis would take as "read nothing" and report
+// the group's lag as every entry added.
+func (g *StreamGroup) UnmarshalJSON(b []byte) error {
+	type plain StreamGroup // without this method
+	p := plain{EntriesRead: -1}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return jsonError(err, "value.groups")
+	}
+	*g = StreamGroup(p)
+	return nil
+}
+
 // StreamPEL is a pending entry of a group.
 type StreamPEL struct {
 	ID            ID     `json:"id"`             // pending entry ID
@@ -664,7 +679,7 @@ func jsonError(err error, path string) error {
 		return fmt.Errorf("%q: got %s, want %s", field, jsonKind(te.Value), want)
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if path != "" && strings.HasPrefix(msg, "unknown field ") {
+	if path != "" && strings.HasPrefix(msg, "unknown field ") && !strings.Contains(msg, " in ") {
 		msg += " in " + path
 	}
 	return errors.New(msg)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -274,5 +275,30 @@ func TestQAJQExpirySeconds(t *testing.T) {
 	r, _ = importLines(t, `{"db":0,"key":"a","type":"string","expire_ms":1600000000000,"value":"x"}`+"\n")
 	if r.code != 0 || r.stderr != "" {
 		t.Errorf("2020 expiry: exit %d, %v, stderr %q", r.code, r.err, r.stderr)
+	}
+}
+
+// TestQAJQStreamGroupEntriesReadUnknown: a hand-written consumer group
+// without "entries_read" is read as -1 (unknown, as Redis 7.0 marks a
+// group whose count it does not know), not 0: with 0 Redis reports the
+// group's lag as every entry added, though it has read them all.
+func TestQAJQStreamGroupEntriesReadUnknown(t *testing.T) {
+	line := `{"db":0,"key":"s","type":"stream","expire_ms":-1,"value":{"entries":[{"id":"1-1","fields":[["a","b"]]},{"id":"2-1","fields":[["c","d"]]}],` +
+		`"groups":[{"name":"g","last_id":"2-1","pending":[],"consumers":[]}]}}` + "\n"
+	r, out := importLines(t, line, "--rdb-version", "10")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %v", r.code, r.err)
+	}
+	if got := mustRun(t, 0, nil, "export", out).stdout; !strings.Contains(got, `"entries_read":-1`) {
+		t.Fatalf("export:\n%s", got)
+	}
+	c, done, err := shared.load(t, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	groups, err := c.XInfoGroups(context.Background(), "s").Result()
+	if err != nil || len(groups) != 1 || groups[0].Lag != 0 {
+		t.Fatalf("XINFO GROUPS: %+v, %v; want lag 0", groups, err)
 	}
 }
