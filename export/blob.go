@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"unicode/utf8"
 )
 
@@ -45,6 +46,9 @@ func (b *Blob) UnmarshalJSON(data []byte) error {
 		Base64 *string `json:"base64"`
 	}
 	if err := json.Unmarshal(data, &o); err != nil || o.Base64 == nil {
+		if len(data) > 0 && (data[0] == '-' || data[0] >= '0' && data[0] <= '9') && len(data) <= 40 {
+			return fmt.Errorf(`bytes must be a JSON string or {"base64": "..."}, not the number %s (write "%s")`, data, data)
+		}
 		return errors.New(`bytes must be a JSON string or {"base64": "..."}`)
 	}
 	raw, err := base64.StdEncoding.DecodeString(*o.Base64)

@@ -302,3 +302,17 @@ func TestQAJQStreamGroupEntriesReadUnknown(t *testing.T) {
 		t.Fatalf("XINFO GROUPS: %+v, %v; want lag 0", groups, err)
 	}
 }
+
+// TestQAJQNumberForBytes: a number where bytes are wanted (a counter
+// written as "value":12) is refused with the string to write instead.
+func TestQAJQNumberForBytes(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{`{"db":0,"key":"n","type":"string","expire_ms":-1,"value":12}`, `write "12"`},
+		{`{"db":0,"key":"n","type":"list","expire_ms":-1,"value":["a",0.5]}`, `write "0.5"`},
+	} {
+		r, _ := importLines(t, c.line+"\n")
+		if r.code != 2 || !strings.Contains(r.err.Error(), c.want) {
+			t.Errorf("%s: exit %d, %v; want %q", c.line, r.code, r.err, c.want)
+		}
+	}
+}
