@@ -564,6 +564,9 @@ func (im *importer) line(line []byte) error {
 		if len(m.ModuleAux.Data) == 0 {
 			return errors.New(`module_aux: "data" is missing: it holds the record's bytes`)
 		}
+		if err := checkModuleAux(m.ModuleAux.Data); err != nil {
+			return err
+		}
 		rec := &rdb.ModuleAux{Raw: m.ModuleAux.Data}
 		if !im.conv.Keep(rec) {
 			return nil // no module aux data before RDB 9
@@ -615,6 +618,34 @@ func (im *importer) line(line []byte) error {
 	}
 	im.st.Keys++
 	return im.wr.WriteEntry(e)
+}
+
+// checkModuleAux reads data as the record it is written as (opcode 247
+// and data, in a file of its own), so that data export did not give is an
+// input error rather than a file Redis refuses.
+func checkModuleAux(data []byte) error {
+	buf := append([]byte("REDIS0010\xf7"), data...)
+	buf = append(buf, 0xff, 0, 0, 0, 0, 0, 0, 0, 0) // checksum 0: not checked
+	rd := rdb.NewReader(bytes.NewReader(buf))
+	n := 0
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf(`module_aux: "data" is not a module aux record (%v): it is written as it is, so it must be the bytes rdbtool export gave`, err)
+		}
+		if m, ok := rec.(*rdb.ModuleAux); ok && len(m.Raw) == len(data) {
+			n++
+		} else if _, ok := rec.(*rdb.Header); !ok {
+			n += 2
+		}
+	}
+	if n != 1 {
+		return errors.New(`module_aux: "data" is not one module aux record: it is written as it is, so it must be the bytes rdbtool export gave`)
+	}
+	return nil
 }
 
 // fullVersion is the newest version of target's family (Redis or Valkey),

@@ -316,3 +316,21 @@ func TestQAJQNumberForBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestQAJQModuleAuxDataChecked: a module_aux line's data is written as it
+// is; data that is not a module aux record made a file verify calls
+// corrupt (and Redis would refuse), with import exiting 0.
+func TestQAJQModuleAuxDataChecked(t *testing.T) {
+	r, _ := importLines(t, `{"module_aux":{"module":"x","id":1,"data":"a"}}`+"\n"+
+		`{"db":0,"key":"k","type":"string","expire_ms":-1,"value":"v"}`+"\n", "--rdb-version", "10")
+	if r.code != 2 || !strings.Contains(r.err.Error(), "line 1") || !strings.Contains(r.err.Error(), "module_aux") {
+		t.Fatalf("exit %d, %v; want exit 2 naming line 1 and module_aux", r.code, r.err)
+	}
+	// the corpus file's records still import
+	exp := mustRun(t, 0, nil, "export", "../../testdata/corpus/hand_v10_module.rdb").stdout
+	r, out := importLines(t, exp)
+	if r.code != 0 {
+		t.Fatalf("corpus: exit %d, %v", r.code, r.err)
+	}
+	mustRun(t, 0, nil, "verify", out)
+}
