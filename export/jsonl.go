@@ -480,7 +480,8 @@ type importer struct {
 
 	header     *Header // the first header line, and its number
 	headerLine int
-	requested  bool // the version to write was given (ImportOptions.Version)
+	requested  bool           // the version to write was given (ImportOptions.Version)
+	libs       map[string]int // function library name -> its line
 }
 
 func (im *importer) start(v int) {
@@ -539,6 +540,19 @@ func (im *importer) line(line []byte) error {
 			return err
 		}
 		rec := &rdb.Function{Opcode: rdb.OpFunction2, Code: f.Function}
+		// Redis aborts the whole load on a library without its name
+		// line, or one given twice.
+		name := rec.Library()
+		if name == "" {
+			return errors.New(`function: the code must start with a line "#!lua name=LIBRARY" (Redis refuses to load a library without it)`)
+		}
+		if first, ok := im.libs[name]; ok {
+			return fmt.Errorf("function: library %q is also on line %d (#!lua name=%s): Redis refuses to load a dump holding a library twice", name, first, name)
+		}
+		if im.libs == nil {
+			im.libs = map[string]int{}
+		}
+		im.libs[name] = im.lineNo
 		if !im.conv.Keep(rec) {
 			return nil // servers before 7.0 (RDB 10) have no functions
 		}

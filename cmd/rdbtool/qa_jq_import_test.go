@@ -334,3 +334,31 @@ func TestQAJQModuleAuxDataChecked(t *testing.T) {
 	}
 	mustRun(t, 0, nil, "verify", out)
 }
+
+// TestQAJQFunctionChecked: redis-server 7.0 aborts loading a dump whose
+// library code lacks the "#!lua name=LIB" line ("Missing library
+// metadata") or holds one library twice; import wrote both and exited 0.
+func TestQAJQFunctionChecked(t *testing.T) {
+	lib := `{"function":"#!lua name=lib1\nredis.register_function('f', function() return 1 end)"}` + "\n"
+	for _, c := range []struct{ text, want string }{
+		{`{"function":"redis.register_function('f', function() return 1 end)"}` + "\n", "line 1"},
+		{lib + lib, "line 2"},
+	} {
+		r, _ := importLines(t, c.text, "--rdb-version", "10")
+		if r.code != 2 || !strings.Contains(r.err.Error(), c.want) || !strings.Contains(r.err.Error(), "#!lua name=") {
+			t.Errorf("%q: exit %d, %v; want exit 2 naming %s and #!lua name=", c.text, r.code, r.err, c.want)
+		}
+	}
+	r, out := importLines(t, lib, "--rdb-version", "10")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %v", r.code, r.err)
+	}
+	c, done, err := shared.load(t, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	if got, err := c.Do(context.Background(), "FCALL", "f", "0").Int(); err != nil || got != 1 {
+		t.Fatalf("FCALL f: %v, %v", got, err)
+	}
+}
