@@ -62,15 +62,16 @@ func (b *Blob) UnmarshalJSON(data []byte) error {
 const hexDigits = "0123456789abcdef"
 
 // appendString appends valid UTF-8 s as a JSON string, escaping what JSON
-// requires plus <, >, & and U+2028/2029 the way encoding/json does, so
-// output is stable and safe to embed.
+// requires plus U+2028/2029 the way encoding/json does; <, > and & are
+// kept (export lines are text to read and edit: HTML values, Lua code);
+// json.Marshal still escapes them where it is used.
 func appendString(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
 				continue
 			}

@@ -309,12 +309,12 @@ func EntryLine(e *rdb.Entry) ([]byte, error) {
 			return nil, err
 		}
 	}
-	raw, err := json.Marshal(val)
+	raw, err := marshalText(val)
 	if err != nil {
 		return nil, err
 	}
 	l.Value = raw
-	return json.Marshal(l)
+	return marshalText(l)
 }
 
 // Export writes the JSON-lines form of the RDB stream r to w, one key at a
@@ -335,13 +335,13 @@ func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, er
 		var line []byte
 		switch x := rec.(type) {
 		case *rdb.Header:
-			line, err = json.Marshal(Header{RDBVersion: x.Version, Magic: x.Magic})
+			line, err = marshalText(Header{RDBVersion: x.Version, Magic: x.Magic})
 		case *rdb.Function:
-			line, err = json.Marshal(struct {
+			line, err = marshalText(struct {
 				Function Blob `json:"function"`
 			}{FunctionCode(x)})
 		case *rdb.ModuleAux:
-			line, err = json.Marshal(moduleAuxLine{ModuleAux: moduleAuxJSON{Module: x.ModuleName(), ID: x.ModuleID, Data: x.Raw}})
+			line, err = marshalText(moduleAuxLine{ModuleAux: moduleAuxJSON{Module: x.ModuleName(), ID: x.ModuleID, Data: x.Raw}})
 		case *rdb.Entry:
 			keys++
 			line, err = EntryLine(x)
@@ -360,6 +360,18 @@ func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, er
 		}
 	}
 	return keys, bw.Flush()
+}
+
+// marshalText is json.Marshal without the HTML escapes (\u003c for <):
+// an export line is text to read and edit, as jq prints it.
+func marshalText(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // moduleAuxLine is a module's aux data (opcode 247), kept opaque: the

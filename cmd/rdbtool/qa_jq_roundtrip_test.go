@@ -182,3 +182,17 @@ func TestQAJQRoundTripCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestQAJQExportReadable: export writes <, > and & as they are, as jq
+// does: HTML values and Lua code (if n > 0) read and edit as text, not
+// as \u003cdiv\u003e, and jq -c . leaves such lines unchanged.
+func TestQAJQExportReadable(t *testing.T) {
+	in := `{"function":"#!lua name=lib\nredis.register_function('f', function(keys, args) if #args > 0 and args[1] < 'b' then return 1 end return 0 end)"}` + "\n" +
+		`{"db":0,"key":"page:<home>&","type":"string","expire_ms":-1,"value":"<div class=\"a\">&amp;</div>"}` + "\n"
+	out := filepath.Join(t.TempDir(), "x.rdb")
+	mustRun(t, 0, strings.NewReader(in), "import", "-", "-o", out, "--rdb-version", "10")
+	got := mustRun(t, 0, nil, "export", out).stdout
+	if want := `{"rdb_version":10,"magic":"REDIS"}` + "\n" + in; got != want {
+		t.Fatalf("export:\n%s\nwant:\n%s", got, want)
+	}
+}
