@@ -129,6 +129,9 @@ func rdbInputError(name string, err error) error {
 	var re *rdb.Error
 	msg := fmt.Sprintf("%s: %v", srcName(name), err)
 	switch {
+	case errors.Is(err, rdb.ErrMagic) && strings.Contains(err.Error(), `(bad magic): "{`):
+		// The magic error quotes the first bytes: a JSON object.
+		msg += " (JSON lines from rdbtool export? make a dump of them with rdbtool import " + name + " -o OUT.rdb)"
 	case errors.As(err, &re) && errors.Is(err, rdb.ErrChecksum):
 		msg += " (the file is damaged; rdbtool verify shows details, rdbtool inspect reads it anyway)"
 	case errors.As(err, &re):
