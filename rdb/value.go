@@ -1,5 +1,7 @@
 package rdb
 
+import "strconv"
+
 // Value is a decoded value: the data of one key, independent of the
 // encoding it had in the file. Only the field for its Kind is set. Byte
 // slices may share memory with the raw value they were decoded from.
@@ -37,6 +39,11 @@ type ModuleValue struct {
 
 // StreamID is a stream entry ID (milliseconds-sequence).
 type StreamID struct{ Ms, Seq uint64 }
+
+// String is the ID as Redis writes it: "ms-seq".
+func (id StreamID) String() string {
+	return strconv.FormatUint(id.Ms, 10) + "-" + strconv.FormatUint(id.Seq, 10)
+}
 
 // Less reports whether id sorts before o.
 func (id StreamID) Less(o StreamID) bool {

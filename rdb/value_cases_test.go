@@ -77,8 +77,6 @@ type hdtStreamNode struct {
 	} `json:"msgs"`
 }
 
-func (id StreamID) String() string { return fmt.Sprintf("%d-%d", id.Ms, id.Seq) }
-
 func sortedStrings(b [][]byte) []string {
 	out := make([]string, len(b))
 	for i, s := range b {
@@ -325,4 +323,12 @@ func uniq(s []string) []string {
 		}
 	}
 	return out
+}
+
+// TestStreamIDString: errors name stream IDs as Redis writes them
+// ("pending entry 1-1 has no consumer"), not as Go structs ({1 1}).
+func TestStreamIDString(t *testing.T) {
+	if got := fmt.Sprintf("%v", StreamID{Ms: 1700000000000, Seq: 18446744073709551615}); got != "1700000000000-18446744073709551615" {
+		t.Fatalf("got %q", got)
+	}
 }
