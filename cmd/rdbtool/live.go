@@ -469,12 +469,22 @@ func runServe(c *cli.Context) error {
 	default:
 		return cmdUsageError("serve", "--expiry %q: use relative, wallclock or persist", c.String("expiry"))
 	}
+	addr := c.String("addr")
+	if _, port, err := net.SplitHostPort(addr); err != nil || !isPort(port) {
+		return cmdUsageError("serve", "--addr %q: want HOST:PORT, e.g. 127.0.0.1:6380 (port 0 picks a free one; a TCP address, not a URL or a unix socket)", addr)
+	}
 	in, err := openInput(c, path, "serve")
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	return serve(c.Context, c, in, c.String("addr"), policy)
+	return serve(c.Context, c, in, addr, policy)
+}
+
+// isPort reports whether s is a port number (0 to 65535).
+func isPort(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 16)
+	return err == nil
 }
 
 // maxSkippedListed bounds the skipped items serve names.

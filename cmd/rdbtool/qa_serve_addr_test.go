@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,21 @@ func waitServeOutput(t *testing.T, c *child, asJSON bool) string {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("serve printed no URL in 20 s: %q\n%s", out, c.stderr.String())
+		}
+	}
+}
+
+// TestServeAddrNotHostPort: an --addr that is not HOST:PORT (a unix socket
+// path, a URL, a bare port) is a usage error that says what to give, before
+// the dump is read. It used to be Go's listen error: "missing port in
+// address", "too many colons in address", "lookup tcp////tmp/r.sock:
+// unknown port".
+func TestServeAddrNotHostPort(t *testing.T) {
+	for _, addr := range []string{"/tmp/rdbtool-serve.sock", "unix:///tmp/rdbtool-serve.sock", "redis://127.0.0.1:6380", "6380", "localhost"} {
+		r := mustRun(t, 2, nil, "serve", testDump, "--addr", addr)
+		want := "serve: --addr " + strconv.Quote(addr) + ": want HOST:PORT"
+		if msg := r.err.Error(); !strings.HasPrefix(msg, want) {
+			t.Errorf("serve --addr %s: %q, want it to start with %q", addr, msg, want)
 		}
 	}
 }
