@@ -436,7 +436,8 @@ func serveCommand() *cli.Command {
 		UsageText: "rdbtool serve FILE [--addr 127.0.0.1:6379] [--expiry relative|wallclock|persist] [--json]",
 		Description: "Any Redis client can then use the dump with no redis-server. --expiry relative (default) counts TTLs\n" +
 			"from the dump's ctime, wallclock treats expiries as absolute times, persist drops them.\n" +
-			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded. What miniredis\n" +
+			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded; a client that\n" +
+			"connects before gets its replies then (never a half-loaded dump). TTLs count down as on a server. What miniredis\n" +
 			"cannot hold (function libraries, module values, expired keys, empty collections) is skipped and listed on\n" +
 			"stderr (the first 20, then a count).\n" +
 			"--json prints, instead of the URL and that list, one JSON object on stdout once the dump is loaded:\n" +
