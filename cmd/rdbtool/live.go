@@ -502,6 +502,9 @@ const maxSkippedListed = 20
 // never shown a half-loaded dump.
 func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy fixture.Option) error {
 	l, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return cli.Exit(fmt.Sprintf("serve: %s is in use (another server?): stop it, or give another --addr; --addr 127.0.0.1:0 picks a free port and prints it", addr), exitError)
+	}
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("serve: listening on %s: %v", addr, err), exitError)
 	}
