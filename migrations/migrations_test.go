@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+	"github.com/rdbtool/rdbtool/internal/nettest"
 	"github.com/rdbtool/rdbtool/migrations"
 )
 
@@ -319,7 +320,7 @@ func upSection(t *testing.T, name string) string {
 
 func TestConnectFailureIsBoundedAndRedacted(t *testing.T) {
 	// A server that accepts and then never answers: only the timeout ends it.
-	ln := listenSilent(t)
+	ln, _ := nettest.Silent(t)
 	dsn := fmt.Sprintf("postgres://alice:s3cr3t-pw@%s/hera_mc?connect_timeout=1&sslmode=disable", ln)
 	start := time.Now()
 	_, err := migrations.Connect(context.Background(), dsn)

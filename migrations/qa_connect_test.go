@@ -25,7 +25,7 @@ func fakeRefusingServer(t *testing.T) string {
 		_, err := io.ReadFull(c, body)
 		return body, err
 	}
-	return serveLoopback(t, func(c net.Conn) {
+	return nettest.Serve(t, func(c net.Conn) {
 		for {
 			body, err := readMsg(c)
 			if err != nil {
@@ -46,30 +46,6 @@ func fakeRefusingServer(t *testing.T) string {
 			return
 		}
 	})
-}
-
-// serveLoopback listens on loopback for the test and runs handle on each
-// connection (closing it afterwards); it returns the address.
-func serveLoopback(t *testing.T, handle func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	return l.Addr().String()
 }
 
 // TestConnectErrorWithoutTLSNoise: with the default sslmode=prefer, pgx
@@ -117,7 +93,7 @@ func TestConnectTimeoutMessage(t *testing.T) {
 // would.
 func fakeServer(t *testing.T, reply string) string {
 	t.Helper()
-	return serveLoopback(t, func(c net.Conn) {
+	return nettest.Serve(t, func(c net.Conn) {
 		buf := make([]byte, 256)
 		c.Read(buf)
 		c.Write([]byte(reply))

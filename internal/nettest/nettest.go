@@ -1,6 +1,7 @@
 // Package nettest has the network stand-ins the tests use for servers
-// that misbehave: one that accepts and never answers, and a TCP proxy
-// that can slow or cut what it relays.
+// that misbehave: one that accepts and never answers, one that runs a
+// handler per connection, and a TCP proxy that can slow or cut what it
+// relays.
 package nettest
 
 import (
@@ -52,6 +53,29 @@ func Silent(tb testing.TB) (addr string, accepted *atomic.Int64) {
 		}
 	}()
 	return l.Addr().String(), accepted
+}
+
+// Serve listens on a loopback port and runs handle on each connection it
+// accepts, closing the connection when handle returns (a fake server
+// speaking just enough of a protocol). It returns the address; the
+// listener is closed when the test ends.
+func Serve(tb testing.TB, handle func(net.Conn)) string {
+	tb.Helper()
+	l := listen(tb)
+	tb.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				handle(c)
+			}()
+		}
+	}()
+	return l.Addr().String()
 }
 
 // A Relay copies from src to dst until it is done; Proxy then closes both

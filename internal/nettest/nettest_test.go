@@ -9,21 +9,7 @@ import (
 
 // echo serves one loopback echo server for the test.
 func echo(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(c, c); c.Close() }()
-		}
-	}()
-	return l.Addr().String()
+	return Serve(t, func(c net.Conn) { io.Copy(c, c) })
 }
 
 func TestProxyCut(t *testing.T) {
