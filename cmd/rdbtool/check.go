@@ -102,23 +102,19 @@ func runCheck(c *cli.Context) error {
 	// The file's size, for max-file-size: bytes after the dump (Redis
 	// ignores them; an old AOF with an RDB preamble has its commands
 	// there) are in the file all the same. A pipe's are counted.
-	var src io.Reader = in
-	var piped *countingReader
-	if in.size < 0 {
-		piped = &countingReader{r: in}
-		src = piped
-	}
-	rd := rdb.NewReader(src, ropts...)
+	in.countReads()
+	rd := rdb.NewReader(in, ropts...)
 	if err := in.eachEntry(rd, ck.Observe); err != nil {
 		return err
 	}
 	size := max(rd.Offset(), in.size)
-	if piped != nil {
-		if _, err := io.Copy(io.Discard, piped); err != nil {
+	if in.size < 0 {
+		after, err := in.bytesAfter(rd.Offset())
+		if err != nil {
 			in.fail()
 			return rdbInputError(name, err)
 		}
-		size = max(rd.Offset(), piped.count())
+		size = rd.Offset() + after
 	}
 	in.Close()
 	vs := ck.Finish(size)

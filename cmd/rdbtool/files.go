@@ -168,11 +168,12 @@ func dstName(name string) string {
 type srcFile struct {
 	io.Reader
 	name  string
-	size  int64    // -1 when unknown (a pipe)
-	start int64    // where the dump starts in seek (stdin may be a file read from its middle)
-	head  []byte   // the input's first bytes (up to 40), read before the pass
-	file  *os.File // opened here (closed by Close)
-	seek  *os.File // the regular file under Reader, for RemainingSize
+	size  int64           // -1 when unknown (a pipe)
+	start int64           // where the dump starts in seek (stdin may be a file read from its middle)
+	head  []byte          // the input's first bytes (up to 40), read before the pass
+	file  *os.File        // opened here (closed by Close)
+	seek  *os.File        // the regular file under Reader, for RemainingSize
+	count *countingReader // a pipe's reads counted (countReads), for bytesAfter
 	bar   *progress.Bar
 }
 
@@ -302,6 +303,27 @@ func (in *srcFile) RemainingSize() int64 {
 		return -1
 	}
 	return max(in.size-pos, 0)
+}
+
+// countReads makes in count a pipe's bytes as they are read, for
+// bytesAfter (a regular file has its size); call it before the pass.
+func (in *srcFile) countReads() {
+	if in.size < 0 && in.count == nil {
+		in.count = &countingReader{r: in.Reader}
+		in.Reader = in.count
+	}
+}
+
+// bytesAfter is how many bytes of the input follow the read first ones
+// (the dump): Redis ignores them (an old AOF with an RDB preamble has its
+// commands there). A pipe, whose reads countReads counted, is read to its
+// end for that.
+func (in *srcFile) bytesAfter(read int64) (int64, error) {
+	if in.count == nil {
+		return max(in.size-in.start-read, 0), nil
+	}
+	_, err := io.Copy(io.Discard, in.count)
+	return max(in.count.count()-read, 0), err
 }
 
 // Close ends the progress bar and closes the file.
@@ -744,22 +766,13 @@ func rewritePass(c *cli.Context, name string, job rewriteJob) (*passStats, error
 		// The identity from file to file: a kernel copy checked record by record.
 		st, err = filter.CopyVerified(in.file, out.file.File, in.size, in.bar.Reader, job.opts)
 	} else {
-		var src io.Reader = in
-		var piped *countingReader
-		if in.size < 0 {
-			piped = &countingReader{r: in} // a pipe has no RemainingSize to hide
-			src = piped
-		}
-		st, err = filter.Rewrite(src, out, job.filter, job.opts)
-		if err == nil && piped != nil {
-			// The rest of a pipe, counted (a read error there leaves the
-			// count short; the dump itself was read whole).
-			io.Copy(io.Discard, piped)
-			trailing = max(piped.count()-st.BytesIn, 0)
-		}
+		in.countReads()
+		st, err = filter.Rewrite(in, out, job.filter, job.opts)
 	}
-	if err == nil && in.size >= 0 {
-		trailing = max(in.size-in.start-st.BytesIn, 0)
+	if err == nil {
+		// (a pipe's read error after the dump leaves the count short; the
+		// dump itself was read whole)
+		trailing, _ = in.bytesAfter(st.BytesIn)
 	}
 	if err == nil && dups != nil && dups.finish() != nil {
 		in.fail()
