@@ -235,11 +235,7 @@ func (in *srcFile) refuseLFSPointer() error {
 	head := make([]byte, len(lfsPointer))
 	var n int
 	if in.seek != nil {
-		pos, err := in.seek.Seek(0, io.SeekCurrent)
-		if err != nil {
-			return nil
-		}
-		n, _ = in.seek.ReadAt(head, pos)
+		n, _ = in.seek.ReadAt(head, in.start)
 	} else {
 		var err error
 		n, err = io.ReadFull(in.Reader, head)
