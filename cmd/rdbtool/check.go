@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -137,31 +135,6 @@ func runCheck(c *cli.Context) error {
 		return cli.Exit(fmt.Sprintf("%s: %s", srcName(name), countOf(n, "policy violation")), exitFound)
 	}
 	return nil
-}
-
-// countingReader counts the bytes read through it. Reads are serialised:
-// the rdb.Reader's background feeder may still be in a Read of the pipe
-// (reading ahead) when the caller goes on to read the rest; every byte is
-// then counted once, by whichever Read got it.
-type countingReader struct {
-	mu sync.Mutex
-	r  io.Reader
-	n  int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// count is the bytes read so far.
-func (c *countingReader) count() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
 }
 
 // countOf is "1 policy violation", "3 policy violations".

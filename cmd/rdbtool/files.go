@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -320,6 +321,31 @@ func (in *srcFile) bytesAfter(read int64) (int64, error) {
 	}
 	_, err := io.Copy(io.Discard, in.count)
 	return max(in.count.count()-read, 0), err
+}
+
+// countingReader counts the bytes read through it. Reads are serialised:
+// the rdb.Reader's background feeder may still be in a Read of the pipe
+// (reading ahead) when the caller goes on to read the rest; every byte is
+// then counted once, by whichever Read got it.
+type countingReader struct {
+	mu sync.Mutex
+	r  io.Reader
+	n  int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// count is the bytes read so far.
+func (c *countingReader) count() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }
 
 // Close ends the progress bar and closes the file.
