@@ -98,10 +98,11 @@ func runVerify(c *cli.Context) error {
 	}
 	in.Close()
 	sum := rd.Checksum()
-	var trailing int64
+	// Redis stops at the checksum too, and so do the other commands (a
+	// pipe's rest is not read: 0)
+	trailing, _ := in.bytesAfter(rd.Offset())
 	extra := ""
-	if in.size > rd.Offset() { // Redis stops at the checksum too, and so do the other commands
-		trailing = in.size - rd.Offset()
+	if trailing > 0 {
 		extra = fmt.Sprintf(" (%d bytes after the end of the dump, ignored)", trailing)
 	}
 	if c.Bool("json") {
