@@ -105,15 +105,12 @@ func runCheck(c *cli.Context) error {
 	if err := in.eachEntry(rd, ck.Observe); err != nil {
 		return err
 	}
-	size := max(rd.Offset(), in.size)
-	if in.size < 0 {
-		after, err := in.bytesAfter(rd.Offset())
-		if err != nil {
-			in.fail()
-			return rdbInputError(name, err)
-		}
-		size = rd.Offset() + after
+	after, err := in.bytesAfter(rd.Offset())
+	if err != nil {
+		in.fail()
+		return rdbInputError(name, err)
 	}
+	size := rd.Offset() + after
 	in.Close()
 	vs := ck.Finish(size)
 	w := &errWriter{w: c.App.Writer}
