@@ -112,7 +112,28 @@ func (r *Report) SkippedKeys(action string) []string {
 }
 
 // WriteText prints the report as aligned tables for people.
-func (r *Report) WriteText(w io.Writer) error {
+func (r *Report) WriteText(w io.Writer) error { return r.WriteTextAfter(w, nil) }
+
+// WriteTextAfter prints the report as WriteText does, except that the
+// skipped records prev (the previous pass's report) also had, the same in
+// every field, are counted instead of listed: a loop that meets the same
+// bad records every minute lists each once, and again only when it comes
+// back or its reason changes. A nil prev lists every one.
+func (r *Report) WriteTextAfter(w io.Writer, prev *Report) error {
+	var before map[Skip]bool
+	if prev != nil {
+		before = make(map[Skip]bool, len(prev.Skipped))
+		for _, s := range prev.Skipped {
+			before[s] = true
+		}
+	}
+	var fresh []Skip
+	for _, s := range r.Skipped {
+		if !before[s] {
+			fresh = append(fresh, s)
+		}
+	}
+	same := len(r.Skipped) - len(fresh)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "pass at %s (%s)\n", r.Start.UTC().Format(time.RFC3339), r.Duration.Round(time.Millisecond))
 	fmt.Fprintln(tw, "TABLE\tROWS")
@@ -127,8 +148,18 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if len(r.Skipped) > 0 {
-		fmt.Fprintf(tw, "\n%d skipped:\nTABLE\tKEY\tFIELD\tACTION\tREASON\n", len(r.Skipped))
-		for _, s := range r.Skipped {
+		fmt.Fprintf(tw, "\n%d skipped", len(r.Skipped))
+		if same > 0 {
+			fmt.Fprintf(tw, " (%d as in the previous pass, not listed again)", same)
+		}
+		if len(fresh) > 0 {
+			fmt.Fprint(tw, ":")
+		}
+		fmt.Fprintln(tw)
+	}
+	if len(fresh) > 0 {
+		fmt.Fprintln(tw, "TABLE\tKEY\tFIELD\tACTION\tREASON")
+		for _, s := range fresh {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Table, s.Key, s.Field, s.Action, oneLine(s.Reason))
 		}
 	}
@@ -136,8 +167,14 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 // WriteJSON prints the report as one JSON object on one line.
+// Tables, Skipped and Groups are arrays there even when empty (never
+// null), so that `jq '.skipped[]'` works on a clean pass.
 func (r *Report) WriteJSON(w io.Writer) error {
-	b, err := json.Marshal(r)
+	c := *r
+	c.Tables = nonNil(c.Tables)
+	c.Skipped = nonNil(c.Skipped)
+	c.Groups = nonNil(c.Groups)
+	b, err := json.Marshal(&c)
 	if err != nil {
 		return err
 	}
@@ -146,3 +183,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

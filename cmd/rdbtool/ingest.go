@@ -45,8 +45,11 @@ func ingestCommand() *cli.Command {
 			"single pass exits 128+signal). A single pass stops when Redis or PostgreSQL stops answering:\n" +
 			"the groups after that point are reported as not run.\n\n" +
 			"Groups (--only, comma-separated): " + strings.Join(groupHelp(), ", ") + ".\n" +
-			"The report (rows per table, skipped records) goes to stderr; --json prints one JSON object per\n" +
-			"pass on stdout instead. Exit code 1 when a group failed (its transaction was rolled back).\n\n" +
+			"The report (rows per table, skipped records) goes to stderr; in the loop a skipped record the\n" +
+			"previous pass also had is counted, not listed again. --json prints one JSON object per pass on\n" +
+			"stdout instead (each one whole). The text-mode loop ends with a line naming the signal.\n" +
+			"Exit code 0 when every group was written (skipped records included), 1 when a group failed\n" +
+			"(its transaction was rolled back), 2 when the pass could not start.\n\n" +
 			helpExamples("rdbtool ingest --rdb testdata/dump.rdb",
 				"rdbtool ingest --redis redis://redishost:6379 --db postgres:///hera_mc --every 60s --listen-log",
 				"rdbtool ingest --rdb site.rdb --only correlator,autos --json"),
@@ -204,10 +207,21 @@ func runIngest(c *cli.Context) error {
 			}
 		}()
 	}
+	// The text report of a pass lists only the skipped records the pass
+	// before did not have: the same bad records every minute are listed
+	// once. --json documents stay whole.
+	var prev *ingest.Report
+	passes := 0
 	lo := ingest.LoopOptions{Options: opts, Every: every, Passes: c.Int("passes"),
 		OnPass: func(n int, rep *ingest.Report, err error) {
 			if rep != nil {
-				print(rep)
+				passes = n
+				if jsonOut {
+					rep.WriteJSON(c.App.Writer)
+				} else {
+					rep.WriteTextAfter(c.App.ErrWriter, prev)
+				}
+				prev = rep
 				if err != nil {
 					failed = true
 				}
@@ -215,6 +229,11 @@ func runIngest(c *cli.Context) error {
 		}}
 	if err := ingest.Loop(ctx, rc, db, lo); err != nil {
 		return cli.Exit(fmt.Sprintf("ingest: %v", err), exitError)
+	}
+	if _, signalled := sig.first.Load().(os.Signal); signalled && !jsonOut {
+		// The journal says why the passes ended (a --json run keeps
+		// stderr empty: its reports are on stdout).
+		fmt.Fprintf(c.App.ErrWriter, "ingest: stopped on %s after %d pass(es); none was cut short\n", signalName(sig.received()), passes)
 	}
 	if failed && lo.Passes > 0 {
 		return cli.Exit("ingest: some passes had failed groups", exitFound)

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+)
+
+// TestQAIngestOpRepeatedSkipsOnce: the monitor loop run as a daemon meets
+// the same bad records every minute. Its text report lists a skipped
+// record the first time, then only counts it while it stays the same; a
+// record that is new (or whose reason changed) is listed again. Before,
+// every pass repeated the whole list (16 lines a minute on the site dump,
+// some 23,000 a day in the journal).
+func TestQAIngestOpRepeatedSkipsOnce(t *testing.T) {
+	_, dsn := pgfixture.DBWithDSN(t)
+	r := mustRun(t, 0, nil, "ingest", "--rdb", siteDump, "--db", dsn, "--only", "correlator", "--every", "10ms", "--passes", "3")
+	const line = "status:snap:heraNode6Snap3" // a snap_status and an antenna_status skip
+	if n := strings.Count(r.stderr, line); n != 2 {
+		t.Errorf("%q listed %d times in 3 passes, want 2 (its two skips, once)\n%s", line, n, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "pass at "); n != 3 {
+		t.Errorf("%d reports, want 3\n%s", n, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "as in the previous pass"); n != 2 {
+		t.Errorf("%d passes say their skips were as before, want 2\n%s", n, r.stderr)
+	}
+
+	// --json stays whole: every pass's document lists every skip.
+	r = mustRun(t, 0, nil, "ingest", "--rdb", siteDump, "--db", dsn, "--only", "correlator", "--every", "10ms", "--passes", "2", "--json")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d JSON lines, want 2", len(lines))
+	}
+	for i, l := range lines {
+		if n := strings.Count(l, line); n != 2 {
+			t.Errorf("JSON pass %d lists %q %d times, want 2", i+1, line, n)
+		}
+	}
+}
+
+// TestQAIngestOpJSONArrays: every --json document has "tables", "skipped"
+// and "groups" as arrays, also when nothing was skipped: a consumer's
+// `jq '.skipped[]'` failed with "Cannot iterate over null" on a clean
+// pass.
+func TestQAIngestOpJSONArrays(t *testing.T) {
+	_, dsn := pgfixture.DBWithDSN(t)
+	r := mustRun(t, 0, nil, "ingest", "--rdb", siteDump, "--db", dsn, "--only", "daemons", "--json")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	for _, k := range []string{"tables", "skipped", "groups"} {
+		if _, ok := doc[k].([]any); !ok {
+			t.Errorf("%q is %#v, want an array\n%s", k, doc[k], r.stdout)
+		}
+	}
+}
+
+// TestQAIngestOpLoopStopLine: SIGTERM to the text-mode monitor loop (a
+// service manager stopping it) ends it with status 0 and a last line
+// saying it stopped on that signal, so the journal shows why the passes
+// ended. (The --json loop keeps stderr empty: TestQAIngestLoopQuietStop.)
+func TestQAIngestOpLoopStopLine(t *testing.T) {
+	db, dsn := pgfixture.DBWithDSN(t)
+	code, stderr := ingestProcess(t, func(p *os.Process) {
+		waitFor(t, "no pass written", func() bool {
+			var n int
+			db.QueryRow(context.Background(), `SELECT count(*) FROM daemon_status`).Scan(&n)
+			return n > 0
+		})
+		p.Signal(syscall.SIGTERM)
+	}, "ingest", "--rdb", siteDump, "--db", dsn, "--only", "nodes", "--every", "50ms")
+	last := lastLine(stderr)
+	if code != 0 || !strings.Contains(last, "SIGTERM") || !strings.Contains(last, "stopped") {
+		t.Errorf("exit %d, last line %q\n%s", code, last, stderr)
+	}
+}
