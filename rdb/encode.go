@@ -3,10 +3,20 @@ package rdb
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
+
+// ErrInvalidValue: a Value that no RDB version can hold because no Redis
+// loads it (a set member given twice, a NaN score, stream entry IDs that
+// do not increase, ...), or that is not a value at all (nil, an unknown
+// Kind). EncodeValue and NewEntry return it, wrapped, for bad input; a
+// value that only the target version cannot express wraps
+// ErrUnconvertible instead, so the two never meet in one error.
+var ErrInvalidValue = errors.New("invalid value")
 
 // Node size limits used when writing quicklists and streams: Redis's
 // defaults (list-max-listpack-size -2 = 8 KB, stream-node-max-bytes 4096,
@@ -24,15 +34,18 @@ const (
 // Valkey's layout, for Valkey's versions 80 and up); stream 15, 19 or 21 by
 // version (>= 9). The output is deterministic. Module values, streams
 // before version 9 and hash field expiries before version 12 give an error
-// wrapping ErrUnconvertible; so does data no Redis loads (Redis refuses the
-// whole file): a set or zset member or a hash field given twice, a NaN
-// score, stream entry IDs that do not increase, a stream whose consumer
+// wrapping ErrUnconvertible: another version (or the module) can write
+// them. Data no Redis loads in any version (Redis refuses the whole file)
+// gives an error wrapping ErrInvalidValue instead: a set or zset member or
+// a hash field given twice, a NaN score, a hash field expiry past 2^48-1
+// ms, stream entry IDs that do not increase, a stream whose consumer
 // groups, consumers and pending entries repeat or disagree (what
-// ValidateValue refuses). An empty list, set, zset or
-// hash is encoded, but Redis skips such a key when it loads the file.
+// ValidateValue refuses); so does a nil value, an unknown Kind or a stream
+// without Stream. An empty list, set, zset or hash is encoded, but Redis
+// skips such a key when it loads the file.
 func EncodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 	if v == nil {
-		return 0, nil, fmt.Errorf("%w: nil value", ErrUnconvertible)
+		return 0, nil, fmt.Errorf("%w: nil value", ErrInvalidValue)
 	}
 	if err := refuseUnloadable(v); err != nil {
 		return 0, nil, err
@@ -42,7 +55,9 @@ func EncodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 		// groups, consumers and pending entries must agree as Redis
 		// checks them; the deep check says where they do not
 		if verr := ValidateValue(typ, raw); verr != nil {
-			return 0, nil, fmt.Errorf("%w: %v", ErrUnconvertible, verr)
+			// the bytes are ours: the fault is in v, not "corrupt data"
+			msg := strings.TrimPrefix(verr.Error(), ErrCorrupt.Error()+": ")
+			return 0, nil, fmt.Errorf("%w: %s", ErrInvalidValue, msg)
 		}
 	}
 	return typ, raw, err
@@ -52,7 +67,7 @@ func EncodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 // has refused what refuseUnloadable checks already.
 func encodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 	if v == nil {
-		return 0, nil, fmt.Errorf("%w: nil value", ErrUnconvertible)
+		return 0, nil, fmt.Errorf("%w: nil value", ErrInvalidValue)
 	}
 	ev := effectiveVersion(version)
 	var e encBuf
@@ -98,13 +113,13 @@ func encodeValue(v *Value, version int) (typ byte, raw []byte, err error) {
 		return encHash(&e, v.Hash, version)
 	case "stream":
 		if v.Stream == nil {
-			return 0, nil, fmt.Errorf("%w: stream value without stream data", ErrUnconvertible)
+			return 0, nil, fmt.Errorf("%w: stream value without stream data", ErrInvalidValue)
 		}
 		return encStream(&e, v.Stream, ev)
 	case "module":
 		return 0, nil, fmt.Errorf("%w: a module value can only be written by its module", ErrUnconvertible)
 	}
-	return 0, nil, fmt.Errorf("%w: unknown value kind %q", ErrUnconvertible, v.Kind)
+	return 0, nil, fmt.Errorf("%w: unknown value kind %q", ErrInvalidValue, v.Kind)
 }
 
 // refuseUnloadable returns an error for data that no Redis loads, in any
@@ -114,20 +129,20 @@ func refuseUnloadable(v *Value) error {
 	switch v.Kind {
 	case "set":
 		if i := repeated(len(v.Set), func(i int) []byte { return v.Set[i] }); i >= 0 {
-			return fmt.Errorf("%w: set member %d (%q) given twice", ErrUnconvertible, i, trimQ(v.Set[i]))
+			return fmt.Errorf("%w: set member %d (%q) given twice", ErrInvalidValue, i, trimQ(v.Set[i]))
 		}
 	case "zset":
 		for _, m := range v.ZSet {
 			if math.IsNaN(m.Score) {
-				return fmt.Errorf("%w: zset member %q has a NaN score (Redis refuses to load it)", ErrUnconvertible, trimQ(m.Member))
+				return fmt.Errorf("%w: zset member %q has a NaN score (Redis refuses to load it)", ErrInvalidValue, trimQ(m.Member))
 			}
 		}
 		if i := repeated(len(v.ZSet), func(i int) []byte { return v.ZSet[i].Member }); i >= 0 {
-			return fmt.Errorf("%w: zset member %d (%q) given twice", ErrUnconvertible, i, trimQ(v.ZSet[i].Member))
+			return fmt.Errorf("%w: zset member %d (%q) given twice", ErrInvalidValue, i, trimQ(v.ZSet[i].Member))
 		}
 	case "hash":
 		if i := repeated(len(v.Hash), func(i int) []byte { return v.Hash[i].Field }); i >= 0 {
-			return fmt.Errorf("%w: hash field %d (%q) given twice", ErrUnconvertible, i, trimQ(v.Hash[i].Field))
+			return fmt.Errorf("%w: hash field %d (%q) given twice", ErrInvalidValue, i, trimQ(v.Hash[i].Field))
 		}
 	}
 	return nil
@@ -305,7 +320,7 @@ func encHash(e *encBuf, fields []HashField, version int) (byte, []byte, error) {
 	}
 	for _, f := range fields {
 		if f.ExpireMs > ebExpireTimeMax {
-			return 0, nil, fmt.Errorf("%w: hash field %q: expiry %d out of range", ErrUnconvertible, f.Field, f.ExpireMs)
+			return 0, nil, fmt.Errorf("%w: hash field %q: expiry %d out of range", ErrInvalidValue, f.Field, f.ExpireMs)
 		}
 	}
 	if version >= 80 { // Valkey 9: RDB_TYPE_HASH_2
@@ -339,6 +354,12 @@ func encHash(e *encBuf, fields []HashField, version int) (byte, []byte, error) {
 }
 
 func encStream(e *encBuf, s *Stream, ev int) (byte, []byte, error) {
+	// bad data first: it is an error at every version
+	for i := 1; i < len(s.Entries); i++ {
+		if !s.Entries[i-1].ID.Less(s.Entries[i].ID) {
+			return 0, nil, fmt.Errorf("%w: stream entry IDs not increasing at entry %d", ErrInvalidValue, i)
+		}
+	}
 	var typ byte
 	switch {
 	case ev >= 11:
@@ -349,11 +370,6 @@ func encStream(e *encBuf, s *Stream, ev int) (byte, []byte, error) {
 		typ = TypeStreamListpacks
 	default:
 		return 0, nil, fmt.Errorf("%w: streams need RDB version 9 (Redis 5.0), not %d", ErrUnconvertible, ev)
-	}
-	for i := 1; i < len(s.Entries); i++ {
-		if !s.Entries[i-1].ID.Less(s.Entries[i].ID) {
-			return 0, nil, fmt.Errorf("%w: stream entry IDs not increasing at entry %d", ErrUnconvertible, i)
-		}
 	}
 	// Nodes: up to 100 entries or about 4 KB each.
 	type node struct {

@@ -41,7 +41,9 @@ func FuzzDecodeValue(f *testing.F) {
 		for _, version := range []int{9, 12} {
 			et, raw2, err := EncodeValue(v, version)
 			if err != nil {
-				if errors.Is(err, ErrUnconvertible) {
+				// a stream whose entry IDs do not increase (nodes
+				// stored out of order) decodes but is no valid Value
+				if errors.Is(err, ErrUnconvertible) || v.Kind == "stream" && errors.Is(err, ErrInvalidValue) {
 					continue
 				}
 				t.Fatalf("type %d: EncodeValue(v%d): %v", typ, version, err)

@@ -13,7 +13,8 @@ import (
 // set members detected", "Zset with NAN score detected", ...). EncodeValue
 // promises a form Redis loads, so it must refuse such values, as it refuses
 // stream IDs out of order, instead of encoding what ValidateValue then calls
-// corrupt.
+// corrupt. The error is ErrInvalidValue (bad input at every version), not
+// ErrUnconvertible (what another version could hold).
 func TestQAEncodeValueRefusesWhatRedisRefuses(t *testing.T) {
 	a, b := []byte("a"), []byte("b")
 	bad := map[string]*rdb.Value{
@@ -33,8 +34,8 @@ func TestQAEncodeValueRefusesWhatRedisRefuses(t *testing.T) {
 				t.Errorf("%s, version %d: encoded (type %d; ValidateValue: %v)", name, version, typ, rdb.ValidateValue(typ, raw))
 				continue
 			}
-			if !errors.Is(err, rdb.ErrUnconvertible) {
-				t.Errorf("%s, version %d: %v does not wrap ErrUnconvertible", name, version, err)
+			if !errors.Is(err, rdb.ErrInvalidValue) || errors.Is(err, rdb.ErrUnconvertible) {
+				t.Errorf("%s, version %d: %v does not wrap ErrInvalidValue alone", name, version, err)
 			}
 			if _, err := rdb.NewEntry(0, []byte("k"), v, version); err == nil {
 				t.Errorf("%s, version %d: NewEntry accepted it", name, version)
@@ -85,8 +86,8 @@ func TestQAEncodeValueRefusesBadStreams(t *testing.T) {
 			typ, raw, err := rdb.EncodeValue(&rdb.Value{Kind: "stream", Stream: s}, version)
 			if err == nil {
 				t.Errorf("%s, version %d: encoded (type %d; ValidateValue: %v)", name, version, typ, rdb.ValidateValue(typ, raw))
-			} else if !errors.Is(err, rdb.ErrUnconvertible) {
-				t.Errorf("%s, version %d: %v does not wrap ErrUnconvertible", name, version, err)
+			} else if !errors.Is(err, rdb.ErrInvalidValue) || errors.Is(err, rdb.ErrUnconvertible) {
+				t.Errorf("%s, version %d: %v does not wrap ErrInvalidValue alone", name, version, err)
 			}
 		}
 	}
