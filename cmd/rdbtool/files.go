@@ -13,10 +13,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -525,13 +527,38 @@ func createOutput(c *cli.Context, out string) (*dstFile, error) {
 	}
 	// Handle Ctrl-C before the temp file exists, so no signal can arrive
 	// between its creation and the handler that removes it.
-	stop := atomicfile.AbortOnSignal()
+	stop := abortOnSignal()
 	f, err := atomicfile.Create(out)
 	if err != nil {
 		stop()
 		return nil, outputError(out, err)
 	}
 	return &dstFile{Writer: f, name: out, file: f, stop: stop}, nil
+}
+
+// ignoredAtStart are the signals this process was started with ignored:
+// SIGHUP under nohup, SIGINT for a command a non-interactive shell runs
+// with &. Read before any handler is installed (signal.Ignored is false
+// once one is). Go keeps only these two ignored on its own.
+var ignoredAtStart = func() (sigs []os.Signal) {
+	for _, sg := range []os.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if signal.Ignored(sg) {
+			sigs = append(sigs, sg)
+		}
+	}
+	return sigs
+}()
+
+// abortOnSignal is atomicfile.AbortOnSignal (a signal removes the temp
+// files and exits 128+N) for the signals the caller has not chosen to
+// ignore: nohup rdbtool refresh ... must outlive the terminal as nohup
+// promises, and finish its output, where taking SIGHUP over killed it.
+func abortOnSignal() (stop func()) {
+	stop = atomicfile.AbortOnSignal()
+	if len(ignoredAtStart) > 0 {
+		signal.Ignore(ignoredAtStart...)
+	}
+	return stop
 }
 
 // hasFlag reports whether cmd has a flag called name.

@@ -88,7 +88,7 @@ func runPrune(c *cli.Context) error {
 				defer in.Close()
 				from = in
 			}
-			stop := atomicfile.AbortOnSignal()
+			stop := abortOnSignal()
 			defer stop()
 			tmp, remove, err := spool(from, name)
 			if err != nil {
