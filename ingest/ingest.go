@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
@@ -29,8 +30,8 @@ type Options struct {
 	// os.Hostname()).
 	Hostname string
 	// Logf, when set, receives one line per group failure (and, in Loop,
-	// per failed pass and lost connection; in ListenLog, per message not
-	// stored).
+	// per pass that could not start or whose later groups were not run;
+	// in ListenLog, per message not stored).
 	Logf func(format string, args ...any)
 
 	// perRowInserts makes every table write one INSERT per row (the
@@ -314,7 +315,7 @@ func (p *pass) runGroup(gr Group) *groupOutcome {
 		g.pending[t] += 0
 	}
 	start := time.Now()
-	err := gr.run(g)
+	err := withSchemaHint(gr.run(g))
 	res := GroupResult{Name: gr.Name, Daemon: gr.Daemon, Status: statusGood, Duration: time.Since(start), WriteTime: g.txTime}
 	if err != nil {
 		res.Status, res.Error = statusErrored, err.Error()
@@ -567,4 +568,23 @@ func silentNull(s string) bool {
 		return true
 	}
 	return false
+}
+
+// schemaError is a table or column the ingest writes that the database
+// does not have.
+type schemaError string
+
+func (e schemaError) Error() string { return string(e) }
+
+// withSchemaHint adds what to do to an error that comes from a missing
+// table or column (a database migrated down, or restored from an older
+// dump, under the running loop): the same words the command's start-up
+// check uses.
+func withSchemaHint(err error) error {
+	var se schemaError
+	var pe *pgconn.PgError
+	if errors.As(err, &se) || (errors.As(err, &pe) && (pe.Code == "42P01" || pe.Code == "42703")) { // undefined table, column
+		return fmt.Errorf("%w (the hera_mc schema is missing or older than this rdbtool: run rdbtool migrate up)", err)
+	}
+	return err
 }

@@ -16,8 +16,11 @@ import (
 type LoopOptions struct {
 	Options
 	// Every is the time from the start of one pass to the start of the next
-	// (the original daemons: 60 s). It must be positive: Loop returns an
-	// error otherwise. A pass longer than Every is followed at once.
+	// (the original daemons: 60 s), kept as a fixed cadence: a late timer
+	// does not delay the passes after it. It must be positive: Loop
+	// returns an error otherwise. A pass longer than Every is followed at
+	// once by one pass (passes never overlap, missed ones are not caught
+	// up), and the cadence restarts from that pass.
 	Every time.Duration
 	// Passes stops the loop after that many passes (0: until ctx ends).
 	// Only passes that started count, not waits for a lost connection.
@@ -38,6 +41,9 @@ type LoopOptions struct {
 	// BeforePass, when set, runs before each pass (tests use it to change
 	// the world between passes).
 	BeforePass func(pass int)
+
+	// clock is the loop's own clock (default time.Now); tests inject it.
+	clock func() time.Time
 }
 
 // ErrConnection marks a pass that could not start, or whose remaining
@@ -73,8 +79,17 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
+	if lo.clock == nil {
+		lo.clock = time.Now
+	}
 	backoff := lo.MinBackoff
 	pass, announced := 0, 0
+	// due is when the next pass is due: passes keep a fixed cadence from
+	// the first one, so a timer that wakes late does not push every later
+	// pass later; after a pass longer than Every (or a wait for a lost
+	// connection) the next one runs at once and the cadence restarts from
+	// it, instead of a burst catching up the passes missed.
+	var due time.Time
 	for lo.Passes == 0 || pass < lo.Passes {
 		if ctx.Err() != nil {
 			return nil
@@ -83,7 +98,10 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 			announced = pass + 1
 			lo.BeforePass(pass + 1)
 		}
-		start := time.Now()
+		start := lo.clock()
+		if due.IsZero() {
+			due = start
+		}
 		// The pass is not cancelled by ctx: a signal lets it finish.
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lo.PassTimeout)
 		err := ping(pctx, rdb, db)
@@ -97,6 +115,7 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 				return nil
 			}
 			backoff = min(2*backoff, lo.MaxBackoff)
+			due = time.Time{}
 			continue
 		}
 		backoff = lo.MinBackoff
@@ -106,16 +125,22 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 		if lo.OnPass != nil {
 			lo.OnPass(pass, rep, err)
 		}
-		if err != nil {
+		// Run has logged each failed group; the pass adds a line only
+		// when it did not run, or stopped for a lost connection.
+		if rep == nil && err != nil {
 			logf("ingest: pass %d: %v", pass, err)
+		} else if n := notRunCount(rep); rep != nil && n > 0 {
+			logf("ingest: pass %d: %d group(s) not run: %s", pass, n, firstNotRun(rep))
 		}
 		if lo.Passes != 0 && pass >= lo.Passes {
 			break
 		}
-		wait := lo.Every - time.Since(start)
-		if wait < 0 {
-			wait = 0
+		due = due.Add(lo.Every)
+		now := lo.clock()
+		if due.Before(now) { // the pass overran: restart the cadence
+			due = now
 		}
+		wait := due.Sub(now)
 		if lo.Sleep(ctx, wait) != nil {
 			return nil
 		}
@@ -162,4 +187,26 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+func notRunCount(rep *Report) int {
+	if rep == nil {
+		return 0
+	}
+	n := 0
+	for _, g := range rep.Groups {
+		if g.Status == StatusNotRun {
+			n++
+		}
+	}
+	return n
+}
+
+func firstNotRun(rep *Report) string {
+	for _, g := range rep.Groups {
+		if g.Status == StatusNotRun {
+			return g.Error
+		}
+	}
+	return ""
 }

@@ -168,7 +168,7 @@ func columnTypes(ctx context.Context, tx querier, table string) (map[string]stri
 		return nil, err
 	}
 	if len(types) == 0 {
-		return nil, fmt.Errorf("%s: no such table", table)
+		return nil, schemaError(table + ": no such table")
 	}
 	columnTypeCache.Store(table, types)
 	return types, nil
@@ -234,7 +234,7 @@ func unnestInsert(t *tableRows, types map[string]string) (string, []any, error) 
 	for i, c := range t.cols {
 		typ, ok := types[c]
 		if !ok {
-			return "", nil, fmt.Errorf("%s: no column %s", t.table, c)
+			return "", nil, schemaError(t.table + ": no column " + c)
 		}
 		if strings.HasSuffix(typ, "]") {
 			return "", nil, fmt.Errorf("%s: array column %s cannot be unnested", t.table, c)
