@@ -390,14 +390,25 @@ func (in *srcFile) eachEntryErr(rd *rdb.Reader, fn func(*rdb.Entry) error) error
 }
 
 // stdoutError is exit 2 for output that could not be written to stdout
-// (a full disk, a closed pipe): never a success with the output cut.
+// (a full disk): never a success with the output cut. A closed pipe is
+// errBrokenPipe.
 func stdoutError(err error) error {
+	if errors.Is(err, syscall.EPIPE) {
+		return errBrokenPipe
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
 	return cli.Exit(fmt.Sprintf("stdout: cannot write: %v", err), exitError)
 }
+
+// errBrokenPipe ends a command whose output's reader went away (| head,
+// a >(...) that exited): nothing on stderr and status 141, 128+SIGPIPE, as
+// for a program SIGPIPE ends (which the runtime does to writes to fd 1:
+// rdbtool keys | head). -o /dev/stdout or -o >(head) get EPIPE instead,
+// and said "broken pipe" with status 2 for the same closed pipe.
+var errBrokenPipe = cli.Exit("", 128+int(syscall.SIGPIPE))
 
 // printJSON writes v as an indented JSON object on stdout, or on stderr
 // when stdout carries the command's RDB output (-o -): the --json form of
@@ -724,6 +735,9 @@ func passError(in *srcFile, out *dstFile, err error) error {
 	var re *rdb.Error
 	if errors.As(err, &re) {
 		return rdbInputError(in.name, err)
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		return errBrokenPipe
 	}
 	msg := err.Error()
 	var pe *fs.PathError
