@@ -135,11 +135,10 @@ func runKeys(c *cli.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
+	// The keys read before a damaged record are listed in full, then the
+	// error: not whatever whole buffers happened to go out.
+	if ferr := w.Flush(); ferr != nil && err == nil {
+		return stdoutError(ferr)
 	}
-	if err := w.Flush(); err != nil {
-		return stdoutError(err)
-	}
-	return nil
+	return err
 }
