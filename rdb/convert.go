@@ -73,7 +73,11 @@ func ConvertEntry(e *Entry, version int) (warnings []string, err error) {
 			warnings = append(warnings, fmt.Sprintf("key %q: stream consumer active times dropped (RDB version %d)", e.Key, version))
 		}
 	}
-	typ, raw, err := encodeValue(v, version) // decoded: nothing repeated
+	// decoded, so nothing repeated; but stream IDs out of order decode
+	typ, raw, err := encodeValue(v, version)
+	if errors.Is(err, ErrInvalidValue) { // damaged data, as above
+		return nil, &Error{Offset: e.Offset(), Key: append([]byte{}, e.Key...), Err: err}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("key %q: %w", e.Key, err)
 	}

@@ -97,17 +97,18 @@ func TestEncodeValueErrorKinds(t *testing.T) {
 
 // TestConvertInvalidStream: a stream DecodeValue reads whose entry IDs do
 // not increase cannot be re-encoded for an older version. That is the
-// data's fault, not the version's: the error wraps ErrInvalidValue, so
-// rewrite and import --rdb-version fail on it instead of listing the key
-// as one the version cannot express (or dropping it with
-// --skip-unconvertible).
+// data's fault, not the version's: the error is an *Error (offset, key)
+// wrapping ErrInvalidValue, like any damaged value, so rewrite
+// --rdb-version fails on the input instead of listing the key as one the
+// version cannot express (or dropping it with --skip-unconvertible).
 func TestConvertInvalidStream(t *testing.T) {
 	raw := swappedStream(t)
 	for _, version := range []int{9, 10} {
 		e := &Entry{Key: []byte("s"), Type: TypeStreamListpacks3, Value: append([]byte(nil), raw...), ValueLen: int64(len(raw)), ExpireMs: -1, Idle: -1, Freq: -1}
 		_, err := NewConversion(version).Entry(e)
-		if !errors.Is(err, ErrInvalidValue) || errors.Is(err, ErrUnconvertible) {
-			t.Errorf("version %d: %v; want ErrInvalidValue, not ErrUnconvertible", version, err)
+		var re *Error
+		if !errors.Is(err, ErrInvalidValue) || errors.Is(err, ErrUnconvertible) || !errors.As(err, &re) || string(re.Key) != "s" {
+			t.Errorf("version %d: %v; want an *Error for key \"s\" wrapping ErrInvalidValue, not ErrUnconvertible", version, err)
 		}
 	}
 }
