@@ -804,7 +804,10 @@ func trimField(b []byte) []byte {
 	return b
 }
 
-// Entry builds the RDB entry of a line for the given version.
+// Entry builds the RDB entry of a line for the given version. A value no
+// Redis loads (a set member given twice, a NaN score, ...) gives an error
+// wrapping rdb.ErrInvalidValue; one version cannot hold (a stream before
+// 9), rdb.ErrUnconvertible.
 func (l *Line) Entry(version int) (*rdb.Entry, error) {
 	l.warning = ""
 	if l.DB < 0 {
@@ -910,9 +913,13 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 	}
 	if e == nil {
 		var err error
+		// Built at the newest version of the family: what fails here
+		// (a member given twice, a NaN score, stream IDs out of order)
+		// is wrong data, rdb.ErrInvalidValue, never rdb.ErrUnconvertible,
+		// so it is not reported (or skipped) as unconvertible.
 		e, err = rdb.NewEntry(l.DB, l.Key, v, version)
 		if err != nil {
-			return nil, inputError(err)
+			return nil, err
 		}
 	}
 	e.ExpireMs = l.ExpireMs
@@ -933,18 +940,6 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 		e.Freq = *l.Freq
 	}
 	return e, nil
-}
-
-// inputError turns an rdb.ErrUnconvertible from building a value into a
-// plain input error: Entry builds at the newest version of the family,
-// so what fails there (a member given twice, a NaN score, stream IDs out
-// of order) is wrong data, not something an older version cannot hold,
-// and must not be reported (or skipped) as unconvertible.
-func inputError(err error) error {
-	if !errors.Is(err, rdb.ErrUnconvertible) {
-		return err
-	}
-	return errors.New(strings.TrimPrefix(err.Error(), rdb.ErrUnconvertible.Error()+": "))
 }
 
 func (s *StreamJSON) stream() *rdb.Stream {
