@@ -43,22 +43,25 @@ func TestQAJQStreamFieldPairs(t *testing.T) {
 // score is wrong input, not data the target version cannot express: the
 // error said "value cannot be expressed in the target RDB version" and
 // --json printed an empty unconvertible report as if the version were at
-// fault.
+// fault. The message says it is the value ("invalid value"), at any
+// --rdb-version, with the bad input exit code.
 func TestQAJQBadValueIsNotUnconvertible(t *testing.T) {
 	for _, c := range []struct{ line, want string }{
 		{`{"db":0,"key":"s","type":"set","expire_ms":-1,"value":["a","a"]}`, `set member 1 ("a") given twice`},
-		{`{"db":0,"key":"z","type":"zset","expire_ms":-1,"value":[{"member":"m","score":"nan"}]}`, "NaN score"},
+		{`{"db":0,"key":"z","type":"zset","expire_ms":-1,"value":[{"member":"m","score":"nan"}]}`, `zset member "m" has a NaN score`},
+		{`{"db":0,"key":"z","type":"zset","expire_ms":-1,"value":[{"member":"m","score":1},{"member":"m","score":2}]}`, `zset member 1 ("m") given twice`},
 		{`{"db":0,"key":"h","type":"hash","expire_ms":-1,"value":[{"field":"f","value":"1"},{"field":"f","value":"2"}]}`, `hash field 1 ("f") given twice`},
+		{`{"db":0,"key":"x","type":"stream","expire_ms":-1,"value":{"entries":[{"id":"2-0","fields":[["a","b"]]},{"id":"1-0","fields":[["a","b"]]}]}}`, "stream entry IDs not increasing at entry 1"},
 	} {
-		for _, args := range [][]string{nil, {"--json"}, {"--skip-unconvertible"}} {
+		for _, args := range [][]string{nil, {"--json"}, {"--skip-unconvertible"}, {"--rdb-version", "8", "--skip-unconvertible"}} {
 			r, _ := importLines(t, c.line+"\n", args...)
 			msg := ""
 			if r.err != nil {
 				msg = r.err.Error()
 			}
-			if r.code != 2 || !strings.Contains(msg, "line 1") || !strings.Contains(msg, c.want) ||
+			if r.code != 2 || !strings.Contains(msg, "line 1: key ") || !strings.Contains(msg, ": invalid value: "+c.want) ||
 				strings.Contains(msg, "target RDB version") || r.stdout != "" {
-				t.Errorf("%s %v: exit %d, %q, stdout %q; want exit 2 with %q, no version blamed, no report", c.line, args, r.code, msg, r.stdout, c.want)
+				t.Errorf("%s %v: exit %d, %q, stdout %q; want exit 2 with \"invalid value: %s\", no version blamed, no report", c.line, args, r.code, msg, r.stdout, c.want)
 			}
 		}
 	}
