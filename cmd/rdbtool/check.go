@@ -20,8 +20,9 @@ func checkCommand() *cli.Command {
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool check FILE [--policy FILE] [--no-ttl] [--max-value-size SIZE] [--max-file-size SIZE]\n" +
 			"                  [--forbid GLOB]... [--require GLOB]... [--json]",
-		Description: "Reads FILE (values skipped) and checks every rule of the policy (--policy FILE, or\n" +
-			"FILE.policy / .rdbpolicy beside the dump) plus the rules given as flags.\n" +
+		Description: "Reads FILE (- for stdin; values skipped) and checks every rule of the policy\n" +
+			"(--policy FILE, or FILE.policy / .rdbpolicy beside the dump) plus the rules given\n" +
+			"as flags.\n" +
 			"Exit 0: every rule holds. Exit 1: one line per violation (rule: db key: what), at\n" +
 			"most 1000 per rule. Exit 2: the file is unreadable or no rule was given.\n" +
 			"--json prints {\"file\",\"keys\",\"size_bytes\",\"violations\":[{\"rule\",\"db\",\"key\",\"message\"}],\n" +

@@ -64,10 +64,11 @@ func keysCommand() *cli.Command {
 		Usage:     "list the keys of an RDB file: database, type, encoding, size, expiry, name",
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool keys FILE [--match GLOB]... [--type TYPE]... [--db N]... [--json]",
-		Description: "Prints one line per key, tab-separated: database, type, encoding, value size in\n" +
-			"bytes (as stored), expiry (RFC 3339 in UTC, or -), key. Keys that are not printable\n" +
-			"ASCII are quoted Go-style (\"a b\", \"\\xff\"). Several --match (or --type, --db) select\n" +
-			"keys matching any of them; different flags must all hold.\n" +
+		Description: "Prints one line per key of FILE (- for stdin), tab-separated: database, type,\n" +
+			"encoding, value size in bytes (as stored), expiry (RFC 3339 in UTC, or -), key.\n" +
+			"Keys that are not printable ASCII are quoted Go-style (\"a b\", \"\\xff\"). Several\n" +
+			"--match (or --type, --db) select keys matching any of them; different flags must\n" +
+			"all hold.\n" +
 			"--json prints one JSON object per line: {\"db\",\"key\",\"type\",\"encoding\",\"bytes\",\n" +
 			"\"expire_ms\" (-1 for none),\"expires\" (RFC 3339 or null)}; a key that is not UTF-8 is\n" +
 			"{\"base64\": \"...\"}.\n\n" +

@@ -14,12 +14,12 @@ func persistCommand() *cli.Command {
 		Usage:     "remove expiries (TTLs) from the keys of an RDB file",
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool persist FILE (-o OUT | --in-place) [--match GLOB]... [--drop-expired] [--now TIME] [--json]",
-		Description: "Removes the expiry of every key (or of the keys matching any --match glob), like\n" +
-			"PERSIST on each key, without a server, and the field expiries of hashes (Redis 7.4+),\n" +
-			"like HPERSIST on each field, so nothing in the file expires. Keys whose expiry is\n" +
-			"already past (a real Redis would silently drop them on load) are kept without expiry\n" +
-			"and listed on stderr, unless --drop-expired removes them (and hash fields already\n" +
-			"past). Everything else is copied byte for byte.\n" + inputHelp +
+		Description: "Removes the expiry of every key of FILE (- for stdin), or of the keys matching any\n" +
+			"--match glob, like PERSIST on each key, without a server, and the field expiries of\n" +
+			"hashes (Redis 7.4+), like HPERSIST on each field, so nothing in the file expires.\n" +
+			"Keys whose expiry is already past (a real Redis would silently drop them on load)\n" +
+			"are kept without expiry and listed on stderr, unless --drop-expired removes them\n" +
+			"(and hash fields already past). Everything else is copied byte for byte.\n" + inputHelp +
 			"--json prints the report as one JSON object instead (on stderr with -o -):\n" +
 			persistJSONHelp + " and the fields of rewrite --json:\n" + rewriteJSONHelp + "\n" +
 			helpExamples("rdbtool persist dump.rdb --in-place",

@@ -22,12 +22,13 @@ func pruneCommand() *cli.Command {
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool prune FILE (-o OUT | --in-place) [--match GLOB]... [--type TYPE]... [--db N]...\n" +
 			"                  [--larger-than SIZE] [--keep-newest N] [--json]",
-		Description: "Removes the keys that satisfy every condition given (several --match, --type or --db\n" +
-			"values: any of them). Globs are Redis's (as in SCAN MATCH). Sizes are value bytes as\n" +
-			"stored: 512KiB, 4MB (10^6), 1.5GiB, or plain bytes. --keep-newest N spares the N\n" +
-			"matching keys whose names sort last in natural order (numbers compare as numbers),\n" +
-			"so date-stamped keys like fpg:snap_fengine_2020-07-16_1253.fpg keep the newest; it\n" +
-			"reads the file twice (key names first), so stdin is first copied to a temp file.\n" +
+		Description: "Removes from FILE (- for stdin) the keys that satisfy every condition given\n" +
+			"(several --match, --type or --db values: any of them). Globs are Redis's (as in SCAN\n" +
+			"MATCH). Sizes are value bytes as stored: 512KiB, 4MB (10^6), 1.5GiB, or plain bytes.\n" +
+			"--keep-newest N spares the N matching keys whose names sort last in natural order\n" +
+			"(numbers compare as numbers), so date-stamped keys like\n" +
+			"fpg:snap_fengine_2020-07-16_1253.fpg keep the newest; it reads the file twice (key\n" +
+			"names first), so stdin is first copied to a temp file.\n" +
 			"Every other record and key is copied byte for byte.\n" + inputHelp +
 			"Reports on stderr what was removed (count, bytes); --json prints it as one JSON object\n" +
 			"instead (on stderr with -o -): {\"removed\",\"removed_value_bytes\",\"spared\",\n" +

@@ -18,13 +18,14 @@ func refreshCommand() *cli.Command {
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool refresh FILE (-o OUT | --in-place) [--policy FILE] [--prune GLOB]... [--larger-than SIZE]\n" +
 			"                    [--drop-expired] [--now TIME] [--json]",
-		Description: "Streams FILE once: removes the keys to prune (--prune globs and the policy's prune\n" +
-			"list; with --larger-than only those with larger values, or alone every larger value),\n" +
-			"removes every expiry (keys already past are kept unless --drop-expired), and checks\n" +
-			"the result against the policy's rules (the ones rdbtool check enforces). When the\n" +
-			"result breaks a rule, the violations are printed, nothing is written (the original\n" +
-			"stays) and the exit code is 1. The policy is --policy FILE, or OUT.policy / .rdbpolicy\n" +
-			"beside the output, else FILE.policy / .rdbpolicy beside FILE; flags add to it.\n" +
+		Description: "Streams FILE (- for stdin) once: removes the keys to prune (--prune globs and the\n" +
+			"policy's prune list; with --larger-than only those with larger values, or alone every\n" +
+			"larger value), removes every expiry (keys already past are kept unless\n" +
+			"--drop-expired), and checks the result against the policy's rules (the ones rdbtool\n" +
+			"check enforces). When the result breaks a rule, the violations are printed, nothing\n" +
+			"is written (the original stays) and the exit code is 1. The policy is --policy FILE,\n" +
+			"or OUT.policy / .rdbpolicy beside the output, else FILE.policy / .rdbpolicy beside\n" +
+			"FILE; flags add to it.\n" +
 			inputHelp +
 			"--json prints the report as one JSON object instead (on stderr with -o -), also when\n" +
 			"the policy is broken (exit 1): {\"ok\" (false: the result breaks the policy and was not\n" +

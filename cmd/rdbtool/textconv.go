@@ -14,12 +14,12 @@ func textconvCommand() *cli.Command {
 		Usage:     "print an RDB file as stable, sorted, readable text (for git diff)",
 		ArgsUsage: "FILE",
 		UsageText: "rdbtool textconv FILE",
-		Description: "Prints every key sorted by database and name, one element per line (set members and\n" +
-			"hash fields sorted, zsets by score), expiries in RFC 3339, strings quoted; strings over\n" +
-			"1 KiB show their size and a SHA-256 prefix. Aux fields (which change on every save) are\n" +
-			"left out, so two saves of the same data print the same text. Meant for fixture-sized\n" +
-			"dumps: the text of every key is held in memory for the sort. To make git diff show\n" +
-			"dump.rdb this way:\n" +
+		Description: "Prints every key of FILE (- for stdin) sorted by database and name, one element per\n" +
+			"line (set members and hash fields sorted, zsets by score), expiries in RFC 3339,\n" +
+			"strings quoted; strings over 1 KiB show their size and a SHA-256 prefix. Aux fields\n" +
+			"(which change on every save) are left out, so two saves of the same data print the\n" +
+			"same text. Meant for fixture-sized dumps: the text of every key is held in memory\n" +
+			"for the sort. To make git diff show dump.rdb this way:\n" +
 			"  echo 'dump.rdb diff=rdb' >> .gitattributes      # or '*.rdb diff=rdb'\n" +
 			"  git config diff.rdb.textconv 'rdbtool textconv'\n\n" +
 			helpExamples("rdbtool textconv dump.rdb | less", "git diff HEAD~1 -- testdata/dump.rdb"),
