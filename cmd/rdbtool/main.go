@@ -280,6 +280,13 @@ func flagErrorText(err error) string {
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		return dashes(name) + " needs a value"
 	}
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		// invalid boolean value "maybe" for -json: parse error
+		if val, name, ok := strings.Cut(rest, " for "); ok {
+			name, _, _ = strings.Cut(name, ": ")
+			return fmt.Sprintf("%s %s: use true or false", dashes(name), val)
+		}
+	}
 	if strings.HasPrefix(msg, "invalid value ") {
 		if i := strings.Index(msg, " for flag "); i >= 0 {
 			rest := msg[i+len(" for flag "):]

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestQAScriptBoolFlagValue: a boolean flag given a value that is not one
+// (--json=maybe, a templated CI variable left empty or misspelt) is a usage
+// error in the same form as any other bad value: the flag spelt as typed
+// and what to give. It read `invalid boolean value "maybe" for -json: parse
+// error`, the flag package's own words and one dash.
+func TestQAScriptBoolFlagValue(t *testing.T) {
+	for _, args := range [][]string{
+		{"keys", testDump, "--json=maybe"},
+		{"verify", "--json=yes", testDump},
+		{"persist", testDump, "-o", "/nonexistent/x.rdb", "--drop-expired=on"},
+	} {
+		r := mustRun(t, 2, nil, args...)
+		msg, _ := exitStatus(r.err)
+		name, val, _ := strings.Cut(strings.TrimPrefix(args[len(args)-1], "--"), "=")
+		if args[0] == "verify" {
+			name, val = "json", "yes"
+		}
+		want := args[0] + ": --" + name + ` "` + val + `": use true or false (see rdbtool ` + args[0] + " --help)"
+		if msg != want {
+			t.Errorf("rdbtool %s:\n got %q\nwant %q", strings.Join(args, " "), msg, want)
+		}
+	}
+}
