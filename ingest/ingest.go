@@ -241,10 +241,8 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 			continue
 		}
 		if o == nil { // not started: the pass was cancelled
-			if !cancelled {
-				cancelled = true
-				errs = append(errs, ctx.Err())
-			}
+			cancelled = true
+			p.rep.Groups = append(p.rep.Groups, GroupResult{Name: gr.Name, Daemon: gr.Daemon, Status: StatusNotRun, Error: "pass " + context.Cause(ctx).Error()})
 			continue
 		}
 		if _, seen := daemonOK[gr.Daemon]; !seen {
@@ -252,7 +250,12 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 			daemons = append(daemons, gr.Daemon)
 		}
 		res := o.res
-		if o.err != nil {
+		if o.err != nil && o.cut {
+			// Cut short: rolled back, not a failure to record (nor can
+			// it be, with ctx done).
+			cancelled = true
+			res.Error = "pass " + context.Cause(ctx).Error() + "; rolled back: " + res.Error
+		} else if o.err != nil {
 			daemonOK[gr.Daemon] = false
 			errs = append(errs, fmt.Errorf("%s: %w", gr.Name, o.err))
 			if opts.Logf != nil {
@@ -271,6 +274,11 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 	}
 	if nNotRun > 0 {
 		errs = append(errs, fmt.Errorf("%w: %d group(s) not run: %v", ErrConnection, nNotRun, lost))
+	}
+	if cancelled {
+		errs = append(errs, context.Cause(ctx))
+		p.rep.Duration = time.Since(started)
+		return p.rep, errors.Join(errs...)
 	}
 	for _, d := range daemons {
 		st := statusGood
@@ -305,6 +313,7 @@ type groupOutcome struct {
 	g   *gctx
 	res GroupResult
 	err error
+	cut bool // the pass's ctx was done when the group ended (a stop, PassTimeout)
 }
 
 // runGroup runs one group; its rows and skips reach the report only if it
@@ -320,7 +329,7 @@ func (p *pass) runGroup(gr Group) *groupOutcome {
 	if err != nil {
 		res.Status, res.Error = statusErrored, err.Error()
 	}
-	return &groupOutcome{g: g, res: res, err: err}
+	return &groupOutcome{g: g, res: res, err: err, cut: p.ctx.Err() != nil}
 }
 
 // setClock reads the clock and the hostname once for the pass.

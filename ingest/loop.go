@@ -26,8 +26,11 @@ type LoopOptions struct {
 	// Only passes that started count, not waits for a lost connection.
 	Passes int
 	// PassTimeout bounds one pass (default: 10 × Every, at least 1 minute).
-	// Cancelling Loop's ctx does not cut a pass short; this does.
 	PassTimeout time.Duration
+	// StopGrace is how long a running pass may go on once Loop's ctx is
+	// cancelled; then it is cut short (its running group rolled back, the
+	// rest not run). 0: until the pass ends or PassTimeout.
+	StopGrace time.Duration
 	// MinBackoff and MaxBackoff bound the wait after a lost connection
 	// (defaults 1 s and 60 s or Every, whichever is larger); the wait doubles
 	// while the connection stays lost.
@@ -102,8 +105,11 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 		if due.IsZero() {
 			due = start
 		}
-		// The pass is not cancelled by ctx: a signal lets it finish.
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lo.PassTimeout)
+		// The pass is not cancelled by ctx: a signal lets it finish, for
+		// StopGrace.
+		sctx, stop := StopContext(ctx, lo.StopGrace)
+		pctx, cancelT := context.WithTimeout(sctx, lo.PassTimeout)
+		cancel := func() { cancelT(); stop() }
 		err := ping(pctx, rdb, db)
 		if err != nil {
 			cancel()
@@ -209,4 +215,24 @@ func firstNotRun(rep *Report) string {
 		}
 	}
 	return ""
+}
+
+// ErrCutShort is the cause of a pass cut short by StopContext: the stop
+// request's grace ran out while it was running.
+var ErrCutShort = errors.New("cut short: the stop grace ran out")
+
+// StopContext returns a context for work that should outlive a stop
+// request a little: it is not cancelled with ctx, but grace after ctx is
+// done, with cause ErrCutShort (never, for a grace of 0). Call cancel when
+// the work ends.
+func StopContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	if grace <= 0 {
+		return wctx, func() { cancel(nil) }
+	}
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(grace, func() { cancel(ErrCutShort) })
+		context.AfterFunc(wctx, func() { t.Stop() })
+	})
+	return wctx, func() { stop(); cancel(nil) }
 }

@@ -95,3 +95,29 @@ func TestQAOpLoopCadence(t *testing.T) {
 		}
 	}
 }
+
+// TestQAOpStopContext: the pass's context outlives the stop request by
+// the grace, then ends with ErrCutShort; with no grace, or once the work
+// is done, it does not end with the request.
+func TestQAOpStopContext(t *testing.T) {
+	parent, stopReq := context.WithCancel(context.Background())
+	ctx, done := StopContext(parent, 50*time.Millisecond)
+	defer done()
+	never, doneNever := StopContext(parent, 0)
+	defer doneNever()
+	stopReq()
+	if ctx.Err() != nil {
+		t.Fatal("cancelled with the stop request, before the grace")
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("not cancelled after the grace")
+	}
+	if c := context.Cause(ctx); c != ErrCutShort {
+		t.Errorf("cause %v, want ErrCutShort", c)
+	}
+	if never.Err() != nil {
+		t.Error("a grace of 0 cancelled the work")
+	}
+}

@@ -40,9 +40,12 @@ func ingestCommand() *cli.Command {
 			"--rdb FILE replays a dump in-process: no Redis server needed. Without --db and $DATABASE_URL a\n" +
 			"throwaway PostgreSQL is started, migrated, used for the pass and removed (needs the PostgreSQL\n" +
 			"server binaries). --every runs the monitor loop of the original daemons; lost connections are\n" +
-			"retried with backoff. SIGINT/SIGTERM let the running pass finish, then end the command (the loop\n" +
-			"with status 0); a second signal stops at once. Before the first pass they stop it at once (a\n" +
-			"single pass exits 128+signal). A single pass stops when Redis or PostgreSQL stops answering:\n" +
+			"retried with backoff; passes keep their cadence and never overlap (after a pass longer than\n" +
+			"--every the next starts at once). SIGINT/SIGTERM let the running pass finish, then end the\n" +
+			"command (the loop with status 0); a pass still running after --stop-grace is cut short (its\n" +
+			"running group rolled back; a single pass then exits 128+signal); a second signal stops at once.\n" +
+			"Before the first pass they stop it at once (a single pass exits 128+signal). A single pass\n" +
+			"stops when Redis or PostgreSQL stops answering:\n" +
 			"the groups after that point are reported as not run.\n\n" +
 			"Groups (--only, comma-separated): " + strings.Join(groupHelp(), ", ") + ".\n" +
 			"The report (rows per table, skipped records) goes to stderr; in the loop a skipped record the\n" +
@@ -64,6 +67,7 @@ func ingestCommand() *cli.Command {
 			&cli.BoolFlag{Name: "listen-log", Usage: "with --every: also store mc-log-channel messages in subsystem_error"},
 			&cli.StringFlag{Name: "hostname", Usage: "record the pass's own daemon_status rows under host `NAME` (default: this host)"},
 			&cli.BoolFlag{Name: "json", Usage: "print each pass's report as JSON on stdout"},
+			&cli.DurationFlag{Name: "stop-grace", Value: 5 * time.Second, Usage: "after SIGINT/SIGTERM, let the running pass go on for at most `DURATION`, then cut it short (its running group rolled back)"},
 		},
 		Action: runIngest,
 	}
@@ -106,6 +110,10 @@ func runIngest(c *cli.Context) error {
 	every := c.Duration("every")
 	if every < 0 || (c.IsSet("every") && every == 0) {
 		return cmdUsageError("ingest", "--every must be a positive duration")
+	}
+	grace := c.Duration("stop-grace")
+	if grace <= 0 {
+		return cmdUsageError("ingest", "--stop-grace must be a positive duration")
 	}
 	if every == 0 && (c.Bool("listen-log") || c.IsSet("passes")) {
 		return cmdUsageError("ingest", "--listen-log and --passes need --every")
@@ -163,7 +171,7 @@ func runIngest(c *cli.Context) error {
 		return err
 	}
 	defer closeDB()
-	sig.passing(every == 0)
+	sig.passing(every == 0, grace)
 
 	opts := ingest.Options{Only: only, Hostname: c.String("hostname"),
 		Logf: func(format string, args ...any) { fmt.Fprintln(c.App.ErrWriter, oneLine(fmt.Sprintf(format, args...))) }}
@@ -179,12 +187,18 @@ func runIngest(c *cli.Context) error {
 
 	if every == 0 {
 		// As in the loop, a signal lets the pass finish (each group is one
-		// transaction); a second one ends the command at once.
-		rep, err := ingest.Run(context.WithoutCancel(ctx), rc, db, opts)
+		// transaction) for --stop-grace; a second one ends the command at
+		// once.
+		pctx, stop := ingest.StopContext(ctx, grace)
+		rep, err := ingest.Run(pctx, rc, db, opts)
+		stop()
 		if rep == nil {
 			return cli.Exit(fmt.Sprintf("ingest: %v", err), exitError)
 		}
 		print(rep)
+		if errors.Is(err, ingest.ErrCutShort) {
+			return cli.Exit(fmt.Sprintf("ingest: %s: %s", signalName(sig.received()), cutShortLine(grace)), sig.exitCode())
+		}
 		if err != nil {
 			return cli.Exit("ingest: "+failureSummary(rep, err), exitFound)
 		}
@@ -211,11 +225,12 @@ func runIngest(c *cli.Context) error {
 	// before did not have: the same bad records every minute are listed
 	// once. --json documents stay whole.
 	var prev *ingest.Report
-	passes := 0
-	lo := ingest.LoopOptions{Options: opts, Every: every, Passes: c.Int("passes"),
+	passes, cut := 0, false
+	lo := ingest.LoopOptions{Options: opts, Every: every, Passes: c.Int("passes"), StopGrace: grace,
 		OnPass: func(n int, rep *ingest.Report, err error) {
 			if rep != nil {
 				passes = n
+				cut = errors.Is(err, ingest.ErrCutShort)
 				if jsonOut {
 					rep.WriteJSON(c.App.Writer)
 				} else {
@@ -230,15 +245,24 @@ func runIngest(c *cli.Context) error {
 	if err := ingest.Loop(ctx, rc, db, lo); err != nil {
 		return cli.Exit(fmt.Sprintf("ingest: %v", err), exitError)
 	}
-	if _, signalled := sig.first.Load().(os.Signal); signalled && !jsonOut {
+	if _, signalled := sig.first.Load().(os.Signal); signalled && (cut || !jsonOut) {
 		// The journal says why the passes ended (a --json run keeps
-		// stderr empty: its reports are on stdout).
-		fmt.Fprintf(c.App.ErrWriter, "ingest: stopped on %s after %d pass(es); none was cut short\n", signalName(sig.received()), passes)
+		// stderr empty, its reports being on stdout, unless a pass was
+		// cut short).
+		last := "none was cut short"
+		if cut {
+			last = "the last " + cutShortLine(grace)
+		}
+		fmt.Fprintf(c.App.ErrWriter, "ingest: stopped on %s after %d pass(es); %s\n", signalName(sig.received()), passes, last)
 	}
 	if failed && lo.Passes > 0 {
 		return cli.Exit("ingest: some passes had failed groups", exitFound)
 	}
 	return nil
+}
+
+func cutShortLine(grace time.Duration) string {
+	return fmt.Sprintf("pass did not end within --stop-grace %v: cut short, its running group rolled back, the groups after it not run", grace)
 }
 
 func sleepOrDone(ctx context.Context, d time.Duration) bool {
@@ -307,9 +331,9 @@ func pingRedis(ctx context.Context, rc redis.UniversalClient) error {
 }
 
 // signals is SIGINT/SIGTERM handling for ingest: the first signal cancels
-// ctx (the loop, or the single pass, then ends after the running pass; the
-// start-up stops at once); a second one during a pass exits at once with
-// status 128+n.
+// ctx (the loop, or the single pass, then ends after the running pass,
+// which has --stop-grace to end; the start-up stops at once); a second
+// one during a pass exits at once with status 128+n.
 type signals struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -318,6 +342,7 @@ type signals struct {
 	first    atomic.Value // os.Signal
 	running  atomic.Bool
 	announce atomic.Bool
+	grace    time.Duration // set by passing, before running is
 }
 
 func catchSignals(parent context.Context, w io.Writer) *signals {
@@ -332,7 +357,7 @@ func catchSignals(parent context.Context, w io.Writer) *signals {
 			case sg := <-s.ch:
 				if s.first.CompareAndSwap(nil, sg) {
 					if s.announce.Load() {
-						fmt.Fprintf(w, "ingest: %s: stopping after the current pass (again to stop at once)\n", signalName(sg))
+						fmt.Fprintf(w, "ingest: %s: stopping after the current pass (at most %v more; again to stop at once)\n", signalName(sg), s.grace)
 					}
 					s.cancel()
 					continue
@@ -351,7 +376,8 @@ func catchSignals(parent context.Context, w io.Writer) *signals {
 // the running pass finish, and a second one exits at once. announce: say so
 // on the first signal (a single pass; the loop's stderr stays quiet, as
 // its --json runs expect).
-func (s *signals) passing(announce bool) {
+func (s *signals) passing(announce bool, grace time.Duration) {
+	s.grace = grace
 	s.announce.Store(announce)
 	s.running.Store(true)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 )
@@ -79,5 +80,54 @@ func TestQAIngestOpLoopStopLine(t *testing.T) {
 	last := lastLine(stderr)
 	if code != 0 || !strings.Contains(last, "SIGTERM") || !strings.Contains(last, "stopped") {
 		t.Errorf("exit %d, last line %q\n%s", code, last, stderr)
+	}
+}
+
+// TestQAIngestOpStuckPassOnSIGTERM: a pass stuck in PostgreSQL (a table
+// locked by another session) when SIGTERM comes is given --stop-grace to
+// finish, then cut short: its running group's transaction is rolled back
+// (nothing of it is written), the command ends with a last line saying so,
+// exit 128+15 for a single pass and 0 for the monitor loop. Before, the
+// first signal waited for the pass for ever (a single pass has no
+// timeout; the loop's is 10 × --every), so a service manager's SIGKILL
+// ended it with no word.
+func TestQAIngestOpStuckPassOnSIGTERM(t *testing.T) {
+	db, dsn := pgfixture.DBWithDSN(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{nil, 128 + int(syscall.SIGTERM)},
+		{[]string{"--every", "1h"}, 0},
+	} {
+		lock, err := db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := lock.Exec(ctx, `LOCK TABLE node_sensor IN ACCESS EXCLUSIVE MODE`); err != nil {
+			t.Fatal(err)
+		}
+		var sent time.Time
+		args := append([]string{"ingest", "--rdb", siteDump, "--db", dsn, "--only", "nodes", "--stop-grace", "300ms"}, tc.args...)
+		code, stderr := ingestProcess(t, func(p *os.Process) {
+			waitFor(t, "the pass did not reach the locked table", func() bool {
+				var n int
+				db.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%node_sensor%'`).Scan(&n)
+				return n > 0
+			})
+			sent = time.Now()
+			p.Signal(syscall.SIGTERM)
+		}, args...)
+		took := time.Since(sent)
+		lock.Rollback(ctx)
+		last := lastLine(stderr)
+		if code != tc.code || took > 10*time.Second || !strings.Contains(last, "cut short") || !strings.Contains(last, "rolled back") {
+			t.Errorf("%v: exit %d after %v, want %d; last line %q\n%s", tc.args, code, took, tc.code, last, stderr)
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM node_sensor`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%v: node_sensor has %d rows (%v): the cut group was committed", tc.args, n, err)
+		}
 	}
 }
