@@ -496,6 +496,15 @@ func outputTarget(c *cli.Context, inName string) (string, error) {
 	case out == "":
 		return "", cmdUsageError(c.Command.Name, "give -o OUT (- for stdout)")
 	}
+	if st, err := os.Stat(out); out != "-" && (strings.HasSuffix(out, "/") || err == nil && st.IsDir()) {
+		// -o out/ or -o .: the file's name is missing (a directory that
+		// does not exist yet is no better: it would be created next)
+		example := "dump.rdb"
+		if c.Command.Name == "export" {
+			example = "dump.jsonl"
+		}
+		return "", cmdUsageError(commandPath(c), "-o %s is a directory: give the file to write, e.g. -o %s", out, strings.TrimSuffix(out, "/")+"/"+example)
+	}
 	if out != "-" && inName != "-" && regularFile(out) && sameFile(inName, out) {
 		if hasFlag(c.Command, "in-place") {
 			return "", cmdUsageError(c.Command.Name, "-o %s is the input file itself: give --in-place to replace it, or another OUT", out)

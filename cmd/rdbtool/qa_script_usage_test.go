@@ -28,3 +28,30 @@ func TestQAScriptBoolFlagValue(t *testing.T) {
 		}
 	}
 }
+
+// TestQAScriptOutputDirectory: -o naming a directory (-o out/, -o .) is a
+// usage error saying to give the file, before the input is read. -o
+// newdir/ said "create the directory newdir first", and once the script
+// did, "newdir/ is a directory": two wrong turns for one missing name.
+func TestQAScriptOutputDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ out, want string }{
+		{dir, dir + " is a directory: give the file to write, e.g. -o " + dir + "/dump.rdb"},
+		{dir + "/", dir + "/ is a directory: give the file to write, e.g. -o " + dir + "/dump.rdb"},
+		{dir + "/new/", dir + "/new/ is a directory: give the file to write, e.g. -o " + dir + "/new/dump.rdb"},
+	} {
+		for _, cmd := range []string{"rewrite", "persist", "export"} {
+			out := tc.out
+			want := tc.want
+			if cmd == "export" {
+				want = strings.ReplaceAll(want, "dump.rdb", "dump.jsonl")
+			}
+			r := mustRun(t, 2, nil, cmd, testDump, "-o", out)
+			msg, _ := exitStatus(r.err)
+			if w := cmd + ": -o " + want + " (see rdbtool " + cmd + " --help)"; msg != w {
+				t.Errorf("rdbtool %s -o %s:\n got %q\nwant %q", cmd, out, msg, w)
+			}
+		}
+	}
+	assertOnly(t, dir)
+}
