@@ -136,10 +136,11 @@ func runKeys(c *cli.Context) error {
 		}
 		return nil
 	})
-	// The keys read before a damaged record are listed in full, then the
-	// error: not whatever whole buffers happened to go out.
-	if ferr := w.Flush(); ferr != nil && err == nil {
-		return stdoutError(ferr)
+	if err != nil {
+		return err
 	}
-	return err
+	if err := w.Flush(); err != nil {
+		return stdoutError(err)
+	}
+	return nil
 }
