@@ -862,7 +862,7 @@ func rewritePass(c *cli.Context, name string, job rewriteJob) (*passStats, error
 	}
 	if errors.Is(err, rdb.ErrUnconvertible) {
 		in.fail()
-		return ps, unconvertibleExit{err}
+		return ps, unconvertibleExit{fmt.Errorf("%s: %w", srcName(name), err)}
 	}
 	if err != nil {
 		return ps, passError(in, out, err)

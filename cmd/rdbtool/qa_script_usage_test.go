@@ -55,3 +55,23 @@ func TestQAScriptOutputDirectory(t *testing.T) {
 	}
 	assertOnly(t, dir)
 }
+
+// TestQAScriptUnconvertibleNamesInput: keys the target version cannot
+// express fail rewrite with a line naming the input, as import's does and
+// as every input error does (a script converting several dumps in a loop
+// sees which one). rewrite's began with the library's words instead.
+func TestQAScriptUnconvertibleNamesInput(t *testing.T) {
+	const all = "../../testdata/corpus/all.rdb"
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"rewrite", all, "-o", dir + "/v2.rdb", "--rdb-version", "2"},
+		{"rewrite", all, "-o", dir + "/v2.rdb", "--rdb-version", "2", "--json"},
+	} {
+		r := mustRun(t, 2, nil, args...)
+		msg, _ := exitStatus(r.err)
+		if !strings.HasPrefix(msg, all+": ") || !strings.Contains(msg, "cannot be written as RDB version 2") {
+			t.Errorf("rdbtool %s: %q, want it to start with %q", strings.Join(args, " "), msg, all+": ")
+		}
+	}
+	assertOnly(t, dir)
+}
