@@ -154,7 +154,13 @@ func runIngest(c *cli.Context) error {
 				return interrupted()
 			}
 			var refused redis.Error
-			if errors.As(err, &refused) {
+			if notReady(err) {
+				// Loading its dump, a busy script, a replica without its
+				// master: it will answer. The loop waits for it.
+				if every == 0 {
+					return cli.Exit(fmt.Sprintf("ingest: --redis %s: Redis is not ready (still loading its data, or busy): %s", live.Redact(redisURL), oneLine(err.Error())), exitError)
+				}
+			} else if errors.As(err, &refused) {
 				return cli.Exit(fmt.Sprintf("ingest: --redis %s: Redis refused: %s", live.Redact(redisURL), oneLine(err.Error())), exitError)
 			}
 			if every == 0 {
@@ -322,6 +328,22 @@ func clipLine(s string, n int) string {
 		n--
 	}
 	return s[:n] + " ..."
+}
+
+// notReady tells the errors of a Redis that will answer once it is done
+// (loading its dump, running a long script, a replica whose master is
+// down, a cluster not settled) from one that refuses us.
+func notReady(err error) bool {
+	var re redis.Error
+	if !errors.As(err, &re) {
+		return false
+	}
+	for _, p := range []string{"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN ", "CLUSTERDOWN "} {
+		if strings.HasPrefix(re.Error(), p) {
+			return true
+		}
+	}
+	return false
 }
 
 func pingRedis(ctx context.Context, rc redis.UniversalClient) error {
