@@ -11,6 +11,17 @@ import (
 	"time"
 )
 
+func init() {
+	// The test binary acts as rdbtool (RDBTOOL_TEST_MAIN) in the tests of
+	// the signal handling (TestCtrlC): a test binary started with SIGINT
+	// or SIGHUP ignored (under nohup, or run by a runner's & in a
+	// non-interactive shell) would pass the ignore on to them, and they
+	// would test nothing. Only the test below keeps what it inherits.
+	if os.Getenv("RDBTOOL_TEST_MAIN") == "1" && os.Getenv("RDBTOOL_TEST_KEEP_IGNORED") != "1" {
+		ignoredAtStart = nil
+	}
+}
+
 // TestQAScriptIgnoredSignals: a signal the caller ignored stays ignored
 // while a file command writes its output. `nohup rdbtool refresh big.rdb -o
 // out.rdb &` (SIGHUP ignored) must survive the SSH session closing, and a
@@ -40,7 +51,7 @@ func TestQAScriptIgnoredSignals(t *testing.T) {
 		// sh execs rdbtool with SIGHUP and SIGINT ignored, as nohup and a
 		// non-interactive shell's & do.
 		cmd := exec.Command("sh", append([]string{"-c", `trap '' HUP INT; exec "$0" "$@"`, binary(t)}, args...)...)
-		cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "TMPDIR="+dir)
+		cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "RDBTOOL_TEST_KEEP_IGNORED=1", "TMPDIR="+dir)
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
 			t.Fatal(err)
