@@ -573,12 +573,25 @@ var ignoredAtStart = func() (sigs []os.Signal) {
 // files and exits 128+N) for the signals the caller has not chosen to
 // ignore: nohup rdbtool refresh ... must outlive the terminal as nohup
 // promises, and finish its output, where taking SIGHUP over killed it.
+//
+// While a temp file exists, a closed stdout pipe (| head) is also an error
+// the command returns (errBrokenPipe), so its deferred clean-up runs: by
+// default the runtime ends the program with SIGPIPE at once, which left
+// prune --keep-newest's spooled copy of stdin behind.
 func abortOnSignal() (stop func()) {
-	stop = atomicfile.AbortOnSignal()
+	abort := atomicfile.AbortOnSignal()
 	if len(ignoredAtStart) > 0 {
 		signal.Ignore(ignoredAtStart...)
 	}
-	return stop
+	pipe := make(chan os.Signal, 1) // never read: a write to the closed pipe fails with EPIPE instead
+	signal.Notify(pipe, syscall.SIGPIPE)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			signal.Stop(pipe)
+			abort()
+		})
+	}
 }
 
 // hasFlag reports whether cmd has a flag called name.

@@ -101,3 +101,38 @@ func TestQAScriptBrokenPipeStdoutReports(t *testing.T) {
 		}
 	}
 }
+
+// TestQAScriptBrokenPipeSpool: prune --keep-newest spools stdin to a file in
+// $TMPDIR; when the reader of its -o - output goes away (| head -c 10), the
+// copy is removed before the quiet exit 141. SIGPIPE used to end the
+// process on the spot, leaving a copy of the whole dump in $TMPDIR for
+// every such run.
+func TestQAScriptBrokenPipeSpool(t *testing.T) {
+	dump, err := os.ReadFile(testDump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	cmd := exec.Command(binary(t), "prune", "-", "-o", "-", "--match", "nothing*", "--keep-newest", "1")
+	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "TMPDIR="+tmp)
+	cmd.Stdin = strings.NewReader(string(dump))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = w
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	io.ReadFull(r, make([]byte, 10))
+	r.Close()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 141 || stderr.Len() > 0 {
+		t.Errorf("prune - -o - --keep-newest 1 | head -c 10: %v, stderr %q; want exit 141 and nothing said", err, stderr.String())
+	}
+	assertOnly(t, tmp)
+}
