@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -579,10 +580,13 @@ var ignoredAtStart = func() (sigs []os.Signal) {
 // default the runtime ends the program with SIGPIPE at once, which left
 // prune --keep-newest's spooled copy of stdin behind.
 func abortOnSignal() (stop func()) {
-	abort := atomicfile.AbortOnSignal()
-	if len(ignoredAtStart) > 0 {
-		signal.Ignore(ignoredAtStart...)
+	var sigs []os.Signal
+	for _, sg := range atomicfile.AbortSignals {
+		if !slices.Contains(ignoredAtStart, sg) {
+			sigs = append(sigs, sg)
+		}
 	}
+	abort := atomicfile.AbortOnSignal(sigs...)
 	pipe := make(chan os.Signal, 1) // never read: a write to the closed pipe fails with EPIPE instead
 	signal.Notify(pipe, syscall.SIGPIPE)
 	var once sync.Once

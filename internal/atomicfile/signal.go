@@ -7,19 +7,24 @@ import (
 	"syscall"
 )
 
-// abortSignals end the program: Ctrl-C, kill, a closed terminal or SSH
+// AbortSignals end the program: Ctrl-C, kill, a closed terminal or SSH
 // session, Ctrl-\.
-var abortSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+var AbortSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
-// AbortOnSignal makes SIGINT, SIGTERM, SIGHUP and SIGQUIT remove every
+// AbortOnSignal makes sigs (AbortSignals when none are given) remove every
 // uncommitted temp file and scratch file and then exit with status 128 +
 // the signal's number (130 for SIGINT, 143 for SIGTERM), so neither Ctrl-C
 // nor a closed terminal leaves a temp file beside the target. Install it
 // before creating the files; the returned function stops the handling (it
-// may be called more than once).
-func AbortOnSignal() (stop func()) {
+// may be called more than once). A caller that wants a signal its own
+// caller ignored (nohup's SIGHUP) to stay ignored leaves it out of sigs:
+// once notified, a signal is no longer ignored.
+func AbortOnSignal(sigs ...os.Signal) (stop func()) {
+	if len(sigs) == 0 {
+		sigs = AbortSignals
+	}
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, abortSignals...)
+	signal.Notify(ch, sigs...)
 	done := make(chan struct{})
 	go func() {
 		select {
