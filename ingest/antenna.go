@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -42,7 +43,12 @@ func runAntennaStatus(g *gctx) error {
 		"adc_mean", "adc_rms", "adc_power", "pam_atten", "pam_power", "eq_coeffs", "fem_current", "fem_id", "fem_temp",
 		"fem_voltage", "histogram", "pam_current", "pam_id", "pam_voltage", "fem_imu_phi", "fem_imu_theta",
 		"fem_lna_power", "fem_switch", "fft_overflow")
-	badTime := map[string]bool{}
+	// A SNAP's timestamp, parsed once for its six rows.
+	type snapT struct {
+		t   int64
+		err error
+	}
+	times := map[string]snapT{}
 	for _, a := range cm.ants {
 		key := "status:snap:" + a.host
 		h := hs[key]
@@ -50,20 +56,26 @@ func runAntennaStatus(g *gctx) error {
 			continue // no status for this SNAP: nothing, as in hera_corr_cm
 		}
 		f := &fields{g: g, table: table, key: key, h: h}
-		t, terr := snapTime(h)
-		if terr != nil {
-			// The original fails the whole command (quirk 8).
-			if !badTime[key] {
-				badTime[key] = true
-				g.skip(table, key, "timestamp", terr.Error())
+		st, seen := times[key]
+		if !seen {
+			st.t, st.err = snapTime(h)
+			times[key] = st
+			if st.err != nil {
+				// The original fails the whole command (quirk 8).
+				g.skip(table, key, "timestamp", st.err.Error())
 			}
+		}
+		if st.err != nil {
 			continue
 		}
+		t := st.t
 		f.ok++ // the timestamp conversion counts for the drop rule
-		s, p, pol := a.channel, a.channel/2, a.pol
-		sf := func(name string) string { return fmt.Sprintf("stream%d_%s", s, name) }
-		pam := func(name string) string { return fmt.Sprintf("pam%d_%s", p, name) }
-		fem := func(name string) string { return fmt.Sprintf("fem%d_%s", p, name) }
+		pol := a.pol
+		// Field names: stream<channel>_..., pam<channel/2>_..., fem<channel/2>_...
+		sn, pn := strconv.Itoa(a.channel), strconv.Itoa(a.channel/2)
+		sf := func(name string) string { return "stream" + sn + "_" + name }
+		pam := func(name string) string { return "pam" + pn + "_" + name }
+		fem := func(name string) string { return "fem" + pn + "_" + name }
 
 		adcMean, adcRMS, adcPower := f.floatNoNaN(sf("mean")), f.floatNoNaN(sf("rms")), f.floatNoNaN(sf("power"))
 		pamAtten := f.int32(pam("atten_" + pol))
@@ -154,6 +166,17 @@ func JSONIDString(v string) (*string, error) {
 // an error unless it is empty or none/null in any case (the writers' "no
 // value").
 func jsonID(v string) (s *string, parsed bool, err error) {
+	if out, ok := intListID(v); ok {
+		return &out, true, nil
+	}
+	if v == "null" { // json.loads gives None, whose str() is 'None': NULL
+		return nil, true, nil
+	}
+	return jsonIDDecoded(v)
+}
+
+// jsonIDDecoded is jsonID through the JSON decoder, for every value.
+func jsonIDDecoded(v string) (s *string, parsed bool, err error) {
 	x, err := decodePyJSON(v)
 	if err != nil {
 		switch strings.ToLower(strings.TrimSpace(v)) {
@@ -262,11 +285,61 @@ func (f *fields) histogram(name string) any {
 	if !ok {
 		return nil
 	}
-	a, err := Int64sLE([]byte(v))
+	s, err := int64ListLE(v)
 	if err != nil {
 		f.bad(name, err.Error())
 		return nil
 	}
 	f.ok++
-	return Int64ListString(a)
+	return s
+}
+
+// intListID is jsonID's common case read without a JSON decoder: a JSON
+// list of plain integers ("[112, 217, 30, 59, 1, 0, 0, 5]") joined with
+// ':'. ok is false for anything else, which jsonID then decodes: other
+// values, other whitespace, a "-0", a number with a fraction, exponent or
+// too many digits to be sure it fits an int64.
+func intListID(v string) (string, bool) {
+	if len(v) < 2 || v[0] != '[' || v[len(v)-1] != ']' {
+		return "", false
+	}
+	body := v[1 : len(v)-1]
+	out := make([]byte, 0, len(body))
+	for i := 0; i < len(body); {
+		for i < len(body) && body[i] == ' ' {
+			i++
+		}
+		if i == len(body) {
+			return string(out), len(out) == 0 && !strings.Contains(body, ",") // "[]", "[ ]"
+		}
+		if len(out) > 0 {
+			out = append(out, ':')
+		}
+		start := i
+		if body[i] == '-' {
+			i++
+		}
+		d := i
+		for i < len(body) && body[i] >= '0' && body[i] <= '9' {
+			i++
+		}
+		n := i - d
+		if n == 0 || n > 18 || (body[d] == '0' && n > 1) || body[start:i] == "-0" {
+			return "", false
+		}
+		out = append(out, body[start:i]...)
+		for i < len(body) && body[i] == ' ' {
+			i++
+		}
+		if i < len(body) {
+			if body[i] != ',' {
+				return "", false
+			}
+			i++
+			if strings.TrimLeft(body[i:], " ") == "" { // a trailing comma
+				return "", false
+			}
+		}
+	}
+	return string(out), true
 }

@@ -251,7 +251,50 @@ func removeUnderscores(s string) (string, bool) {
 	return b.String(), true
 }
 
-var pyFloatRE = regexp.MustCompile(`^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?i:inf|infinity|nan))$`)
+// pyFloatSyntax reports whether t (stripped, underscores removed) is
+// what Python's float() reads: ^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?
+// |inf|infinity|nan)$ with the words in any case, scanned by hand (the
+// regexp was most of the conversion's time). nan says it is a NaN.
+func pyFloatSyntax(t string) (ok, nan bool) {
+	i := 0
+	if i < len(t) && (t[i] == '+' || t[i] == '-') {
+		i++
+	}
+	digits := func() int {
+		j := i
+		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+			i++
+		}
+		return i - j
+	}
+	if i < len(t) && (t[i] == '.' || t[i] >= '0' && t[i] <= '9') {
+		n := digits()
+		if i < len(t) && t[i] == '.' {
+			i++
+			n += digits()
+		}
+		if n == 0 { // "." alone
+			return false, false
+		}
+		if i < len(t) && (t[i] == 'e' || t[i] == 'E') {
+			i++
+			if i < len(t) && (t[i] == '+' || t[i] == '-') {
+				i++
+			}
+			if digits() == 0 {
+				return false, false
+			}
+		}
+		return i == len(t), false
+	}
+	switch w := t[i:]; {
+	case strings.EqualFold(w, "nan"):
+		return true, true
+	case strings.EqualFold(w, "inf"), strings.EqualFold(w, "infinity"):
+		return true, false
+	}
+	return false, false
+}
 
 // ParsePyFloat is Python's float(str): surrounding whitespace, a sign,
 // underscores between digits, "inf", "nan" and exponents are accepted, and
@@ -260,10 +303,14 @@ var pyFloatRE = regexp.MustCompile(`^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)
 func ParsePyFloat(s string) (float64, error) {
 	t := stripPy(s)
 	t, ok := removeUnderscores(t)
-	if !ok || !pyFloatRE.MatchString(t) {
+	var nan bool
+	if ok {
+		ok, nan = pyFloatSyntax(t)
+	}
+	if !ok {
 		return 0, fmt.Errorf("could not convert string to float: %q", clip(s))
 	}
-	if u := strings.ToLower(strings.TrimLeft(t, "+-")); u == "nan" {
+	if nan {
 		// strconv takes no sign before nan; Python does (and keeps it).
 		if t[0] == '-' {
 			return math.Copysign(math.NaN(), -1), nil
@@ -470,16 +517,34 @@ func Float32ListString(v []float32) string {
 
 // Int64ListString is "[" + ",".join(str(int(x))) + "]".
 func Int64ListString(v []int64) string {
-	var b strings.Builder
-	b.WriteByte('[')
+	b := make([]byte, 0, 2+8*len(v))
+	b = append(b, '[')
 	for i, x := range v {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(strconv.FormatInt(x, 10))
+		b = strconv.AppendInt(b, x, 10)
 	}
-	b.WriteByte(']')
-	return b.String()
+	return string(append(b, ']'))
+}
+
+// int64ListLE is Int64ListString(Int64sLE([]byte(b))) without the copies
+// between.
+func int64ListLE(b string) (string, error) {
+	if len(b)%8 != 0 {
+		return "", fmt.Errorf("%d bytes is not a whole number of int64 values", len(b))
+	}
+	out := make([]byte, 0, 2+8*(len(b)/8))
+	out = append(out, '[')
+	for i := 0; i+8 <= len(b); i += 8 {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		x := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
+			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
+		out = strconv.AppendInt(out, int64(x), 10)
+	}
+	return string(append(out, ']')), nil
 }
 
 // ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ func (f *fields) str(name string) any {
 
 func (f *fields) float(name string) any {
 	v, ok := f.value(name)
-	if !ok {
+	if !ok || silentNull(v) { // no float() reads those: NULL, not reported
 		return nil
 	}
 	x, err := ParsePyFloat(v)
