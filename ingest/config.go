@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"gopkg.in/yaml.v3"
@@ -49,9 +50,40 @@ type configPSI struct {
 	position int32
 }
 
+// parsedConfigs remembers the last few configs parsed: the monitor loop
+// meets the same YAML (snap_configuration, init_configuration) every pass.
+var parsedConfigs struct {
+	sync.Mutex
+	m map[string]parsedConfig
+}
+
+type parsedConfig struct {
+	c   *correlatorConfig
+	err error
+}
+
 // parseCorrelatorConfig parses a hera_corr_f YAML config into the rows of
-// the config tables (without hash and time).
+// the config tables (without hash and time). The result is the caller's:
+// a copy of the one remembered for the same text.
 func parseCorrelatorConfig(text string) (*correlatorConfig, error) {
+	parsedConfigs.Lock()
+	defer parsedConfigs.Unlock()
+	p, ok := parsedConfigs.m[text]
+	if !ok {
+		p.c, p.err = parseConfigText(text)
+		if parsedConfigs.m == nil || len(parsedConfigs.m) >= 4 {
+			parsedConfigs.m = map[string]parsedConfig{}
+		}
+		parsedConfigs.m[text] = p
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	c := *p.c // its slices are only read after parsing
+	return &c, nil
+}
+
+func parseConfigText(text string) (*correlatorConfig, error) {
 	// PostgreSQL refuses text that is not UTF-8 or holds a NUL byte, yet a
 	// UTF-16 document and a "\0" escape parse as YAML all the same.
 	if !isText(text) {
