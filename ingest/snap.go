@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // corrMap is the CM snapshot hera_mc keeps in the corr:map hash: it stands
@@ -55,70 +56,14 @@ func (g *gctx) loadCorrMap(table string) (*corrMap, error) {
 		g.skip(table, key, "", "key missing: no antenna mapping")
 		return nil, nil
 	}
-	m := &corrMap{byHostChan: map[hostChan]antPol{}, serialToHost: map[string][]string{}, hostSerial: map[string]string{}}
-	// Decoded entry by entry: a malformed antenna or polarisation is
-	// reported and left out, the others are kept.
-	var a2s map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(h["ant_to_snap"]), &a2s); err != nil {
-		g.skip(table, key, "ant_to_snap", "malformed JSON: "+err.Error())
+	a2sText, s2sText := h["ant_to_snap"], h["snap_to_serial"]
+	_, hasS2S := h["snap_to_serial"]
+	m, notes := cachedCorrMap(a2sText, s2sText, hasS2S)
+	for _, n := range notes {
+		g.skip(table, key, n[0], n[1])
+	}
+	if m == nil {
 		return nil, nil
-	}
-	for ak, raw := range a2s {
-		ant, err := ParsePyInt32(ak)
-		if err != nil {
-			g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %q: %v", clip(ak), err))
-			continue
-		}
-		var pols map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &pols); err != nil {
-			g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s: not an object of polarisations: %v", ak, err))
-			continue
-		}
-		for pol, pv := range pols {
-			if pol != "e" && pol != "n" {
-				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s: polarisation %q is not e or n", ak, clip(pol)))
-				continue
-			}
-			var v struct {
-				Host    string          `json:"host"`
-				Channel json.RawMessage `json:"channel"`
-			}
-			if err := json.Unmarshal(pv, &v); err != nil {
-				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s%s: malformed entry: %v", ak, pol, err))
-				continue
-			}
-			if !isText(v.Host) {
-				// A \u0000 escape: a key Redis holds, a hostname PostgreSQL refuses.
-				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s%s: host %s", ak, pol, notText))
-				continue
-			}
-			ch, err := strconv.Atoi(strings.TrimSpace(string(v.Channel)))
-			if err != nil || ch < 0 || ch > 5 {
-				g.skip(table, key, "ant_to_snap", fmt.Sprintf("antenna %s%s: channel %s is not 0-5", ak, pol, clip(string(v.Channel))))
-				continue
-			}
-			m.ants = append(m.ants, antPolSnap{ak, ant, pol, v.Host, ch})
-			m.byHostChan[hostChan{v.Host, ch}] = antPol{ant, pol}
-		}
-	}
-	sort.Slice(m.ants, func(i, j int) bool {
-		if m.ants[i].ant != m.ants[j].ant {
-			return m.ants[i].ant < m.ants[j].ant
-		}
-		return m.ants[i].pol < m.ants[j].pol
-	})
-	if s, has := h["snap_to_serial"]; has {
-		var s2s map[string]any
-		if err := json.Unmarshal([]byte(s), &s2s); err != nil {
-			g.skip(table, key, "snap_to_serial", "malformed JSON: "+err.Error())
-		} else {
-			for host, serial := range s2s {
-				if ss, ok := serial.(string); ok {
-					m.hostSerial[host] = ss
-					m.serialToHost[ss] = append(m.serialToHost[ss], host)
-				}
-			}
-		}
 	}
 	g.corrMap = m
 	return m, nil
@@ -310,4 +255,103 @@ func runFengInit(g *gctx) error {
 		rows.add(t, host, status[host])
 	}
 	return g.writeAll(rows)
+}
+
+// corrMaps remembers the last corr:map decoded: it changes when the array
+// is rewired, not every pass, and decoding its JSON was a millisecond of
+// each pass. notes are the skips decoding reported (field, reason), given
+// again on every pass that reads the same map.
+var corrMaps struct {
+	sync.Mutex
+	a2s, s2s string
+	hasS2S   bool
+	done     bool
+	m        *corrMap
+	notes    [][2]string
+}
+
+// cachedCorrMap is decodeCorrMap, remembered for the same fields. The
+// corrMap returned is shared and only read.
+func cachedCorrMap(a2s, s2s string, hasS2S bool) (*corrMap, [][2]string) {
+	corrMaps.Lock()
+	defer corrMaps.Unlock()
+	c := &corrMaps
+	if !c.done || c.a2s != a2s || c.s2s != s2s || c.hasS2S != hasS2S {
+		c.m, c.notes = decodeCorrMap(a2s, s2s, hasS2S)
+		c.a2s, c.s2s, c.hasS2S, c.done = a2s, s2s, hasS2S, true
+	}
+	return c.m, c.notes
+}
+
+// decodeCorrMap decodes corr:map's ant_to_snap and snap_to_serial fields;
+// nil when ant_to_snap is unusable. Each problem is a note (field, reason).
+func decodeCorrMap(a2sText, s2sText string, hasS2S bool) (*corrMap, [][2]string) {
+	var notes [][2]string
+	note := func(field, reason string) { notes = append(notes, [2]string{field, reason}) }
+	m := &corrMap{byHostChan: map[hostChan]antPol{}, serialToHost: map[string][]string{}, hostSerial: map[string]string{}}
+	// Decoded entry by entry: a malformed antenna or polarisation is
+	// reported and left out, the others are kept.
+	var a2s map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(a2sText), &a2s); err != nil {
+		note("ant_to_snap", "malformed JSON: "+err.Error())
+		return nil, notes
+	}
+	for ak, raw := range a2s {
+		ant, err := ParsePyInt32(ak)
+		if err != nil {
+			note("ant_to_snap", fmt.Sprintf("antenna %q: %v", clip(ak), err))
+			continue
+		}
+		var pols map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &pols); err != nil {
+			note("ant_to_snap", fmt.Sprintf("antenna %s: not an object of polarisations: %v", ak, err))
+			continue
+		}
+		for pol, pv := range pols {
+			if pol != "e" && pol != "n" {
+				note("ant_to_snap", fmt.Sprintf("antenna %s: polarisation %q is not e or n", ak, clip(pol)))
+				continue
+			}
+			var v struct {
+				Host    string          `json:"host"`
+				Channel json.RawMessage `json:"channel"`
+			}
+			if err := json.Unmarshal(pv, &v); err != nil {
+				note("ant_to_snap", fmt.Sprintf("antenna %s%s: malformed entry: %v", ak, pol, err))
+				continue
+			}
+			if !isText(v.Host) {
+				// A \u0000 escape: a key Redis holds, a hostname PostgreSQL refuses.
+				note("ant_to_snap", fmt.Sprintf("antenna %s%s: host %s", ak, pol, notText))
+				continue
+			}
+			ch, err := strconv.Atoi(strings.TrimSpace(string(v.Channel)))
+			if err != nil || ch < 0 || ch > 5 {
+				note("ant_to_snap", fmt.Sprintf("antenna %s%s: channel %s is not 0-5", ak, pol, clip(string(v.Channel))))
+				continue
+			}
+			m.ants = append(m.ants, antPolSnap{ak, ant, pol, v.Host, ch})
+			m.byHostChan[hostChan{v.Host, ch}] = antPol{ant, pol}
+		}
+	}
+	sort.Slice(m.ants, func(i, j int) bool {
+		if m.ants[i].ant != m.ants[j].ant {
+			return m.ants[i].ant < m.ants[j].ant
+		}
+		return m.ants[i].pol < m.ants[j].pol
+	})
+	if hasS2S {
+		var s2s map[string]any
+		if err := json.Unmarshal([]byte(s2sText), &s2s); err != nil {
+			note("snap_to_serial", "malformed JSON: "+err.Error())
+		} else {
+			for host, serial := range s2s {
+				if ss, ok := serial.(string); ok {
+					m.hostSerial[host] = ss
+					m.serialToHost[ss] = append(m.serialToHost[ss], host)
+				}
+			}
+		}
+	}
+	return m, notes
 }
