@@ -121,3 +121,20 @@ func TestQAOpStopContext(t *testing.T) {
 		t.Error("a grace of 0 cancelled the work")
 	}
 }
+
+// TestQAOpCorrMapRemembered: the decoded corr:map is reused only for the
+// same text, and its problems are reported again on every use.
+func TestQAOpCorrMapRemembered(t *testing.T) {
+	m1, n1 := cachedCorrMap(`{"1": {"e": {"host": "h", "channel": 0}}}`, "", false)
+	m2, n2 := cachedCorrMap(`{"1": {"e": {"host": "h", "channel": 9}}}`, `{"h": "s1"}`, true)
+	m3, n3 := cachedCorrMap(`{"1": {"e": {"host": "h", "channel": 9}}}`, `{"h": "s1"}`, true)
+	if len(m1.ants) != 1 || len(n1) != 0 {
+		t.Errorf("first map: %d ants, notes %v", len(m1.ants), n1)
+	}
+	if len(m2.ants) != 0 || len(n2) != 1 || m2.hostSerial["h"] != "s1" {
+		t.Errorf("changed map: %d ants, notes %v, serials %v", len(m2.ants), n2, m2.hostSerial)
+	}
+	if m3 != m2 || len(n3) != 1 || n3[0] != n2[0] {
+		t.Errorf("same map again: not reused (%p, %p) or notes %v", m3, m2, n3)
+	}
+}
