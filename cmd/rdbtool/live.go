@@ -437,7 +437,8 @@ func serveCommand() *cli.Command {
 		Description: "Any Redis client can then use the dump with no redis-server. --expiry relative (default) counts TTLs\n" +
 			"from the dump's ctime, wallclock treats expiries as absolute times, persist drops them.\n" +
 			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded; a client that\n" +
-			"connects before gets its replies then (never a half-loaded dump). TTLs count down as on a server. What miniredis\n" +
+			"connects before gets its replies then (never a half-loaded dump). TTLs count down as on a server. SIGINT, SIGTERM\n" +
+			"and SIGHUP stop it (exit 0, \"serve: stopped\" on stderr). What miniredis\n" +
 			"cannot hold (function libraries, module values, expired keys, empty collections) is skipped and listed on\n" +
 			"stderr (the first 20, then a count).\n" +
 			"--json prints, instead of the URL and that list, one JSON object on stdout once the dump is loaded:\n" +
@@ -491,7 +492,8 @@ func isPort(s string) bool {
 // maxSkippedListed bounds the skipped items serve names.
 const maxSkippedListed = 20
 
-// serve runs miniredis with the dump in until ctx ends or SIGINT/SIGTERM.
+// serve runs miniredis with the dump in until ctx ends or SIGINT, SIGTERM
+// or SIGHUP.
 // The signals are caught only once the dump is in: while it loads (from a
 // pipe that may stall) they end the program at once.
 //
@@ -542,7 +544,12 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		m.Server().ServeConn(conn)
 	}
 	in.Close()
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	// SIGHUP stops serve cleanly as SIGINT and SIGTERM do (exit 0, "serve:
+	// stopped"), as most Go servers handle it: it comes when the terminal
+	// closes or a CI runner ends the job's session, both ways of saying
+	// "stop". serve has no configuration to reload on it, and dying with
+	// 129 and nothing said looked like a crash.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	go serveClock(ctx, m)
 	dial := dialAddr(addr, m.Addr())
