@@ -16,8 +16,10 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/alicebob/miniredis/v2/server"
 	"github.com/rdbtool/rdbtool/fixture"
 	"github.com/rdbtool/rdbtool/internal/progress"
 	"github.com/rdbtool/rdbtool/live"
@@ -493,15 +495,21 @@ func isPort(s string) bool {
 const maxSkippedListed = 20
 
 // serve runs miniredis with the dump in until ctx ends or SIGINT, SIGTERM
-// or SIGHUP.
-// The signals are caught only once the dump is in: while it loads (from a
-// pipe that may stall) they end the program at once.
+// or SIGHUP. The signals are caught only once the dump is in: while it
+// loads (from a pipe that may stall) they end the program at once.
 //
 // The address is taken before the load, so that a port in use is reported
 // at once, but no client is answered before the whole dump is in: the
 // connections made during the load wait (their commands unread) and are
 // handed to miniredis with the URL. A client polling the port is thus
 // never shown a half-loaded dump.
+//
+// serve keeps that listener and runs the accept loop itself (acceptLoop),
+// handing each connection to miniredis's command server, which is started
+// with no listener of its own. The port is thus never closed between the
+// load and the serving: serve used to close it and let miniredis listen
+// again, and a client connecting in between was refused (with --addr
+// HOST:0 another process could even take the port).
 func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy fixture.Option) error {
 	l, err := net.Listen("tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
@@ -510,39 +518,30 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("serve: listening on %s: %v", addr, err), exitError)
 	}
-	waiting := make(chan []net.Conn, 1)
-	go func() {
-		var conns []net.Conn
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				waiting <- conns
-				return
-			}
-			conns = append(conns, conn)
-		}
-	}()
 	m := miniredis.NewMiniRedis()
-	defer m.Close()
+	gate := &serveGate{}
+	quit := make(chan struct{})
+	accepting := make(chan struct{})
+	go func() {
+		defer close(accepting)
+		acceptLoop(l, gate.add, quit, func(err error) {
+			stderrf(c, "serve: %v; trying again (the clients wait until others leave)\n", err)
+		})
+	}()
+	defer func() {
+		// No connection is handed to miniredis once it is closed.
+		close(quit)
+		l.Close()
+		<-accepting
+		gate.close()
+		m.Close()
+	}()
 	rep, err := loadDump(m, in, policy)
-	bound := l.Addr().String()
-	l.Close()
-	conns := <-waiting
-	if err == nil {
-		// The same port again, free since l.Close a moment ago.
-		if err = m.StartAddr(bound); err != nil {
-			err = cli.Exit(fmt.Sprintf("serve: listening on %s again after the load: %v", bound, err), exitError)
-		}
-	}
 	if err != nil {
-		for _, conn := range conns {
-			conn.Close()
-		}
 		return err
 	}
-	for _, conn := range conns {
-		m.Server().ServeConn(conn)
-	}
+	dial := dialAddr(addr, l.Addr().String())
+	gate.open(startConnServer(m, dial))
 	in.Close()
 	// SIGHUP stops serve cleanly as SIGINT and SIGTERM do (exit 0, "serve:
 	// stopped"), as most Go servers handle it: it comes when the terminal
@@ -552,7 +551,6 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	go serveClock(ctx, m)
-	dial := dialAddr(addr, m.Addr())
 	if c.Bool("json") {
 		if err := printJSON(c, newServeReport(dial, rep), false); err != nil {
 			return err
@@ -566,6 +564,128 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	}
 	return nil
 }
+
+// startConnServer starts m's command server with no listener: Dial does
+// so on a Miniredis not started yet (the in-memory connection it returns
+// is not needed; it shows in INFO's total_connections_received). The
+// server then serves the connections given to its ServeConn.
+//
+// miniredis names its own address in CLUSTER SLOTS, NODES and SHARDS (a
+// cluster client connects to what they say) and takes it from its
+// listener, which it does not have here: addr is set in its place.
+func startConnServer(m *miniredis.Miniredis, addr string) *server.Server {
+	if p, err := m.Dial(); err == nil {
+		p.Close()
+	}
+	setNodeAddr(m, addr)
+	return m.Server()
+}
+
+// setNodeAddr sets the address m gives for itself in the CLUSTER replies.
+// miniredis does not export it (ip, port): it is set through reflect.
+// Should its layout change, it is left alone, and cluster clients are sent
+// to ":0" (TestServeClusterClient says so).
+func setNodeAddr(m *miniredis.Miniredis, addr string) {
+	host, p, err := net.SplitHostPort(addr)
+	port, perr := strconv.Atoi(p)
+	if err != nil || perr != nil {
+		return
+	}
+	m.Lock()
+	defer m.Unlock()
+	v := reflect.ValueOf(m).Elem()
+	ip, pt := v.FieldByName("ip"), v.FieldByName("port")
+	if ip.Kind() != reflect.String || pt.Kind() != reflect.Int {
+		return
+	}
+	reflect.NewAt(ip.Type(), unsafe.Pointer(ip.UnsafeAddr())).Elem().SetString(host)
+	reflect.NewAt(pt.Type(), unsafe.Pointer(pt.UnsafeAddr())).Elem().SetInt(int64(port))
+}
+
+// serveGate holds the connections accepted while the dump loads, and
+// hands them and all later ones to the command server once it is open.
+type serveGate struct {
+	mu     sync.Mutex
+	srv    *server.Server
+	held   []net.Conn
+	closed bool
+}
+
+func (g *serveGate) add(conn net.Conn) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case g.closed:
+		conn.Close()
+	case g.srv != nil:
+		g.srv.ServeConn(conn)
+	default:
+		g.held = append(g.held, conn)
+	}
+}
+
+// open hands the held connections, and then every new one, to srv.
+func (g *serveGate) open(srv *server.Server) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.srv = srv
+	for _, conn := range g.held {
+		srv.ServeConn(conn)
+	}
+	g.held = nil
+}
+
+// close closes the connections still held (the load failed) and any
+// added later.
+func (g *serveGate) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+	for _, conn := range g.held {
+		conn.Close()
+	}
+	g.held = nil
+}
+
+// acceptLoop accepts connections on l and hands them to hand until l is
+// closed or quit is. An accept error (out of file descriptors: EMFILE,
+// ENFILE; out of kernel memory) is retried after a pause that doubles from
+// 5 ms to 1 s, as net/http's Server.Serve does: the client waits in the
+// listen backlog, and is served once others leave. miniredis's own loop
+// stopped accepting for good on the first one, with nothing said. report
+// is told the first error of a series, at most every acceptReportEvery.
+func acceptLoop(l net.Listener, hand func(net.Conn), quit <-chan struct{}, report func(error)) {
+	var wait time.Duration
+	var reported time.Time
+	for {
+		conn, err := l.Accept()
+		if err == nil {
+			wait = 0
+			hand(conn)
+			continue
+		}
+		select {
+		case <-quit:
+			return
+		default:
+		}
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		if wait == 0 && time.Since(reported) >= acceptReportEvery {
+			report(err)
+			reported = time.Now()
+		}
+		wait = min(max(2*wait, 5*time.Millisecond), time.Second)
+		select {
+		case <-quit:
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+const acceptReportEvery = 10 * time.Second
 
 // dialAddr is the address a client dials to reach a server listening on
 // bound, asked for as --addr flag: the loopback address for a wildcard

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// serveAddr is the host:port of a serve URL.
+func serveAddr(url string) string { return strings.TrimPrefix(url, "redis://") }
+
+// rawExchange sends req on a new connection to addr and returns what
+// comes back until the server closes the connection or wait passes with
+// nothing more, with "<EOF>" appended when the server closed it.
+func rawExchange(t *testing.T, addr, req string, wait time.Duration) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		conn.SetReadDeadline(time.Now().Add(wait))
+		n, err := conn.Read(buf)
+		out = append(out, buf[:n]...)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return string(out)
+			}
+			return string(out) + "<EOF>"
+		}
+	}
+}
+
+// TestServeNoRefusedConnectionAtHandover: a client connecting over and
+// over while serve finishes its load (a CI script polling the port) is
+// never refused. serve used to close its own listener after the load and
+// let miniredis listen again on the port: a connection in between was
+// refused (and with --addr HOST:0 another process could take the port).
+func TestServeNoRefusedConnectionAtHandover(t *testing.T) {
+	dump := manyKeysDump(t, 3000)
+	for round := range 4 {
+		cmd := exec.Command(binary(t), "serve", "-", "--addr", "127.0.0.1:0")
+		cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr liveBuffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		stdin.Write(dump[:len(dump)-10])
+		// The port is only known from the listening socket: find it
+		// through /proc (the URL comes after the load).
+		addr := waitListening(t, cmd.Process.Pid)
+		var stop atomic.Bool
+		var refused, dials atomic.Int64
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for !stop.Load() {
+					conn, err := net.DialTimeout("tcp", addr, time.Second)
+					dials.Add(1)
+					if errors.Is(err, syscall.ECONNREFUSED) {
+						refused.Add(1)
+					}
+					if err == nil {
+						conn.Close()
+					}
+				}
+			}()
+		}
+		time.Sleep(50 * time.Millisecond)
+		stdin.Write(dump[len(dump)-10:])
+		stdin.Close()
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		time.Sleep(100 * time.Millisecond)
+		stop.Store(true)
+		wg.Wait()
+		cmd.Process.Signal(syscall.SIGTERM)
+		io.Copy(io.Discard, stdout)
+		cmd.Wait()
+		if err != nil || !strings.Contains(line, "redis://") {
+			t.Fatalf("round %d: no readiness line: %q, %v\n%s", round, line, err, stderr.String())
+		}
+		if n := refused.Load(); n > 0 {
+			t.Fatalf("round %d: %d of %d connections refused while serve finished its load", round, n, dials.Load())
+		}
+	}
+}
+
+// waitListening returns the address process pid listens on (TCP, IPv4),
+// read from /proc.
+func waitListening(t *testing.T, pid int) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		inodes := map[string]bool{}
+		fds, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+		for _, fd := range fds {
+			l, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd.Name())
+			if err == nil && strings.HasPrefix(l, "socket:[") {
+				inodes[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+			}
+		}
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/net/tcp")
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "0A" || !inodes[f[9]] { // 0A: LISTEN
+				continue
+			}
+			hp := strings.Split(f[1], ":")
+			port, _ := strconv.ParseUint(hp[1], 16, 16)
+			return net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port)))
+		}
+	}
+	t.Fatalf("process %d listens on no TCP port", pid)
+	return ""
+}
+
+// TestServeAcceptsAfterTooManyOpenFiles: once serve has run out of file
+// descriptors (more clients than its RLIMIT_NOFILE), it accepts
+// connections again when clients leave, as redis-server and net/http do.
+// miniredis's accept loop used to stop on the first EMFILE: every later
+// client hung, with nothing said.
+func TestServeAcceptsAfterTooManyOpenFiles(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+	c := &child{done: make(chan error, 1)}
+	c.cmd = exec.Command(sh, "-c", `ulimit -n 40 && exec "$0" "$@"`, binary(t), "serve", testDump, "--addr", addr)
+	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.done <- c.cmd.Wait() }()
+	t.Cleanup(func() { c.cmd.Process.Kill() })
+	waitServeOutput(t, c, false)
+
+	// More clients than descriptors: the last ones wait in the backlog.
+	var conns []net.Conn
+	for range 60 {
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write([]byte("*1\r\n$4\r\nPING\r\n"))
+		conns = append(conns, conn)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(c.stderr.String(), "too many open files") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(c.stderr.String(), "too many open files") {
+		t.Fatalf("60 clients under a limit of 40 descriptors: serve said nothing:\n%s", c.stderr.String())
+	}
+	for _, conn := range conns {
+		conn.Close()
+	}
+	if got := rawExchange(t, addr, "*1\r\n$4\r\nPING\r\n", 5*time.Second); got != "+PONG\r\n" {
+		t.Fatalf("PING after the clients left: %q, want +PONG (serve no longer accepts?)\n%s", got, c.stderr.String())
+	}
+}
+
+// freePort is a TCP port free on 127.0.0.1 a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestServeClusterClient: CLUSTER SLOTS names the address serve prints,
+// so a cluster client (go-redis ClusterClient) pointed at serve works,
+// also with --addr 0.0.0.0:PORT, where it used to be told to go to
+// 0.0.0.0 (an address to listen on, refused as a destination on systems
+// other than Linux).
+func TestServeClusterClient(t *testing.T) {
+	ctx := context.Background()
+	for _, addr := range []string{"127.0.0.1:0", "0.0.0.0:0"} {
+		url, _ := serveURL(t, testDump, "--addr", addr)
+		host, port, _ := net.SplitHostPort(serveAddr(url))
+		slots, err := serveClient(t, url).ClusterSlots(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(slots) != 1 || len(slots[0].Nodes) != 1 || slots[0].Nodes[0].Addr != net.JoinHostPort(host, port) {
+			t.Fatalf("--addr %s: CLUSTER SLOTS %+v, want the node %s:%s", addr, slots, host, port)
+		}
+		cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{serveAddr(url)}})
+		defer cc.Close()
+		if n, err := cc.DBSize(ctx).Result(); err != nil || n == 0 {
+			t.Fatalf("--addr %s: a cluster client: DBSIZE %d, %v", addr, n, err)
+		}
+	}
+}
