@@ -50,6 +50,10 @@ type Line struct {
 	// but is likely a mistake (a stream length other than its entries'
 	// count).
 	warning string
+	// val is the value decoded by its type when decodeKeyLine read the
+	// line (a *Blob, *[]Blob, ...; see decodeValue), else nil: Entry then
+	// decodes Value.
+	val any
 }
 
 // ZMember is a sorted set member in JSON.
@@ -516,6 +520,12 @@ func (im *importer) start(v int) {
 }
 
 func (im *importer) line(line []byte) error {
+	if l, ok := decodeKeyLine(line); ok && fastKeyLines {
+		im.start(0)
+		return im.key(l)
+	}
+	// Any other line, or a key line decodeKeyLine does not take: the
+	// general path, which says what is wrong.
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(line, &probe); err != nil {
 		return lineJSONError(line, err)
@@ -614,6 +624,11 @@ func (im *importer) line(line []byte) error {
 	if err := strictUnmarshal(line, &l); err != nil {
 		return err
 	}
+	return im.key(&l)
+}
+
+// key writes the entry of a decoded key line.
+func (im *importer) key(l *Line) error {
 	// The value is built in the newest form the target's family loads,
 	// then fitted to the target by the rules rewrite uses: the same data
 	// is dropped, with the same warnings, and the same keys are refused.
@@ -644,6 +659,133 @@ func (im *importer) line(line []byte) error {
 	}
 	im.st.Keys++
 	return im.wr.WriteEntry(e)
+}
+
+// fastKeyLines lets importer.line take key lines from decodeKeyLine; tests
+// turn it off to compare with the general path.
+var fastKeyLines = true
+
+// decodeKeyLine decodes line in one pass when it is a key line
+// with each field once, by its exact name, and no null where a value is
+// required, as export writes them; false for anything else (another kind
+// of line, a field unknown, repeated, misspelt or of the wrong type, bad
+// JSON), which the general path in importer.line then reads, with its
+// messages. What it takes, the general path would decode the same way.
+func decodeKeyLine(line []byte) (*Line, bool) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields() // in the value, as valueUnmarshal
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
+	}
+	var (
+		l        Line
+		db       *int
+		key      *Blob
+		typ      *string
+		expireMs *int64
+		seen     uint8
+	)
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		var dst any
+		var bit uint8
+		switch name, _ := t.(string); name {
+		case "db":
+			dst, bit = &db, 1
+		case "key":
+			dst, bit = &key, 2
+		case "type":
+			dst, bit = &typ, 4
+		case "expire_ms":
+			dst, bit = &expireMs, 8
+		case "value":
+			dst, bit = &l.Value, 16
+			if typ != nil && seen&16 == 0 {
+				// the type came first, as export writes it: decode the
+				// value by it now, not to bytes decoded again by Entry
+				seen |= 16
+				if l.val = decodeValue(dec, *typ); l.val == nil {
+					return nil, false
+				}
+				continue
+			}
+		case "idle":
+			dst, bit = &l.Idle, 32
+		case "freq":
+			dst, bit = &l.Freq, 64
+		default:
+			return nil, false
+		}
+		if seen&bit != 0 {
+			return nil, false
+		}
+		seen |= bit
+		if err := dec.Decode(dst); err != nil {
+			return nil, false
+		}
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false // more after the object
+	}
+	// a null required field reads as nil (the value as "null")
+	if db == nil || key == nil || typ == nil || expireMs == nil || l.val == nil && (l.Value == nil || string(l.Value) == "null") {
+		return nil, false
+	}
+	l.DB, l.Key, l.Type, l.ExpireMs = *db, *key, *typ, *expireMs
+	return &l, true
+}
+
+// decodeValue decodes the next JSON value of dec as a value of type typ,
+// as a pointer to what Entry decodes Line.Value into (valueAs); nil for a
+// null, an error or an unknown type.
+func decodeValue(dec *json.Decoder, typ string) any {
+	switch typ {
+	case "string":
+		return decodePtr[Blob](dec)
+	case "list", "set":
+		return decodePtr[[]Blob](dec)
+	case "zset":
+		return decodePtr[[]zsetMemberJSON](dec)
+	case "hash":
+		return decodePtr[[]HashField](dec)
+	case "stream":
+		return decodePtr[StreamJSON](dec)
+	case "module":
+		return decodePtr[ModuleJSON](dec)
+	}
+	return nil
+}
+
+func decodePtr[T any](dec *json.Decoder) any {
+	var p *T // stays nil for a null
+	if err := dec.Decode(&p); err != nil || p == nil {
+		return nil
+	}
+	return p
+}
+
+// valueAs returns l's value as a T: the one decodeKeyLine decoded, or
+// Value decoded now.
+func valueAs[T any](l *Line) (T, error) {
+	if p, ok := l.val.(*T); ok {
+		return *p, nil
+	}
+	var v T
+	err := valueUnmarshal(l.Value, &v)
+	return v, err
+}
+
+// zsetMemberJSON is ZMember with the score optional, so that a missing
+// one is an error rather than a silent 0.
+type zsetMemberJSON struct {
+	Member Blob   `json:"member"`
+	Score  *Score `json:"score"`
 }
 
 // checkModuleAux reads data as the record it is written as (opcode 247
@@ -823,14 +965,14 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 	var e *rdb.Entry
 	switch l.Type {
 	case "string":
-		var s Blob
-		if err := valueUnmarshal(l.Value, &s); err != nil {
+		s, err := valueAs[Blob](l)
+		if err != nil {
 			return nil, err
 		}
 		v.String = []byte(s)
 	case "list", "set":
-		var items []Blob
-		if err := valueUnmarshal(l.Value, &items); err != nil {
+		items, err := valueAs[[]Blob](l)
+		if err != nil {
 			return nil, err
 		}
 		out := make([][]byte, len(items))
@@ -843,13 +985,8 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 			v.Set = out
 		}
 	case "zset":
-		// ZMember with the score optional, so that a missing one is an
-		// error rather than a silent 0.
-		var ms []struct {
-			Member Blob   `json:"member"`
-			Score  *Score `json:"score"`
-		}
-		if err := valueUnmarshal(l.Value, &ms); err != nil {
+		ms, err := valueAs[[]zsetMemberJSON](l)
+		if err != nil {
 			return nil, err
 		}
 		for i, m := range ms {
@@ -859,8 +996,8 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 			v.ZSet = append(v.ZSet, rdb.ZMember{Member: m.Member, Score: float64(*m.Score)})
 		}
 	case "hash":
-		var fs []HashField
-		if err := valueUnmarshal(l.Value, &fs); err != nil {
+		fs, err := valueAs[[]HashField](l)
+		if err != nil {
 			return nil, err
 		}
 		for i, f := range fs {
@@ -881,8 +1018,8 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 			v.Hash = append(v.Hash, hf)
 		}
 	case "stream":
-		var s StreamJSON
-		if err := valueUnmarshal(l.Value, &s); err != nil {
+		s, err := valueAs[StreamJSON](l)
+		if err != nil {
 			return nil, err
 		}
 		v.Stream = s.stream()
@@ -893,8 +1030,8 @@ func (l *Line) Entry(version int) (*rdb.Entry, error) {
 			l.warn(fmt.Sprintf("stream length %d kept, but it has %d entries: XLEN will say %d (after removing entries, set \"length\" to their count, or to 0 to have them counted)", s.Length, n, s.Length))
 		}
 	case "module":
-		var m ModuleJSON
-		if err := valueUnmarshal(l.Value, &m); err != nil {
+		m, err := valueAs[ModuleJSON](l)
+		if err != nil {
 			return nil, err
 		}
 		if m.RDBType != rdb.TypeModule2 {
