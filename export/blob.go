@@ -34,6 +34,10 @@ func appendBlob(dst []byte, b []byte) []byte {
 // UnmarshalJSON reads either form.
 func (b *Blob) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
+	if s, ok := plainString(data); ok {
+		*b = append(make(Blob, 0, len(s)), s...) // not nil for ""
+		return nil
+	}
 	if len(data) > 0 && data[0] == '"' {
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
@@ -41,6 +45,18 @@ func (b *Blob) UnmarshalJSON(data []byte) error {
 		}
 		*b = Blob(s)
 		return nil
+	}
+	if b64, ok := bytes.CutPrefix(data, []byte(`{"base64":`)); ok && bytes.HasSuffix(b64, []byte("}")) {
+		// as export writes it: decode the base64 text without json
+		if s, ok := plainString(b64[:len(b64)-1]); ok {
+			raw := make(Blob, base64.StdEncoding.DecodedLen(len(s)))
+			n, err := base64.StdEncoding.Decode(raw, s)
+			if err != nil {
+				return err
+			}
+			*b = raw[:n]
+			return nil
+		}
 	}
 	var o struct {
 		Base64 *string `json:"base64"`
@@ -57,6 +73,26 @@ func (b *Blob) UnmarshalJSON(data []byte) error {
 	}
 	*b = raw
 	return nil
+}
+
+// plainString returns the bytes of data, a JSON string without escapes,
+// control characters or invalid UTF-8, which are what it decodes to (most
+// strings an export holds); false for anything else.
+func plainString(data []byte) ([]byte, bool) {
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+		return nil, false
+	}
+	s := data[1 : len(data)-1]
+	ascii := true
+	for _, c := range s {
+		if c == '"' || c == '\\' || c < 0x20 {
+			return nil, false
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	return s, ascii || utf8.Valid(s)
 }
 
 const hexDigits = "0123456789abcdef"
