@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -520,7 +521,7 @@ func (im *importer) start(v int) {
 }
 
 func (im *importer) line(line []byte) error {
-	if l, ok := decodeKeyLine(line); ok && fastKeyLines {
+	if l, ok := decodeKeyLine(line); fastKeyLines && ok {
 		im.start(0)
 		return im.key(l)
 	}
@@ -665,6 +666,9 @@ func (im *importer) key(l *Line) error {
 // turn it off to compare with the general path.
 var fastKeyLines = true
 
+// keyLineFields are the fields of a key line, by their exact names.
+var keyLineFields = []string{"db", "key", "type", "expire_ms", "value", "idle", "freq"}
+
 // decodeKeyLine decodes line in one pass when it is a key line
 // with each field once, by its exact name, and no null where a value is
 // required, as export writes them; false for anything else (another kind
@@ -690,40 +694,35 @@ func decodeKeyLine(line []byte) (*Line, bool) {
 		if err != nil {
 			return nil, false
 		}
-		var dst any
-		var bit uint8
-		switch name, _ := t.(string); name {
+		name, _ := t.(string)
+		f := slices.Index(keyLineFields, name)
+		if f < 0 || seen&(1<<f) != 0 {
+			return nil, false // another kind of line, a field unknown, misspelt or repeated
+		}
+		seen |= 1 << f
+		switch name {
 		case "db":
-			dst, bit = &db, 1
+			err = dec.Decode(&db)
 		case "key":
-			dst, bit = &key, 2
+			err = dec.Decode(&key)
 		case "type":
-			dst, bit = &typ, 4
+			err = dec.Decode(&typ)
 		case "expire_ms":
-			dst, bit = &expireMs, 8
-		case "value":
-			dst, bit = &l.Value, 16
-			if typ != nil && seen&16 == 0 {
-				// the type came first, as export writes it: decode the
-				// value by it now, not to bytes decoded again by Entry
-				seen |= 16
-				if l.val = decodeValue(dec, *typ); l.val == nil {
-					return nil, false
-				}
-				continue
-			}
+			err = dec.Decode(&expireMs)
 		case "idle":
-			dst, bit = &l.Idle, 32
+			err = dec.Decode(&l.Idle)
 		case "freq":
-			dst, bit = &l.Freq, 64
-		default:
-			return nil, false
+			err = dec.Decode(&l.Freq)
+		case "value":
+			if typ == nil {
+				err = dec.Decode(&l.Value) // Entry decodes it by the type
+			} else if l.val = decodeValue(dec, *typ); l.val == nil {
+				// the type came first, as export writes it: the value is
+				// decoded by it, not kept as bytes to decode again
+				return nil, false
+			}
 		}
-		if seen&bit != 0 {
-			return nil, false
-		}
-		seen |= bit
-		if err := dec.Decode(dst); err != nil {
+		if err != nil {
 			return nil, false
 		}
 	}
