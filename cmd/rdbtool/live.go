@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -618,7 +621,7 @@ func (g *serveGate) add(conn net.Conn) {
 	case g.closed:
 		conn.Close()
 	case g.srv != nil:
-		g.srv.ServeConn(conn)
+		g.srv.ServeConn(newRESPConn(conn))
 	default:
 		g.held = append(g.held, conn)
 	}
@@ -630,7 +633,7 @@ func (g *serveGate) open(srv *server.Server) {
 	defer g.mu.Unlock()
 	g.srv = srv
 	for _, conn := range g.held {
-		srv.ServeConn(conn)
+		srv.ServeConn(newRESPConn(conn))
 	}
 	g.held = nil
 }
@@ -686,6 +689,204 @@ func acceptLoop(l net.Listener, hand func(net.Conn), quit <-chan struct{}, repor
 }
 
 const acceptReportEvery = 10 * time.Second
+
+// respConn is a client connection as miniredis reads it: the requests
+// checked and rewritten as redis-server reads them. miniredis's reader
+// takes lines and lengths as sent: an empty array (*0) or a bulk length
+// over 2^63 panicked and ended serve, any other length was allocated
+// whatever its size, and an inline command (PING typed into telnet, a
+// health check's printf 'PING\r\n', redis-benchmark's PING_INLINE) closed
+// the connection. Here an array of bulk strings is passed on (its header
+// lines rewritten, its payloads streamed), an empty one is skipped, an
+// inline command becomes an array, and anything else gets redis-server's
+// "Protocol error" reply and the connection closed. The reply is written
+// in Close, which miniredis calls once it has written the replies to the
+// requests before.
+type respConn struct {
+	net.Conn
+	r    *bufio.Reader
+	out  []byte // rewritten bytes not read yet
+	args int    // bulk strings still to come in the current array
+	bulk int    // payload bytes (and the CRLF after them) still to pass on
+	err  error  // the error Read returns once out is empty
+
+	mu       sync.Mutex
+	protoErr string // the protocol error Close sends
+	closed   bool
+}
+
+const (
+	respInlineMax = 64 << 10  // redis-server's PROTO_INLINE_MAX_SIZE
+	respBulkMax   = 512 << 20 // proto-max-bulk-len's default
+)
+
+var errRESP = errors.New("protocol error")
+
+func newRESPConn(c net.Conn) *respConn {
+	return &respConn{Conn: c, r: bufio.NewReaderSize(c, respInlineMax)}
+}
+
+func (c *respConn) Read(p []byte) (int, error) {
+	for len(c.out) == 0 && c.bulk == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		c.err = c.next()
+	}
+	if len(c.out) > 0 {
+		n := copy(p, c.out)
+		c.out = c.out[n:]
+		return n, nil
+	}
+	n, err := c.r.Read(p[:min(len(p), c.bulk)])
+	c.bulk -= n
+	return n, err
+}
+
+// next reads one line of the request stream into out (or bulk, for a
+// bulk string's payload).
+func (c *respConn) next() error {
+	line, err := c.r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		switch {
+		case c.args > 0:
+			return c.fail("too big bulk count string")
+		case line[0] == '*':
+			return c.fail("too big mbulk count string")
+		}
+		return c.fail("too big inline request")
+	}
+	if err != nil {
+		return err
+	}
+	line = line[:len(line)-1]
+	if c.args > 0 {
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 || line[0] != '$' {
+			got := byte('\r')
+			if len(line) > 0 {
+				got = line[0]
+			}
+			return c.fail(fmt.Sprintf("expected '$', got '%c'", got))
+		}
+		n, err := strconv.ParseInt(string(line[1:]), 10, 64)
+		if err != nil || n < 0 || n > respBulkMax {
+			return c.fail("invalid bulk length")
+		}
+		c.args--
+		c.out = fmt.Appendf(c.out[:0], "$%d\r\n", n)
+		c.bulk = int(n) + 2
+		return nil
+	}
+	if len(line) > 0 && line[0] == '*' {
+		n, err := strconv.ParseInt(string(bytes.TrimSuffix(line[1:], []byte("\r"))), 10, 64)
+		if err != nil || n > math.MaxInt32 {
+			return c.fail("invalid multibulk length")
+		}
+		if n > 0 { // as redis-server, *0 and *-1 are no request
+			c.args = int(n)
+			c.out = fmt.Appendf(c.out[:0], "*%d\r\n", n)
+		}
+		return nil
+	}
+	args, ok := splitInline(line)
+	if !ok {
+		return c.fail("unbalanced quotes in request")
+	}
+	if len(args) > 0 { // an empty line is no request either
+		c.out = fmt.Appendf(c.out[:0], "*%d\r\n", len(args))
+		for _, a := range args {
+			c.out = fmt.Appendf(c.out, "$%d\r\n%s\r\n", len(a), a)
+		}
+	}
+	return nil
+}
+
+// fail records the protocol error msg for Close to send.
+func (c *respConn) fail(msg string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.protoErr = "-ERR Protocol error: " + msg + "\r\n"
+	return errRESP
+}
+
+// Close sends the protocol error there was, if any, and closes.
+func (c *respConn) Close() error {
+	c.mu.Lock()
+	msg := c.protoErr
+	first := !c.closed
+	c.closed = true
+	c.mu.Unlock()
+	if first && msg != "" {
+		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+		c.Conn.Write([]byte(msg))
+	}
+	return c.Conn.Close()
+}
+
+// splitInline splits an inline command into its arguments as redis-server
+// does: separated by spaces; "..." with the escapes \xHH, \n, \r, \t, \b,
+// \a and \ before any other character; '...' with \' only. ok is false
+// for a quote not closed, or not followed by a space.
+func splitInline(line []byte) (args []string, ok bool) {
+	isSpace := func(b byte) bool {
+		return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
+	}
+	i := 0
+	for {
+		for i < len(line) && isSpace(line[i]) {
+			i++
+		}
+		if i == len(line) {
+			return args, true
+		}
+		var arg []byte
+		var quote byte // '"' or '\'' while in quotes
+	word:
+		for ; ; i++ {
+			if i == len(line) {
+				if quote != 0 {
+					return nil, false
+				}
+				break
+			}
+			b := line[i]
+			switch {
+			case quote == 0 && (isSpace(b) || b == 0):
+				break word
+			case quote == 0 && (b == '"' || b == '\''):
+				quote = b
+			case quote == '"' && b == '\\' && i+3 < len(line) && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]):
+				v, _ := strconv.ParseUint(string(line[i+2:i+4]), 16, 8)
+				arg = append(arg, byte(v))
+				i += 3
+			case quote == '"' && b == '\\' && i+1 < len(line):
+				i++
+				e := line[i]
+				if r := strings.IndexByte("nrtba", e); r >= 0 {
+					e = "\n\r\t\b\a"[r]
+				}
+				arg = append(arg, e)
+			case quote == '\'' && b == '\\' && i+1 < len(line) && line[i+1] == '\'':
+				i++
+				arg = append(arg, '\'')
+			case b == quote:
+				if i+1 < len(line) && !isSpace(line[i+1]) {
+					return nil, false
+				}
+				i++
+				break word
+			default:
+				arg = append(arg, b)
+			}
+		}
+		args = append(args, string(arg))
+	}
+}
+
+func isHex(b byte) bool {
+	return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F'
+}
 
 // dialAddr is the address a client dials to reach a server listening on
 // bound, asked for as --addr flag: the loopback address for a wildcard
