@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -446,7 +447,7 @@ func serveCommand() *cli.Command {
 			"and SIGHUP stop it (exit 0, \"serve: stopped\" on stderr). What miniredis\n" +
 			"cannot hold (function libraries, module values, expired keys, empty collections) is skipped and listed on\n" +
 			"stderr (the first 20, then a count).\n" +
-			"--json prints, instead of the URL and that list, one JSON object on stdout once the dump is loaded:\n" +
+			"--json prints, instead of the URL and that list, one JSON object on one line of stdout once the dump is loaded:\n" +
 			"url, keys (loaded), skipped (every item: kind, db (-1 for none), name, detail); then it serves as before.\n\n" +
 			helpExamples("rdbtool serve testdata/dump.rdb --addr 127.0.0.1:6390",
 				"rdbtool serve dump.rdb --addr 127.0.0.1:0 --expiry persist   # any free port"),
@@ -555,7 +556,7 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	defer stop()
 	go serveClock(ctx, m)
 	if c.Bool("json") {
-		if err := printJSON(c, newServeReport(dial, rep), false); err != nil {
+		if err := printJSONLine(c, newServeReport(dial, rep)); err != nil {
 			return err
 		}
 	} else {
@@ -1005,6 +1006,22 @@ type serveSkipped struct {
 	DB     int    `json:"db"` // -1 for function libraries and module aux data
 	Name   string `json:"name"`
 	Detail string `json:"detail"`
+}
+
+// printJSONLine prints v on stdout as JSON on one line: serve's report is
+// its readiness line, and serve goes on running, so a script reads it
+// with `read -r` or readline(), not by waiting for the end of the output.
+func printJSONLine(c *cli.Context, v any) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	if _, err := c.App.Writer.Write(b.Bytes()); err != nil {
+		return stdoutError(err)
+	}
+	return nil
 }
 
 func newServeReport(addr string, rep *fixture.LoadReport) serveReport {
