@@ -37,6 +37,10 @@
 // lines, CRLF line ends and a UTF-8 byte order mark at the start are
 // accepted, and so is a later header equal to the first (exports
 // concatenated), or any later header when the version is chosen.
+// Errors are *LineError; a value no Redis loads (a member given twice, a
+// NaN score, ...) wraps rdb.ErrInvalidValue, and keys the version cannot
+// express make ImportWith fail with rdb.ErrUnconvertible (unless
+// ImportOptions.SkipUnconvertible).
 //
 //	n, err := export.Export(rdbFile, os.Stdout)                         // RDB -> JSON lines
 //	st, err := export.ImportWith(jsonFile, out, export.ImportOptions{}) // and back
