@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/url"
@@ -622,7 +623,7 @@ func (g *serveGate) add(conn net.Conn) {
 	case g.closed:
 		conn.Close()
 	case g.srv != nil:
-		g.srv.ServeConn(newRESPConn(conn))
+		g.srv.ServeConn(newRESPConn(conn, g.srv))
 	default:
 		g.held = append(g.held, conn)
 	}
@@ -634,7 +635,7 @@ func (g *serveGate) open(srv *server.Server) {
 	defer g.mu.Unlock()
 	g.srv = srv
 	for _, conn := range g.held {
-		srv.ServeConn(newRESPConn(conn))
+		srv.ServeConn(newRESPConn(conn, srv))
 	}
 	g.held = nil
 }
@@ -706,6 +707,7 @@ const acceptReportEvery = 10 * time.Second
 type respConn struct {
 	net.Conn
 	r    *bufio.Reader
+	srv  *server.Server
 	out  []byte // rewritten bytes not read yet
 	args int    // bulk strings still to come in the current array
 	bulk int    // payload bytes (and the CRLF after them) still to pass on
@@ -723,8 +725,8 @@ const (
 
 var errRESP = errors.New("protocol error")
 
-func newRESPConn(c net.Conn) *respConn {
-	return &respConn{Conn: c, r: bufio.NewReaderSize(c, respInlineMax)}
+func newRESPConn(c net.Conn, srv *server.Server) *respConn {
+	return &respConn{Conn: c, r: bufio.NewReaderSize(c, respInlineMax), srv: srv}
 }
 
 func (c *respConn) Read(p []byte) (int, error) {
@@ -732,7 +734,9 @@ func (c *respConn) Read(p []byte) (int, error) {
 		if c.err != nil {
 			return 0, c.err
 		}
-		c.err = c.next()
+		if c.err = c.next(); c.err != nil {
+			go c.release()
+		}
 	}
 	if len(c.out) > 0 {
 		n := copy(p, c.out)
@@ -741,7 +745,35 @@ func (c *respConn) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p[:min(len(p), c.bulk)])
 	c.bulk -= n
+	if err != nil && c.err == nil {
+		c.err = err
+		go c.release()
+	}
 	return n, err
+}
+
+// release lets go of the connection once its client has left (or sent a
+// bad request) while a blocking command (BLPOP, XREAD BLOCK, ...) waits:
+// miniredis's reader marks the connection closed after Read returns the
+// error, but its command loop, waiting on miniredis's condition variable,
+// looks at the mark only when woken, that is at any client's next command.
+// On an idle server that was never: each client stopped in a blocking
+// command kept its connection. release wakes it with a PING of its own
+// (any command wakes the blocked ones) until miniredis has closed the
+// connection, trying a few times over about 2 s since it cannot know
+// when the mark is set. (Each PING counts in INFO's
+// total_commands_processed.)
+func (c *respConn) release() {
+	for wait := 2 * time.Millisecond; wait <= 2*time.Second; wait *= 4 {
+		time.Sleep(wait)
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			return
+		}
+		c.srv.Dispatch(server.NewPeer(bufio.NewWriter(io.Discard)), []string{"PING"})
+	}
 }
 
 // next reads one line of the request stream into out (or bulk, for a
