@@ -444,12 +444,12 @@ func serveCommand() *cli.Command {
 		Description: "Any Redis client can then use the dump with no redis-server. --expiry relative (default) counts TTLs\n" +
 			"from the dump's ctime, wallclock treats expiries as absolute times, persist drops them.\n" +
 			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded; a client that\n" +
-			"connects before gets its replies then (never a half-loaded dump). TTLs count down as on a server. SIGINT, SIGTERM\n" +
-			"and SIGHUP stop it (exit 0, \"serve: stopped\" on stderr). What miniredis\n" +
-			"cannot hold (function libraries, module values, expired keys, empty collections) is skipped and listed on\n" +
-			"stderr (the first 20, then a count).\n" +
-			"--json prints, instead of the URL and that list, one JSON object on one line of stdout once the dump is loaded:\n" +
-			"url, keys (loaded), skipped (every item: kind, db (-1 for none), name, detail); then it serves as before.\n\n" +
+			"connects before gets its replies then (never a half-loaded dump). TTLs count down as on a server.\n" +
+			"SIGINT, SIGTERM, SIGHUP or the command SHUTDOWN (redis-cli shutdown) stop it: exit 0, \"serve: stopped\".\n" +
+			"What miniredis cannot hold (function libraries, module values, expired keys, empty collections) is skipped\n" +
+			"and listed on stderr (the first 20, then a count).\n" +
+			"--json prints, instead of the URL and that list, one JSON object on one line of stdout once the dump is\n" +
+			"loaded: url, keys (loaded), skipped (every item: kind, db (-1 for none), name, detail); then it serves as before.\n\n" +
 			helpExamples("rdbtool serve testdata/dump.rdb --addr 127.0.0.1:6390",
 				"rdbtool serve dump.rdb --addr 127.0.0.1:0 --expiry persist   # any free port"),
 		ArgsUsage: "FILE",
@@ -546,7 +546,11 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		return err
 	}
 	dial := dialAddr(addr, l.Addr().String())
-	gate.open(startConnServer(m, dial))
+	srv := startConnServer(m, dial)
+	ctx, shutdown := context.WithCancelCause(ctx)
+	defer shutdown(nil)
+	srv.Register("SHUTDOWN", shutdownCommand(shutdown)) // an error: miniredis has its own now
+	gate.open(srv)
 	in.Close()
 	// SIGHUP stops serve cleanly as SIGINT and SIGTERM do (exit 0, "serve:
 	// stopped"), as most Go servers handle it: it comes when the terminal
@@ -564,10 +568,48 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		serveSummary(c, in.name, dial, rep)
 	}
 	<-ctx.Done()
-	if errors.Is(context.Cause(ctx), context.Canceled) {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errShutdown):
+		stderrf(c, "serve: stopped (SHUTDOWN)\n")
+	case errors.Is(cause, context.Canceled):
 		stderrf(c, "serve: stopped\n")
 	}
 	return nil
+}
+
+// errShutdown ends serve on a SHUTDOWN command.
+var errShutdown = fmt.Errorf("SHUTDOWN: %w", context.Canceled)
+
+// shutdownCommand is SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], which
+// miniredis does not have: `redis-cli shutdown` is how many CI jobs stop
+// the redis-server they started, and serve then kept running. It stops
+// serve as a signal does (stop(errShutdown)), the client's connection
+// closed with no reply, as redis-server does. SAVE is refused: serve
+// writes nothing back to the dump.
+func shutdownCommand(stop context.CancelCauseFunc) server.Cmd {
+	return func(p *server.Peer, cmd string, args []string) {
+		seen := map[string]bool{}
+		for _, a := range args {
+			a = strings.ToUpper(a)
+			switch a {
+			case "NOSAVE", "SAVE", "NOW", "FORCE", "ABORT":
+			default:
+				p.WriteError("ERR syntax error")
+				return
+			}
+			seen[a] = true
+		}
+		switch {
+		case seen["SAVE"] && seen["NOSAVE"], seen["ABORT"] && len(seen) > 1:
+			p.WriteError("ERR syntax error")
+		case seen["ABORT"]:
+			p.WriteError("ERR No shutdown in progress.")
+		case seen["SAVE"]:
+			p.WriteError("ERR serve saves nothing: the dump is not written back (SHUTDOWN or SHUTDOWN NOSAVE stops it)")
+		default:
+			stop(errShutdown)
+		}
+	}
 }
 
 // startConnServer starts m's command server with no listener: Dial does
