@@ -117,12 +117,18 @@ func runImport(c *cli.Context) error {
 		in.fail()
 		return cli.Exit(fmt.Sprintf("%s is an RDB file: import reads the JSON lines of rdbtool export (rdbtool rewrite copies or converts an RDB file)", srcName(name)), exitError)
 	}
-	st, err := export.ImportWith(br, out, export.ImportOptions{Version: v, SkipUnconvertible: c.Bool("skip-unconvertible")})
+	// ew tells a failed write of the output (disk full, a closed pipe)
+	// from bad input, which ImportWith reports the same way, by line.
+	ew := &errWriter{w: out}
+	st, err := export.ImportWith(br, ew, export.ImportOptions{Version: v, SkipUnconvertible: c.Bool("skip-unconvertible")})
 	jsonOut := c.Bool("json")
 	// A failed import wrote nothing: only unconvertible keys, which made
 	// it fail, are worth the report; any other error is its one line.
 	if st != nil && !jsonOut && (err == nil || errors.Is(err, rdb.ErrUnconvertible)) {
 		printConversion(c, &st.ConversionReport, st.Version)
+	}
+	if err != nil && ew.err != nil {
+		return passError(in, out, ew.err)
 	}
 	if err != nil {
 		in.fail()
