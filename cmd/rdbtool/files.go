@@ -570,6 +570,18 @@ var ignoredAtStart = func() (sigs []os.Signal) {
 	return sigs
 }()
 
+// handledSignals is sigs less those this process was started with
+// ignored: a handler installed for one would un-ignore it.
+func handledSignals(sigs ...os.Signal) []os.Signal {
+	var out []os.Signal
+	for _, sg := range sigs {
+		if !slices.Contains(ignoredAtStart, sg) {
+			out = append(out, sg)
+		}
+	}
+	return out
+}
+
 // abortOnSignal is atomicfile.AbortOnSignal (a signal removes the temp
 // files and exits 128+N) for the signals the caller has not chosen to
 // ignore: nohup rdbtool refresh ... must outlive the terminal as nohup
@@ -580,13 +592,7 @@ var ignoredAtStart = func() (sigs []os.Signal) {
 // default the runtime ends the program with SIGPIPE at once, which left
 // prune --keep-newest's spooled copy of stdin behind.
 func abortOnSignal() (stop func()) {
-	var sigs []os.Signal
-	for _, sg := range atomicfile.AbortSignals {
-		if !slices.Contains(ignoredAtStart, sg) {
-			sigs = append(sigs, sg)
-		}
-	}
-	abort := atomicfile.AbortOnSignal(sigs...)
+	abort := atomicfile.AbortOnSignal(handledSignals(atomicfile.AbortSignals...)...)
 	pipe := make(chan os.Signal, 1) // never read: a write to the closed pipe fails with EPIPE instead
 	signal.Notify(pipe, syscall.SIGPIPE)
 	var once sync.Once

@@ -370,7 +370,7 @@ type signals struct {
 func catchSignals(parent context.Context, w io.Writer) *signals {
 	ctx, cancel := context.WithCancel(parent)
 	s := &signals{ctx: ctx, cancel: cancel, ch: make(chan os.Signal, 2), done: make(chan struct{})}
-	signal.Notify(s.ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(s.ch, handledSignals(os.Interrupt, syscall.SIGTERM)...) // nohup / & keep theirs
 	go func() {
 		for {
 			select {
