@@ -16,9 +16,12 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -546,11 +549,12 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		return err
 	}
 	dial := dialAddr(addr, l.Addr().String())
-	srv := startConnServer(m, dial)
+	sv := startConnServer(m, dial)
 	ctx, shutdown := context.WithCancelCause(ctx)
 	defer shutdown(nil)
-	srv.Register("SHUTDOWN", shutdownCommand(shutdown)) // an error: miniredis has its own now
-	gate.open(srv)
+	sv.srv.Register("SHUTDOWN", shutdownCommand(shutdown)) // an error: miniredis has its own now
+	sv.srv.SetPreHook(infoHook(m, sv, dial, time.Now()))
+	gate.open(sv)
 	in.Close()
 	// SIGHUP stops serve cleanly as SIGINT and SIGTERM do (exit 0, "serve:
 	// stopped"), as most Go servers handle it: it comes when the terminal
@@ -575,6 +579,106 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 		stderrf(c, "serve: stopped\n")
 	}
 	return nil
+}
+
+// infoHook answers INFO (before miniredis, as a pre-command hook) with
+// the sections server, clients, stats and keyspace: miniredis has only
+// clients and stats, and took one section at most. `redis-cli info
+// keyspace` (which databases hold keys) was an error, as was INFO server,
+// whose redis_version some clients read at start (Python's RQ). The
+// version is the one miniredis gives in HELLO. Other sections are empty,
+// as on redis-server for a section it does not know. In a MULTI, INFO is
+// left to miniredis (a hook cannot queue a command): its sections then.
+func infoHook(m *miniredis.Miniredis, sv *served, addr string, started time.Time) server.Hook {
+	_, port, _ := net.SplitHostPort(addr)
+	return func(p *server.Peer, cmd string, args ...string) bool {
+		if cmd != "INFO" || inTransaction(p) {
+			return false
+		}
+		want := map[string]bool{}
+		for _, a := range args {
+			want[strings.ToLower(a)] = true
+		}
+		all := len(args) == 0 || want["all"] || want["default"] || want["everything"]
+		var b strings.Builder
+		section := func(name string, lines ...string) {
+			if !all && !want[strings.ToLower(name)] {
+				return
+			}
+			if b.Len() > 0 {
+				b.WriteString("\r\n")
+			}
+			b.WriteString("# " + name + "\r\n")
+			for _, l := range lines {
+				b.WriteString(l + "\r\n")
+			}
+		}
+		up := int64(time.Since(started).Seconds())
+		section("Server", "redis_version:8.4.0", "redis_mode:standalone", "os:"+runtime.GOOS,
+			"arch_bits:"+strconv.Itoa(strconv.IntSize), "process_id:"+strconv.Itoa(os.Getpid()), "tcp_port:"+port,
+			"uptime_in_seconds:"+strconv.FormatInt(up, 10), "uptime_in_days:"+strconv.FormatInt(up/86400, 10))
+		conns, cmds := sv.counts()
+		section("Clients", "connected_clients:"+strconv.Itoa(sv.srv.ClientsLen()))
+		section("Stats", "total_connections_received:"+strconv.Itoa(conns), "total_commands_processed:"+strconv.Itoa(cmds))
+		section("Keyspace", infoKeyspace(m)...)
+		p.WriteBulk(b.String())
+		return true
+	}
+}
+
+// inTransaction reports whether the client p is in a MULTI. miniredis
+// keeps that in p.Ctx, of a type it does not export (read through
+// reflect; should its layout change: false).
+func inTransaction(p *server.Peer) (in bool) {
+	defer func() {
+		if recover() != nil {
+			in = false
+		}
+	}()
+	v := reflect.ValueOf(p.Ctx)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return false
+	}
+	tx := v.Elem().FieldByName("transaction")
+	return tx.Kind() == reflect.Slice && !tx.IsNil()
+}
+
+// infoKeyspace is INFO's keyspace section, a line for each database holding
+// keys: "db0:keys=232,expires=3,avg_ttl=0" (avg_ttl is not computed).
+// miniredis does not export its databases: their sizes are read through
+// reflect, as in hasTTLs; should its layout change, the section is empty.
+func infoKeyspace(m *miniredis.Miniredis) (lines []string) {
+	defer func() {
+		if recover() != nil {
+			lines = nil
+		}
+	}()
+	m.Lock()
+	defer m.Unlock()
+	dbs := reflect.ValueOf(m).Elem().FieldByName("dbs")
+	if dbs.Kind() != reflect.Map {
+		return nil
+	}
+	type dbSize struct{ id, keys, expires int }
+	var sizes []dbSize
+	for it := dbs.MapRange(); it.Next(); {
+		db := it.Value()
+		if it.Key().Kind() != reflect.Int || db.Kind() != reflect.Pointer || db.IsNil() {
+			return nil
+		}
+		keys, ttl := db.Elem().FieldByName("keys"), db.Elem().FieldByName("ttl")
+		if keys.Kind() != reflect.Map || ttl.Kind() != reflect.Map {
+			return nil
+		}
+		if keys.Len() > 0 {
+			sizes = append(sizes, dbSize{int(it.Key().Int()), keys.Len(), ttl.Len()})
+		}
+	}
+	slices.SortFunc(sizes, func(a, b dbSize) int { return a.id - b.id })
+	for _, s := range sizes {
+		lines = append(lines, fmt.Sprintf("db%d:keys=%d,expires=%d,avg_ttl=0", s.id, s.keys, s.expires))
+	}
+	return lines
 }
 
 // errShutdown ends serve on a SHUTDOWN command.
@@ -612,20 +716,38 @@ func shutdownCommand(stop context.CancelCauseFunc) server.Cmd {
 	}
 }
 
-// startConnServer starts m's command server with no listener: Dial does
-// so on a Miniredis not started yet (the in-memory connection it returns
-// is not needed; it shows in INFO's total_connections_received). The
-// server then serves the connections given to its ServeConn.
+// served is miniredis's command server as serve runs it: what it
+// counted before the clients came (the load's own commands), and the
+// commands respConn.release sent, both left out of INFO's figures.
+type served struct {
+	srv           *server.Server
+	conns0, cmds0 int
+	wakes         atomic.Int64
+}
+
+// counts are the connections and commands of the clients so far.
+func (sv *served) counts() (conns, cmds int) {
+	return sv.srv.TotalConnections() - sv.conns0, sv.srv.TotalCommands() - sv.cmds0 - int(sv.wakes.Load())
+}
+
+// startConnServer starts m's command server with no listener, unless the
+// load has (fixture runs some commands that way): Dial does so on a
+// Miniredis not started yet (the in-memory connection it returns is not
+// needed). The server then serves the connections given to its ServeConn.
 //
 // miniredis names its own address in CLUSTER SLOTS, NODES and SHARDS (a
 // cluster client connects to what they say) and takes it from its
 // listener, which it does not have here: addr is set in its place.
-func startConnServer(m *miniredis.Miniredis, addr string) *server.Server {
-	if p, err := m.Dial(); err == nil {
-		p.Close()
+func startConnServer(m *miniredis.Miniredis, addr string) *served {
+	if m.Server() == nil {
+		if p, err := m.Dial(); err == nil {
+			p.Close()
+		}
 	}
 	setNodeAddr(m, addr)
-	return m.Server()
+	sv := &served{srv: m.Server()}
+	sv.conns0, sv.cmds0 = sv.srv.TotalConnections(), sv.srv.TotalCommands()
+	return sv
 }
 
 // setNodeAddr sets the address m gives for itself in the CLUSTER replies.
@@ -653,7 +775,7 @@ func setNodeAddr(m *miniredis.Miniredis, addr string) {
 // hands them and all later ones to the command server once it is open.
 type serveGate struct {
 	mu     sync.Mutex
-	srv    *server.Server
+	sv     *served
 	held   []net.Conn
 	closed bool
 }
@@ -664,20 +786,20 @@ func (g *serveGate) add(conn net.Conn) {
 	switch {
 	case g.closed:
 		conn.Close()
-	case g.srv != nil:
-		g.srv.ServeConn(newRESPConn(conn, g.srv))
+	case g.sv != nil:
+		g.sv.srv.ServeConn(newRESPConn(conn, g.sv))
 	default:
 		g.held = append(g.held, conn)
 	}
 }
 
-// open hands the held connections, and then every new one, to srv.
-func (g *serveGate) open(srv *server.Server) {
+// open hands the held connections, and then every new one, to sv.
+func (g *serveGate) open(sv *served) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.srv = srv
+	g.sv = sv
 	for _, conn := range g.held {
-		srv.ServeConn(newRESPConn(conn, srv))
+		sv.srv.ServeConn(newRESPConn(conn, sv))
 	}
 	g.held = nil
 }
@@ -749,7 +871,7 @@ const acceptReportEvery = 10 * time.Second
 type respConn struct {
 	net.Conn
 	r    *bufio.Reader
-	srv  *server.Server
+	sv   *served
 	out  []byte // rewritten bytes not read yet
 	args int    // bulk strings still to come in the current array
 	bulk int    // payload bytes (and the CRLF after them) still to pass on
@@ -767,8 +889,8 @@ const (
 
 var errRESP = errors.New("protocol error")
 
-func newRESPConn(c net.Conn, srv *server.Server) *respConn {
-	return &respConn{Conn: c, r: bufio.NewReaderSize(c, respInlineMax), srv: srv}
+func newRESPConn(c net.Conn, sv *served) *respConn {
+	return &respConn{Conn: c, r: bufio.NewReaderSize(c, respInlineMax), sv: sv}
 }
 
 func (c *respConn) Read(p []byte) (int, error) {
@@ -803,8 +925,7 @@ func (c *respConn) Read(p []byte) (int, error) {
 // command kept its connection. release wakes it with a PING of its own
 // (any command wakes the blocked ones) until miniredis has closed the
 // connection, trying a few times over about 2 s since it cannot know
-// when the mark is set. (Each PING counts in INFO's
-// total_commands_processed.)
+// when the mark is set. (INFO's total_commands_processed leaves them out.)
 func (c *respConn) release() {
 	for wait := 2 * time.Millisecond; wait <= 2*time.Second; wait *= 4 {
 		time.Sleep(wait)
@@ -814,7 +935,8 @@ func (c *respConn) release() {
 		if closed {
 			return
 		}
-		c.srv.Dispatch(server.NewPeer(bufio.NewWriter(io.Discard)), []string{"PING"})
+		c.sv.wakes.Add(1)
+		c.sv.srv.Dispatch(server.NewPeer(bufio.NewWriter(io.Discard)), []string{"PING"})
 	}
 }
 
