@@ -37,7 +37,7 @@ func TestServeBadRequests(t *testing.T) {
 		{"PING\r\nECHO \"a\"b\r\n", "+PONG\r\n-ERR Protocol error: unbalanced quotes in request\r\n<EOF>"},
 		{"ECHO " + strings.Repeat("x", 70*1024), "-ERR Protocol error: too big inline request\r\n<EOF>"},
 	} {
-		if got := rawExchange(t, addr, tc.req, 300*time.Millisecond); got != tc.want {
+		if got := rawExchange(t, addr, tc.req, 150*time.Millisecond); got != tc.want {
 			t.Errorf("%.40q: got %q, want %q", tc.req, got, tc.want)
 		}
 		select {
