@@ -1,8 +1,11 @@
 package rdb
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"sync"
 )
 
 // A stream (t_stream.c) is stored as: the number of listpack nodes; per
@@ -53,6 +56,9 @@ func (d *vdec) stream(typ byte, v *Value) error {
 		return err
 	}
 	var live uint64
+	var order streamNodes
+	order.init()
+	defer order.release()
 	for i := 0; i < nodes; i++ {
 		key, err := d.readStr(true)
 		if err != nil {
@@ -66,11 +72,20 @@ func (d *vdec) stream(typ byte, v *Value) error {
 		if err != nil {
 			return err
 		}
+		if st != nil {
+			order.starts = append(order.starts, len(st.Entries))
+		}
 		n, err := streamWalkListpack(lp, master, st)
 		if err != nil {
 			return fmt.Errorf("stream node %d: %w", i, err)
 		}
+		if err := order.add(i, master); err != nil {
+			return err
+		}
 		live += n
+	}
+	if st != nil {
+		order.sortEntries(st)
 	}
 	length, err := d.readUint("stream length")
 	if err != nil {
@@ -233,6 +248,92 @@ func (d *vdec) stream(typ byte, v *Value) error {
 		}
 	}
 	return nil
+}
+
+// Redis loads a stream's nodes into a radix tree keyed by their master
+// IDs (16 bytes big endian, so the tree's order is the IDs' order): a
+// master ID given twice is refused ("Listpack re-added with existing
+// key"), nodes stored in any other order are loaded and iterated sorted by
+// master ID. Nothing checks the entries inside a node against each other
+// or against the master ID, not even deep sanitisation: Redis loads such a
+// node and iterates its entries as stored. Decoding gives the entries in
+// Redis's iteration order (XRANGE - +): nodes by master ID, each node's
+// entries as stored. That is ID order for every stream Redis writes; a
+// damaged stream that is not in ID order all the same is refused by
+// EncodeValue (ErrInvalidValue), as no version can write it.
+
+// streamNodes follows the master IDs of a stream's nodes as they are read.
+type streamNodes struct {
+	ids    *[]StreamID      // master IDs in file order (pooled)
+	starts []int            // when decoding: index of each node's first entry
+	seen   map[StreamID]int // master ID -> node; built at the first node out of order
+}
+
+var streamIDPool = sync.Pool{New: func() any { return new([]StreamID) }}
+
+// maxPooledStreamIDs bounds the slices kept in streamIDPool (1 MiB).
+const maxPooledStreamIDs = 1 << 16
+
+func (n *streamNodes) init() {
+	n.ids = streamIDPool.Get().(*[]StreamID)
+	*n.ids = (*n.ids)[:0]
+}
+
+func (n *streamNodes) release() {
+	if cap(*n.ids) <= maxPooledStreamIDs {
+		streamIDPool.Put(n.ids)
+	}
+	n.ids = nil
+}
+
+// add records node i's master ID. While the IDs increase, no ID can
+// repeat and nothing more is kept; from the first one that does not, a map
+// finds repeats.
+func (n *streamNodes) add(i int, master StreamID) error {
+	ids := *n.ids
+	if n.seen == nil && len(ids) > 0 && !ids[len(ids)-1].Less(master) {
+		n.seen = make(map[StreamID]int, 2*len(ids))
+		for j, id := range ids {
+			n.seen[id] = j
+		}
+	}
+	if n.seen != nil {
+		if j, dup := n.seen[master]; dup {
+			return errCorrupt("stream node %d: master ID %v repeats node %d's (Redis refuses it: listpack re-added with existing key)", i, master, j)
+		}
+		n.seen[master] = i
+	}
+	*n.ids = append(ids, master)
+	return nil
+}
+
+// sortEntries puts the nodes' entries in master ID order when the nodes
+// were stored in another order; each node's entries keep their order.
+func (n *streamNodes) sortEntries(st *Stream) {
+	if n.seen == nil {
+		return
+	}
+	ids := *n.ids
+	idx := make([]int, len(ids))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		x, y := ids[a], ids[b]
+		if c := cmp.Compare(x.Ms, y.Ms); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Seq, y.Seq)
+	})
+	out := make([]StreamEntry, 0, len(st.Entries))
+	for _, i := range idx {
+		hi := len(st.Entries)
+		if i+1 < len(n.starts) {
+			hi = n.starts[i+1]
+		}
+		out = append(out, st.Entries[n.starts[i]:hi]...)
+	}
+	st.Entries = out
 }
 
 // streamWalkListpack checks one stream node and, when st is not nil,
