@@ -890,7 +890,7 @@ const (
 var errRESP = errors.New("protocol error")
 
 func newRESPConn(c net.Conn, sv *served) *respConn {
-	return &respConn{Conn: c, r: bufio.NewReaderSize(c, respInlineMax), sv: sv}
+	return &respConn{Conn: c, r: bufio.NewReaderSize(c, 16<<10), sv: sv}
 }
 
 func (c *respConn) Read(p []byte) (int, error) {
@@ -945,6 +945,15 @@ func (c *respConn) release() {
 func (c *respConn) next() error {
 	line, err := c.r.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
+		// A line longer than the buffer: gathered up to the limit.
+		long := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) && len(long) < respInlineMax {
+			line, err = c.r.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		line = long
+	}
+	if errors.Is(err, bufio.ErrBufferFull) || len(line) > respInlineMax {
 		switch {
 		case c.args > 0:
 			return c.fail("too big bulk count string")

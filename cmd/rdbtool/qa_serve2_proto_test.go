@@ -35,10 +35,11 @@ func TestServeBadRequests(t *testing.T) {
 		{"SET k v\r\nGET k\r\n", "+OK\r\n$1\r\nv\r\n"},
 		{"ECHO \"a\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n<EOF>"},
 		{"PING\r\nECHO \"a\"b\r\n", "+PONG\r\n-ERR Protocol error: unbalanced quotes in request\r\n<EOF>"},
+		{"ECHO " + strings.Repeat("x", 40000) + "\r\n", "$40000\r\n" + strings.Repeat("x", 40000) + "\r\n"},
 		{"ECHO " + strings.Repeat("x", 70*1024), "-ERR Protocol error: too big inline request\r\n<EOF>"},
 	} {
 		if got := rawExchange(t, addr, tc.req, 150*time.Millisecond); got != tc.want {
-			t.Errorf("%.40q: got %q, want %q", tc.req, got, tc.want)
+			t.Errorf("%.40q: got %.200q, want %.200q", tc.req, got, tc.want)
 		}
 		select {
 		case err := <-c.done:
