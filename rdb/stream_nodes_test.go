@@ -357,3 +357,20 @@ func TestStreamNodesConvertInvalid(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamNodesValidateAllocs: checking the nodes' master IDs costs
+// ValidateValue no allocation while they increase (every stream Redis
+// writes); only nodes out of order build a map.
+func TestStreamNodesValidateAllocs(t *testing.T) {
+	var nodes []tsNode
+	for i := 0; i < 300; i++ {
+		nodes = append(nodes, tsNode{ms(uint64(10*i + 1)), []tsEnt{{0, 0, false, "a"}, {1, 0, false, "b"}}})
+	}
+	raw := tsStream(TypeStreamListpacks2, nodes...)
+	if err := ValidateValue(TypeStreamListpacks2, raw); err != nil {
+		t.Fatal(err)
+	}
+	if allocs := testing.AllocsPerRun(20, func() { _ = ValidateValue(TypeStreamListpacks2, raw) }); allocs >= 1 {
+		t.Errorf("ValidateValue of a 300-node stream: %.1f allocations per call, want none", allocs)
+	}
+}
