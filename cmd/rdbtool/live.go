@@ -553,7 +553,7 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	ctx, shutdown := context.WithCancelCause(ctx)
 	defer shutdown(nil)
 	sv.srv.Register("SHUTDOWN", shutdownCommand(shutdown)) // an error: miniredis has its own now
-	sv.srv.SetPreHook(infoHook(m, sv, dial, time.Now()))
+	sv.srv.SetPreHook(serveHook(m, sv, dial, time.Now()))
 	gate.open(sv)
 	in.Close()
 	// SIGHUP stops serve cleanly as SIGINT and SIGTERM do (exit 0, "serve:
@@ -581,20 +581,62 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	return nil
 }
 
-// infoHook answers INFO (before miniredis, as a pre-command hook) with
-// the sections server, clients, stats and keyspace: miniredis has only
-// clients and stats, and took one section at most. `redis-cli info
-// keyspace` (which databases hold keys) was an error, as was INFO server,
-// whose redis_version some clients read at start (Python's RQ). The
-// version is the one miniredis gives in HELLO. Other sections are empty,
-// as on redis-server for a section it does not know. In a MULTI, INFO is
-// left to miniredis (a hook cannot queue a command): its sections then.
-func infoHook(m *miniredis.Miniredis, sv *served, addr string, started time.Time) server.Hook {
-	_, port, _ := net.SplitHostPort(addr)
+// serveHook runs before each command (miniredis's pre-command hook) and
+// answers INFO and TTL itself; any other command, and these in a MULTI
+// (a hook cannot queue a command), a Lua script (run with miniredis
+// locked) or a subscribed connection, are left to miniredis.
+func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Time) server.Hook {
+	info := infoCommand(m, sv, addr, started)
 	return func(p *server.Peer, cmd string, args ...string) bool {
-		if cmd != "INFO" || inTransaction(p) {
+		if cmd != "INFO" && cmd != "TTL" || !plainState(p) {
 			return false
 		}
+		if cmd == "INFO" {
+			info(p, args)
+			return true
+		}
+		return ttlCommand(sv, p, args)
+	}
+}
+
+// ttlCommand answers TTL KEY with the remaining time rounded to the
+// nearest second, as redis-server does: miniredis truncates it, and
+// serveClock moves it every serveTick, so `SET k v EX 10` then TTL k said
+// 9 a tenth of a second later (redis-server: 10 for half a second). It is
+// PTTL's reply, asked from miniredis on p's database. ok is false to leave
+// the command to miniredis (a wrong number of arguments).
+func ttlCommand(sv *served, p *server.Peer, args []string) (ok bool) {
+	if len(args) != 1 {
+		return false
+	}
+	var out bytes.Buffer
+	w := bufio.NewWriter(&out)
+	q := server.NewPeer(w)
+	q.Ctx = p.Ctx // its selected database
+	sv.srv.Dispatch(q, []string{"PTTL", args[0]})
+	q.Flush()
+	reply, found := strings.CutPrefix(out.String(), ":")
+	ms, err := strconv.ParseInt(strings.TrimSuffix(reply, "\r\n"), 10, 64)
+	if !found || err != nil {
+		return false
+	}
+	if ms >= 0 { // -1 no TTL, -2 no key
+		ms = (ms + 500) / 1000
+	}
+	p.WriteInt(int(ms))
+	return true
+}
+
+// infoCommand is INFO with the sections server, clients, stats and
+// keyspace: miniredis has only clients and stats, and took one section at
+// most. `redis-cli info keyspace` (which databases hold keys) was an
+// error, as was INFO server, whose redis_version some clients read at
+// start (Python's RQ). The version is the one miniredis gives in HELLO.
+// Other sections are empty, as on redis-server for a section it does not
+// know.
+func infoCommand(m *miniredis.Miniredis, sv *served, addr string, started time.Time) func(*server.Peer, []string) {
+	_, port, _ := net.SplitHostPort(addr)
+	return func(p *server.Peer, args []string) {
 		want := map[string]bool{}
 		for _, a := range args {
 			want[strings.ToLower(a)] = true
@@ -622,25 +664,32 @@ func infoHook(m *miniredis.Miniredis, sv *served, addr string, started time.Time
 		section("Stats", "total_connections_received:"+strconv.Itoa(conns), "total_commands_processed:"+strconv.Itoa(cmds))
 		section("Keyspace", infoKeyspace(m)...)
 		p.WriteBulk(b.String())
-		return true
 	}
 }
 
-// inTransaction reports whether the client p is in a MULTI. miniredis
-// keeps that in p.Ctx, of a type it does not export (read through
-// reflect; should its layout change: false).
-func inTransaction(p *server.Peer) (in bool) {
+// plainState reports whether the client p is in none of the states where
+// serveHook leaves commands to miniredis: in a MULTI, in a Lua script,
+// subscribed. miniredis keeps them in p.Ctx, of a type it does not export
+// (read through reflect; should its layout change: false, all left to
+// miniredis).
+func plainState(p *server.Peer) (plain bool) {
 	defer func() {
 		if recover() != nil {
-			in = false
+			plain = false
 		}
 	}()
+	if p.Ctx == nil {
+		return true // no command has set any state yet
+	}
 	v := reflect.ValueOf(p.Ctx)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return false
 	}
-	tx := v.Elem().FieldByName("transaction")
-	return tx.Kind() == reflect.Slice && !tx.IsNil()
+	tx, nested, sub := v.Elem().FieldByName("transaction"), v.Elem().FieldByName("nested"), v.Elem().FieldByName("subscriber")
+	if tx.Kind() != reflect.Slice || nested.Kind() != reflect.Bool || sub.Kind() != reflect.Pointer {
+		return false
+	}
+	return tx.IsNil() && !nested.Bool() && sub.IsNil()
 }
 
 // infoKeyspace is INFO's keyspace section, a line for each database holding

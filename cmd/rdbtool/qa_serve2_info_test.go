@@ -71,3 +71,27 @@ func TestServeInfo(t *testing.T) {
 		t.Fatalf("MULTI INFO DBSIZE EXEC: %v, %v", cmds, err)
 	}
 }
+
+// TestServeInfoFromScript: INFO called from a Lua script (which runs with
+// miniredis locked) is answered, and serve goes on: serve's own INFO took
+// miniredis's lock again and hung the whole server.
+func TestServeInfoFromScript(t *testing.T) {
+	ctx := context.Background()
+	url, _ := serveURL(t, testDump, "--addr", "127.0.0.1:0")
+	rc := serveClient(t, url)
+	done := make(chan error, 1)
+	go func() {
+		done <- rc.Eval(ctx, "return redis.call('INFO', 'clients')", nil).Err()
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("EVAL of INFO: no reply in 5 s (serve hung?)")
+	}
+	if err := rc.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
