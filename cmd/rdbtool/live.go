@@ -518,6 +518,11 @@ const maxSkippedListed = 20
 // load and the serving: serve used to close it and let miniredis listen
 // again, and a client connecting in between was refused (with --addr
 // HOST:0 another process could even take the port).
+//
+// On the way, serve adds to miniredis what a client of a server expects:
+// requests are checked before miniredis reads them (respConn), a client
+// leaving while blocked is let go (respConn.release), INFO and TTL answer
+// as redis-server's do (serveHook), and SHUTDOWN stops serve.
 func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy fixture.Option) error {
 	l, err := net.Listen("tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
