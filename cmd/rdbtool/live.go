@@ -927,6 +927,7 @@ type respConn struct {
 	r    *bufio.Reader
 	sv   *served
 	out  []byte // rewritten bytes not read yet
+	buf  []byte // out's memory, reused once out is read
 	args int    // bulk strings still to come in the current array
 	bulk int    // payload bytes (and the CRLF after them) still to pass on
 	err  error  // the error Read returns once out is empty
@@ -955,6 +956,7 @@ func (c *respConn) Read(p []byte) (int, error) {
 		if c.err = c.next(); c.err != nil {
 			go c.release()
 		}
+		c.buf = c.out[:0] // out's memory, for the next line
 	}
 	if len(c.out) > 0 {
 		n := copy(p, c.out)
@@ -1034,7 +1036,7 @@ func (c *respConn) next() error {
 			return c.fail("invalid bulk length")
 		}
 		c.args--
-		c.out = fmt.Appendf(c.out[:0], "$%d\r\n", n)
+		c.out = respHeader(c.buf[:0], '$', n)
 		c.bulk = int(n) + 2
 		return nil
 	}
@@ -1045,7 +1047,7 @@ func (c *respConn) next() error {
 		}
 		if n > 0 { // as redis-server, *0 and *-1 are no request
 			c.args = int(n)
-			c.out = fmt.Appendf(c.out[:0], "*%d\r\n", n)
+			c.out = respHeader(c.buf[:0], '*', n)
 		}
 		return nil
 	}
@@ -1054,12 +1056,17 @@ func (c *respConn) next() error {
 		return c.fail("unbalanced quotes in request")
 	}
 	if len(args) > 0 { // an empty line is no request either
-		c.out = fmt.Appendf(c.out[:0], "*%d\r\n", len(args))
+		c.out = respHeader(c.buf[:0], '*', int64(len(args)))
 		for _, a := range args {
-			c.out = fmt.Appendf(c.out, "$%d\r\n%s\r\n", len(a), a)
+			c.out = append(respHeader(c.out, '$', int64(len(a))), a+"\r\n"...)
 		}
 	}
 	return nil
+}
+
+// respHeader appends a RESP header line: kind ('*' or '$'), n, CRLF.
+func respHeader(b []byte, kind byte, n int64) []byte {
+	return append(strconv.AppendInt(append(b, kind), n, 10), '\r', '\n')
 }
 
 // fail records the protocol error msg for Close to send.
