@@ -52,7 +52,7 @@ func (id StreamID) Less(o StreamID) bool {
 
 // Stream is a decoded stream: its live entries and consumer groups.
 type Stream struct {
-	Entries      []StreamEntry // live entries only, in ID order
+	Entries      []StreamEntry // live entries only, in Redis's order: nodes by master ID, a node's entries as stored (ID order in every stream Redis writes)
 	Length       uint64        // number of live entries
 	LastID       StreamID
 	FirstID      StreamID // RDB stream type 2+ (Redis 7.0); zero before

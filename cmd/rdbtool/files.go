@@ -138,6 +138,10 @@ func rdbInputError(name string, err error) error {
 		msg += " (JSON lines from rdbtool export? make a dump of them with rdbtool import " + name + " -o OUT.rdb)"
 	case errors.As(err, &re) && errors.Is(err, rdb.ErrChecksum):
 		msg += " (the file is damaged; rdbtool verify shows details, rdbtool inspect reads it anyway)"
+	case errors.As(err, &re) && errors.Is(err, rdb.ErrInvalidValue):
+		// Only re-encoding finds these (a stream's entries out of ID order
+		// within a node): the file reads, and verify passes it.
+		msg += " (the value reads, but cannot be re-encoded; a redis-server may still load it as stored, and rewrite without --rdb-version copies it unchanged)"
 	case errors.As(err, &re):
 		msg += " (the file is damaged or not an RDB dump; check it with rdbtool verify " + name + ")"
 	case errors.Is(err, os.ErrNotExist):
