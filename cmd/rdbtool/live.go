@@ -565,8 +565,13 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	// stopped"), as most Go servers handle it: it comes when the terminal
 	// closes or a CI runner ends the job's session, both ways of saying
 	// "stop". serve has no configuration to reload on it, and dying with
-	// 129 and nothing said looked like a crash.
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	// 129 and nothing said looked like a crash. Unless it was ignored from
+	// the start (nohup): catching it would undo that (Notify un-ignores).
+	sigs := []os.Signal{syscall.SIGINT, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(ctx, sigs...)
 	defer stop()
 	go serveClock(ctx, m)
 	if c.Bool("json") {

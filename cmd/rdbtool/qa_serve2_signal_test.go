@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,5 +29,40 @@ func TestServeSIGHUPStops(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve still running 10 s after SIGHUP")
+	}
+}
+
+// TestServeNohupKeepsRunning: under nohup (SIGHUP ignored from the start)
+// serve keeps ignoring SIGHUP, so that it outlives the terminal as asked.
+// Catching SIGHUP to stop cleanly would have undone nohup: Go's Notify
+// stops a signal being ignored.
+func TestServeNohupKeepsRunning(t *testing.T) {
+	c := &child{done: make(chan error, 1)}
+	c.cmd = exec.Command("sh", "-c", `trap '' HUP && exec "$0" "$@"`, binary(t), "serve", testDump, "--addr", "127.0.0.1:0")
+	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.done <- c.cmd.Wait() }()
+	t.Cleanup(func() { c.cmd.Process.Kill() })
+	url := waitServeOutput(t, c, false)
+	c.cmd.Process.Signal(syscall.SIGHUP)
+	select {
+	case err := <-c.done:
+		t.Fatalf("serve under nohup exited on SIGHUP: %v\n%s", err, c.stderr.String())
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := serveClient(t, url).Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-c.done:
+		if err != nil {
+			t.Fatalf("serve after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve still running 10 s after SIGTERM")
 	}
 }
