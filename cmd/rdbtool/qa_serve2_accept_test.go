@@ -101,6 +101,9 @@ func TestServeNoRefusedConnectionAtHandover(t *testing.T) {
 						refused.Add(1)
 					}
 					if err == nil {
+						// A reset, not a FIN: no TIME_WAIT to use up
+						// the ephemeral ports.
+						conn.(*net.TCPConn).SetLinger(0)
 						conn.Close()
 					}
 				}
