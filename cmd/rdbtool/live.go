@@ -448,6 +448,7 @@ func serveCommand() *cli.Command {
 			"from the dump's ctime, wallclock treats expiries as absolute times, persist drops them.\n" +
 			"FILE may be - for stdin. The server's URL is printed on stdout once the dump is loaded; a client that\n" +
 			"connects before gets its replies then (never a half-loaded dump). TTLs count down as on a server.\n" +
+			"Databases 0 to 15 can be selected, or up to the highest the dump uses.\n" +
 			"SIGINT, SIGTERM, SIGHUP or the command SHUTDOWN (redis-cli shutdown) stop it: exit 0, \"serve: stopped\".\n" +
 			"What miniredis cannot hold (function libraries, module values, expired keys, empty collections) is skipped\n" +
 			"and listed on stderr (the first 20, then a count).\n" +
@@ -521,8 +522,9 @@ const maxSkippedListed = 20
 //
 // On the way, serve adds to miniredis what a client of a server expects:
 // requests are checked before miniredis reads them (respConn), a client
-// leaving while blocked is let go (respConn.release), INFO and TTL answer
-// as redis-server's do (serveHook), and SHUTDOWN stops serve.
+// leaving while blocked is let go (respConn.release), INFO, TTL and
+// SELECT answer as redis-server's do (serveHook), and SHUTDOWN stops
+// serve.
 func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy fixture.Option) error {
 	l, err := net.Listen("tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
@@ -592,20 +594,34 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 }
 
 // serveHook runs before each command (miniredis's pre-command hook) and
-// answers INFO and TTL itself; any other command, and these in a MULTI
+// answers INFO and TTL itself, and SELECT of a database out of range; any other command, and these in a MULTI
 // (a hook cannot queue a command), a Lua script (run with miniredis
 // locked) or a subscribed connection, are left to miniredis.
 func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Time) server.Hook {
 	info := infoCommand(m, sv, addr, started)
+	// redis-server's databases (16), or as many as the dump uses.
+	dbs := 16
+	if sizes := dbSizes(m); len(sizes) > 0 {
+		dbs = max(dbs, sizes[len(sizes)-1].id+1)
+	}
 	return func(p *server.Peer, cmd string, args ...string) bool {
-		if cmd != "INFO" && cmd != "TTL" || !plainState(p) {
+		if cmd != "INFO" && cmd != "TTL" && cmd != "SELECT" || !plainState(p) {
 			return false
 		}
-		if cmd == "INFO" {
+		switch cmd {
+		case "INFO":
 			info(p, args)
 			return true
+		case "TTL":
+			return ttlCommand(sv, p, args)
 		}
-		return ttlCommand(sv, p, args)
+		// SELECT: miniredis takes any index, which a client configured
+		// for the wrong database would only find out against Redis.
+		if n, err := strconv.Atoi(strings.Join(args, " ")); err == nil && n >= dbs {
+			p.WriteError("ERR DB index is out of range")
+			return true
+		}
+		return false
 	}
 }
 
@@ -704,12 +720,23 @@ func plainState(p *server.Peer) (plain bool) {
 
 // infoKeyspace is INFO's keyspace section, a line for each database holding
 // keys: "db0:keys=232,expires=3,avg_ttl=0" (avg_ttl is not computed).
-// miniredis does not export its databases: their sizes are read through
-// reflect, as in hasTTLs; should its layout change, the section is empty.
 func infoKeyspace(m *miniredis.Miniredis) (lines []string) {
+	for _, s := range dbSizes(m) {
+		lines = append(lines, fmt.Sprintf("db%d:keys=%d,expires=%d,avg_ttl=0", s.id, s.keys, s.expires))
+	}
+	return lines
+}
+
+// dbSize is how many keys, and keys with a TTL, a database holds.
+type dbSize struct{ id, keys, expires int }
+
+// dbSizes returns the sizes of m's databases that hold keys, by id.
+// miniredis does not export its databases: their sizes are read through
+// reflect, as in hasTTLs; should its layout change, it returns nil.
+func dbSizes(m *miniredis.Miniredis) (sizes []dbSize) {
 	defer func() {
 		if recover() != nil {
-			lines = nil
+			sizes = nil
 		}
 	}()
 	m.Lock()
@@ -718,8 +745,6 @@ func infoKeyspace(m *miniredis.Miniredis) (lines []string) {
 	if dbs.Kind() != reflect.Map {
 		return nil
 	}
-	type dbSize struct{ id, keys, expires int }
-	var sizes []dbSize
 	for it := dbs.MapRange(); it.Next(); {
 		db := it.Value()
 		if it.Key().Kind() != reflect.Int || db.Kind() != reflect.Pointer || db.IsNil() {
@@ -734,10 +759,7 @@ func infoKeyspace(m *miniredis.Miniredis) (lines []string) {
 		}
 	}
 	slices.SortFunc(sizes, func(a, b dbSize) int { return a.id - b.id })
-	for _, s := range sizes {
-		lines = append(lines, fmt.Sprintf("db%d:keys=%d,expires=%d,avg_ttl=0", s.id, s.keys, s.expires))
-	}
-	return lines
+	return sizes
 }
 
 // errShutdown ends serve on a SHUTDOWN command.
