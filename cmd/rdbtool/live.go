@@ -522,8 +522,8 @@ const maxSkippedListed = 20
 //
 // On the way, serve adds to miniredis what a client of a server expects:
 // requests are checked before miniredis reads them (respConn), a client
-// leaving while blocked is let go (respConn.release), INFO, TTL and
-// SELECT answer as redis-server's do (serveHook), and SHUTDOWN stops
+// leaving while blocked is let go (respConn.release), INFO, TTL, SELECT
+// and RESTORE answer as redis-server's do (serveHook), and SHUTDOWN stops
 // serve.
 func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy fixture.Option) error {
 	l, err := net.Listen("tcp", addr)
@@ -594,7 +594,8 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 }
 
 // serveHook runs before each command (miniredis's pre-command hook) and
-// answers INFO and TTL itself, and SELECT of a database out of range; any other command, and these in a MULTI
+// answers INFO, TTL and RESTORE itself, and SELECT of a database out of
+// range; any other command, and these in a MULTI
 // (a hook cannot queue a command), a Lua script (run with miniredis
 // locked) or a subscribed connection, are left to miniredis.
 func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Time) server.Hook {
@@ -605,7 +606,7 @@ func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Tim
 		dbs = max(dbs, sizes[len(sizes)-1].id+1)
 	}
 	return func(p *server.Peer, cmd string, args ...string) bool {
-		if cmd != "INFO" && cmd != "TTL" && cmd != "SELECT" || !plainState(p) {
+		if cmd != "INFO" && cmd != "TTL" && cmd != "SELECT" && cmd != "RESTORE" || !plainState(p) {
 			return false
 		}
 		switch cmd {
@@ -614,6 +615,8 @@ func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Tim
 			return true
 		case "TTL":
 			return ttlCommand(sv, p, args)
+		case "RESTORE":
+			return restoreCommand(m, p, args)
 		}
 		// SELECT: miniredis takes any index, which a client configured
 		// for the wrong database would only find out against Redis.
@@ -623,6 +626,112 @@ func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Tim
 		}
 		return false
 	}
+}
+
+// restoreCommand is RESTORE KEY TTL PAYLOAD [REPLACE] [ABSTTL] [IDLETIME
+// s] [FREQ f] for a payload of Redis's DUMP format (what `rdbtool load`,
+// redis-cli --pipe of RESTOREs and migration tools send): the value is
+// decoded and put in p's database through fixture, as serve loads a dump,
+// whatever its type. miniredis's RESTORE stored the payload's bytes as a
+// string (its DUMP gives a string's bytes as they are): `rdbtool load
+// --to` a serve URL reported every key loaded, each hash or list a string
+// of binary. A payload that is not Redis's (miniredis's own DUMP) is left
+// to miniredis, as is anything in a MULTI. ok is false to leave it.
+func restoreCommand(m *miniredis.Miniredis, p *server.Peer, args []string) (ok bool) {
+	if len(args) < 3 {
+		return false
+	}
+	e, version, err := rdb.EntryFromDump([]byte(args[0]), []byte(args[2]))
+	if err != nil {
+		return false
+	}
+	ttl, err := strconv.ParseInt(args[1], 10, 64)
+	if err != nil || ttl < 0 {
+		p.WriteError("ERR Invalid TTL value, must be >= 0")
+		return true
+	}
+	var replace, absTTL bool
+	for i := 3; i < len(args); i++ {
+		switch strings.ToUpper(args[i]) {
+		case "REPLACE":
+			replace = true
+		case "ABSTTL":
+			absTTL = true
+		case "IDLETIME", "FREQ": // not kept by miniredis
+			if i++; i == len(args) {
+				p.WriteError("ERR syntax error")
+				return true
+			}
+			if _, err := strconv.ParseInt(args[i], 10, 64); err != nil {
+				p.WriteError("ERR value is not an integer or out of range")
+				return true
+			}
+		default:
+			p.WriteError("ERR syntax error")
+			return true
+		}
+	}
+	db := selectedDB(p)
+	if db < 0 {
+		return false
+	}
+	if !replace && m.DB(db).Exists(args[0]) {
+		p.WriteError("BUSYKEY Target key name already exists.")
+		return true
+	}
+	var left time.Duration // 0: no TTL
+	switch {
+	case ttl > 0 && absTTL:
+		left = time.Until(time.UnixMilli(ttl))
+	case ttl > 0:
+		left = time.Duration(ttl) * time.Millisecond
+	}
+	if ttl > 0 && left <= 0 { // expired already: redis-server drops it
+		m.DB(db).Del(args[0])
+		p.WriteOK()
+		return true
+	}
+	var buf bytes.Buffer
+	w := rdb.NewWriter(&buf, version)
+	e.DB = db
+	if err := w.WriteEntry(e); err == nil {
+		err = w.Close()
+	}
+	var rep *fixture.LoadReport
+	if err == nil {
+		rep, err = fixture.LoadInto(m, &buf, fixture.Persist)
+	}
+	switch {
+	case err != nil:
+		p.WriteError("ERR Bad data format: " + err.Error())
+	case len(rep.Skipped) > 0:
+		p.WriteError("ERR serve cannot hold this value: " + rep.Skipped[0].Detail)
+	default:
+		if left > 0 {
+			m.DB(db).SetTTL(args[0], left)
+		}
+		p.WriteOK()
+	}
+	return true
+}
+
+// selectedDB is the database client p has selected (miniredis keeps it in
+// p.Ctx, of a type it does not export: read through reflect; -1 should its
+// layout change).
+func selectedDB(p *server.Peer) (db int) {
+	defer func() {
+		if recover() != nil {
+			db = -1
+		}
+	}()
+	if p.Ctx == nil {
+		return 0
+	}
+	f := reflect.ValueOf(p.Ctx).Elem().FieldByName("selectedDB")
+	if f.Kind() != reflect.Int {
+		return -1
+	}
+	return int(f.Int())
 }
 
 // ttlCommand answers TTL KEY with the remaining time rounded to the
