@@ -370,6 +370,9 @@ func TestStreamNodesValidateAllocs(t *testing.T) {
 	if err := ValidateValue(TypeStreamListpacks2, raw); err != nil {
 		t.Fatal(err)
 	}
+	if raceEnabled {
+		t.Skip("allocation count not checked under -race: sync.Pool drops pooled slices at random there")
+	}
 	if allocs := testing.AllocsPerRun(20, func() { _ = ValidateValue(TypeStreamListpacks2, raw) }); allocs >= 1 {
 		t.Errorf("ValidateValue of a 300-node stream: %.1f allocations per call, want none", allocs)
 	}
