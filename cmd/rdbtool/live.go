@@ -1229,9 +1229,13 @@ func (c *respConn) Close() error {
 
 // splitInline splits an inline command into its arguments as redis-server
 // does: separated by spaces; "..." with the escapes \xHH, \n, \r, \t, \b,
-// \a and \ before any other character; '...' with \' only. ok is false
-// for a quote not closed, or not followed by a space.
+// \a and \ before any other character; '...' with \' only. A NUL byte
+// ends the arguments (redis-server splits a C string). ok is false for a
+// quote not closed, or not followed by a space.
 func splitInline(line []byte) (args []string, ok bool) {
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
 	isSpace := func(b byte) bool {
 		return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
 	}
@@ -1255,7 +1259,7 @@ func splitInline(line []byte) (args []string, ok bool) {
 			}
 			b := line[i]
 			switch {
-			case quote == 0 && (isSpace(b) || b == 0):
+			case quote == 0 && isSpace(b):
 				break word
 			case quote == 0 && (b == '"' || b == '\''):
 				quote = b

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,11 @@ func TestServeBadRequests(t *testing.T) {
 		{"PING\r\nECHO \"a\"b\r\n", "+PONG\r\n-ERR Protocol error: unbalanced quotes in request\r\n<EOF>"},
 		{"ECHO " + strings.Repeat("x", 40000) + "\r\n", "$40000\r\n" + strings.Repeat("x", 40000) + "\r\n"},
 		{"ECHO " + strings.Repeat("x", 70*1024), "-ERR Protocol error: too big inline request\r\n<EOF>"},
+		// A NUL ends the arguments, as in redis-server's splitter (its
+		// reader, looking for the newline with strchr, never answers such
+		// a line); in quotes it is a quote not closed.
+		{"ECHO a\x00b c\r\nPING\r\n", "$1\r\na\r\n+PONG\r\n"},
+		{"ECHO \"a\x00b\"\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n<EOF>"},
 	} {
 		if got := rawExchange(t, addr, tc.req, 150*time.Millisecond); got != tc.want {
 			t.Errorf("%.40q: got %.200q, want %.200q", tc.req, got, tc.want)
@@ -49,5 +55,35 @@ func TestServeBadRequests(t *testing.T) {
 	}
 	if err := serveClient(t, url).Ping(context.Background()).Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServeInlineNUL: an inline command with a NUL byte is split (the
+// NUL ends the arguments, as in redis-server's sdssplitargs) and the
+// split ends: it used to loop for ever on the NUL, appending empty
+// arguments until the process ran out of memory (one request from any
+// client took serve down).
+func TestServeInlineNUL(t *testing.T) {
+	for line, want := range map[string][]string{
+		"ECHO a\x00b c":        {"ECHO", "a"},
+		"\x00PING":             nil,
+		"SET k \"v\" \x00\x00": {"SET", "k", "v"},
+	} {
+		done := make(chan []string, 1)
+		go func() {
+			args, _ := splitInline([]byte(line))
+			done <- args
+		}()
+		select {
+		case args := <-done:
+			if !slices.Equal(args, want) {
+				t.Errorf("%q split as %q, want %q", line, args, want)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("%q: splitInline still running after 2 s", line)
+		}
+	}
+	if args, ok := splitInline([]byte("ECHO 'a\x00'")); ok {
+		t.Errorf("a NUL in quotes: split as %q, want unbalanced quotes", args)
 	}
 }
