@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"github.com/rdbtool/rdbtool/internal/redistest"
@@ -23,9 +23,11 @@ func TestQAIngestOpRedisLoading(t *testing.T) {
 	rc := srv.Client(t)
 	ctx := context.Background()
 	db, dsn := pgfixture.DBWithDSN(t)
-	// DEBUG RELOAD with a delay per key: about 1.5 s of -LOADING.
+	// DEBUG RELOAD with 100 ms a key (some 20 s for the site dump): Redis
+	// stays loading until the test ends it by taking the delay away, which
+	// it may do while loading, so no timing decides what rdbtool meets.
 	reload := func() chan error {
-		if err := rc.ConfigSet(ctx, "key-load-delay", "6000").Err(); err != nil {
+		if err := rc.ConfigSet(ctx, "key-load-delay", "100000").Err(); err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
@@ -37,30 +39,39 @@ func TestQAIngestOpRedisLoading(t *testing.T) {
 		return done
 	}
 	loaded := func(done chan error) {
+		if err := rc.ConfigSet(ctx, "key-load-delay", "0").Err(); err != nil {
+			t.Fatalf("CONFIG SET key-load-delay 0 while loading: %v", err)
+		}
 		if err := <-done; err != nil {
 			t.Fatalf("DEBUG RELOAD: %v", err)
 		}
-		rc.ConfigSet(ctx, "key-load-delay", "0")
 	}
 
 	done := reload()
 	code, stderr := ingestProcess(t, nil, "ingest", "--redis", "redis://"+srv.Addr, "--db", dsn, "--only", "daemons")
+	loaded(done)
 	if msg := lastLine(stderr); code != exitError || !strings.Contains(msg, "loading") || strings.Contains(msg, "refused") {
 		t.Errorf("single pass: exit %d, %q", code, msg)
 	}
-	loaded(done)
 
 	done = reload()
-	code, stderr = ingestProcess(t, func(p *os.Process) {
-		waitFor(t, "no pass after Redis loaded", func() bool {
-			var n int
-			db.QueryRow(ctx, `SELECT count(*) FROM daemon_status`).Scan(&n)
-			return n > 0
-		})
-		p.Signal(syscall.SIGTERM)
-	}, "ingest", "--redis", "redis://"+srv.Addr, "--db", dsn, "--only", "daemons", "--every", "100ms")
+	proc := startChild(t, "ingest", "--redis", "redis://"+srv.Addr, "--db", dsn, "--only", "daemons", "--every", "100ms")
+	waitFor(t, "the loop did not say Redis is loading", func() bool {
+		return strings.Contains(proc.stderr.String(), "LOADING")
+	})
 	loaded(done)
-	if code != 0 || !strings.Contains(stderr, "LOADING") || strings.Contains(stderr, "refused") {
+	waitFor(t, "no pass after Redis loaded", func() bool {
+		var n int
+		db.QueryRow(ctx, `SELECT count(*) FROM daemon_status`).Scan(&n)
+		return n > 0
+	})
+	proc.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-proc.done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the loop did not stop on SIGTERM\n%s", proc.stderr.String())
+	}
+	if code, stderr := proc.cmd.ProcessState.ExitCode(), proc.stderr.String(); code != 0 || strings.Contains(stderr, "refused") {
 		t.Errorf("loop: exit %d\n%s", code, stderr)
 	}
 }
