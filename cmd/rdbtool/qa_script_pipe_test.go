@@ -23,6 +23,28 @@ func closedPipe(t *testing.T) *os.File {
 	return w
 }
 
+// runIntoHead runs cmd with its stdout read by a reader that takes 10
+// bytes and goes away (| head -c 10); it returns what cmd wrote on stderr
+// and what cmd.Wait returns.
+func runIntoHead(t *testing.T, cmd *exec.Cmd) (string, error) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = w
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	io.ReadFull(r, make([]byte, 10)) // head -c 10
+	r.Close()
+	err = cmd.Wait()
+	return stderr.String(), err
+}
+
 // TestQAScriptBrokenPipeQuiet: when the program reading the output goes
 // away (rdbtool keys dump.rdb | head -1), every command stops at once
 // without a word on stderr and with the status of a program SIGPIPE ended,
@@ -42,20 +64,7 @@ func TestQAScriptBrokenPipeQuiet(t *testing.T) {
 	} {
 		cmd := exec.Command(binary(t), args...)
 		cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdout = w
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		w.Close()
-		io.ReadFull(r, make([]byte, 10)) // head -c 10
-		r.Close()
-		err = cmd.Wait()
+		stderr, err := runIntoHead(t, cmd)
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
 			t.Errorf("rdbtool %s | head -c 10: %v, want status 141", strings.Join(args, " "), err)
@@ -65,8 +74,8 @@ func TestQAScriptBrokenPipeQuiet(t *testing.T) {
 		if !(ws.Signaled() && ws.Signal() == syscall.SIGPIPE) && ws.ExitStatus() != 141 {
 			t.Errorf("rdbtool %s | head -c 10: %v, want status 141 (128+SIGPIPE)", strings.Join(args, " "), err)
 		}
-		if stderr.Len() > 0 {
-			t.Errorf("rdbtool %s | head -c 10: stderr %q, want nothing", strings.Join(args, " "), stderr.String())
+		if stderr != "" {
+			t.Errorf("rdbtool %s | head -c 10: stderr %q, want nothing", strings.Join(args, " "), stderr)
 		}
 	}
 }
@@ -116,23 +125,10 @@ func TestQAScriptBrokenPipeSpool(t *testing.T) {
 	cmd := exec.Command(binary(t), "prune", "-", "-o", "-", "--match", "nothing*", "--keep-newest", "1")
 	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "TMPDIR="+tmp)
 	cmd.Stdin = strings.NewReader(string(dump))
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = w
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	io.ReadFull(r, make([]byte, 10))
-	r.Close()
-	err = cmd.Wait()
+	stderr, err := runIntoHead(t, cmd)
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 141 || stderr.Len() > 0 {
-		t.Errorf("prune - -o - --keep-newest 1 | head -c 10: %v, stderr %q; want exit 141 and nothing said", err, stderr.String())
+	if !errors.As(err, &ee) || ee.ExitCode() != 141 || stderr != "" {
+		t.Errorf("prune - -o - --keep-newest 1 | head -c 10: %v, stderr %q; want exit 141 and nothing said", err, stderr)
 	}
 	assertOnly(t, tmp)
 }
