@@ -23,9 +23,12 @@ import (
 func serveAddr(url string) string { return strings.TrimPrefix(url, "redis://") }
 
 // rawExchange sends req on a new connection to addr and returns what
-// comes back until the server closes the connection or wait passes with
-// nothing more, with "<EOF>" appended when the server closed it.
-func rawExchange(t *testing.T, addr, req string, wait time.Duration) string {
+// comes back, with "<EOF>" appended when the server closed the
+// connection. It waits up to 10 s for as much as expect (the reply the
+// caller wants, or its beginning; "<EOF>" at its end: the close too), so
+// that a slow machine is no failure, then on until wait passes with
+// nothing more: a further byte, or a close, is then in the result.
+func rawExchange(t *testing.T, addr, req, expect string, wait time.Duration) string {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
@@ -37,8 +40,13 @@ func rawExchange(t *testing.T, addr, req string, wait time.Duration) string {
 	}
 	var out []byte
 	buf := make([]byte, 4096)
+	slow := time.Now().Add(10 * time.Second)
 	for {
-		conn.SetReadDeadline(time.Now().Add(wait))
+		deadline := time.Now().Add(wait)
+		if len(out) < len(strings.TrimSuffix(expect, "<EOF>")) || strings.HasSuffix(expect, "<EOF>") {
+			deadline = slow
+		}
+		conn.SetReadDeadline(deadline)
 		n, err := conn.Read(buf)
 		out = append(out, buf[:n]...)
 		if err != nil {

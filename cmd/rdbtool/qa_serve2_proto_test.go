@@ -44,7 +44,7 @@ func TestServeBadRequests(t *testing.T) {
 		{"ECHO a\x00b c\r\nPING\r\n", "$1\r\na\r\n+PONG\r\n"},
 		{"ECHO \"a\x00b\"\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n<EOF>"},
 	} {
-		if got := rawExchange(t, addr, tc.req, 150*time.Millisecond); got != tc.want {
+		if got := rawExchange(t, addr, tc.req, tc.want, 150*time.Millisecond); got != tc.want {
 			t.Errorf("%.40q: got %.200q, want %.200q", tc.req, got, tc.want)
 		}
 		select {

@@ -81,13 +81,16 @@ func TestServeRestore(t *testing.T) {
 		}
 		return b.String()
 	}
-	if got := rawExchange(t, addr, req("SELECT", "2")+req("RESTORE", "serve2:l", "60000", payload)+req("LRANGE", "serve2:l", "0", "-1")+req("PTTL", "serve2:l"), 200*time.Millisecond); !strings.HasPrefix(got, "+OK\r\n+OK\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n:") {
+	want := "+OK\r\n+OK\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n:"
+	if got := rawExchange(t, addr, req("SELECT", "2")+req("RESTORE", "serve2:l", "60000", payload)+req("LRANGE", "serve2:l", "0", "-1")+req("PTTL", "serve2:l"), want, 200*time.Millisecond); !strings.HasPrefix(got, want) {
 		t.Fatalf("RESTORE of a redis-server list payload in db 2: %q", got)
 	}
-	if got := rawExchange(t, addr, req("RESTORE", "cminfo", "0", payload), 200*time.Millisecond); got != "-BUSYKEY Target key name already exists.\r\n" {
+	want = "-BUSYKEY Target key name already exists.\r\n"
+	if got := rawExchange(t, addr, req("RESTORE", "cminfo", "0", payload), want, 200*time.Millisecond); got != want {
 		t.Fatalf("RESTORE on an existing key: %q", got)
 	}
-	if got := rawExchange(t, addr, req("RESTORE", "cminfo", "0", payload, "REPLACE")+req("TYPE", "cminfo"), 200*time.Millisecond); got != "+OK\r\n+list\r\n" {
+	want = "+OK\r\n+list\r\n"
+	if got := rawExchange(t, addr, req("RESTORE", "cminfo", "0", payload, "REPLACE")+req("TYPE", "cminfo"), want, 200*time.Millisecond); got != want {
 		t.Fatalf("RESTORE REPLACE: %q", got)
 	}
 }

@@ -34,15 +34,17 @@ func TestServeSelectRange(t *testing.T) {
 	}{{testDump, 15, 16}, {db20, 20, 21}} {
 		url, _ := serveURL(t, tc.dump, "--addr", "127.0.0.1:0")
 		addr := serveAddr(url)
-		if got := rawExchange(t, addr, "SELECT "+strconv.Itoa(tc.ok)+"\r\n", 150*time.Millisecond); got != "+OK\r\n" {
+		if got := rawExchange(t, addr, "SELECT "+strconv.Itoa(tc.ok)+"\r\n", "+OK\r\n", 150*time.Millisecond); got != "+OK\r\n" {
 			t.Errorf("%s: SELECT %d: %q", tc.dump, tc.ok, got)
 		}
-		if got := rawExchange(t, addr, "SELECT "+strconv.Itoa(tc.fail)+"\r\n", 150*time.Millisecond); got != "-ERR DB index is out of range\r\n" {
+		const outOfRange = "-ERR DB index is out of range\r\n"
+		if got := rawExchange(t, addr, "SELECT "+strconv.Itoa(tc.fail)+"\r\n", outOfRange, 150*time.Millisecond); got != outOfRange {
 			t.Errorf("%s: SELECT %d: %q, want redis-server's out of range error", tc.dump, tc.fail, got)
 		}
 	}
 	url, _ := serveURL(t, db20, "--addr", "127.0.0.1:0")
-	if got := rawExchange(t, serveAddr(url), "SELECT 20\r\nGET serve2:db20\r\n", 150*time.Millisecond); got != "+OK\r\n$1\r\nv\r\n" {
+	const want = "+OK\r\n$1\r\nv\r\n"
+	if got := rawExchange(t, serveAddr(url), "SELECT 20\r\nGET serve2:db20\r\n", want, 150*time.Millisecond); got != want {
 		t.Fatalf("GET in db 20: %q", got)
 	}
 }

@@ -18,13 +18,15 @@ func TestServeShutdownCommand(t *testing.T) {
 	cli := redistest.Binary(t, "redis-cli")
 	url, c := serveURL(t, testDump, "--addr", "127.0.0.1:0")
 	addr := serveAddr(url)
-	if got := rawExchange(t, addr, "SHUTDOWN SAVE\r\n", 300*time.Millisecond); !strings.HasPrefix(got, "-ERR ") || strings.Contains(got, "<EOF>") {
+	if got := rawExchange(t, addr, "SHUTDOWN SAVE\r\n", "-ERR ", 300*time.Millisecond); !strings.HasPrefix(got, "-ERR ") || strings.Contains(got, "<EOF>") {
 		t.Fatalf("SHUTDOWN SAVE: %q, want an error and the connection kept", got)
 	}
-	if got := rawExchange(t, addr, "SHUTDOWN ABORT\r\n", 300*time.Millisecond); got != "-ERR No shutdown in progress.\r\n" {
+	const noShutdown = "-ERR No shutdown in progress.\r\n"
+	if got := rawExchange(t, addr, "SHUTDOWN ABORT\r\n", noShutdown, 300*time.Millisecond); got != noShutdown {
 		t.Fatalf("SHUTDOWN ABORT: %q", got)
 	}
-	if got := rawExchange(t, addr, "SHUTDOWN NOW NOW-NOT\r\n", 300*time.Millisecond); got != "-ERR syntax error\r\n" {
+	const syntaxError = "-ERR syntax error\r\n"
+	if got := rawExchange(t, addr, "SHUTDOWN NOW NOW-NOT\r\n", syntaxError, 300*time.Millisecond); got != syntaxError {
 		t.Fatalf("SHUTDOWN NOW NOW-NOT: %q", got)
 	}
 	out, err := exec.Command(cli, "-u", url, "shutdown").CombinedOutput()
