@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rdbtool/rdbtool/fixture"
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"github.com/rdbtool/rdbtool/internal/nettest"
@@ -37,6 +38,16 @@ func ingestProcess(t *testing.T, kill func(*os.Process), args ...string) (int, s
 		t.Fatalf("rdbtool %s did not end within 20 s\n%s", strings.Join(args, " "), stderr.String())
 	}
 	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// waitForPass waits until a pass has written its daemon_status rows.
+func waitForPass(t *testing.T, db *pgxpool.Pool) {
+	t.Helper()
+	waitFor(t, "no pass written", func() bool {
+		var n int
+		db.QueryRow(context.Background(), `SELECT count(*) FROM daemon_status`).Scan(&n)
+		return n > 0
+	})
 }
 
 // lastLine is the "rdbtool: ..." message main prints last.
@@ -293,11 +304,7 @@ func TestQAIngestOnlyNothing(t *testing.T) {
 func TestQAIngestLoopQuietStop(t *testing.T) {
 	db, dsn := pgfixture.DBWithDSN(t)
 	code, stderr := ingestProcess(t, func(p *os.Process) {
-		waitFor(t, "no pass written", func() bool {
-			var n int
-			db.QueryRow(context.Background(), `SELECT count(*) FROM daemon_status`).Scan(&n)
-			return n > 0
-		})
+		waitForPass(t, db)
 		p.Signal(syscall.SIGTERM)
 	}, "ingest", "--rdb", siteDump, "--db", dsn, "--only", "nodes", "--every", "50ms", "--json")
 	if code != 0 || stderr != "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"syscall"
@@ -19,11 +18,6 @@ import (
 // SIGINT over, so Ctrl-C aimed at the script stopped the daemon too.
 func TestQAIngestOpIgnoredSIGINT(t *testing.T) {
 	db, dsn := pgfixture.DBWithDSN(t)
-	passes := func() int {
-		var n int
-		db.QueryRow(context.Background(), `SELECT count(*) FROM daemon_status`).Scan(&n)
-		return n
-	}
 	cmd := exec.Command("sh", "-c", `trap '' HUP INT; exec "$0" "$@"`, binary(t),
 		"ingest", "--rdb", siteDump, "--db", dsn, "--only", "nodes", "--every", "50ms", "--json")
 	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "RDBTOOL_TEST_KEEP_IGNORED=1")
@@ -35,7 +29,7 @@ func TestQAIngestOpIgnoredSIGINT(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { cmd.Process.Kill() })
-	waitFor(t, "no pass written", func() bool { return passes() > 0 })
+	waitForPass(t, db)
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Process.Signal(syscall.SIGHUP)
 	time.Sleep(300 * time.Millisecond) // several --every periods

@@ -70,11 +70,7 @@ func TestQAIngestOpJSONArrays(t *testing.T) {
 func TestQAIngestOpLoopStopLine(t *testing.T) {
 	db, dsn := pgfixture.DBWithDSN(t)
 	code, stderr := ingestProcess(t, func(p *os.Process) {
-		waitFor(t, "no pass written", func() bool {
-			var n int
-			db.QueryRow(context.Background(), `SELECT count(*) FROM daemon_status`).Scan(&n)
-			return n > 0
-		})
+		waitForPass(t, db)
 		p.Signal(syscall.SIGTERM)
 	}, "ingest", "--rdb", siteDump, "--db", dsn, "--only", "nodes", "--every", "50ms")
 	last := lastLine(stderr)

@@ -60,11 +60,7 @@ func TestQAIngestOpRedisLoading(t *testing.T) {
 		return strings.Contains(proc.stderr.String(), "LOADING")
 	})
 	loaded(done)
-	waitFor(t, "no pass after Redis loaded", func() bool {
-		var n int
-		db.QueryRow(ctx, `SELECT count(*) FROM daemon_status`).Scan(&n)
-		return n > 0
-	})
+	waitForPass(t, db)
 	proc.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-proc.done:
