@@ -142,20 +142,8 @@ func TestServeNoRefusedConnectionAtHandover(t *testing.T) {
 // miniredis's accept loop used to stop on the first EMFILE: every later
 // client hung, with nothing said.
 func TestServeAcceptsAfterTooManyOpenFiles(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Fatal(err)
-	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
-	c := &child{done: make(chan error, 1)}
-	c.cmd = exec.Command(sh, "-c", `ulimit -n 40 && exec "$0" "$@"`, binary(t), "serve", testDump, "--addr", addr)
-	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
-	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { c.done <- c.cmd.Wait() }()
-	t.Cleanup(func() { c.cmd.Process.Kill() })
+	c := startShChild(t, "ulimit -n 40", "serve", testDump, "--addr", addr)
 	waitServeOutput(t, c, false)
 
 	// More clients than descriptors: the last ones wait in the backlog.

@@ -37,15 +37,7 @@ func TestServeSIGHUPStops(t *testing.T) {
 // Catching SIGHUP to stop cleanly would have undone nohup: Go's Notify
 // stops a signal being ignored.
 func TestServeNohupKeepsRunning(t *testing.T) {
-	c := &child{done: make(chan error, 1)}
-	c.cmd = exec.Command("sh", "-c", `trap '' HUP && exec "$0" "$@"`, binary(t), "serve", testDump, "--addr", "127.0.0.1:0")
-	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
-	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { c.done <- c.cmd.Wait() }()
-	t.Cleanup(func() { c.cmd.Process.Kill() })
+	c := startShChild(t, `trap '' HUP`, "serve", testDump, "--addr", "127.0.0.1:0")
 	url := waitServeOutput(t, c, false)
 	c.cmd.Process.Signal(syscall.SIGHUP)
 	select {
@@ -65,4 +57,24 @@ func TestServeNohupKeepsRunning(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve still running 10 s after SIGTERM")
 	}
+}
+
+// startShChild starts rdbtool args as startChild does, through sh, which
+// runs prep (a ulimit, a trap) first and then execs rdbtool in its place.
+func startShChild(t *testing.T, prep string, args ...string) *child {
+	t.Helper()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &child{done: make(chan error, 1)}
+	c.cmd = exec.Command(sh, append([]string{"-c", prep + ` && exec "$0" "$@"`, binary(t)}, args...)...)
+	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.done <- c.cmd.Wait() }()
+	t.Cleanup(func() { c.cmd.Process.Kill() })
+	return c
 }
