@@ -101,7 +101,9 @@ func TestQAOpLoopCadence(t *testing.T) {
 // is done, it does not end with the request.
 func TestQAOpStopContext(t *testing.T) {
 	parent, stopReq := context.WithCancel(context.Background())
-	ctx, done := StopContext(parent, 50*time.Millisecond)
+	// A grace no scheduling delay between stopReq and the first check
+	// outlasts, even with -race on a loaded CI machine (50 ms could).
+	ctx, done := StopContext(parent, 500*time.Millisecond)
 	defer done()
 	never, doneNever := StopContext(parent, 0)
 	defer doneNever()
