@@ -29,6 +29,19 @@ func TestServeShutdownCommand(t *testing.T) {
 	if got := rawExchange(t, addr, "SHUTDOWN NOW NOW-NOT\r\n", syntaxError, 300*time.Millisecond); got != syntaxError {
 		t.Fatalf("SHUTDOWN NOW NOW-NOT: %q", got)
 	}
+	// As redis-server, not in a transaction (it stopped serve at once,
+	// before EXEC) nor from a script.
+	if got := rawExchange(t, addr, "MULTI\r\nSHUTDOWN NOSAVE\r\n", "+OK\r\n-", 300*time.Millisecond); got != "+OK\r\n-ERR Command not allowed inside a transaction\r\n" {
+		t.Fatalf("SHUTDOWN in MULTI: %q", got)
+	}
+	if got := rawExchange(t, addr, "EVAL \"return redis.call('SHUTDOWN', 'NOSAVE')\" 0\r\n", "-", 300*time.Millisecond); !strings.Contains(got, "not allowed from script") || strings.Contains(got, "<EOF>") {
+		t.Fatalf("SHUTDOWN from a script: %q", got)
+	}
+	select {
+	case err := <-c.done:
+		t.Fatalf("serve stopped by a SHUTDOWN it refused: %v\n%s", err, c.stderr.String())
+	default:
+	}
 	out, err := exec.Command(cli, "-u", url, "shutdown").CombinedOutput()
 	if err != nil || len(out) != 0 {
 		t.Fatalf("redis-cli shutdown: %v, %q", err, out)

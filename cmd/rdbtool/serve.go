@@ -395,27 +395,34 @@ func infoCommand(m *miniredis.Miniredis, sv *served, addr string, started time.T
 
 // plainState reports whether the client p is in none of the states where
 // serveHook leaves commands to miniredis: in a MULTI, in a Lua script,
-// subscribed. miniredis keeps them in p.Ctx, of a type it does not export
-// (read through reflect; should its layout change: false, all left to
+// subscribed (should miniredis's layout change: false, all left to
 // miniredis).
-func plainState(p *server.Peer) (plain bool) {
+func plainState(p *server.Peer) bool {
+	tx, nested, sub, ok := connState(p)
+	return ok && !tx && !nested && !sub
+}
+
+// connState is the state miniredis keeps for the client p in p.Ctx, of a
+// type it does not export (read through reflect; ok is false should its
+// layout change): in a MULTI (tx), in a Lua script (nested), subscribed.
+func connState(p *server.Peer) (tx, nested, sub, ok bool) {
 	defer func() {
 		if recover() != nil {
-			plain = false
+			ok = false
 		}
 	}()
 	if p.Ctx == nil {
-		return true // no command has set any state yet
+		return false, false, false, true // no command has set any state yet
 	}
 	v := reflect.ValueOf(p.Ctx)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return false
+		return false, false, false, false
 	}
-	tx, nested, sub := v.Elem().FieldByName("transaction"), v.Elem().FieldByName("nested"), v.Elem().FieldByName("subscriber")
-	if tx.Kind() != reflect.Slice || nested.Kind() != reflect.Bool || sub.Kind() != reflect.Pointer {
-		return false
+	t, n, s := v.Elem().FieldByName("transaction"), v.Elem().FieldByName("nested"), v.Elem().FieldByName("subscriber")
+	if t.Kind() != reflect.Slice || n.Kind() != reflect.Bool || s.Kind() != reflect.Pointer {
+		return false, false, false, false
 	}
-	return tx.IsNil() && !nested.Bool() && sub.IsNil()
+	return !t.IsNil(), n.Bool(), !s.IsNil(), true
 }
 
 // infoKeyspace is INFO's keyspace section, a line for each database holding
@@ -470,9 +477,19 @@ var errShutdown = fmt.Errorf("SHUTDOWN: %w", context.Canceled)
 // the redis-server they started, and serve then kept running. It stops
 // serve as a signal does (stop(errShutdown)), the client's connection
 // closed with no reply, as redis-server does. SAVE is refused: serve
-// writes nothing back to the dump.
+// writes nothing back to the dump. As on redis-server, it is refused in a
+// MULTI (miniredis runs a registered command at once: it stopped serve
+// before EXEC) and from a Lua script.
 func shutdownCommand(stop context.CancelCauseFunc) server.Cmd {
 	return func(p *server.Peer, cmd string, args []string) {
+		switch tx, nested, _, _ := connState(p); {
+		case nested:
+			p.WriteError("ERR This Redis command is not allowed from script")
+			return
+		case tx:
+			p.WriteError("ERR Command not allowed inside a transaction")
+			return
+		}
 		seen := map[string]bool{}
 		for _, a := range args {
 			a = strings.ToUpper(a)
