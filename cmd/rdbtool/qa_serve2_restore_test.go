@@ -15,6 +15,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/rdbtool/rdbtool/fixture"
 	"github.com/rdbtool/rdbtool/internal/redistest"
+	"github.com/rdbtool/rdbtool/rdb"
 )
 
 // TestServeRestore: RESTORE with a payload from Redis's DUMP (what
@@ -92,6 +93,17 @@ func TestServeRestore(t *testing.T) {
 	want = "+OK\r\n+list\r\n"
 	if got := rawExchange(t, addr, req("RESTORE", "cminfo", "0", payload, "REPLACE")+req("TYPE", "cminfo"), want, 200*time.Millisecond); got != want {
 		t.Fatalf("RESTORE REPLACE: %q", got)
+	}
+	// A payload of Redis's format (its checksum right) that does not
+	// decode is an error, as on redis-server, not a string of its bytes.
+	body := []byte(payload[:len(payload)-8])
+	body[0] = 99                                      // no such type
+	for crc, i := rdb.CRC64(0, body), 0; i < 8; i++ { // little-endian
+		body = append(body, byte(crc>>(8*i)))
+	}
+	bad := string(body)
+	if got := rawExchange(t, addr, req("RESTORE", "serve2:bad", "0", bad)+req("EXISTS", "serve2:bad"), "-ERR Bad data format", 200*time.Millisecond); !strings.HasPrefix(got, "-ERR Bad data format") || !strings.HasSuffix(got, "\r\n:0\r\n") {
+		t.Fatalf("RESTORE of a payload that does not decode: %q", got)
 	}
 }
 

@@ -226,15 +226,20 @@ func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Tim
 // whatever its type. miniredis's RESTORE stored the payload's bytes as a
 // string (its DUMP gives a string's bytes as they are): `rdbtool load
 // --to` a serve URL reported every key loaded, each hash or list a string
-// of binary. A payload that is not Redis's (miniredis's own DUMP) is left
-// to miniredis, as is anything in a MULTI. ok is false to leave it.
+// of binary. A payload that is not Redis's (miniredis's own DUMP: no
+// valid checksum) is left to miniredis, as is anything in a MULTI; one
+// of Redis's that does not decode is an error. ok is false to leave it.
 func restoreCommand(m *miniredis.Miniredis, p *server.Peer, args []string) (ok bool) {
 	if len(args) < 3 {
 		return false
 	}
 	e, version, err := rdb.EntryFromDump([]byte(args[0]), []byte(args[2]))
-	if err != nil {
-		return false
+	switch {
+	case errors.Is(err, rdb.ErrChecksum) || errors.Is(err, rdb.ErrTruncated):
+		return false // not Redis's format: miniredis's own
+	case err != nil: // Redis's (its checksum right), but not a value
+		p.WriteError("ERR Bad data format: " + err.Error())
+		return true
 	}
 	ttl, err := strconv.ParseInt(args[1], 10, 64)
 	if err != nil || ttl < 0 {
