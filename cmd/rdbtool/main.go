@@ -281,8 +281,10 @@ func flagErrorText(err error) string {
 		return dashes(name) + " needs a value"
 	}
 	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
-		// invalid boolean value "maybe" for -json: parse error
-		if val, name, ok := strings.Cut(rest, " for "); ok {
+		// invalid boolean value "maybe" for -json: parse error (the
+		// value, quoted, may hold " for " itself: the flag's is the last)
+		if i := strings.LastIndex(rest, " for "); i >= 0 {
+			val, name := rest[:i], rest[i+len(" for "):]
 			name, _, _ = strings.Cut(name, ": ")
 			return fmt.Sprintf("%s %s: use true or false", dashes(name), val)
 		}

@@ -13,6 +13,7 @@ import (
 func TestQAScriptBoolFlagValue(t *testing.T) {
 	for _, args := range [][]string{
 		{"keys", testDump, "--json=maybe"},
+		{"keys", testDump, "--json=a for b"}, // " for " in the value, as in the flag package's message
 		{"verify", "--json=yes", testDump},
 		{"persist", testDump, "-o", "/nonexistent/x.rdb", "--drop-expired=on"},
 	} {
