@@ -12,7 +12,8 @@
 // hold because no Redis loads it, or that is no value at all: a set or
 // zset member or a hash field given twice, a NaN score, a hash field
 // expiry past 2^48-1 ms, stream entry IDs that do not increase,
-// inconsistent stream groups, a nil value, an unknown Kind (ConvertEntry, whose values come from a file, wraps it in an
-// *Error as damaged input). The two never meet in one error, so a caller
-// can skip or list unconvertible keys and report invalid ones as bad input.
+// inconsistent stream groups, a nil value, an unknown Kind (ConvertEntry,
+// whose values come from a file, wraps it in an *Error as damaged input).
+// The two never meet in one error, so a caller can skip or list
+// unconvertible keys and report invalid ones as bad input.
 package rdb
