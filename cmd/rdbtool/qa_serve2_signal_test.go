@@ -59,8 +59,27 @@ func TestServeNohupKeepsRunning(t *testing.T) {
 	}
 }
 
+// TestServeKeepsIgnoredSIGINT: SIGINT ignored when serve starts (a
+// command a non-interactive shell runs with &) stays ignored, as the
+// README says of every command: serve took it over and stopped on it.
+func TestServeKeepsIgnoredSIGINT(t *testing.T) {
+	c := startShChild(t, `trap '' INT`, "serve", testDump, "--addr", "127.0.0.1:0")
+	url := waitServeOutput(t, c, false)
+	c.cmd.Process.Signal(syscall.SIGINT)
+	if err := serveClient(t, url).Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("PING after SIGINT: %v\n%s", err, c.stderr.String())
+	}
+	select {
+	case err := <-c.done:
+		t.Fatalf("serve started with SIGINT ignored exited on SIGINT: %v\n%s", err, c.stderr.String())
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
 // startShChild starts rdbtool args as startChild does, through sh, which
-// runs prep (a ulimit, a trap) first and then execs rdbtool in its place.
+// runs prep (a ulimit, a trap) first and then execs rdbtool in its place;
+// rdbtool keeps the signals ignored then (RDBTOOL_TEST_KEEP_IGNORED, see
+// qa_script_signal_test.go).
 func startShChild(t *testing.T, prep string, args ...string) *child {
 	t.Helper()
 	sh, err := exec.LookPath("sh")
@@ -69,7 +88,7 @@ func startShChild(t *testing.T, prep string, args ...string) *child {
 	}
 	c := &child{done: make(chan error, 1)}
 	c.cmd = exec.Command(sh, append([]string{"-c", prep + ` && exec "$0" "$@"`, binary(t)}, args...)...)
-	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "RDBTOOL_TEST_KEEP_IGNORED=1")
 	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -158,13 +158,10 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 	// stopped"), as most Go servers handle it: it comes when the terminal
 	// closes or a CI runner ends the job's session, both ways of saying
 	// "stop". serve has no configuration to reload on it, and dying with
-	// 129 and nothing said looked like a crash. Unless it was ignored from
-	// the start (nohup): catching it would undo that (Notify un-ignores).
-	sigs := []os.Signal{syscall.SIGINT, syscall.SIGTERM}
-	if !signal.Ignored(syscall.SIGHUP) {
-		sigs = append(sigs, syscall.SIGHUP)
-	}
-	ctx, stop := signal.NotifyContext(ctx, sigs...)
+	// 129 and nothing said looked like a crash. A signal ignored from the
+	// start (nohup's SIGHUP, SIGINT for a command a script runs with &)
+	// stays ignored (handledSignals): catching it would undo that.
+	ctx, stop := signal.NotifyContext(ctx, handledSignals(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)...)
 	defer stop()
 	go serveClock(ctx, m)
 	if c.Bool("json") {
