@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdbtool/rdbtool/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -67,7 +68,7 @@ func rawExchange(t *testing.T, addr, req, expect string, wait time.Duration) str
 func TestServeNoRefusedConnectionAtHandover(t *testing.T) {
 	dump := manyKeysDump(t, 3000)
 	for round := range 3 {
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(redistest.FreePort(t)))
 		cmd := exec.Command(binary(t), "serve", "-", "--addr", addr)
 		cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
 		stdin, err := cmd.StdinPipe()
@@ -142,7 +143,7 @@ func TestServeNoRefusedConnectionAtHandover(t *testing.T) {
 // miniredis's accept loop used to stop on the first EMFILE: every later
 // client hung, with nothing said.
 func TestServeAcceptsAfterTooManyOpenFiles(t *testing.T) {
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(redistest.FreePort(t)))
 	c := startShChild(t, "ulimit -n 40", "serve", testDump, "--addr", addr)
 	waitServeOutput(t, c, false)
 
@@ -176,17 +177,6 @@ func TestServeAcceptsAfterTooManyOpenFiles(t *testing.T) {
 	if got, err := bufio.NewReader(conn).ReadString('\n'); got != "+PONG\r\n" {
 		t.Fatalf("PING after the clients left: %q, %v, want +PONG (serve no longer accepts?)\n%s", got, err, c.stderr.String())
 	}
-}
-
-// freePort is a TCP port free on 127.0.0.1 a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // TestServeClusterClient: CLUSTER SLOTS names the address serve prints,
