@@ -1,8 +1,10 @@
 package atomicfile
 
 import (
+	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -167,7 +169,7 @@ func TestStdout(t *testing.T) {
 // the original untouched and the exit status 128 + the signal's number.
 func TestSignal(t *testing.T) {
 	if p := os.Getenv("ATOMICFILE_CHILD"); p != "" {
-		AbortOnSignal()
+		AbortOnSignal(AbortSignals...)
 		f, err := Create(p)
 		if err != nil {
 			os.Exit(3)
@@ -234,5 +236,37 @@ func TestScratch(t *testing.T) {
 	AbortAll()
 	if n := entries(t, dir); len(n) != 0 {
 		t.Errorf("left after AbortAll: %v", n)
+	}
+}
+
+// TestAbortOnNoSignals: AbortOnSignal given no signals handles none: a
+// caller that left every signal out (all ignored by its own caller) must
+// not have them taken over by a default list, nor by signal.Notify given
+// none (every signal). Here SIGHUP, ignored as under nohup, must leave the
+// child running, not end it with 128+1.
+func TestAbortOnNoSignals(t *testing.T) {
+	if os.Getenv("ATOMICFILE_NONE_CHILD") != "" {
+		signal.Ignore(syscall.SIGHUP)
+		AbortOnSignal()
+		os.Stdout.WriteString("ready\n")
+		io.ReadAll(os.Stdin)
+		os.Exit(0)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAbortOnNoSignals$")
+	cmd.Env = append(os.Environ(), "ATOMICFILE_NONE_CHILD=1")
+	out, _ := cmd.StdoutPipe()
+	in, _ := cmd.StdinPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if _, err := out.Read(buf); err != nil || !strings.HasPrefix(string(buf), "ready") {
+		t.Fatalf("child not ready: %q %v", buf, err)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(200 * time.Millisecond) // a handler, had there been one, has run
+	in.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("child: %v, want exit 0 (the ignored SIGHUP left alone)", err)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // session, Ctrl-\.
 var AbortSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
-// AbortOnSignal makes sigs (AbortSignals when none are given) remove every
+// AbortOnSignal makes sigs (usually AbortSignals) remove every
 // uncommitted temp file and scratch file and then exit with status 128 +
 // the signal's number (130 for SIGINT, 143 for SIGTERM), so neither Ctrl-C
 // nor a closed terminal leaves a temp file beside the target. Install it
@@ -21,7 +21,8 @@ var AbortSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, 
 // once notified, a signal is no longer ignored.
 func AbortOnSignal(sigs ...os.Signal) (stop func()) {
 	if len(sigs) == 0 {
-		sigs = AbortSignals
+		// signal.Notify with none would take every signal over.
+		return func() {}
 	}
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, sigs...)
