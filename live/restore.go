@@ -178,9 +178,17 @@ type target struct {
 	o       *redis.Options
 	single  *redis.Client
 	cluster *redis.ClusterClient
+	unwatch func() bool // stops closing the clients when ctx ends
 }
 
 func (t *target) close() {
+	if t.unwatch != nil {
+		t.unwatch()
+	}
+	t.closeClients()
+}
+
+func (t *target) closeClients() {
 	if t.single != nil {
 		t.single.Close()
 	}
@@ -223,6 +231,11 @@ func connect(ctx context.Context, o *redis.Options, cluster bool) (*target, erro
 	} else {
 		t.single = redis.NewClient(co)
 	}
+	// go-redis does not give up a blocking read when ctx is cancelled (it
+	// only takes ctx's deadline): a server that stops answering kept a
+	// Ctrl-C waiting for the read timeout. Closing the clients ends the
+	// reads at once.
+	t.unwatch = context.AfterFunc(ctx, t.closeClients)
 	masters := 0
 	var mu sync.Mutex
 	err := t.each(ctx, func(c *redis.Client) error {

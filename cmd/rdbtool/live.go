@@ -405,7 +405,7 @@ func newLoadReport(path string, stats *live.LoadStats, elapsed time.Duration, ms
 func interruptible(parent context.Context) (context.Context, func() os.Signal, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(parent)
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(ch, handledSignals(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)...) // nohup / & keep theirs
 	var mu sync.Mutex
 	var got os.Signal
 	go func() {
