@@ -182,8 +182,8 @@ func serve(ctx context.Context, c *cli.Context, in *srcFile, addr string, policy
 }
 
 // serveHook runs before each command (miniredis's pre-command hook) and
-// answers INFO, TTL and RESTORE itself, and SELECT of a database out of
-// range; any other command, and these in a MULTI
+// answers INFO, TTL, RESTORE and COMMAND DOCS itself, and SELECT of a
+// database out of range; any other command, and these in a MULTI
 // (a hook cannot queue a command), a Lua script (run with miniredis
 // locked) or a subscribed connection, are left to miniredis.
 func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Time) server.Hook {
@@ -194,10 +194,23 @@ func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Tim
 		dbs = max(dbs, sizes[len(sizes)-1].id+1)
 	}
 	return func(p *server.Peer, cmd string, args ...string) bool {
-		if cmd != "INFO" && cmd != "TTL" && cmd != "SELECT" && cmd != "RESTORE" || !plainState(p) {
+		if cmd != "INFO" && cmd != "TTL" && cmd != "SELECT" && cmd != "RESTORE" && cmd != "COMMAND" || !plainState(p) {
 			return false
 		}
 		switch cmd {
+		case "COMMAND":
+			// COMMAND DOCS: miniredis answers with the COMMAND list, which
+			// redis-cli, reading commands from a pipe, asserts on and
+			// aborts. No docs is an answer it takes.
+			if len(args) == 0 || !strings.EqualFold(args[0], "DOCS") {
+				return false
+			}
+			if p.Resp3 {
+				p.WriteMapLen(0)
+			} else {
+				p.WriteLen(0)
+			}
+			return true
 		case "INFO":
 			info(p, args)
 			return true
