@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -20,38 +17,22 @@ import (
 // timeout: go-redis does not give up a read when its context ends).
 func TestQALoadIgnoredSignals(t *testing.T) {
 	addr, accepted := nettest.Silent(t) // a server that never answers: load waits
-	cmd := exec.Command("sh", "-c", `trap '' HUP INT; exec "$0" "$@"`, binary(t),
-		"load", "../../testdata/dump.rdb", "--to", "redis://"+addr)
-	cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "RDBTOOL_TEST_KEEP_IGNORED=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-done })
-	deadline := time.Now().Add(10 * time.Second)
-	for accepted.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("load never connected\n%s", stderr.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGHUP)
-	cmd.Process.Signal(syscall.SIGINT)
+	c := startShChild(t, `trap '' HUP INT`, "load", "../../testdata/dump.rdb", "--to", "redis://"+addr)
+	waitFor(t, "load never connected", func() bool { return accepted.Load() > 0 })
+	c.cmd.Process.Signal(syscall.SIGHUP)
+	c.cmd.Process.Signal(syscall.SIGINT)
 	select {
-	case <-done:
-		t.Fatalf("load ended on an ignored SIGHUP/SIGINT: %v\n%s", cmd.ProcessState, stderr.String())
+	case err := <-c.done:
+		t.Fatalf("load ended on an ignored SIGHUP/SIGINT: %v\n%s", err, c.stderr.String())
 	case <-time.After(300 * time.Millisecond):
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
+	c.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-done:
+	case <-c.done:
 	case <-time.After(10 * time.Second):
-		t.Fatalf("SIGTERM did not stop load\n%s", stderr.String())
+		t.Fatalf("SIGTERM did not stop load\n%s", c.stderr.String())
 	}
-	if code := cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGTERM) {
-		t.Errorf("exit %d after SIGTERM, want %d\n%s", code, 128+int(syscall.SIGTERM), stderr.String())
+	if code := c.cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGTERM) {
+		t.Errorf("exit %d after SIGTERM, want %d\n%s", code, 128+int(syscall.SIGTERM), c.stderr.String())
 	}
 }
