@@ -55,7 +55,7 @@ type Stats struct {
 	Expired    int64                 `json:"expired"`     // of those, already past at Now
 	Now        string                `json:"now"`         // RFC 3339, the reference for expired
 	ValueBytes int64                 `json:"value_bytes"` // sum of the encoded value sizes
-	Largest    *Key                  `json:"largest"`     // null when there are no keys
+	Largest    *Key                  `json:"largest"`     // the largest value (ties by db, then key); null when there are no keys
 	Top        []Key                 `json:"top"`         // Options.Top largest keys, largest first (ties by db, then key)
 	Prefixes   []Prefix              `json:"prefixes"`    // Options.Prefixes prefixes, most keys first (ties by name)
 	Checksum   Checksum              `json:"checksum"`    // the trailing CRC-64, checked but never an error
@@ -230,18 +230,30 @@ func (c *Collector) entry(e *rdb.Entry) {
 	p.Keys++
 	p.ValueBytes += e.ValueLen
 
-	// largest and top N
-	if c.largest == nil || e.ValueLen > c.largest.Bytes {
+	// largest and top N; equal sizes rank by db, then key, so the result
+	// does not depend on the order the file holds the keys in
+	if c.largest == nil || entryBefore(e, c.largest) {
 		c.largest = c.key(e)
 	}
 	if c.opts.Top > 0 {
 		if len(c.top) < c.opts.Top {
 			heap.Push(&c.top, *c.key(e))
-		} else if e.ValueLen > c.top[0].Bytes {
+		} else if entryBefore(e, &c.top[0]) {
 			c.top[0] = *c.key(e)
 			heap.Fix(&c.top, 0)
 		}
 	}
+}
+
+// entryBefore is keyBefore for an entry not yet copied into a Key.
+func entryBefore(e *rdb.Entry, k *Key) bool {
+	if e.ValueLen != k.Bytes {
+		return e.ValueLen > k.Bytes
+	}
+	if e.DB != k.DB {
+		return e.DB < k.DB
+	}
+	return string(e.Key) < string(k.Key)
 }
 
 func (c *Collector) key(e *rdb.Entry) *Key {
