@@ -166,3 +166,30 @@ func TestQAReviewDiffThousands(t *testing.T) {
 		t.Errorf("--json counts %d %d %d %d", len(res.Added), len(res.Removed), len(res.Changed), res.Unchanged)
 	}
 }
+
+// TestQAReviewDiffRawToRefreshed: the refresh the README describes, seen
+// through diff: the raw site dump against the committed one shows the
+// fpg:* bitfiles removed and every TTL dropped (expiry TIME -> none), no
+// other change; the counts agree with inspect.
+func TestQAReviewDiffRawToRefreshed(t *testing.T) {
+	raw := reviewRawSite(t)
+	dump := "../../testdata/dump.rdb"
+	text := mustRun(t, 1, nil, "diff", raw, dump).stdout
+	st := reviewInspect(t, raw)
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	removed, changed := 0, 0
+	for _, l := range lines[:len(lines)-1] {
+		switch {
+		case strings.HasPrefix(l, "- db0 fpg:"):
+			removed++
+		case strings.HasPrefix(l, "~ db0 ") && strings.HasSuffix(l, " -> none") && strings.Contains(l, ": expiry "):
+			changed++
+		default:
+			t.Errorf("unexpected line %q", l)
+		}
+	}
+	want := fmt.Sprintf("0 added, %d removed, %d changed, %d unchanged", removed, changed, st.Keys-int64(removed)-int64(changed))
+	if removed == 0 || int64(changed) != st.Expiring || lines[len(lines)-1] != want {
+		t.Errorf("summary %q, want %q (%d expiring in the raw dump)", lines[len(lines)-1], want, st.Expiring)
+	}
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -10,7 +12,25 @@ import (
 
 	"github.com/rdbtool/rdbtool/export"
 	"github.com/rdbtool/rdbtool/inspect"
+	"github.com/rdbtool/rdbtool/internal/sitegen/site"
 )
+
+// reviewRawSite writes the raw site dump (go run ./internal/sitegen: fpg:*
+// bitfiles, TTLs, the keys the ingest ignores) to a temp file.
+func reviewRawSite(t *testing.T) string {
+	t.Helper()
+	o := site.Small()
+	o.Now = site.DefaultNow
+	var b bytes.Buffer
+	if err := site.Build(o).WriteRDB(&b, site.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "raw.rdb")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // reviewInspect runs inspect --json with args and decodes the report.
 func reviewInspect(t *testing.T, path string, args ...string) inspect.Stats {
@@ -41,15 +61,15 @@ func reviewKeys(t *testing.T, path string, args ...string) []keyLine {
 	return out
 }
 
-// TestQAReviewInspectAddsUp: for the site dump, the raw site dump's kind of
-// content (the corpus) and every corpus file, inspect's numbers add up
+// TestQAReviewInspectAddsUp: for the site dump, the raw site dump and every
+// corpus file, inspect's numbers add up
 // (databases and types each sum to the key count and the value bytes, a
 // type's encodings to its keys, prefixes to the keys when all are listed)
 // and agree with keys --json, key by key: count per db and type, bytes,
 // expiring and expired keys; --top larger than the key count lists every
 // key, largest first, and "largest" is top[0].
 func TestQAReviewInspectAddsUp(t *testing.T) {
-	files := append([]string{"../../testdata/dump.rdb"}, corpusFiles(t)...)
+	files := append([]string{"../../testdata/dump.rdb", reviewRawSite(t)}, corpusFiles(t)...)
 	nowMs := int64(1767225600000) // 2026-01-01T00:00:00Z
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

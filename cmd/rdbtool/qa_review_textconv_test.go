@@ -138,8 +138,8 @@ func TestQAReviewTextconvGitDiff(t *testing.T) {
 	}
 }
 
-// TestQAReviewTextconvVersions: the site dump, the raw site dump's kind of
-// content and the corpus files print the same key text when rewritten for
+// TestQAReviewTextconvVersions: the site dump, the raw site dump and corpus
+// files print the same key text when rewritten for
 // other RDB versions (other encodings: ziplists, linked lists, hash tables
 // instead of listpacks), as long as the version holds the data; only the
 // first line, which names the version, differs. (Function libraries,
@@ -158,7 +158,7 @@ func TestQAReviewTextconvVersions(t *testing.T) {
 		}
 		return rest
 	}
-	for _, f := range []string{"../../testdata/dump.rdb", "../../testdata/corpus/all.rdb", "../../testdata/corpus/hashes.rdb",
+	for _, f := range []string{"../../testdata/dump.rdb", reviewRawSite(t), "../../testdata/corpus/all.rdb", "../../testdata/corpus/hashes.rdb",
 		"../../testdata/corpus/zsets.rdb", "../../testdata/corpus/sets.rdb", "../../testdata/corpus/lists.rdb", "../../testdata/corpus/strings.rdb"} {
 		want := body(f)
 		if strings.Count(want, "\ndb") < 3 {
