@@ -58,37 +58,7 @@ func reviewEdit(t *testing.T, src, dst string, edit func(lines []map[string]any)
 // names the key; a change that saves the same data again (another RDB
 // version, aux fields gone) shows no key lines at all.
 func TestQAReviewTextconvGitDiff(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is not installed (apt-get install git)")
-		}
-		t.Skip("git is not installed (apt-get install git)")
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := t.TempDir()
-	// the test binary runs as rdbtool (TestMain) under the name rdbtool
-	script := "#!/bin/sh\nRDBTOOL_TEST_MAIN=1 exec '" + self + "' \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(bin, "rdbtool"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"}
-	repo := t.TempDir()
-	git := func(args ...string) string { t.Helper(); return reviewGit(t, repo, env, args...) }
-	git("init", "-q")
-	git("config", "diff.rdb.textconv", "rdbtool textconv")
-	os.WriteFile(filepath.Join(repo, ".gitattributes"), []byte("testdata/dump.rdb diff=rdb\n"), 0o644)
-	os.Mkdir(filepath.Join(repo, "testdata"), 0o755)
-	dump := filepath.Join(repo, "testdata", "dump.rdb")
-	data, err := os.ReadFile("../../testdata/dump.rdb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(dump, data, 0o644)
+	_, dump, git := reviewGitRepo(t, "rdbtool textconv")
 	git("add", ".")
 	git("commit", "-qm", "dump")
 
@@ -136,6 +106,45 @@ func TestQAReviewTextconvGitDiff(t *testing.T) {
 		!strings.Contains(hunks[0], ` @@ db0 "status:snap:heraNode1Snap0" hash`) {
 		t.Fatalf("one field changed, git diff shows:\n%s", d)
 	}
+}
+
+// reviewGitRepo makes a git repository set up as the README says, with
+// textconv (rdbtool run as the test binary, on PATH) and
+// testdata/dump.rdb not yet added.
+func reviewGitRepo(t *testing.T, textconv string) (repo, dump string, git func(args ...string) string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is not installed (apt-get install git)")
+		}
+		t.Skip("git is not installed (apt-get install git)")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	// the test binary runs as rdbtool (TestMain) under the name rdbtool
+	script := "#!/bin/sh\nRDBTOOL_TEST_MAIN=1 exec '" + self + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "rdbtool"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"}
+	repo = t.TempDir()
+	git = func(args ...string) string { t.Helper(); return reviewGit(t, repo, env, args...) }
+	git("init", "-q")
+	git("config", "diff.rdb.textconv", textconv)
+	os.WriteFile(filepath.Join(repo, ".gitattributes"), []byte("testdata/dump.rdb diff=rdb\n"), 0o644)
+	os.Mkdir(filepath.Join(repo, "testdata"), 0o755)
+	dump = filepath.Join(repo, "testdata", "dump.rdb")
+	data, err := os.ReadFile("../../testdata/dump.rdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(dump, data, 0o644)
+	return repo, dump, git
 }
 
 // TestQAReviewTextconvVersions: the site dump, the raw site dump and corpus
@@ -186,4 +195,43 @@ func firstDiff(a, b string) string {
 		}
 	}
 	return "(a prefix of the other)"
+}
+
+// TestQAReviewTextconvDamagedInGit: a pull request whose dump is damaged
+// (cut short) or emptied is exactly the one a reviewer must see, but git
+// stops the whole diff ("fatal: unable to read files to diff", nothing after
+// the dump shown) when textconv fails. With --inline-errors textconv prints
+// the error as the text and exits 0, so git diff shows it; without, a
+// damaged file stays exit 2 with the error on stderr, as everywhere.
+func TestQAReviewTextconvDamagedInGit(t *testing.T) {
+	repo, dump, git := reviewGitRepo(t, "rdbtool textconv --inline-errors")
+	os.WriteFile(filepath.Join(repo, "z.txt"), []byte("a\n"), 0o644)
+	git("add", ".")
+	git("commit", "-qm", "dump")
+	data, _ := os.ReadFile(dump)
+	os.WriteFile(dump, data[:500], 0o644)
+	os.WriteFile(filepath.Join(repo, "z.txt"), []byte("b\n"), 0o644)
+	d := git("diff")
+	if !strings.Contains(d, "\n+# rdbtool textconv: cannot read this dump: ") || !strings.Contains(d, `key "auto:103e"`) ||
+		!strings.Contains(d, "\n-db0 \"auto:103e\" string\n") || !strings.Contains(d, "\n+b\n") {
+		t.Fatalf("git diff of a cut dump:\n%.3000s", d)
+	}
+	os.WriteFile(dump, nil, 0o644)
+	if d := git("diff"); !strings.Contains(d, "\n+# rdbtool textconv: cannot read this dump: ") {
+		t.Fatalf("git diff of an emptied dump:\n%.3000s", d)
+	}
+
+	cut := filepath.Join(t.TempDir(), "cut.rdb")
+	os.WriteFile(cut, data[:500], 0o644)
+	r := mustRun(t, 2, nil, "textconv", cut)
+	if r.stdout != "" || r.err == nil || !strings.Contains(r.err.Error(), "cut.rdb: offset") {
+		t.Errorf("textconv of a cut dump: stdout %q, err %v", r.stdout, r.err)
+	}
+	r = mustRun(t, 0, nil, "textconv", cut, "--inline-errors")
+	if !strings.HasPrefix(r.stdout, "# rdbtool textconv: cannot read this dump: ") || strings.Count(r.stdout, "\n") != 1 || r.stderr != "" {
+		t.Errorf("textconv --inline-errors of a cut dump: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	if a, b := mustRun(t, 0, nil, "textconv", dump+"x", "--inline-errors").stdout, "# rdbtool textconv: cannot read this dump: "; !strings.HasPrefix(a, b) {
+		t.Errorf("textconv --inline-errors of a missing file: %q", a)
+	}
 }

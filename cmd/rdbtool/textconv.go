@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/rdbtool/rdbtool/export"
@@ -21,8 +24,14 @@ func textconvCommand() *cli.Command {
 			"same text. Meant for fixture-sized dumps: the text of every key is held in memory\n" +
 			"for the sort. To make git diff show dump.rdb this way:\n" +
 			"  echo 'dump.rdb diff=rdb' >> .gitattributes      # or '*.rdb diff=rdb'\n" +
-			"  git config diff.rdb.textconv 'rdbtool textconv'\n\n" +
+			"  git config diff.rdb.textconv 'rdbtool textconv --inline-errors'\n" +
+			"A dump that cannot be read (damaged, cut short, empty, a Git LFS pointer) is exit 2,\n" +
+			"but git stops the whole diff when textconv fails: with --inline-errors the text is\n" +
+			"the one line '# rdbtool textconv: cannot read this dump: WHAT' and the exit is 0.\n\n" +
 			helpExamples("rdbtool textconv dump.rdb | less", "git diff HEAD~1 -- testdata/dump.rdb"),
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "inline-errors", Usage: "print why a dump cannot be read as the text, exit 0 (for git diff, which stops at a failing textconv)"},
+		},
 		Action: runTextconv,
 	})
 }
@@ -34,7 +43,7 @@ func runTextconv(c *cli.Context) error {
 	}
 	in, err := openInput(c, name, "textconv")
 	if err != nil {
-		return err
+		return inlineError(c, err, strings.TrimPrefix(err.Error(), srcName(name)+": "))
 	}
 	defer in.Close()
 	w := &errWriter{w: c.App.Writer}
@@ -43,7 +52,24 @@ func runTextconv(c *cli.Context) error {
 		if w.err != nil {
 			return stdoutError(w.err)
 		}
-		return rdbInputError(name, err)
+		// inline, the error alone: the hint names git's temp file
+		return inlineError(c, rdbInputError(name, err), err.Error())
+	}
+	return nil
+}
+
+// inlineError returns err (an input error), or with --inline-errors
+// prints msg (what is wrong, without the file name: git passes a temp
+// file's) as the whole text and returns nil, so git diff shows why the
+// dump cannot be read instead of stopping. TextConv writes nothing before
+// it has read the whole dump, so the line is all there is.
+func inlineError(c *cli.Context, err error, msg string) error {
+	if !c.Bool("inline-errors") {
+		return err
+	}
+	msg = strings.ReplaceAll(msg, "\n", " ")
+	if _, werr := fmt.Fprintf(c.App.Writer, "# rdbtool textconv: cannot read this dump: %s\n", msg); werr != nil {
+		return stdoutError(werr)
 	}
 	return nil
 }
