@@ -20,13 +20,16 @@ func diffCommand() *cli.Command {
 		Description: "Compares the keys of A and B (either may be - for stdin). Values are compared by\n" +
 			"their data, not their encoding: a set stored as intset in one file and as listpack in\n" +
 			"the other is equal; a hash's field order does not matter. Type and expiry changes are\n" +
-			"shown. Prints '- db key (type)' for removed keys, '+' for added, '~' for changed, then\n" +
-			"the function libraries added, removed or changed (by name and code), then a summary.\n" +
+			"shown. Prints '- dbN KEY (TYPE)' for removed keys, then '+' for added, '~' for changed\n" +
+			"(each sorted by database and key; KEY quoted unless plain printable ASCII), then\n" +
+			"the function libraries added, removed or changed (by name and code), then a summary\n" +
+			"line 'N added, N removed, N changed, N unchanged'. Every difference is listed.\n" +
 			"Exit 0 when equal, 1 when not, 2 when a file is unreadable.\n" +
 			"--json prints {\"added\":[{\"db\",\"key\",\"type\"}],\"removed\":[...],\"changed\":[{\"db\",\"key\",\n" +
 			"\"what\":[\"type\"|\"value\"|\"expiry\"],\"old_type\",\"new_type\",\"old_expire_ms\",\"new_expire_ms\",\n" +
 			"\"detail\"}],\"unchanged\":N,\"functions\":{\"added\":[names],\"removed\":[...],\"changed\":[...]}},\n" +
-			"lists sorted by db and key. Memory: a digest per key of A.\n\n" +
+			"lists sorted by db and key; expiries in unix ms, -1 for none; detail is absent when\n" +
+			"there is no short description. Memory: a digest per key of A.\n\n" +
 			helpExamples("rdbtool diff old.rdb new.rdb", "git show HEAD:testdata/dump.rdb | rdbtool diff - testdata/dump.rdb"),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the stable JSON form (see above)"},
