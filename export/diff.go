@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rdbtool/rdbtool/filter"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -323,15 +324,7 @@ func expiryText(ms int64) string {
 	return formatMs(ms)
 }
 
-// quoteKey prints plain keys as they are and others quoted.
-func quoteKey(k []byte) string {
-	for _, c := range k {
-		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
-			return quoteBytes(k)
-		}
-	}
-	if len(k) == 0 {
-		return `""`
-	}
-	return string(k)
-}
+// quoteKey prints a key as rdbtool keys does (filter.Quote): plain keys
+// as they are, others Go-quoted whole, never summarized, so every line
+// names its key and strconv.Unquote gives the bytes back.
+func quoteKey(k []byte) string { return filter.Quote(k) }

@@ -65,7 +65,10 @@ func TextConv(r io.Reader, w io.Writer) error {
 	})
 	sort.Strings(funcs)
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "# rdbtool textconv: %s RDB %d, %d keys, sorted by database and key\n", hdr.Magic, hdr.Version, len(keys))
+	// no key count here, nor element counts on the key lines: a count
+	// would change with every key or element added, a second hunk in git
+	// diff far from the change itself
+	fmt.Fprintf(bw, "# rdbtool textconv: %s RDB %d, sorted by database and key\n", hdr.Magic, hdr.Version)
 	for _, f := range funcs {
 		bw.WriteString("function\n")
 		for _, line := range strings.Split(strings.TrimRight(f, "\n"), "\n") {
@@ -121,16 +124,27 @@ func quoteBytes(b []byte) string {
 	return s.String()
 }
 
-// binaryish reports whether more than a quarter of b is control bytes:
-// such data reads better as a size and digest than as escapes.
+// binaryish reports whether more than a quarter of b is control bytes or
+// bytes that are not UTF-8 (random data, packed numbers): such data reads
+// better as a size and digest than as escapes.
 func binaryish(b []byte) bool {
-	n := 0
-	for _, c := range b {
+	n, total := 0, len(b)
+	for len(b) > 0 {
+		c := b[0]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(b)
+			if r == utf8.RuneError && size == 1 {
+				n++
+			}
+			b = b[size:]
+			continue
+		}
 		if c < ' ' && c != '\n' && c != '\t' && c != '\r' || c == 0x7f {
 			n++
 		}
+		b = b[1:]
 	}
-	return n*4 > len(b)
+	return n*4 > total
 }
 
 func formatScore(f float64) string {
@@ -171,17 +185,17 @@ func entryText(b *strings.Builder, e *rdb.Entry) error {
 	case "string":
 		b.WriteString("\n  " + quoteBytes(v.String) + "\n")
 	case "list":
-		fmt.Fprintf(b, " (%d elements)\n", len(v.List))
+		b.WriteString("\n")
 		for _, s := range v.List {
 			b.WriteString("  " + quoteBytes(s) + "\n")
 		}
 	case "set":
-		fmt.Fprintf(b, " (%d members)\n", len(v.Set))
+		b.WriteString("\n")
 		for _, s := range sortedCopy(v.Set) {
 			b.WriteString("  " + quoteBytes(s) + "\n")
 		}
 	case "zset":
-		fmt.Fprintf(b, " (%d members)\n", len(v.ZSet))
+		b.WriteString("\n")
 		ms := append([]rdb.ZMember(nil), v.ZSet...)
 		sort.Slice(ms, func(i, j int) bool {
 			if ms[i].Score != ms[j].Score {
@@ -193,7 +207,7 @@ func entryText(b *strings.Builder, e *rdb.Entry) error {
 			b.WriteString("  " + formatScore(m.Score) + " " + quoteBytes(m.Member) + "\n")
 		}
 	case "hash":
-		fmt.Fprintf(b, " (%d fields)\n", len(v.Hash))
+		b.WriteString("\n")
 		fs := append([]rdb.HashField(nil), v.Hash...)
 		sort.Slice(fs, func(i, j int) bool { return bytes.Compare(fs[i].Field, fs[j].Field) < 0 })
 		for _, f := range fs {
