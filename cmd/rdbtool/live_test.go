@@ -183,8 +183,15 @@ type child struct {
 // ends if it is still running.
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(binary(t), args...), done: make(chan error, 1)}
-	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1")
+	return startCmd(t, exec.Command(binary(t), args...), "RDBTOOL_TEST_MAIN=1")
+}
+
+// startCmd starts cmd (rdbtool, or a shell that execs it) with env added,
+// capturing its output; it is killed when the test ends if still running.
+func startCmd(t *testing.T, cmd *exec.Cmd, env ...string) *child {
+	t.Helper()
+	c := &child{cmd: cmd, done: make(chan error, 1)}
+	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -86,14 +85,6 @@ func startShChild(t *testing.T, prep string, args ...string) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &child{done: make(chan error, 1)}
-	c.cmd = exec.Command(sh, append([]string{"-c", prep + ` && exec "$0" "$@"`, binary(t)}, args...)...)
-	c.cmd.Env = append(os.Environ(), "RDBTOOL_TEST_MAIN=1", "RDBTOOL_TEST_KEEP_IGNORED=1")
-	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { c.done <- c.cmd.Wait() }()
-	t.Cleanup(func() { c.cmd.Process.Kill() })
-	return c
+	cmd := exec.Command(sh, append([]string{"-c", prep + ` && exec "$0" "$@"`, binary(t)}, args...)...)
+	return startCmd(t, cmd, "RDBTOOL_TEST_MAIN=1", "RDBTOOL_TEST_KEEP_IGNORED=1")
 }
