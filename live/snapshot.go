@@ -887,9 +887,15 @@ func fetchBatch(ctx context.Context, o *redis.Options, c *redis.Client, db int, 
 	now := time.Now().UnixMilli()
 	for i, d := range dumps {
 		if e := d.Err(); e != nil && e != redis.Nil {
-			if msg := e.Error(); strings.HasPrefix(msg, "MOVED ") || strings.HasPrefix(msg, "ASK ") {
+			switch msg := e.Error(); {
+			case strings.HasPrefix(msg, "MOVED ") || strings.HasPrefix(msg, "ASK "):
 				e = fmt.Errorf("%w: the key's slot moved during the snapshot (a resharding started): "+
 					"take it again once `redis-cli --cluster check` reports no open slots", e)
+			case strings.HasPrefix(msg, "WRONGTYPE"):
+				// redis-server's DUMP takes every type; miniredis's (and so
+				// rdbtool serve's) only strings.
+				e = fmt.Errorf("%w (this server's DUMP does not give Redis payloads for every type: "+
+					"is it rdbtool serve or another miniredis? snapshot needs a redis-server)", e)
 			}
 			return nil, nil, 0, serverErr(o, fmt.Sprintf("DUMP (db %d)", db), []byte(keys[i]), e)
 		}
