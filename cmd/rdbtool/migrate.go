@@ -579,6 +579,13 @@ func migrateCreate(c *cli.Context) error {
 	if dir == "" {
 		dir = filepath.Join("migrations", "sql")
 	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		hint := "run it in the repository root, or give --dir"
+		if c.IsSet("dir") {
+			hint = "create it first, or give the directory holding the migrations"
+		}
+		return migrateFail("create: %s is not a directory (%s)", dir, hint)
+	}
 	p, err := migrations.Create(dir, c.Args().First())
 	if err != nil {
 		return migrateFail("%v", err)
