@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"reflect"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +25,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/alicebob/miniredis/v2/server"
 	"github.com/rdbtool/rdbtool/fixture"
+	"github.com/rdbtool/rdbtool/internal/minidb"
 	"github.com/rdbtool/rdbtool/rdb"
 	"github.com/urfave/cli/v2"
 )
@@ -191,7 +191,7 @@ func serveHook(m *miniredis.Miniredis, sv *served, addr string, started time.Tim
 	// redis-server's databases (16), or as many as the dump uses.
 	dbs := 16
 	if sizes := dbSizes(m); len(sizes) > 0 {
-		dbs = max(dbs, sizes[len(sizes)-1].id+1)
+		dbs = max(dbs, sizes[len(sizes)-1].ID+1)
 	}
 	return func(p *server.Peer, cmd string, args ...string) bool {
 		if cmd != "INFO" && cmd != "TTL" && cmd != "SELECT" && cmd != "RESTORE" && cmd != "COMMAND" || !plainState(p) {
@@ -444,43 +444,20 @@ func connState(p *server.Peer) (tx, nested, sub, ok bool) {
 // keys: "db0:keys=232,expires=3,avg_ttl=0" (avg_ttl is not computed).
 func infoKeyspace(m *miniredis.Miniredis) (lines []string) {
 	for _, s := range dbSizes(m) {
-		lines = append(lines, fmt.Sprintf("db%d:keys=%d,expires=%d,avg_ttl=0", s.id, s.keys, s.expires))
+		lines = append(lines, fmt.Sprintf("db%d:keys=%d,expires=%d,avg_ttl=0", s.ID, s.Keys, s.Expires))
 	}
 	return lines
 }
 
-// dbSize is how many keys, and keys with a TTL, a database holds.
-type dbSize struct{ id, keys, expires int }
-
-// dbSizes returns the sizes of m's databases that hold keys, by id.
-// miniredis does not export its databases: their sizes are read through
-// reflect, as in hasTTLs; should its layout change, it returns nil.
-func dbSizes(m *miniredis.Miniredis) (sizes []dbSize) {
-	defer func() {
-		if recover() != nil {
-			sizes = nil
-		}
-	}()
-	m.Lock()
-	defer m.Unlock()
-	dbs := reflect.ValueOf(m).Elem().FieldByName("dbs")
-	if dbs.Kind() != reflect.Map {
-		return nil
-	}
-	for it := dbs.MapRange(); it.Next(); {
-		db := it.Value()
-		if it.Key().Kind() != reflect.Int || db.Kind() != reflect.Pointer || db.IsNil() {
-			return nil
-		}
-		keys, ttl := db.Elem().FieldByName("keys"), db.Elem().FieldByName("ttl")
-		if keys.Kind() != reflect.Map || ttl.Kind() != reflect.Map {
-			return nil
-		}
-		if keys.Len() > 0 {
-			sizes = append(sizes, dbSize{int(it.Key().Int()), keys.Len(), ttl.Len()})
+// dbSizes returns m's databases that hold keys, by id (nil should
+// miniredis's layout change: see minidb).
+func dbSizes(m *miniredis.Miniredis) (sizes []minidb.DB) {
+	dbs, _ := minidb.DBs(m)
+	for _, db := range dbs {
+		if db.Keys > 0 {
+			sizes = append(sizes, db)
 		}
 	}
-	slices.SortFunc(sizes, func(a, b dbSize) int { return a.id - b.id })
 	return sizes
 }
 
@@ -971,38 +948,17 @@ const (
 	serveClockShare = 20
 )
 
-// hasTTLs reports whether a key or a hash field in m has a TTL. miniredis
-// does not export its TTL tables: their sizes are read through reflect.
-// Should its layout change, it reports true (a pass costs time, but TTLs
-// still count down).
-func hasTTLs(m *miniredis.Miniredis) (has bool) {
-	defer func() {
-		if recover() != nil {
-			has = true
-		}
-	}()
-	m.Lock()
-	defer m.Unlock()
-	dbs := reflect.ValueOf(m).Elem().FieldByName("dbs")
-	if dbs.Kind() != reflect.Map {
-		return true
-	}
-	for it := dbs.MapRange(); it.Next(); {
-		db := it.Value()
-		if db.Kind() != reflect.Pointer || db.IsNil() {
+// hasTTLs reports whether a key or a hash field in m has a TTL (read by
+// minidb). Should miniredis's layout change, it reports true (a pass costs
+// time, but TTLs still count down).
+func hasTTLs(m *miniredis.Miniredis) bool {
+	dbs, ok := minidb.DBs(m)
+	for _, db := range dbs {
+		if db.Expires > 0 || db.FieldTTLs > 0 {
 			return true
 		}
-		for _, name := range []string{"ttl", "hashTTLs"} {
-			f := db.Elem().FieldByName(name)
-			if f.Kind() != reflect.Map {
-				return true
-			}
-			if f.Len() > 0 {
-				return true
-			}
-		}
 	}
-	return false
+	return !ok
 }
 
 // serveSummary is serve's text report: what was loaded and skipped on
