@@ -3,6 +3,7 @@ package export
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"math"
 
 	"github.com/rdbtool/rdbtool/internal/offheap"
 )
@@ -40,7 +41,7 @@ func (s *keySet) add(db int, key []byte, line int) int {
 		sums[i] = h.Sum64()
 	}
 	hi, lo := sums[0]|1<<63, sums[1]>>32
-	if first, ok := s.insert(hi, lo<<32|uint64(uint32(min(line, 1<<32-1)))); !ok {
+	if first, ok := s.insert(hi, lo<<32|min(uint64(line), math.MaxUint32)); !ok {
 		return max(first, 1)
 	}
 	s.n++
