@@ -2,10 +2,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -405,38 +407,114 @@ func toProgram(w any) bool {
 // to git describe's name of the commit, for builds without VCS stamping.
 var buildVersion string
 
-// version is the version make build stamped, the module version when built
-// with go install, else the VCS revision the binary was built from.
-func version() string {
-	if buildVersion != "" {
-		return buildVersion
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
+// versionInfo is what rdbtool version (and --version) reports: what a
+// user filing a bug is asked for, as go version -m reads it from the
+// binary.
+type versionInfo struct {
+	Version    string `json:"version"`               // make's stamp, the module version, or "devel"
+	Commit     string `json:"commit,omitempty"`      // vcs.revision, when built in a checkout
+	CommitTime string `json:"commit_time,omitempty"` // vcs.time (RFC 3339)
+	Modified   bool   `json:"modified"`              // built with uncommitted changes
+	Go         string `json:"go"`                    // the Go toolchain: go1.26.8
+	Platform   string `json:"platform"`              // linux/amd64
+}
+
+// readVersion is the version report of the binary bi describes (nil: no
+// build info) and stamped (buildVersion): make's stamp first, then the
+// module version (go install pkg@v1.2.3, or the pseudo-version go build
+// records in a git checkout), else "devel".
+func readVersion(bi *debug.BuildInfo, stamped string) versionInfo {
+	v := versionInfo{Version: "devel", Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if bi != nil {
+		if mv := bi.Main.Version; mv != "" && mv != "(devel)" {
+			v.Version = mv
+		}
+		if bi.GoVersion != "" {
+			v.Go = bi.GoVersion
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				v.Commit = s.Value
+			case "vcs.time":
+				v.CommitTime = s.Value
+			case "vcs.modified":
+				v.Modified = s.Value == "true"
+			}
 		}
 	}
-	if rev == "" {
-		return "devel"
+	if stamped != "" {
+		v.Version = stamped
 	}
-	if len(rev) > 12 {
-		rev = rev[:12]
+	return v
+}
+
+// text is the report as --version prints it: the first line is the cli
+// package's usual "rdbtool version V", for scripts that read it.
+func (v versionInfo) text() string {
+	s := "rdbtool version " + v.Version + "\n"
+	if v.Commit != "" {
+		s += "commit " + v.Commit
+		if v.CommitTime != "" {
+			s += " (" + v.CommitTime + ")"
+		}
+		if v.Modified {
+			s += ", with uncommitted changes"
+		}
+		s += "\n"
 	}
-	if dirty {
-		rev += "+dirty"
+	return s + "built with " + v.Go + " for " + v.Platform + "\n"
+}
+
+// thisVersion is the version report of the running binary.
+func thisVersion() versionInfo {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
 	}
-	return "devel-" + rev
+	return readVersion(bi, buildVersion)
+}
+
+// version is the one-word version the main help shows.
+func version() string { return thisVersion().Version }
+
+func init() {
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprint(c.App.Writer, thisVersion().text()) }
+	register(versionCommand())
+}
+
+// versionCommand is rdbtool version, as go, gh, kubectl and restic have it
+// beside (or instead of) --version: the same report, or --json.
+func versionCommand() *cli.Command {
+	return fileCommand(&cli.Command{
+		Name:  "version",
+		Usage: "print the version, the commit it was built from and the Go version (same as --version)",
+		Description: "Prints the version (make build's git describe, the module version of go install\n" +
+			"or of a go build in a git checkout, else devel), the commit with its time and whether\n" +
+			"the tree had uncommitted changes (when built in a checkout), and the Go toolchain and\n" +
+			"platform. --json prints {\"version\",\"commit\",\"commit_time\",\"modified\",\"go\",\"platform\"}\n" +
+			"(commit and commit_time absent when not built in a checkout).\n\n" +
+			"Examples:\n" +
+			"  rdbtool version\n" +
+			"  rdbtool version --json | jq -r .commit",
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object (see above)"}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return cmdUsageError("version", "unexpected argument %q", c.Args().First())
+			}
+			v := thisVersion()
+			if !c.Bool("json") {
+				_, err := fmt.Fprint(c.App.Writer, v.text())
+				return err
+			}
+			b, err := json.MarshalIndent(v, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(c.App.Writer, "%s\n", b)
+			return err
+		},
+	})
 }
 
 func main() {
