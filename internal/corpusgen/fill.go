@@ -80,7 +80,7 @@ func (g *filler) randText(n int) string {
 	return string(b)
 }
 
-const farFutureMs = 4102444800000 // 2100-01-01T00:00:00Z
+const farFutureMs int64 = 4102444800000 // 2100-01-01T00:00:00Z; int64 so 32-bit builds compile
 
 // binKey holds bytes that break naive text handling.
 const binKey = "bin:\x00\x01\x02\xff\xfe\r\n\t\"'\\ end"
@@ -197,7 +197,7 @@ func fillZSets(g *filler) error {
 	// listpack (type 17): scores as listpack strings/ints, ±inf included.
 	g.do("ZADD", "zset:lp", "-inf", "minf", "+inf", "pinf", 0, "zero", 1, "one", -1, "minus",
 		0.5, "half", 3.141592653589793, "pi", 1e10, "e10", "1.7976931348623157e308", "max",
-		"5e-324", "tiny", -2.5e-7, "neg-small", 123456789012, "bigint")
+		"5e-324", "tiny", -2.5e-7, "neg-small", int64(123456789012), "bigint")
 	g.do("ZADD", "zset:binary", 1, "\x00", 2, binKey)
 	g.encoding("zset:lp", "listpack")
 	// skiplist (type 5, binary double scores).
