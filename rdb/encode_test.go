@@ -28,7 +28,7 @@ func sampleValues() map[string]*Value {
 		if i%11 == 0 {
 			f = append(f, StreamField{[]byte("extra"), bin})
 		}
-		entries = append(entries, StreamEntry{ID: StreamID{uint64(1600000000000 + i*1000), uint64(i % 3)}, Fields: f})
+		entries = append(entries, StreamEntry{ID: StreamID{1600000000000 + uint64(i)*1000, uint64(i % 3)}, Fields: f})
 	}
 	return map[string]*Value{
 		"string-short":  {Kind: "string", String: []byte("hello")},
