@@ -103,6 +103,13 @@ const hexDigits = "0123456789abcdef"
 // json.Marshal still escapes them where it is used.
 func appendString(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
+	dst = appendStringBody(dst, s)
+	return append(dst, '"')
+}
+
+// appendStringBody is appendString without the quotes: s may be any
+// part of a valid UTF-8 string cut between two runes.
+func appendStringBody(dst []byte, s []byte) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -138,6 +145,5 @@ func appendString(dst []byte, s []byte) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }

@@ -289,37 +289,15 @@ func streamJSON(s *rdb.Stream) *StreamJSON {
 
 // EntryLine renders one entry as an export line (without the newline).
 func EntryLine(e *rdb.Entry) ([]byte, error) {
-	l := Line{DB: e.DB, Key: e.Key, Type: rdb.TypeName(e.Type), ExpireMs: e.ExpireMs}
-	if e.Idle >= 0 {
-		idle := e.Idle
-		l.Idle = &idle
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	if bad, _ := writeEntryLine(w, e); bad != nil {
+		return nil, bad
 	}
-	if e.Freq >= 0 {
-		freq := e.Freq
-		l.Freq = &freq
-	}
-	var val any
-	if e.Type == rdb.TypeModule2 {
-		v, err := e.Decode()
-		if err != nil {
-			return nil, err
-		}
-		val = ModuleJSON{Module: v.Module.Name, EncVer: v.Module.EncVer, RDBType: int(e.Type), Raw: e.Value}
-	} else {
-		v, err := e.Decode()
-		if err != nil {
-			return nil, err
-		}
-		if val, err = ValueJSON(v); err != nil {
-			return nil, err
-		}
-	}
-	raw, err := marshalText(val)
-	if err != nil {
+	if err := w.Flush(); err != nil {
 		return nil, err
 	}
-	l.Value = raw
-	return marshalText(l)
+	return b.Bytes(), nil
 }
 
 // Export writes the JSON-lines form of the RDB stream r to w, one key at a
@@ -349,10 +327,19 @@ func Export(r io.Reader, w io.Writer, ropts ...rdb.ReaderOption) (keys int64, er
 			line, err = marshalText(moduleAuxLine{ModuleAux: moduleAuxJSON{Module: x.ModuleName(), ID: x.ModuleID, Data: x.Raw}})
 		case *rdb.Entry:
 			keys++
-			line, err = EntryLine(x)
-			if err != nil {
-				err = &rdb.Error{Offset: x.Offset(), Key: x.Key, Err: err}
+			// written as it is rendered, not built whole: one line holds
+			// a whole value
+			bad, err := writeEntryLine(bw, x)
+			if bad != nil {
+				return keys, &rdb.Error{Offset: x.Offset(), Key: x.Key, Err: bad}
 			}
+			if err != nil {
+				return keys, err
+			}
+			if err := bw.WriteByte('\n'); err != nil {
+				return keys, err
+			}
+			continue
 		default:
 			continue
 		}
