@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,6 +68,7 @@ func newApp() *cli.App {
 		sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
 		for _, cmd := range commands {
 			oneLineUsageErrors(cmd, cmd.Name)
+			completeCommands(cmd)
 		}
 	})
 	for _, cmd := range commands {
@@ -85,7 +88,12 @@ func newApp() *cli.App {
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main prints and exits
 		Action:          runNoCommand,
-		Before:          terminalOutput,
+		// rdbtool completion SHELL prints the scripts that use it.
+		EnableBashCompletion: true,
+		BashComplete: func(c *cli.Context) {
+			completeWord(c.App.Writer, c.App.VisibleFlags(), commandWords(c.App.Commands))
+		},
+		Before: terminalOutput,
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			hint := flagHint(c.App.VisibleFlags(), err)
 			if hint == "" {
@@ -480,15 +488,16 @@ func version() string { return thisVersion().Version }
 
 func init() {
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprint(c.App.Writer, thisVersion().text()) }
-	register(versionCommand())
+	register(versionCommand(), completionCommand())
 }
 
 // versionCommand is rdbtool version, as go, gh, kubectl and restic have it
 // beside (or instead of) --version: the same report, or --json.
 func versionCommand() *cli.Command {
 	return fileCommand(&cli.Command{
-		Name:  "version",
-		Usage: "print the version, the commit it was built from and the Go version (same as --version)",
+		Name:      "version",
+		UsageText: "rdbtool version [--json]",
+		Usage:     "print the version, the commit it was built from and the Go version (same as --version)",
 		Description: "Prints the version (make build's git describe, the module version of go install\n" +
 			"or of a go build in a git checkout, else devel), the commit with its time and whether\n" +
 			"the tree had uncommitted changes (when built in a checkout), and the Go toolchain and\n" +
@@ -517,7 +526,171 @@ func versionCommand() *cli.Command {
 	})
 }
 
+// completeCommands sets the completion of cmd and its subcommands: their
+// flags and subcommand names (a command's own BashComplete is kept).
+func completeCommands(cmd *cli.Command) {
+	if cmd.BashComplete == nil {
+		cmd.BashComplete = func(c *cli.Context) {
+			completeWord(c.App.Writer, cmd.Flags, commandWords(cmd.Subcommands))
+		}
+	}
+	for _, sub := range cmd.Subcommands {
+		completeCommands(sub)
+	}
+}
+
+// commandWords are the names of cmds a user may complete (no help).
+func commandWords(cmds []*cli.Command) []string {
+	var words []string
+	for _, name := range commandNames(cmds) {
+		if name != "help" {
+			words = append(words, name)
+		}
+	}
+	return words
+}
+
+// completeWord prints, one a line, the completions of the word being
+// completed: the names of flags (and --help) it begins when it starts
+// with -, else the words it begins. Nothing for a FILE or a flag's value,
+// so the shell completes file names. The word is the argument before the
+// completion flag (the cli package strips it and keeps no raw arguments
+// but os.Args); the scripts of rdbtool completion always pass it, "" for
+// an empty one, which tells "-o<TAB>" (complete the flag) from "-o <TAB>"
+// (complete a file).
+func completeWord(w io.Writer, flags []cli.Flag, words []string) {
+	cur := ""
+	if n := len(os.Args); n > 2 {
+		cur = os.Args[n-2]
+	}
+	if strings.HasPrefix(cur, "-") {
+		words = nil
+		for _, f := range flags {
+			for _, name := range f.Names() {
+				words = append(words, dashes(name))
+			}
+		}
+		if !slices.Contains(words, "--help") {
+			words = append(words, "--help")
+		}
+	}
+	for _, word := range words {
+		if strings.HasPrefix(word, cur) && word != "--generate-bash-completion" {
+			fmt.Fprintln(w, word)
+		}
+	}
+}
+
+// completingAfterDashes reports whether args ask for completions (the
+// completion flag last) on a command line holding "--". The cli package
+// then runs the command with the flag as one more argument: a FILE, a
+// migration's NAME. rdbtool's scripts never ask, other scripts may.
+func completingAfterDashes(args []string) bool {
+	n := len(args)
+	return n > 1 && args[n-1] == "--generate-bash-completion" && slices.Contains(args[1:n-1], "--")
+}
+
+// completionScripts are what rdbtool completion SHELL prints. Each passes
+// the command line up to the word being completed, that word (even when
+// empty) and the completion flag to rdbtool, offers what it prints, and
+// completes file names when it prints nothing. After "--" only file names
+// are completed, and "--" being completed is sent as "-": the cli package
+// would run the command (completingAfterDashes).
+var completionScripts = map[string]string{
+	"bash": `# bash completion for rdbtool; load it with: source <(rdbtool completion bash)
+_rdbtool() {
+	local cur=${COMP_WORDS[COMP_CWORD]} w
+	for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+		[[ $w == -- ]] && return 0
+	done
+	local word=$cur IFS=$'\n'
+	[[ $word == -- ]] && word=-
+	COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" "${COMP_WORDS[@]:1:COMP_CWORD-1}" "$word" --generate-bash-completion 2>/dev/null)" -- "$cur"))
+}
+complete -o default -o bashdefault -F _rdbtool rdbtool
+`,
+	"zsh": `#compdef rdbtool
+# zsh completion for rdbtool; load it with: source <(rdbtool completion zsh) (after compinit)
+_rdbtool() {
+	local -a args opts
+	args=("${(@Q)words[2,CURRENT-1]}")
+	if (( ${args[(I)--]} )); then
+		_files
+		return
+	fi
+	local word=${(Q)words[CURRENT]}
+	[[ $word == -- ]] && word=-
+	opts=("${(@f)$("${words[1]}" "${args[@]}" "$word" --generate-bash-completion 2>/dev/null)}")
+	if [[ -n ${opts[1]} ]]; then
+		compadd -a opts
+	else
+		_files
+	fi
+}
+compdef _rdbtool rdbtool
+`,
+	"fish": `# fish completion for rdbtool; load it with: rdbtool completion fish | source
+function __rdbtool_complete
+	set -l words (commandline -opc)
+	set -l prog $words[1]
+	set -e words[1]
+	set -l cur (commandline -ct)
+	if contains -- -- $words
+		__fish_complete_path "$cur"
+		return
+	end
+	set -l word "$cur"
+	test "$word" = -- && set word -
+	set -l out ($prog $words "$word" --generate-bash-completion 2>/dev/null)
+	if set -q out[1]
+		printf '%s\n' $out
+	else
+		__fish_complete_path "$cur"
+	end
+end
+complete -c rdbtool -f -a '(__rdbtool_complete)'
+`,
+}
+
+// completionCommand is rdbtool completion SHELL, as gh, kubectl and other
+// Go CLIs have it: the cli package completes, but leaves the scripts to
+// copy from its repository.
+func completionCommand() *cli.Command {
+	shells := []string{"bash", "zsh", "fish"}
+	cmd := fileCommand(&cli.Command{
+		Name:      "completion",
+		Usage:     "print the shell completion script for bash, zsh or fish",
+		UsageText: "rdbtool completion bash|zsh|fish",
+		Description: "Prints a script that makes the shell complete rdbtool's commands, subcommands and\n" +
+			"flags (and file names where a FILE or a flag's value goes). Load it in the shell's\n" +
+			"start-up file:\n" +
+			"  bash (~/.bashrc):                source <(rdbtool completion bash)\n" +
+			"  zsh (~/.zshrc, after compinit):  source <(rdbtool completion zsh)\n" +
+			"  fish:                            rdbtool completion fish > ~/.config/fish/completions/rdbtool.fish\n" +
+			"The script runs rdbtool ... --generate-bash-completion to find the candidates.\n\n" +
+			"Examples:\n" +
+			"  source <(rdbtool completion bash)\n" +
+			"  rdbtool completion bash | sudo tee /etc/bash_completion.d/rdbtool",
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 || completionScripts[c.Args().First()] == "" {
+				got := "no shell"
+				if c.NArg() > 0 {
+					got = fmt.Sprintf("%q", strings.Join(c.Args().Slice(), " "))
+				}
+				return cmdUsageError("completion", "%s: give one shell, bash, zsh or fish", got)
+			}
+			_, err := io.WriteString(c.App.Writer, completionScripts[c.Args().First()])
+			return err
+		},
+	})
+	cmd.BashComplete = func(c *cli.Context) { completeWord(c.App.Writer, cmd.Flags, shells) }
+	return cmd
+}
+
 func main() {
+	if completingAfterDashes(os.Args) {
+		return // nothing to offer but file names, which the shell completes
+	}
 	err := newApp().Run(os.Args)
 	os.Exit(exitCode(err))
 }
