@@ -2,7 +2,10 @@ package export
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -111,11 +114,6 @@ type keySummary struct {
 	brief  string
 }
 
-type dbKey struct {
-	db  int
-	key string
-}
-
 // brief describes a value in a few words for change details.
 func brief(v *rdb.Value, e *rdb.Entry) string {
 	if v == nil {
@@ -172,75 +170,130 @@ func (e *DiffInputError) Error() string {
 // Unwrap returns Err.
 func (e *DiffInputError) Unwrap() error { return e.Err }
 
+// encode is the summary as a spillSort payload.
+func (s keySummary) encode(dst []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s.typ)))
+	dst = append(dst, s.typ...)
+	dst = binary.AppendVarint(dst, s.expire)
+	dst = append(dst, s.digest[:]...)
+	return append(dst, s.brief...)
+}
+
+// decodeSummary reads what encode wrote.
+func decodeSummary(p []byte) keySummary {
+	var s keySummary
+	l, n := binary.Uvarint(p)
+	p = p[n:]
+	s.typ, p = string(p[:l]), p[l:]
+	s.expire, n = binary.Varint(p)
+	p = p[n:]
+	copy(s.digest[:], p)
+	s.brief = string(p[len(s.digest):])
+	return s
+}
+
 // Diff compares two RDB streams by content: values are compared by their
 // data, not their encoding (an intset and a listpack set with the same
-// members are equal). It keeps a small summary per key of a in memory
-// (a digest, not the value).
+// members are equal). Each file's keys are summarized (a digest, not the
+// value) and sorted by database and key, in memory up to 32 MiB of
+// summaries per file and beyond that in a temporary file (see
+// spillSort), then the two sorted lists are merged. Memory is thus that,
+// the largest value decoded, and the differences found.
 func Diff(a, b io.Reader) (*DiffResult, error) {
-	left := map[dbKey]keySummary{}
 	leftLibs, rightLibs := libraries{}, libraries{}
-	if err := eachEntry(a, leftLibs, func(e *rdb.Entry) error {
-		s, err := summarize(e)
-		left[dbKey{e.DB, string(e.Key)}] = s
-		return err
-	}); err != nil {
-		return nil, &DiffInputError{Input: 0, Err: err}
+	sorted := func(in int, r io.Reader, libs libraries) (*spillSort, error) {
+		ss := newSpillSort()
+		var buf []byte
+		err := eachEntry(r, libs, func(e *rdb.Entry) error {
+			s, err := summarize(e)
+			if err != nil {
+				return err
+			}
+			buf = s.encode(buf[:0])
+			return ss.add(e.DB, e.Key, buf)
+		})
+		var se *spillError
+		if err != nil && !errors.As(err, &se) {
+			err = &DiffInputError{Input: in, Err: err}
+		}
+		return ss, err
+	}
+	sa, err := sorted(0, a, leftLibs)
+	defer sa.close()
+	if err != nil {
+		return nil, err
+	}
+	sb, err := sorted(1, b, rightLibs)
+	defer sb.close()
+	if err != nil {
+		return nil, err
 	}
 	res := &DiffResult{Added: []DiffKey{}, Removed: []DiffKey{}, Changed: []Change{}}
-	if err := eachEntry(b, rightLibs, func(e *rdb.Entry) error {
-		k := dbKey{e.DB, string(e.Key)}
-		s, err := summarize(e)
-		if err != nil {
-			return err
+	ia, err := sa.iter()
+	if err != nil {
+		return nil, err
+	}
+	ib, err := sb.iter()
+	if err != nil {
+		return nil, err
+	}
+	type head struct {
+		db      int
+		key     []byte
+		payload []byte
+		ok      bool
+	}
+	var ha, hb head
+	var errA, errB error
+	ha.db, ha.key, ha.payload, ha.ok, errA = ia.next()
+	hb.db, hb.key, hb.payload, hb.ok, errB = ib.next()
+	for (ha.ok || hb.ok) && errA == nil && errB == nil {
+		c := 0
+		switch {
+		case !ha.ok:
+			c = 1
+		case !hb.ok:
+			c = -1
+		case ha.db != hb.db:
+			c = cmp.Compare(ha.db, hb.db)
+		default:
+			c = bytes.Compare(ha.key, hb.key)
 		}
-		old, ok := left[k]
-		if !ok {
-			res.Added = append(res.Added, DiffKey{DB: e.DB, Key: []byte(k.key), Type: s.typ})
-			return nil
+		switch {
+		case c < 0:
+			res.Removed = append(res.Removed, DiffKey{DB: ha.db, Key: bytes.Clone(ha.key), Type: decodeSummary(ha.payload).typ})
+			ha.db, ha.key, ha.payload, ha.ok, errA = ia.next()
+		case c > 0:
+			res.Added = append(res.Added, DiffKey{DB: hb.db, Key: bytes.Clone(hb.key), Type: decodeSummary(hb.payload).typ})
+			hb.db, hb.key, hb.payload, hb.ok, errB = ib.next()
+		default:
+			old, s := decodeSummary(ha.payload), decodeSummary(hb.payload)
+			var what []string
+			if old.typ != s.typ {
+				what = append(what, "type")
+			} else if old.digest != s.digest {
+				what = append(what, "value")
+			}
+			if old.expire != s.expire {
+				what = append(what, "expiry")
+			}
+			if len(what) == 0 {
+				res.Unchanged++
+			} else {
+				c := Change{DB: hb.db, Key: bytes.Clone(hb.key), What: what, OldType: old.typ, NewType: s.typ, OldExpireMs: old.expire, NewExpireMs: s.expire}
+				if what[0] != "expiry" && old.brief != s.brief {
+					c.Detail = old.brief + " -> " + s.brief
+				}
+				res.Changed = append(res.Changed, c)
+			}
+			ha.db, ha.key, ha.payload, ha.ok, errA = ia.next()
+			hb.db, hb.key, hb.payload, hb.ok, errB = ib.next()
 		}
-		delete(left, k)
-		var what []string
-		if old.typ != s.typ {
-			what = append(what, "type")
-		} else if old.digest != s.digest {
-			what = append(what, "value")
-		}
-		if old.expire != s.expire {
-			what = append(what, "expiry")
-		}
-		if len(what) == 0 {
-			res.Unchanged++
-			return nil
-		}
-		c := Change{DB: e.DB, Key: []byte(k.key), What: what, OldType: old.typ, NewType: s.typ, OldExpireMs: old.expire, NewExpireMs: s.expire}
-		if what[0] != "expiry" && old.brief != s.brief {
-			c.Detail = old.brief + " -> " + s.brief
-		}
-		res.Changed = append(res.Changed, c)
-		return nil
-	}); err != nil {
-		return nil, &DiffInputError{Input: 1, Err: err}
+	}
+	if err := cmp.Or(errA, errB); err != nil {
+		return nil, err
 	}
 	leftLibs.compare(rightLibs, &res.Functions)
-	for k, s := range left {
-		res.Removed = append(res.Removed, DiffKey{DB: k.db, Key: []byte(k.key), Type: s.typ})
-	}
-	sortKeys := func(ks []DiffKey) {
-		sort.Slice(ks, func(i, j int) bool {
-			if ks[i].DB != ks[j].DB {
-				return ks[i].DB < ks[j].DB
-			}
-			return string(ks[i].Key) < string(ks[j].Key)
-		})
-	}
-	sortKeys(res.Added)
-	sortKeys(res.Removed)
-	sort.Slice(res.Changed, func(i, j int) bool {
-		if res.Changed[i].DB != res.Changed[j].DB {
-			return res.Changed[i].DB < res.Changed[j].DB
-		}
-		return string(res.Changed[i].Key) < string(res.Changed[j].Key)
-	})
 	return res, nil
 }
 

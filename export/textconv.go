@@ -23,19 +23,17 @@ const textMaxString = 1024
 // TextConv writes a stable, sorted, readable rendering of the RDB stream r
 // for `git diff`: keys sorted by database and name, members of sets and
 // hashes sorted, one element per line, aux fields (which change on every
-// save) left out. The rendering of each key is held in memory until the
-// sort, so it is meant for fixture-sized dumps; big strings are
-// summarized.
+// save) left out. The text of each key is rendered at once and sorted,
+// in memory up to 32 MiB and beyond that in a temporary file (see
+// spillSort): memory stays bounded (plus the largest key's text) whatever
+// the dump's size; big strings are summarized.
 func TextConv(r io.Reader, w io.Writer) error {
 	rd := rdb.NewReader(r, rdb.ReuseBuffers()) // each key is rendered to a string at once
-	type keyText struct {
-		db   int
-		key  string
-		text string
-	}
-	var keys []keyText
+	keys := newSpillSort()
+	defer keys.close()
 	var funcs []string
 	var hdr *rdb.Header
+	var b bytes.Buffer
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
@@ -50,19 +48,22 @@ func TextConv(r io.Reader, w io.Writer) error {
 		case *rdb.Function:
 			funcs = append(funcs, string(FunctionCode(x)))
 		case *rdb.Entry:
-			var b strings.Builder
+			b.Reset()
 			if err := entryText(&b, x); err != nil {
 				return &rdb.Error{Offset: x.Offset(), Key: x.Key, Err: err}
 			}
-			keys = append(keys, keyText{x.DB, string(x.Key), b.String()})
+			if err := keys.add(x.DB, x.Key, b.Bytes()); err != nil {
+				return err
+			}
+			if b.Cap() > 1<<20 {
+				b = bytes.Buffer{} // a huge key's room is not kept
+			}
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].db != keys[j].db {
-			return keys[i].db < keys[j].db
-		}
-		return keys[i].key < keys[j].key
-	})
+	it, err := keys.iter()
+	if err != nil {
+		return err
+	}
 	sort.Strings(funcs)
 	bw := bufio.NewWriter(w)
 	// no key count here, nor element counts on the key lines: a count
@@ -75,8 +76,15 @@ func TextConv(r io.Reader, w io.Writer) error {
 			bw.WriteString("  " + line + "\n")
 		}
 	}
-	for _, k := range keys {
-		bw.WriteString(k.text)
+	for {
+		_, _, text, ok, err := it.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		bw.Write(text)
 	}
 	return bw.Flush()
 }
@@ -163,7 +171,7 @@ func formatID(id rdb.StreamID) string {
 
 func formatMs(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano) }
 
-func entryText(b *strings.Builder, e *rdb.Entry) error {
+func entryText(b *bytes.Buffer, e *rdb.Entry) error {
 	fmt.Fprintf(b, "db%d %s %s", e.DB, quoteBytes(e.Key), rdb.TypeName(e.Type))
 	if e.HasExpiry() {
 		b.WriteString(" expires " + formatMs(e.ExpireMs))

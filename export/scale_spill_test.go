@@ -1,0 +1,262 @@
+package export
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rdbtool/rdbtool/rdb"
+)
+
+// withBudget runs f with sortBudget set to n.
+func withBudget(n int, f func()) {
+	old := sortBudget
+	sortBudget = n
+	defer func() { sortBudget = old }()
+	f()
+}
+
+// TestScaleSpillSortOrder: records come out sorted by database and key,
+// equal keys in the order added, whether they stayed in memory or went
+// through many runs of the temporary file.
+func TestScaleSpillSortOrder(t *testing.T) {
+	type rec struct {
+		db       int
+		key, val string
+	}
+	rng := rand.New(rand.NewSource(3))
+	var recs []rec
+	for i := range 5000 {
+		key := fmt.Sprintf("k%d", rng.Intn(2000)) // repeats: the order added must hold
+		if i%500 == 0 {
+			key = string(bytes.Repeat([]byte{0xff, 0}, 3000)) // one record bigger than the budget
+		}
+		recs = append(recs, rec{rng.Intn(3), key, fmt.Sprint(i)})
+	}
+	want := slices.Clone(recs)
+	slices.SortStableFunc(want, func(a, b rec) int {
+		if a.db != b.db {
+			return a.db - b.db
+		}
+		return bytes.Compare([]byte(a.key), []byte(b.key))
+	})
+	for _, budget := range []int{1 << 30, 4096, 1} {
+		withBudget(budget, func() {
+			s := newSpillSort()
+			defer s.close()
+			for _, r := range recs {
+				if err := s.add(r.db, []byte(r.key), []byte(r.val)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if budget < 1<<20 && len(s.runs) < 2 {
+				t.Fatalf("budget %d: %d runs, want several", budget, len(s.runs))
+			}
+			it, err := s.iter()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []rec
+			for {
+				db, key, val, ok, err := it.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+				got = append(got, rec{db, string(key), string(val)})
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("budget %d: records out of order", budget)
+			}
+		})
+	}
+}
+
+// TestScaleDiffTextConvSpilled: diff and textconv give the same result
+// when their keys are sorted through the temporary file as in memory.
+func TestScaleDiffTextConvSpilled(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/corpus/*.rdb")
+	a := genDump(t, 3000, 0)
+	b := genDump(t, 3000, 1)
+	pairs := [][2][]byte{{a, b}, {b, a}}
+	for i := 0; i+1 < len(files); i += 2 {
+		x, err := os.ReadFile(files[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := os.ReadFile(files[i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs = append(pairs, [2][]byte{x, y}, [2][]byte{x, x})
+	}
+	for _, p := range pairs {
+		run := func() (*DiffResult, string, string) {
+			d, err := Diff(bytes.NewReader(p[0]), bytes.NewReader(p[1]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ta, tb bytes.Buffer
+			if err := TextConv(bytes.NewReader(p[0]), &ta); err != nil {
+				t.Fatal(err)
+			}
+			if err := TextConv(bytes.NewReader(p[1]), &tb); err != nil {
+				t.Fatal(err)
+			}
+			return d, ta.String(), tb.String()
+		}
+		d1, ta1, tb1 := run()
+		var d2 *DiffResult
+		var ta2, tb2 string
+		withBudget(512, func() { d2, ta2, tb2 = run() })
+		if !reflect.DeepEqual(d1, d2) {
+			t.Fatalf("diff through the temp file differs:\n%+v\n%+v", d1, d2)
+		}
+		if ta1 != ta2 || tb1 != tb2 {
+			t.Fatal("textconv through the temp file differs")
+		}
+	}
+	d, _, _ := func() (*DiffResult, string, string) {
+		d, err := Diff(bytes.NewReader(a), bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d, "", ""
+	}()
+	if len(d.Added) == 0 || len(d.Removed) == 0 || len(d.Changed) == 0 || d.Unchanged == 0 {
+		t.Fatalf("the generated pair should differ every way: %d added, %d removed, %d changed, %d unchanged",
+			len(d.Added), len(d.Removed), len(d.Changed), d.Unchanged)
+	}
+}
+
+// genDump writes n string keys over 3 databases; variant 1 drops every
+// 70th key, changes every 50th value, every 110th expiry and adds n/100
+// keys.
+func genDump(t testing.TB, n, variant int) []byte {
+	var buf bytes.Buffer
+	w := rdb.NewWriter(&buf, 10)
+	for i := range n + variant*n/100 {
+		if variant == 1 && i%70 == 0 {
+			continue
+		}
+		val := fmt.Sprintf("value %d of a site key, some text to make it longer", i)
+		if variant == 1 && i%50 == 0 {
+			val += "!"
+		}
+		e, err := rdb.NewEntry(i%3, fmt.Appendf(nil, "site:%08d:%x", i, i*2654435761), &rdb.Value{Kind: "string", String: []byte(val)}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%4 == 0 {
+			e.ExpireMs = 1900000000000 + int64(i)
+			if variant == 1 && i%110 == 0 {
+				e.ExpireMs++
+			}
+		}
+		if err := w.WriteEntry(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// peakLiveHeap runs f and returns the largest live heap (as of each GC)
+// seen meanwhile; the GC runs often meanwhile, so that its figure follows
+// the live heap closely.
+func peakLiveHeap(f func()) uint64 {
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	runtime.GC() // the metric is as of the GC before the last one
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	var peak uint64
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			metrics.Read(sample)
+			mu.Lock()
+			peak = max(peak, sample[0].Value.Uint64())
+			mu.Unlock()
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	f()
+	runtime.GC() // a last reading of what f left live at its end
+	close(stop)
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	return peak
+}
+
+// TestScaleDiffTextConvMemory: diff and textconv of dumps with many keys
+// keep a bounded live heap (the sort's budget, here 2 MiB, and the
+// differences found), not a summary or the text of every key.
+func TestScaleDiffTextConvMemory(t *testing.T) {
+	const n = 150000
+	// in files, so that the inputs are not in the heap measured
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.rdb"), filepath.Join(dir, "b.rdb")
+	if err := os.WriteFile(a, genDump(t, n, 0), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, genDump(t, n, 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open := func(name string) *os.File {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	const limit = 24 << 20 // the reader's buffers, two sorts' 2 MiB, the differences
+	withBudget(2<<20, func() {
+		peak := peakLiveHeap(func() {
+			d, err := Diff(open(a), open(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Changed) < n/100 {
+				t.Fatalf("%d changed, want over %d", len(d.Changed), n/100)
+			}
+		})
+		// the differences (about 6 k) are held too: a few MB
+		t.Logf("diff: live heap up to %d MiB", peak>>20)
+		if peak > limit {
+			t.Errorf("diff of two %d-key dumps: live heap up to %d MiB, want at most %d MiB", n, peak>>20, limit>>20)
+		}
+		peak = peakLiveHeap(func() {
+			if err := TextConv(open(a), io.Discard); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("textconv: live heap up to %d MiB", peak>>20)
+		if peak > limit {
+			t.Errorf("textconv of a %d-key dump: live heap up to %d MiB, want at most %d MiB", n, peak>>20, limit>>20)
+		}
+	})
+}
