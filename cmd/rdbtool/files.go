@@ -49,7 +49,7 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 				if errors.Is(err, flag.ErrHelp) {
 					return cli.ShowCommandHelp(c.Lineage()[1], cmd.Name)
 				}
-				return cmdUsageError(commandPath(c), "%s", flagErrorText(err))
+				return cmdUsageError(commandPath(c), "%s%s", flagErrorText(err), valueFormHint(cmd.Flags, err))
 			}
 			rest := set.Args()
 			consumed := args[:len(args)-len(rest)]
@@ -67,7 +67,7 @@ func fileCommand(cmd *cli.Command) *cli.Command {
 		}
 		final, _ := commandFlagSet(cmd)
 		if err := final.Parse(append(append(flagArgs, "--"), pos...)); err != nil {
-			return cmdUsageError(commandPath(c), "%s", flagErrorText(err))
+			return cmdUsageError(commandPath(c), "%s%s", flagErrorText(err), valueFormHint(cmd.Flags, err))
 		}
 		nc := cli.NewContext(c.App, final, c)
 		nc.Command = cmd

@@ -39,7 +39,32 @@ func init() {
 	// nothing (false, 0, ""): the cli package adds "(default: ...)" even
 	// after a usage that already states the default.
 	std := cli.FlagStringer
-	cli.FlagStringer = func(f cli.Flag) string { return tidyFlagHelp(std(f)) }
+	cli.FlagStringer = func(f cli.Flag) string { return tidyFlagHelp(withValueForm(f, std(f))) }
+}
+
+// The forms a size and a duration take, said once for every flag that
+// takes one (filter.ParseSize, time.ParseDuration).
+const (
+	sizeForm     = "512KiB, 4MB, 1.5GiB, bytes"
+	durationForm = "90s, 5m, 1h30m"
+)
+
+// withValueForm adds to the help line s of f the form its value takes,
+// when f takes a SIZE or a duration and its usage does not say it.
+func withValueForm(f cli.Flag, s string) string {
+	form := ""
+	if _, ok := f.(*cli.DurationFlag); ok && !strings.Contains(s, durationForm) {
+		form = durationForm
+	} else if strings.Contains(s, dashes(f.Names()[0])+" SIZE") && !strings.Contains(s, sizeForm) {
+		form = sizeForm
+	}
+	if form == "" {
+		return s
+	}
+	if i := strings.LastIndex(s, " (default: "); i >= 0 {
+		return s[:i] + " (" + form + ")" + s[i:]
+	}
+	return s + " (" + form + ")"
 }
 
 func tidyFlagHelp(s string) string {
@@ -155,14 +180,43 @@ func hintUnknownFlag(err error, flags []cli.Flag) error {
 }
 
 // flagHint is ", did you mean --x?" for an unknown-flag error from the flag
-// package when one of flags is close to the flag typed, else "".
+// package when one of flags is close to the flag typed, ", want FORM" for
+// a value one of flags refused without saying why, else "".
 func flagHint(flags []cli.Flag, err error) string {
 	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
 	if !ok {
-		return ""
+		return valueFormHint(flags, err)
 	}
 	if hint := closestFlag(flags, name); hint != "" {
 		return ", did you mean " + hint + "?"
+	}
+	return ""
+}
+
+// valueFormHint is ", want FORM" for an "invalid value" error of the flag
+// package that says no more than "parse error" (flagErrorText: "not a
+// valid value"), naming what the flag of flags it is for takes.
+func valueFormHint(flags []cli.Flag, err error) string {
+	msg := err.Error()
+	i := strings.Index(msg, " for flag ")
+	if !strings.HasPrefix(msg, "invalid value ") || i < 0 || !strings.HasSuffix(flagErrorText(err), "not a valid value") {
+		return ""
+	}
+	name, _, _ := strings.Cut(msg[i+len(" for flag "):], ": ")
+	name = strings.TrimLeft(name, "-")
+	for _, f := range flags {
+		if !slices.Contains(f.Names(), name) {
+			continue
+		}
+		switch f.(type) {
+		case *cli.IntFlag, *cli.Int64Flag, *cli.UintFlag, *cli.Uint64Flag,
+			*cli.IntSliceFlag, *cli.Int64SliceFlag, *cli.UintSliceFlag, *cli.Uint64SliceFlag:
+			return ", want a whole number"
+		case *cli.Float64Flag, *cli.Float64SliceFlag:
+			return ", want a number"
+		case *cli.DurationFlag:
+			return ", want a duration with a unit: " + durationForm
+		}
 	}
 	return ""
 }
