@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -156,4 +157,26 @@ func Redact(s, dsn string) string {
 	}
 	s = urlPassword.ReplaceAllString(s, "${1}xxxxx@")
 	return kvPassword.ReplaceAllString(s, "${1}xxxxx")
+}
+
+// libpqTarget are the libpq environment variables that choose a server or
+// a database (PGUSER, PGPASSWORD, PGSSLMODE and the like only complete a
+// connection string).
+var libpqTarget = []string{"PGSERVICE", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE"}
+
+// LibpqEnv names the libpq environment variables set that choose a server
+// or database ("PGHOST, PGDATABASE"), "" when none is. When it is not "",
+// an empty DSN connects where psql would: Connect, like libpq, takes every
+// setting a DSN leaves out (an empty one: all of them) from PGHOST,
+// PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSERVICE (with PGSERVICEFILE),
+// PGSSLMODE, PGAPPNAME, PGCONNECT_TIMEOUT and the like, and a password
+// from PGPASSFILE or ~/.pgpass.
+func LibpqEnv() string {
+	var set []string
+	for _, v := range libpqTarget {
+		if os.Getenv(v) != "" {
+			set = append(set, v)
+		}
+	}
+	return strings.Join(set, ", ")
 }

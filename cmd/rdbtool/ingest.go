@@ -37,9 +37,12 @@ func ingestCommand() *cli.Command {
 			"does not parse, a key of the wrong type, malformed JSON or YAML) are skipped and reported with\n" +
 			"key, field and reason; the rest is written. A second pass over unchanged Redis adds no rows\n" +
 			"except those stamped with the current time (correlator_file_queues; daemon_status is updated).\n\n" +
-			"--rdb FILE replays a dump in-process: no Redis server needed. Without --db and $DATABASE_URL a\n" +
-			"throwaway PostgreSQL is started, migrated, used for the pass and removed (needs the PostgreSQL\n" +
-			"server binaries). --every runs the monitor loop of the original daemons; lost connections are\n" +
+			"--rdb FILE replays a dump in-process: no Redis server needed. The database is --db, else\n" +
+			"$DATABASE_URL, else libpq's environment when PGHOST, PGHOSTADDR, PGPORT, PGDATABASE or PGSERVICE\n" +
+			"is set (what a DSN leaves out comes from the PG* variables and ~/.pgpass, as for psql). With none\n" +
+			"of these a throwaway PostgreSQL is started, migrated, used for the pass and removed (needs the\n" +
+			"PostgreSQL server binaries).\n" +
+			"--every runs the monitor loop of the original daemons; lost connections are\n" +
 			"retried with backoff; passes keep their cadence and never overlap (after a pass longer than\n" +
 			"--every the next starts at once). SIGINT/SIGTERM let the running pass finish, then end the\n" +
 			"command (the loop with status 0); a pass still running after --stop-grace is cut short (its\n" +
@@ -59,7 +62,7 @@ func ingestCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "redis", Usage: "read a live Redis at `URL` (redis://[user:pass@]host:port/db)"},
 			&cli.StringFlag{Name: "rdb", Usage: "replay the dump `FILE` in-process instead"},
-			&cli.StringFlag{Name: "db", Usage: "PostgreSQL `DSN` (default $DATABASE_URL; neither: a throwaway server)"},
+			&cli.StringFlag{Name: "db", Usage: "PostgreSQL `DSN` (default $DATABASE_URL, else PGHOST/PGDATABASE/PGSERVICE as psql reads them; none: a throwaway server)"},
 			&cli.BoolFlag{Name: "migrate", Usage: "apply pending schema migrations to --db first"},
 			&cli.StringFlag{Name: "only", Usage: "run only these `GROUPS` (comma-separated group or set names)"},
 			&cli.DurationFlag{Name: "every", Usage: "run a pass every `DURATION` until interrupted (the monitor loop)"},
@@ -468,6 +471,10 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 	if dsn == "" {
 		dsn = os.Getenv("DATABASE_URL")
 	}
+	// Neither: libpq's environment, as psql and migrate read it, when it
+	// names a server or database; a throwaway PostgreSQL only when it
+	// does not (a loop writing into a throwaway database loses it all).
+	fromEnv := dsn == "" && migrations.LibpqEnv() != ""
 	migrate := c.Bool("migrate")
 	var cleanup []func()
 	done := func() {
@@ -475,7 +482,7 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 			cleanup[i]()
 		}
 	}
-	if dsn == "" {
+	if dsn == "" && !fromEnv {
 		cl, err := pgfixture.StartCluster(ctx, "")
 		if err != nil {
 			if errors.Is(err, pgfixture.ErrNoServer) {

@@ -25,7 +25,7 @@ func init() { register(migrateCommand()) }
 func migrateCommand() *cli.Command {
 	// Fresh flag values per command: urfave/cli keeps state in them.
 	dbFlag := func() cli.Flag {
-		return &cli.StringFlag{Name: "db", Usage: "PostgreSQL `DSN` (URL or key=value form; default $DATABASE_URL)"}
+		return &cli.StringFlag{Name: "db", Usage: "PostgreSQL `DSN` (URL or key=value form; default $DATABASE_URL, else the PG* variables as psql reads them)"}
 	}
 	yesFlag := func() cli.Flag {
 		return &cli.BoolFlag{Name: "yes", Usage: "confirm a rollback to version 0, or any rollback on a server that is not this machine"}
@@ -52,6 +52,11 @@ func migrateCommand() *cli.Command {
 			"Every migration runs in a transaction, and concurrent runs on one database take turns.\n" +
 			"Rolling back to version 0, or rolling back at all on a server other than this machine\n" +
 			"(not localhost, not a unix socket), needs --yes; without it nothing changes (exit 2).\n\n" +
+			"The database: --db DSN, else $DATABASE_URL, else libpq's environment alone when PGHOST,\n" +
+			"PGHOSTADDR, PGPORT, PGDATABASE or PGSERVICE is set. As with psql, what the DSN leaves out\n" +
+			"comes from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSERVICE (PGSERVICEFILE),\n" +
+			"PGSSLMODE, PGAPPNAME, PGCONNECT_TIMEOUT, ..., and a password from PGPASSFILE or ~/.pgpass;\n" +
+			"what the DSN says wins. A unix socket: host=/var/run/postgresql, or postgres://%2Fvar%2Frun%2Fpostgresql/hera_mc.\n\n" +
 			"Examples:\n" +
 			"  rdbtool migrate up --db postgres://mc@localhost/hera_mc\n" +
 			"  DATABASE_URL=postgres:///hera_mc rdbtool migrate status\n" +
@@ -158,8 +163,8 @@ func migrateFail(format string, args ...any) error {
 // migrateOpen connects to the --db database and returns a Migrator on it.
 func migrateOpen(c *cli.Context) (*migrations.Migrator, string, func(), error) {
 	dsn := migrateDSN(c)
-	if dsn == "" {
-		return nil, "", nil, migrateFail("no database: give --db DSN or set DATABASE_URL")
+	if dsn == "" && migrations.LibpqEnv() == "" {
+		return nil, "", nil, migrateFail("no database: give --db DSN, set DATABASE_URL, or set PGHOST/PGDATABASE/PGSERVICE as for psql")
 	}
 	// SIGINT/SIGTERM cancel the work: the migration running is rolled back
 	// (each runs in a transaction) and the command exits 128+n.
@@ -211,7 +216,8 @@ func migrateInterrupted(sig *signals, what string) error {
 }
 
 // migrateDSN is --db, given before or after the subcommand, else
-// $DATABASE_URL.
+// $DATABASE_URL; "" leaves everything to libpq's environment variables
+// (PGHOST, PGDATABASE, PGSERVICE, ...).
 func migrateDSN(c *cli.Context) string {
 	for _, cc := range c.Lineage() {
 		for _, n := range cc.LocalFlagNames() {
@@ -420,7 +426,7 @@ func confirmZero(c *cli.Context, toZero bool) error {
 }
 
 func confirmRemote(c *cli.Context, dsn string) error {
-	if c.Bool("yes") || dsn == "" {
+	if c.Bool("yes") {
 		return nil
 	}
 	if host, local := localServer(dsn); !local {

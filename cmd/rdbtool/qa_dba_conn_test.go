@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rdbtool/rdbtool/fixture/pgfixture"
+)
+
+// libpqVars are the variables the tests below set or clear.
+var libpqVars = []string{"DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE",
+	"PGSERVICE", "PGSERVICEFILE", "PGSSLMODE", "PGAPPNAME", "PGCONNECT_TIMEOUT", "PGPASSFILE"}
+
+// clearLibpqEnv empties every libpq variable (and DATABASE_URL) for the test.
+func clearLibpqEnv(t *testing.T) {
+	t.Helper()
+	for _, v := range libpqVars {
+		t.Setenv(v, "")
+		os.Unsetenv(v) // t.Setenv restores it afterwards
+	}
+}
+
+// A DBA whose shell (or service unit) sets PGHOST, PGPORT, PGUSER and
+// PGDATABASE, as psql reads them, runs rdbtool migrate without --db or
+// DATABASE_URL: it connects there, as psql does, instead of refusing
+// with "no database".
+func TestQADBAMigrateLibpqEnvironment(t *testing.T) {
+	_, dsn := pgfixture.DBWithDSN(t)
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clearLibpqEnv(t)
+	t.Setenv("PGHOST", cfg.Host)
+	t.Setenv("PGPORT", fmt.Sprint(cfg.Port))
+	t.Setenv("PGUSER", cfg.User)
+	t.Setenv("PGDATABASE", cfg.Database)
+	t.Setenv("PGSSLMODE", "disable")
+	out, code := migrateCLI(t, "version")
+	expect(t, out, code, 0, fmt.Sprint(latestVersion(t)))
+
+	// The same through a service file (PGSERVICEFILE, PGSERVICE), with
+	// the service named in --db as a key=value DSN too.
+	clearLibpqEnv(t)
+	svc := filepath.Join(t.TempDir(), "pg_service.conf")
+	conf := fmt.Sprintf("[hera]\nhost=%s\nport=%d\nuser=%s\ndbname=%s\nsslmode=disable\n", cfg.Host, cfg.Port, cfg.User, cfg.Database)
+	if err := os.WriteFile(svc, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PGSERVICEFILE", svc)
+	out, code = migrateCLI(t, "status", "--db", "service=hera", "--json")
+	expect(t, out, code, 0, `"database": "database \"`+cfg.Database+`\"`)
+	t.Setenv("PGSERVICE", "hera")
+	out, code = migrateCLI(t, "version", "--json")
+	expect(t, out, code, 0, `"database \"`+cfg.Database+`\"`)
+
+	// Nothing at all still says what to give.
+	clearLibpqEnv(t)
+	out, code = migrateCLI(t, "version")
+	expect(t, out, code, exitError, "no database", "--db", "DATABASE_URL", "PGHOST")
+}
+
+// The ingest reads the same environment: with PGHOST and friends set and
+// no --db or DATABASE_URL it writes where migrate migrated, not into a
+// throwaway PostgreSQL that vanishes on exit (a loop run by a service
+// whose unit sets PG* would lose every row).
+func TestQADBAIngestLibpqEnvironment(t *testing.T) {
+	pool, dsn := pgfixture.DBWithDSN(t)
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clearLibpqEnv(t)
+	t.Setenv("PGHOST", cfg.Host)
+	t.Setenv("PGPORT", fmt.Sprint(cfg.Port))
+	t.Setenv("PGUSER", cfg.User)
+	t.Setenv("PGDATABASE", cfg.Database)
+	t.Setenv("PGSSLMODE", "disable")
+	r := run(t, nil, "ingest", "--rdb", siteDump, "--only", "versions")
+	if r.code != 0 {
+		t.Fatalf("ingest: exit %d: %v\n%s", r.code, r.err, r.stderr)
+	}
+	if strings.Contains(r.stderr, "throwaway") {
+		t.Fatalf("ingest used a throwaway PostgreSQL although PGHOST/PGDATABASE name one:\n%s", r.stderr)
+	}
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM correlator_software_versions").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatalf("no rows in the database PGHOST/PGDATABASE name:\n%s", r.stderr)
+	}
+}
+
+// The --yes rule for rollbacks on another machine holds when PGHOST, not
+// --db, names that machine.
+func TestQADBAMigrateRemoteFromEnvironmentNeedsYes(t *testing.T) {
+	_, dsn := pgfixture.DBWithDSN(t)
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := nonLoopbackIP(t)
+	host, port, err := net.SplitHostPort(proxyToSocket(t, ip, dsn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clearLibpqEnv(t)
+	t.Setenv("PGHOST", host)
+	t.Setenv("PGPORT", port)
+	t.Setenv("PGUSER", cfg.User)
+	t.Setenv("PGDATABASE", cfg.Database)
+	t.Setenv("PGSSLMODE", "disable")
+	before := cliVersion(t, "")
+	out, code := migrateCLI(t, "down")
+	expect(t, out, code, exitError, "host "+ip, "not this machine", "--yes", "nothing was changed")
+	if v := cliVersion(t, ""); v != before {
+		t.Fatalf("a refused rollback changed the version %s -> %s", before, v)
+	}
+}
