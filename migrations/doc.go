@@ -21,7 +21,12 @@
 // migrating one database at once take turns: the second finds the work done.
 // A database whose current version is newer than any this binary knows is
 // refused with a *NewerError (errors.Is ErrDatabaseNewer) before anything is
-// changed.
+// changed. A database that records no version but already has the first
+// migration's tables (built by hera_mc's alembic, or by hand) is refused
+// with an *UnrecordedError, which names a table in the way, the
+// alembic_version revision if any and the version whose tables are all
+// there (what Stamp should adopt), before anything is created; Unrecorded
+// reports the same without changing anything (rdbtool migrate status).
 //
 // Since another process may migrate while this one waits for the lock, what
 // a caller decided beforehand may no longer hold once it has it: UpFrom,

@@ -188,7 +188,10 @@ func (m *Migrator) known(v int64) bool {
 
 // Up applies every pending migration, each in its own transaction, and
 // returns those applied. When one fails it is rolled back, the earlier ones
-// stay applied and are returned with the error.
+// stay applied and are returned with the error. A database that records no
+// version but already has the first migration's tables (built by hera_mc's
+// alembic, or by hand) is refused with an *UnrecordedError before anything
+// is changed; To does the same.
 func (m *Migrator) Up(ctx context.Context) ([]Result, error) {
 	return m.To(ctx, m.Latest())
 }
@@ -246,8 +249,20 @@ func (m *Migrator) ToFrom(ctx context.Context, target int64) (from int64, res []
 	if !m.known(target) {
 		return 0, nil, fmt.Errorf("migrations: unknown version %d (known: %s)", target, m.versionList())
 	}
-	err = m.locked(ctx, func(ctx context.Context, _ *sql.Conn, current int64) (err error) {
+	err = m.locked(ctx, func(ctx context.Context, conn *sql.Conn, current int64) (err error) {
 		from = current
+		if current == 0 && target > 0 {
+			// Tables made by alembic or by hand, no version recorded: the
+			// first CREATE TABLE would fail. Say so before anything (even
+			// the version table) is created.
+			e, err := m.unrecorded(ctx, conn)
+			if err != nil {
+				return err
+			}
+			if e != nil && e.firstPresent {
+				return e
+			}
+		}
 		if err := m.checkMove(current, target); err != nil {
 			return err
 		}

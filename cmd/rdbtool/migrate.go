@@ -104,8 +104,12 @@ var migrateHelp = map[string]string{
 		"  rdbtool migrate to 4 --db postgres:///hera_mc\n" +
 		"  rdbtool migrate to 0 --db postgres:///scratch --yes",
 	"status": "Lists every migration built into rdbtool, applied (with when) or pending. Read-only.\n" +
+		"Exit 0 whether or not migrations are pending (2 when the database is newer than this rdbtool).\n" +
+		"A database with no version recorded but with tables of these migrations (made by hera_mc's\n" +
+		"alembic, or by hand) gets a note saying which version to adopt with rdbtool migrate stamp.\n" +
 		"--json prints {\"database\",\"version\",\"migrations\":[{\"version\",\"name\",\"applied\",\"applied_at\"}]},\n" +
-		"applied_at in RFC 3339 (UTC), null when pending.\n\n" +
+		"applied_at in RFC 3339 (UTC), null when pending. A script's \"nothing pending\" test:\n" +
+		"  rdbtool migrate status --json | jq -e 'all(.migrations[]; .applied)'\n\n" +
 		"Example:\n" +
 		"  rdbtool migrate status --db postgres:///hera_mc",
 	"version": "Prints the database's current version (0 when nothing is applied). Read-only.\n" +
@@ -498,6 +502,13 @@ func migrateStatus(c *cli.Context) error {
 		}
 	} else {
 		printStatus(c.App.Writer, st, cur, m.Latest())
+		unrec, err := m.Unrecorded(c.Context)
+		if err != nil {
+			return migrateErr(c, dsn, err)
+		}
+		if unrec != nil {
+			fmt.Fprintf(c.App.Writer, "note: %s\n", unrec)
+		}
 	}
 	if cur > m.Latest() {
 		return migrateErr(c, dsn, &migrations.NewerError{Database: cur, Known: m.Latest()})

@@ -1,0 +1,162 @@
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+)
+
+// UnrecordedError is returned by Up and To (and their From forms) when the
+// database records no version but already holds a table the first
+// migration creates: a database built by hera_mc's alembic, or by hand.
+// Running the migrations would fail on the first CREATE TABLE; nothing was
+// changed (not even the version table created). The way on is to check the
+// tables against this schema and adopt them with Stamp.
+type UnrecordedError struct {
+	// Present lists the tables the known migrations create that the
+	// database has (found through its search_path), in migration order.
+	Present []string
+	// Missing lists the tables of the first migration it lacks.
+	Missing []string
+	// Stamp is the highest version whose tables, and those of every
+	// version before it, are all present: what Stamp would adopt. 0 when
+	// the first migration's tables are not all there.
+	Stamp int64
+	// Alembic is what alembic_version records ("" when it has no such
+	// table or cannot read it).
+	Alembic string
+	// First is the migration that would fail.
+	First Source
+
+	firstPresent bool // a table of First is present: Up would fail on it
+}
+
+// Error names a table in the way, what made it (when alembic_version says),
+// and what to do; it says nothing was changed.
+func (e *UnrecordedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the database records no rdbtool migration version, but table %s already exists", e.Present[0])
+	if n := len(e.Present) - 1; n > 0 {
+		fmt.Fprintf(&b, " (and %d more of rdbtool's tables)", n)
+	}
+	if e.Alembic != "" {
+		fmt.Fprintf(&b, "; alembic_version records %s: hera_mc's alembic made them", e.Alembic)
+	}
+	b.WriteString("; nothing was changed. ")
+	if e.Stamp > 0 {
+		fmt.Fprintf(&b, "Every table of the migrations up to version %d is there: once you have checked they match "+
+			"rdbtool's schema, adopt them with rdbtool migrate stamp %d, then rdbtool migrate up applies the rest", e.Stamp, e.Stamp)
+	} else {
+		fmt.Fprintf(&b, "Not every table %s creates is there (missing: %s), so no version matches: complete or remove them, "+
+			"then adopt them with rdbtool migrate stamp VERSION", e.First.Name, strings.Join(e.Missing, ", "))
+	}
+	return b.String()
+}
+
+// createTable finds the table a CREATE TABLE statement makes.
+var createTable = regexp.MustCompile(`(?i)\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)`)
+
+// createdTables reads, for each source, the tables its up section creates.
+func createdTables(fsys fs.FS, sources []Source) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	for _, s := range sources {
+		b, err := fs.ReadFile(fsys, s.Name)
+		if err != nil {
+			return nil, err
+		}
+		up := false
+		for _, l := range strings.Split(string(b), "\n") {
+			if m := annotation.FindStringSubmatch(l); m != nil {
+				switch strings.ToLower(m[1]) {
+				case "up":
+					up = true
+				case "down":
+					up = false
+				}
+				continue
+			}
+			if i := strings.Index(l, "--"); i >= 0 {
+				l = l[:i]
+			}
+			if !up {
+				continue
+			}
+			for _, m := range createTable.FindAllStringSubmatch(l, -1) {
+				t := m[1]
+				if strings.HasPrefix(t, `"`) {
+					t = strings.Trim(t, `"`)
+				} else {
+					t = strings.ToLower(t)
+				}
+				out[s.Version] = append(out[s.Version], t)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Unrecorded reports tables of these migrations that a database recording
+// no version already holds (nil when it records a version, or holds none
+// of them). It changes nothing. Up refuses such a database when the first
+// migration's tables are among them (see UnrecordedError).
+func (m *Migrator) Unrecorded(ctx context.Context) (*UnrecordedError, error) {
+	conn, err := m.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	cur, err := currentVersion(ctx, conn)
+	if err != nil || cur != 0 {
+		return nil, err
+	}
+	return m.unrecorded(ctx, conn)
+}
+
+func (m *Migrator) unrecorded(ctx context.Context, conn *sql.Conn) (*UnrecordedError, error) {
+	if len(m.sources) == 0 {
+		return nil, nil
+	}
+	byVersion, err := createdTables(m.fsys, m.sources)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	e := &UnrecordedError{First: m.sources[0]}
+	complete := true
+	for _, s := range m.sources {
+		all := true
+		for _, t := range byVersion[s.Version] {
+			var ok bool
+			if err := conn.QueryRowContext(ctx, "SELECT to_regclass(quote_ident($1)) IS NOT NULL", t).Scan(&ok); err != nil {
+				return nil, err
+			}
+			if ok {
+				e.Present = append(e.Present, t)
+				e.firstPresent = e.firstPresent || s.Version == e.First.Version
+			} else {
+				all = false
+				if s.Version == e.First.Version {
+					e.Missing = append(e.Missing, t)
+				}
+			}
+		}
+		if complete = complete && all && len(byVersion[s.Version]) > 0; complete {
+			e.Stamp = s.Version
+		}
+	}
+	if len(e.Present) == 0 {
+		return nil, nil
+	}
+	// Best effort: a role that may not read alembic_version still gets
+	// the rest.
+	var has bool
+	if conn.QueryRowContext(ctx, "SELECT to_regclass('alembic_version') IS NOT NULL").Scan(&has) == nil && has {
+		var alembic sql.NullString
+		if conn.QueryRowContext(ctx, "SELECT string_agg(version_num::text, ', ') FROM alembic_version").Scan(&alembic) == nil {
+			e.Alembic = alembic.String
+		}
+	}
+	return e, nil
+}
