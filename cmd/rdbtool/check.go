@@ -25,7 +25,7 @@ func checkCommand() *cli.Command {
 			"as flags.\n" +
 			"Exit 0: every rule holds. Exit 1: one line per violation (rule: db key: what), at\n" +
 			"most 1000 per rule. Exit 2: the file is unreadable or no rule was given.\n" +
-			"--json prints {\"file\",\"keys\",\"size_bytes\",\"violations\":[{\"rule\",\"db\",\"key\",\"message\"}],\n" +
+			"--json prints {\"input\",\"file\" (both FILE),\"keys\",\"size_bytes\",\"violations\":[{\"rule\",\"db\",\"key\",\"message\"}],\n" +
 			"\"omitted\":{rule:count}} (db and key are absent for file-wide rules).\n\n" +
 			policyHelp + "\n" +
 			helpExamples("rdbtool check testdata/dump.rdb",
@@ -44,7 +44,8 @@ func checkCommand() *cli.Command {
 }
 
 type checkJSON struct {
-	File       string          `json:"file"`
+	Input      string          `json:"input"` // FILE, as every report names it
+	File       string          `json:"file"`  // the same, the older name
 	Keys       int             `json:"keys"`
 	SizeBytes  int64           `json:"size_bytes"`
 	Violations []violationJSON `json:"violations"`
@@ -116,7 +117,7 @@ func runCheck(c *cli.Context) error {
 	vs := ck.Finish(size)
 	w := &errWriter{w: c.App.Writer}
 	if c.Bool("json") {
-		out := checkJSON{File: name, Keys: ck.Keys, SizeBytes: size, Violations: violationsJSON(vs), Omitted: ck.Omitted}
+		out := checkJSON{Input: name, File: name, Keys: ck.Keys, SizeBytes: size, Violations: violationsJSON(vs), Omitted: ck.Omitted}
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintf(w, "%s\n", b)
 	} else {

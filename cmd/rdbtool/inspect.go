@@ -23,10 +23,16 @@ func inspectCommand() *cli.Command {
 			"on load), total and largest values, the N largest keys, key counts by prefix (up to\n" +
 			"the first ':') and the trailing checksum's status. String encodings (int, raw, lzf)\n" +
 			"come from each value's first byte, noted while skipping. A checksum mismatch is\n" +
-			"reported and exits 2.\n\n" +
+			"reported and exits 2.\n" +
+			"--json prints one object: {\"input\" (FILE),\"magic\",\"rdb_version\",\"size_bytes\",\"aux\":[{\"key\",\n" +
+			"\"value\"}],\"functions\",\"module_aux\",\"keys\",\"databases\":[{\"db\",\"keys\",\"expiring\",\"expired\",\n" +
+			"\"value_bytes\"}],\"types\":{TYPE:{\"keys\",\"value_bytes\",\"encodings\":{ENC:N}}},\"expiring\",\n" +
+			"\"expired\",\"now\" (RFC 3339),\"value_bytes\",\"largest\":{\"db\",\"key\",\"type\",\"encoding\",\"bytes\"},\n" +
+			"\"top\":[same],\"prefixes\":[{\"prefix\",\"keys\",\"value_bytes\"}],\"checksum\":{\"status\",\"stored\",\n" +
+			"\"computed\"}} (the README has the details).\n\n" +
 			helpExamples("rdbtool inspect dump.rdb", "rdbtool inspect --top 20 --json dump.rdb | jq .types"),
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print the stable JSON form (see README)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object (see above)"},
 			&cli.IntFlag{Name: "top", Value: 10, Usage: "list the `N` largest keys"},
 			&cli.IntFlag{Name: "prefixes", Value: 20, Usage: "list the `N` prefixes with the most keys"},
 			nowFlagDef(),
@@ -65,7 +71,12 @@ func runInspect(c *cli.Context) error {
 	}
 	in.Close()
 	if c.Bool("json") {
-		if err := printJSON(c, st, false); err != nil {
+		// FILE first, under the key every report names it by
+		report := struct {
+			Input string `json:"input"`
+			*inspect.Stats
+		}{name, st}
+		if err := printJSON(c, report, false); err != nil {
 			return err
 		}
 	} else if err := st.WriteText(c.App.Writer); err != nil {

@@ -2,7 +2,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -570,12 +569,7 @@ func versionCommand() *cli.Command {
 				_, err := fmt.Fprint(c.App.Writer, v.text())
 				return err
 			}
-			b, err := json.MarshalIndent(v, "", "  ")
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(c.App.Writer, "%s\n", b)
-			return err
+			return printJSON(c, v, false)
 		},
 	})
 }
