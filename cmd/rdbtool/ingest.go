@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
@@ -41,7 +44,9 @@ func ingestCommand() *cli.Command {
 			"$DATABASE_URL, else libpq's environment when PGHOST, PGHOSTADDR, PGPORT, PGDATABASE or PGSERVICE\n" +
 			"is set (what a DSN leaves out comes from the PG* variables and ~/.pgpass, as for psql). With none\n" +
 			"of these a throwaway PostgreSQL is started, migrated, used for the pass and removed (needs the\n" +
-			"PostgreSQL server binaries).\n" +
+			"PostgreSQL server binaries). Its role needs SELECT and INSERT on the tables the groups write,\n" +
+			"UPDATE on daemon_status, correlator_file_eod, hera_autos and hera_auto_spectrum, and DELETE on\n" +
+			"correlator_component_event_time; the command checks at start and prints the GRANTs missing.\n" +
 			"--every runs the monitor loop of the original daemons; lost connections are\n" +
 			"retried with backoff; passes keep their cadence and never overlap (after a pass longer than\n" +
 			"--every the next starts at once). SIGINT/SIGTERM let the running pass finish, then end the\n" +
@@ -515,15 +520,28 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 		return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db %s: %s", where, migrations.Redact(err.Error(), dsn)), exitError)
 	}
 	cleanup = append(cleanup, db.Close)
+	var only []string
+	if c.IsSet("only") {
+		only = strings.Split(c.String("only"), ",")
+	}
 	for backoff := time.Second; ; backoff = min(2*backoff, time.Minute) {
 		err := prepareIngestDB(ctx, db, migrate)
+		if err == nil {
+			err = checkIngestRole(ctx, db, only)
+		}
 		if err == nil {
 			return db, done, nil
 		}
 		msg := migrations.RedactConfig(dbCause(err), dsn, &cfg.ConnConfig.Config)
-		if errors.Is(err, errNoSchema) {
+		var ns *noSchemaError
+		if errors.As(err, &ns) {
 			done()
-			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s has no hera_mc schema: run rdbtool migrate up, or pass --migrate", migrations.Where(&cfg.ConnConfig.Config)), exitError)
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s has no hera_mc schema%s", migrations.Where(&cfg.ConnConfig.Config), ns.hint), exitError)
+		}
+		var re *roleError
+		if errors.As(err, &re) {
+			done()
+			return nil, nil, cli.Exit(fmt.Sprintf("ingest: %s: %s (nothing was written)", migrations.Where(&cfg.ConnConfig.Config), re.msg), exitError)
 		}
 		var old *oldSchemaError
 		if errors.As(err, &old) {
@@ -543,7 +561,142 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 	}
 }
 
-var errNoSchema = errors.New("no hera_mc schema")
+// noSchemaError: the database has no hera_mc tables the session can see;
+// hint says where they are if elsewhere, else to migrate.
+type noSchemaError struct{ hint string }
+
+func (e *noSchemaError) Error() string { return "no hera_mc schema" + e.hint }
+
+// schemaHint says why daemon_status is not found through the search_path:
+// it is in a schema the role may not use, or one not on its search_path,
+// or nowhere (then: migrate).
+func schemaHint(ctx context.Context, db *pgxpool.Pool) string {
+	var schema string
+	var usable bool
+	err := db.QueryRow(ctx, `SELECT n.nspname, has_schema_privilege(n.oid, 'USAGE') FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'daemon_status' AND c.relkind IN ('r', 'p')
+		ORDER BY 2 DESC, 1 LIMIT 1`).Scan(&schema, &usable)
+	if err != nil { // none: not migrated
+		return ": run rdbtool migrate up, or pass --migrate"
+	}
+	var user, path string
+	db.QueryRow(ctx, "SELECT current_user, current_setting('search_path')").Scan(&user, &path)
+	if !usable {
+		return fmt.Sprintf(" it may use: the tables are in schema %s, on which role %s lacks USAGE (GRANT USAGE ON SCHEMA %s TO %s)",
+			schema, user, pgIdent(schema), pgIdent(user))
+	}
+	return fmt.Sprintf(" on its search_path (%s): the tables are in schema %s; add options=-csearch_path=%s to the DSN, "+
+		"or ALTER ROLE %s SET search_path = %s", path, schema, schema, pgIdent(user), pgIdent(schema))
+}
+
+// pgIdent quotes a PostgreSQL identifier only when it must be, so a
+// GRANT line reads as a DBA would type it.
+func pgIdent(s string) string {
+	if simpleIdent.MatchString(s) {
+		return s
+	}
+	return pgx.Identifier{s}.Sanitize()
+}
+
+var simpleIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// roleError: the session cannot write what the ingest writes (a read-only
+// session, a missing privilege); waiting does not fix it.
+type roleError struct{ msg string }
+
+func (e *roleError) Error() string { return e.msg }
+
+// ingestPrivileges is what the ingest does to each table beyond SELECT and
+// INSERT, which it needs on every table it writes: upserts (UPDATE), the
+// autos' LOCK TABLE ... SHARE ROW EXCLUSIVE (which PostgreSQL grants with
+// UPDATE, DELETE or TRUNCATE), and the stop_timeout clean-up (DELETE).
+var ingestPrivileges = map[string][]string{
+	"daemon_status":                   {"UPDATE"},
+	"correlator_file_eod":             {"UPDATE"},
+	"hera_autos":                      {"UPDATE"},
+	"hera_auto_spectrum":              {"UPDATE"},
+	"correlator_component_event_time": {"DELETE"},
+}
+
+// checkIngestRole refuses, before the first pass, a session that cannot
+// write: read-only (default_transaction_read_only, a hot standby), or a
+// role missing a privilege on a table the selected groups (and every pass:
+// daemon_status, subsystem_error) use. The message gives the GRANTs.
+func checkIngestRole(ctx context.Context, db *pgxpool.Pool, only []string) error {
+	var readOnly, standby bool
+	var user string
+	if err := db.QueryRow(ctx, "SELECT current_setting('transaction_read_only') = 'on', pg_is_in_recovery(), current_user").
+		Scan(&readOnly, &standby, &user); err != nil {
+		return err
+	}
+	if standby {
+		return &roleError{"the server is a hot standby (read-only): the ingest writes; give the primary's DSN " +
+			"(with several hosts, target_session_attrs=read-write picks it)"}
+	}
+	if readOnly {
+		return &roleError{fmt.Sprintf("sessions of role %s are read-only (default_transaction_read_only is on for the role, "+
+			"the database or the server): the ingest writes; ALTER ROLE %s SET default_transaction_read_only = off, "+
+			"or use a role that may write", user, pgIdent(user))}
+	}
+	groups, err := ingest.SelectGroups(only)
+	if err != nil {
+		return err
+	}
+	tables := []string{"daemon_status", "subsystem_error"}
+	for _, g := range groups {
+		for _, t := range g.Tables {
+			if !slices.Contains(tables, t) {
+				tables = append(tables, t)
+			}
+		}
+	}
+	var ts, ps []string
+	for _, t := range tables {
+		for _, p := range append([]string{"SELECT", "INSERT"}, ingestPrivileges[t]...) {
+			ts, ps = append(ts, t), append(ps, p)
+		}
+	}
+	rows, err := db.Query(ctx, `SELECT t, p FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(t, p, i)
+		WHERE to_regclass(quote_ident(t)) IS NOT NULL AND NOT has_table_privilege(to_regclass(quote_ident(t)), p) ORDER BY i`, ts, ps)
+	if err != nil {
+		return err
+	}
+	missing := map[string][]string{} // table -> privileges
+	var order []string
+	for rows.Next() {
+		var t, p string
+		if err := rows.Scan(&t, &p); err != nil {
+			rows.Close()
+			return err
+		}
+		if missing[t] == nil {
+			order = append(order, t)
+		}
+		missing[t] = append(missing[t], p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	// One GRANT per set of privileges, naming its tables.
+	var grants []string
+	bySet := map[string][]string{}
+	for _, t := range order {
+		k := strings.Join(missing[t], ", ")
+		if bySet[k] == nil {
+			grants = append(grants, k)
+		}
+		bySet[k] = append(bySet[k], t)
+	}
+	for i, k := range grants {
+		grants[i] = fmt.Sprintf("GRANT %s ON %s TO %s;", k, strings.Join(bySet[k], ", "), pgIdent(user))
+	}
+	return &roleError{fmt.Sprintf("role %s lacks privileges the ingest needs on %d table(s); as the tables' owner run: %s",
+		user, len(order), strings.Join(grants, " "))}
+}
 
 // oldSchemaError: the database records an older migration version than the
 // latest this binary knows (a pass would fail on the missing tables).
@@ -572,7 +725,7 @@ func prepareIngestDB(ctx context.Context, db *pgxpool.Pool, migrate bool) error 
 		return err
 	}
 	if reg == nil {
-		return errNoSchema
+		return &noSchemaError{schemaHint(ctx, db)}
 	}
 	if versions != nil {
 		v, err := m.Version(ctx)

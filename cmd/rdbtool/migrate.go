@@ -243,10 +243,24 @@ func migrateErr(c *cli.Context, dsn string, err error) error {
 	}
 	msg := migrations.Redact(err.Error(), dsn)
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege: say who, and what to do
+	if errors.As(err, &pe) {
+		user := "this role"
 		if cfg, perr := pgconn.ParseConfig(dsn); perr == nil {
+			user = cfg.User
+		}
+		switch {
+		case pe.Code == "42501" && strings.HasPrefix(pe.Message, "permission denied for schema "):
+			// No CREATE on the schema the tables go to (PostgreSQL 15
+			// no longer grants it on public to everyone).
+			schema := strings.TrimPrefix(pe.Message, "permission denied for schema ")
+			msg += fmt.Sprintf("; user %q may not create tables in schema %s: as its owner, GRANT CREATE ON SCHEMA %s TO %s; "+
+				"or migrate as the role that owns the schema", user, schema, pgIdent(schema), pgIdent(user))
+		case pe.Code == "42501": // insufficient_privilege: say who, and what to do
 			msg += fmt.Sprintf("; user %q lacks a privilege this needs: migrate as the role that owns the hera_mc tables and %s",
-				cfg.User, migrations.VersionTable)
+				user, migrations.VersionTable)
+		case pe.Code == "25006": // read_only_sql_transaction
+			msg += "; the session is read-only (default_transaction_read_only is on, or the server is a hot standby): " +
+				"migrate the primary, as a role that may write"
 		}
 	}
 	return migrateFail("%s", msg)
