@@ -37,7 +37,7 @@ func checkCommand() *cli.Command {
 			&cli.StringFlag{Name: "max-file-size", Usage: "the file may not be larger than `SIZE`"},
 			newGlobFlag("forbid", "no key may match the Redis glob `GLOB`"),
 			newGlobFlag("require", "at least one key must match the Redis glob `GLOB`"),
-			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (see above)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object (see above), not text"},
 		},
 		Action: runCheck,
 	})

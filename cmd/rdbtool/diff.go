@@ -32,7 +32,7 @@ func diffCommand() *cli.Command {
 			"there is no short description. Memory: a digest per key of A.\n\n" +
 			helpExamples("rdbtool diff old.rdb new.rdb", "git show HEAD:testdata/dump.rdb | rdbtool diff - testdata/dump.rdb"),
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print the stable JSON form (see above)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object (see above), not text"},
 		},
 		Action: runDiff,
 	})

@@ -702,9 +702,16 @@ func newListFlag(name, usage string) *listFlag {
 	return &listFlag{StringSliceFlag: cli.StringSliceFlag{Name: name, Usage: usage + " (repeatable)"}}
 }
 
+// globSyntax is what a Redis glob may hold.
+const globSyntax = `as SCAN MATCH: * ? [a-z] [^x] \x`
+
 // newGlobFlag is a repeatable Redis glob flag; an unterminated [ is a
 // usage error rather than a pattern that silently matches nothing.
+// Its help says the syntax, as every glob flag's does.
 func newGlobFlag(name, usage string) *listFlag {
+	if !strings.Contains(usage, globSyntax) {
+		usage += " (" + globSyntax + ")"
+	}
 	f := newListFlag(name, usage)
 	f.check = filter.CheckGlob
 	return f

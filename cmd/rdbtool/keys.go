@@ -20,7 +20,7 @@ func init() { register(keysCommand()) }
 // selectFlags are the key-selection flags shared by keys and prune.
 func selectFlags() []cli.Flag {
 	return []cli.Flag{
-		newGlobFlag("match", "only keys matching the Redis glob `GLOB` (as SCAN MATCH: * ? [a-z] [^x] \\x)"),
+		newGlobFlag("match", "only keys matching the Redis glob `GLOB`"),
 		newListFlag("type", "only keys of `TYPE`: string, list, set, zset, hash, stream, module (or several, comma-separated)"),
 		&cli.IntSliceFlag{Name: "db", Usage: "only keys in database `N` (repeatable)"},
 	}

@@ -41,6 +41,9 @@ func TestHelpFlagForms(t *testing.T) {
 			if strings.Contains(help, "--"+name+" SIZE") && !strings.Contains(help, "512KiB, 4MB, 1.5GiB") {
 				t.Errorf("%s --%s: a size without its units: %q", path, name, help)
 			}
+			if strings.Contains(help, "--"+name+" GLOB") && !strings.Contains(help, "SCAN MATCH: * ? [a-z] [^x]") {
+				t.Errorf("%s --%s: a glob without its syntax: %q", path, name, help)
+			}
 			if _, ok := f.(*cli.DurationFlag); ok && !strings.Contains(help, "90s, 5m, 1h30m") {
 				t.Errorf("%s --%s: a duration without its form: %q", path, name, help)
 			}
