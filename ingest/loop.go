@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -58,7 +59,8 @@ var ErrConnection = errors.New("connection lost")
 // Cancelling ctx lets the running pass finish, then Loop returns nil. A pass
 // whose groups fail is recorded (daemon_status 'errored', subsystem_error)
 // and the loop goes on; when Redis or PostgreSQL does not answer, the loop
-// waits with exponential backoff and tries again.
+// waits with exponential backoff and tries again, telling Logf once when
+// the connection is lost and once when it is back.
 func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo LoopOptions) error {
 	if lo.Every <= 0 {
 		return fmt.Errorf("ingest: loop interval must be positive, not %v", lo.Every)
@@ -87,6 +89,7 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 	}
 	backoff := lo.MinBackoff
 	pass, announced := 0, 0
+	var out outage // the current lost connection, if any
 	// due is when the next pass is due: passes keep a fixed cadence from
 	// the first one, so a timer that wakes late does not push every later
 	// pass later; after a pass longer than Every (or a wait for a lost
@@ -116,13 +119,26 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 			if lo.OnPass != nil {
 				lo.OnPass(pass+1, nil, err)
 			}
-			logf("ingest: %v; retrying in %v", err, backoff)
+			// Said once per outage, not once per retry: a server down
+			// for an hour would otherwise fill the journal with the same
+			// line. Its end is said once too.
+			if out.retries == 0 {
+				out.since = start
+				logf("ingest: %v; retrying in %v, then with backoff up to %v (not logged again until it answers)", err, backoff, lo.MaxBackoff)
+			}
+			out.retries++
+			out.last = err
 			if lo.Sleep(ctx, backoff) != nil {
 				return nil
 			}
 			backoff = min(2*backoff, lo.MaxBackoff)
 			due = time.Time{}
 			continue
+		}
+		if out.retries > 0 {
+			logf("ingest: connection back after %v and %d failed attempt(s) (the last: %s); passes resume",
+				lo.clock().Sub(out.since).Round(time.Second), out.retries, strings.TrimPrefix(out.last.Error(), ErrConnection.Error()+": "))
+			out = outage{}
 		}
 		backoff = lo.MinBackoff
 		pass++
@@ -152,6 +168,14 @@ func Loop(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, lo L
 		}
 	}
 	return nil
+}
+
+// outage is a lost connection the loop is waiting out: since when, how
+// many pings failed, the last error.
+type outage struct {
+	since   time.Time
+	retries int
+	last    error
 }
 
 // ping checks both connections before a pass.
