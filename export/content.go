@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/rdbtool/rdbtool/rdb"
@@ -18,7 +19,9 @@ import (
 // entries-read, a consumer's active time) is left out, and so is a
 // consumer's seen time, which moves whenever it reads, as LRU data does
 // (textconv does not show it either). Module values are compared by their
-// raw bytes.
+// raw bytes. The value is returned decoded, its set members, sorted set
+// members, hash fields, stream groups, pending entries and consumers
+// sorted in place (a copy of each to sort held a large value twice).
 func ContentDigest(e *rdb.Entry) ([16]byte, *rdb.Value, error) {
 	var out [16]byte
 	h := sha256.New()
@@ -51,13 +54,14 @@ func ContentDigest(e *rdb.Entry) ([16]byte, *rdb.Value, error) {
 			put(s)
 		}
 	case "set":
-		members := sortedCopy(v.Set)
+		members := v.Set
+		slices.SortFunc(members, bytes.Compare)
 		putU(uint64(len(members)))
 		for _, s := range members {
 			put(s)
 		}
 	case "zset":
-		ms := append([]rdb.ZMember(nil), v.ZSet...)
+		ms := v.ZSet
 		sort.Slice(ms, func(i, j int) bool { return bytes.Compare(ms[i].Member, ms[j].Member) < 0 })
 		putU(uint64(len(ms)))
 		for _, m := range ms {
@@ -69,7 +73,7 @@ func ContentDigest(e *rdb.Entry) ([16]byte, *rdb.Value, error) {
 			putU(math.Float64bits(score))
 		}
 	case "hash":
-		fs := append([]rdb.HashField(nil), v.Hash...)
+		fs := v.Hash
 		sort.Slice(fs, func(i, j int) bool { return bytes.Compare(fs[i].Field, fs[j].Field) < 0 })
 		putU(uint64(len(fs)))
 		for _, f := range fs {
@@ -92,14 +96,14 @@ func ContentDigest(e *rdb.Entry) ([16]byte, *rdb.Value, error) {
 				put(f.Value)
 			}
 		}
-		groups := append([]rdb.StreamGroup(nil), s.Groups...)
+		groups := s.Groups
 		sort.Slice(groups, func(i, j int) bool { return bytes.Compare(groups[i].Name, groups[j].Name) < 0 })
 		putU(uint64(len(groups)))
 		for _, g := range groups {
 			put(g.Name)
 			putU(g.LastID.Ms)
 			putU(g.LastID.Seq)
-			pel := append([]rdb.StreamPEL(nil), g.Pending...)
+			pel := g.Pending
 			sort.Slice(pel, func(i, j int) bool { return pel[i].ID.Less(pel[j].ID) })
 			putU(uint64(len(pel)))
 			for _, p := range pel {
@@ -108,12 +112,12 @@ func ContentDigest(e *rdb.Entry) ([16]byte, *rdb.Value, error) {
 				putU(uint64(p.DeliveryTime))
 				putU(p.DeliveryCount)
 			}
-			cs := append([]rdb.StreamConsumer(nil), g.Consumers...)
+			cs := g.Consumers
 			sort.Slice(cs, func(i, j int) bool { return bytes.Compare(cs[i].Name, cs[j].Name) < 0 })
 			putU(uint64(len(cs)))
 			for _, c := range cs {
 				put(c.Name) // not its seen time: like LRU data, it moves on every read
-				ids := append([]rdb.StreamID(nil), c.Pending...)
+				ids := c.Pending
 				sort.Slice(ids, func(i, j int) bool { return ids[i].Less(ids[j]) })
 				putU(uint64(len(ids)))
 				for _, id := range ids {
@@ -125,10 +129,4 @@ func ContentDigest(e *rdb.Entry) ([16]byte, *rdb.Value, error) {
 	}
 	copy(out[:], h.Sum(nil))
 	return out, v, nil
-}
-
-func sortedCopy(in [][]byte) [][]byte {
-	out := append([][]byte(nil), in...)
-	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i], out[j]) < 0 })
-	return out
 }

@@ -260,3 +260,39 @@ func TestScaleDiffTextConvMemory(t *testing.T) {
 		}
 	})
 }
+
+// TestScaleDigestSortsInPlace: the digest of a big hash, set and sorted set
+// allocates little beyond decoding it: the copies made to sort the fields
+// and members held a value with millions of them twice.
+func TestScaleDigestSortsInPlace(t *testing.T) {
+	const n = 100000
+	var hash []rdb.HashField
+	var set [][]byte
+	var zset []rdb.ZMember
+	for i := range n {
+		k := fmt.Appendf(nil, "f%x", i*2654435761)
+		hash = append(hash, rdb.HashField{Field: k, Value: []byte("v"), ExpireMs: -1})
+		set = append(set, k)
+		zset = append(zset, rdb.ZMember{Member: k, Score: float64(i)})
+	}
+	for _, v := range []*rdb.Value{{Kind: "hash", Hash: hash}, {Kind: "set", Set: set}, {Kind: "zset", ZSet: zset}} {
+		e, err := rdb.NewEntry(0, []byte("big"), v, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m0, m1, m2 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		if _, err := e.Decode(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&m1)
+		if _, _, err := ContentDigest(e); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&m2)
+		decode, digest := m1.TotalAlloc-m0.TotalAlloc, m2.TotalAlloc-m1.TotalAlloc
+		if digest > decode+decode/4+1<<20 {
+			t.Errorf("%s of %d: the digest allocated %d KiB, decoding alone %d KiB", v.Kind, n, digest>>10, decode>>10)
+		}
+	}
+}

@@ -43,8 +43,14 @@ func (e *spillError) Unwrap() error { return e.err }
 
 func newSpillSort() *spillSort { return &spillSort{budget: sortBudget} }
 
-// add adds a record; key and payload are copied.
+// add adds a record; key and payload are copied. A record of half the
+// budget or more (textconv's text of a hash with millions of fields) goes
+// straight to the file as a run of its own: copied into memory, it was
+// held twice.
 func (s *spillSort) add(db int, key, payload []byte) error {
+	if len(key)+len(payload) >= s.budget/2 {
+		return s.addRun(db, key, payload)
+	}
 	s.offs = append(s.offs, len(s.arena))
 	s.arena = binary.AppendUvarint(s.arena, uint64(db))
 	s.arena = binary.AppendUvarint(s.arena, uint64(len(key)))
@@ -96,18 +102,54 @@ func (s *spillSort) sortMemory() []int {
 	return order
 }
 
+// open creates the temporary file.
+func (s *spillSort) open() error {
+	if s.f != nil {
+		return nil
+	}
+	f, err := os.CreateTemp("", "rdbtool-sort-*")
+	if err != nil {
+		return &spillError{err}
+	}
+	os.Remove(f.Name()) // open, it stays readable; closed, it is gone
+	s.f, s.bw = f, bufio.NewWriterSize(f, 256<<10)
+	return nil
+}
+
+// addRun writes the records in memory as a run, then the one record given
+// as a run of its own.
+func (s *spillSort) addRun(db int, key, payload []byte) error {
+	if err := s.spill(); err != nil {
+		return err
+	}
+	if err := s.open(); err != nil {
+		return err
+	}
+	var hdr []byte
+	hdr = binary.AppendUvarint(hdr, uint64(db))
+	hdr = binary.AppendUvarint(hdr, uint64(len(key)))
+	n := len(hdr) + len(key) + len(payload)
+	start := s.size
+	lb := binary.AppendUvarint(nil, uint64(n))
+	s.bw.Write(lb)
+	s.bw.Write(hdr)
+	s.bw.Write(key)
+	s.bw.Write(payload)
+	if err := s.bw.Flush(); err != nil {
+		return &spillError{err}
+	}
+	s.size += int64(len(lb) + n)
+	s.runs = append(s.runs, [2]int64{start, s.size})
+	return nil
+}
+
 // spill writes the records in memory as one sorted run.
 func (s *spillSort) spill() error {
 	if len(s.offs) == 0 {
 		return nil
 	}
-	if s.f == nil {
-		f, err := os.CreateTemp("", "rdbtool-sort-*")
-		if err != nil {
-			return &spillError{err}
-		}
-		os.Remove(f.Name()) // open, it stays readable; closed, it is gone
-		s.f, s.bw = f, bufio.NewWriterSize(f, 256<<10)
+	if err := s.open(); err != nil {
+		return err
 	}
 	start := s.size
 	var lb [binary.MaxVarintLen64]byte

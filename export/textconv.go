@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -199,12 +200,13 @@ func entryText(b *bytes.Buffer, e *rdb.Entry) error {
 		}
 	case "set":
 		b.WriteString("\n")
-		for _, s := range sortedCopy(v.Set) {
+		slices.SortFunc(v.Set, bytes.Compare) // v is this call's own: sorted in place, not copied
+		for _, s := range v.Set {
 			b.WriteString("  " + quoteBytes(s) + "\n")
 		}
 	case "zset":
 		b.WriteString("\n")
-		ms := append([]rdb.ZMember(nil), v.ZSet...)
+		ms := v.ZSet
 		sort.Slice(ms, func(i, j int) bool {
 			if ms[i].Score != ms[j].Score {
 				return ms[i].Score < ms[j].Score
@@ -216,7 +218,7 @@ func entryText(b *bytes.Buffer, e *rdb.Entry) error {
 		}
 	case "hash":
 		b.WriteString("\n")
-		fs := append([]rdb.HashField(nil), v.Hash...)
+		fs := v.Hash
 		sort.Slice(fs, func(i, j int) bool { return bytes.Compare(fs[i].Field, fs[j].Field) < 0 })
 		for _, f := range fs {
 			b.WriteString("  " + quoteBytes(f.Field) + " = " + quoteBytes(f.Value))
@@ -235,14 +237,14 @@ func entryText(b *bytes.Buffer, e *rdb.Entry) error {
 			}
 			b.WriteString("\n")
 		}
-		groups := append([]rdb.StreamGroup(nil), s.Groups...)
+		groups := s.Groups
 		sort.Slice(groups, func(i, j int) bool { return bytes.Compare(groups[i].Name, groups[j].Name) < 0 })
 		for _, g := range groups {
 			fmt.Fprintf(b, "  group %s last %s, %d pending\n", quoteBytes(g.Name), formatID(g.LastID), len(g.Pending))
 			for _, p := range g.Pending {
 				fmt.Fprintf(b, "    pending %s delivered %d times, last %s\n", formatID(p.ID), p.DeliveryCount, formatMs(p.DeliveryTime))
 			}
-			cs := append([]rdb.StreamConsumer(nil), g.Consumers...)
+			cs := g.Consumers
 			sort.Slice(cs, func(i, j int) bool { return bytes.Compare(cs[i].Name, cs[j].Name) < 0 })
 			for _, c := range cs {
 				ids := make([]string, len(c.Pending))
