@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -308,9 +307,5 @@ func serverCPU(b *testing.B, s *redistest.Server) float64 {
 	return u + sys
 }
 
-// selfCPU is this process's user+system CPU seconds so far.
-func selfCPU() float64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
+// selfCPU (this process's user+system CPU seconds so far) is in
+// port_cpu_unix_test.go and port_cpu_windows_test.go.

@@ -1,3 +1,7 @@
+//go:build unix
+
+// SIGSTOP has no Windows counterpart: these tests are for Unix only.
+
 package live
 
 import (
