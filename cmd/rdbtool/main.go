@@ -171,7 +171,12 @@ func hintUnknownFlag(err error, flags []cli.Flag) error {
 	if m == nil || strings.HasPrefix(msg[m[1]:], ", did you mean") {
 		return err
 	}
-	hint := closestFlag(flags, msg[m[2]:m[3]])
+	typed := msg[m[2]:m[3]]
+	if cmd, ok := strings.CutSuffix(msg[:m[0]], ": "); ok && (typed == "-o" || typed == "--output") && !hasFlag(&cli.Command{Flags: flags}, "output") && !strings.Contains(cmd, " ") {
+		// -o is a habit from the commands that write a file
+		return cli.Exit(fmt.Sprintf("%s: %s prints to stdout, redirect it (rdbtool %s ... > FILE)%s", msg[:m[1]], cmd, cmd, msg[m[1]:]), exitError)
+	}
+	hint := closestFlag(flags, typed)
 	if hint == "" {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,4 +87,27 @@ func TestBadValueSaysForm(t *testing.T) {
 			t.Errorf("rdbtool %s: %q, want %q", strings.Join(tc.args, " "), msg, tc.want)
 		}
 	}
+}
+
+// TestOutputFlagOnStdoutCommand: -o (a habit from prune, rewrite, export)
+// given to a command that prints its result says to redirect stdout,
+// rather than only "unknown flag -o".
+func TestOutputFlagOnStdoutCommand(t *testing.T) {
+	dir := t.TempDir()
+	out := dir + "/out.txt"
+	for _, args := range [][]string{
+		{"keys", testDump, "-o", out},
+		{"inspect", testDump, "--output", out},
+		{"textconv", testDump, "-o", out},
+		{"diff", testDump, testDump, "--output=" + out},
+		{"verify", "-o", out, testDump},
+	} {
+		r := mustRun(t, 2, nil, args...)
+		want := args[0] + ": unknown flag " + strings.SplitN(args[slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, "-") })], "=", 2)[0] +
+			": " + args[0] + " prints to stdout, redirect it (rdbtool " + args[0] + " ... > FILE) (see rdbtool " + args[0] + " --help)"
+		if msg := r.err.Error(); msg != want {
+			t.Errorf("rdbtool %s:\n got %q\nwant %q", strings.Join(args, " "), msg, want)
+		}
+	}
+	assertOnly(t, dir)
 }
