@@ -262,7 +262,7 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 				opts.Logf("ingest: group %s failed: %v", gr.Name, o.err)
 			}
 			if e := p.recordError(gr.Daemon, fmt.Sprintf("group %s: %v", gr.Name, o.err)); e != nil {
-				errs = append(errs, fmt.Errorf("%s: recording the error: %w", gr.Name, e))
+				errs = append(errs, fmt.Errorf("%s: recording the error: %w", gr.Name, p.withPrivilegeHint(e)))
 			}
 		} else {
 			for _, t := range gr.Tables {
@@ -287,7 +287,7 @@ func Run(ctx context.Context, rdb redis.UniversalClient, db *pgxpool.Pool, opts 
 		}
 		n, err := p.upsertDaemonStatus([]daemonRow{{d, p.hostname, st}})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("daemon_status: %w", err))
+			errs = append(errs, fmt.Errorf("daemon_status: %w", p.withPrivilegeHint(err)))
 		}
 		p.rep.add("daemon_status", n)
 	}
@@ -324,7 +324,7 @@ func (p *pass) runGroup(gr Group) *groupOutcome {
 		g.pending[t] += 0
 	}
 	start := time.Now()
-	err := withSchemaHint(gr.run(g))
+	err := p.withPrivilegeHint(withSchemaHint(gr.run(g)))
 	res := GroupResult{Name: gr.Name, Daemon: gr.Daemon, Status: statusGood, Duration: time.Since(start), WriteTime: g.txTime}
 	if err != nil {
 		res.Status, res.Error = statusErrored, err.Error()
@@ -594,6 +594,72 @@ func withSchemaHint(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &se) || (errors.As(err, &pe) && (pe.Code == "42P01" || pe.Code == "42703")) { // undefined table, column
 		return fmt.Errorf("%w (the hera_mc schema is missing or older than this rdbtool: run rdbtool migrate up)", err)
+	}
+	return err
+}
+
+// extraPrivileges is what the ingest does to a table beyond SELECT and
+// INSERT, which it needs on every table it writes: upserts (UPDATE), the
+// autos' LOCK TABLE ... IN SHARE ROW EXCLUSIVE MODE (which PostgreSQL
+// allows with UPDATE, DELETE or TRUNCATE), the stop_timeout clean-up
+// (DELETE). It takes no sequence values, creates nothing (no temporary
+// tables) and sets only default_toast_compression, for its own
+// transaction.
+var extraPrivileges = map[string][]string{
+	"daemon_status":                   {"UPDATE"},
+	"correlator_file_eod":             {"UPDATE"},
+	"hera_autos":                      {"UPDATE"},
+	"hera_auto_spectrum":              {"UPDATE"},
+	"correlator_component_event_time": {"DELETE"},
+}
+
+// TablePrivilege is a table and the privileges the ingest needs on it.
+type TablePrivilege struct {
+	Table      string
+	Privileges []string // SELECT, INSERT, and UPDATE or DELETE where needed
+}
+
+// Privileges lists the table privileges a pass of the groups only selects
+// (see Options.Only) needs, and ListenLog's too: daemon_status and
+// subsystem_error are written by every pass.
+func Privileges(only []string) ([]TablePrivilege, error) {
+	groups, err := SelectGroups(only)
+	if err != nil {
+		return nil, err
+	}
+	tables := []string{"daemon_status", "subsystem_error"}
+	for _, g := range groups {
+		for _, t := range g.Tables {
+			if !slices.Contains(tables, t) {
+				tables = append(tables, t)
+			}
+		}
+	}
+	out := make([]TablePrivilege, len(tables))
+	for i, t := range tables {
+		out[i] = TablePrivilege{t, append([]string{"SELECT", "INSERT"}, extraPrivileges[t]...)}
+	}
+	return out, nil
+}
+
+// withPrivilegeHint adds to a refused statement what to grant, or why the
+// session cannot write: PostgreSQL's "permission denied for table X"
+// names neither the role nor the privilege.
+func (p *pass) withPrivilegeHint(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	user := p.db.Config().ConnConfig.User
+	switch {
+	case pe.Code == "42501" && strings.HasPrefix(pe.Message, "permission denied for table "):
+		table := strings.TrimPrefix(pe.Message, "permission denied for table ")
+		privs := strings.Join(append([]string{"SELECT", "INSERT"}, extraPrivileges[table]...), ", ")
+		return fmt.Errorf("%w (the ingest's role %s needs %s on %s: GRANT %s ON %s TO %s)", err, user, privs, table,
+			privs, table, pgx.Identifier{user}.Sanitize())
+	case pe.Code == "25006":
+		return fmt.Errorf("%w (the session is read-only: default_transaction_read_only is on, or the server is a hot standby; "+
+			"the ingest needs the primary and a role that may write)", err)
 	}
 	return err
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -606,18 +605,6 @@ type roleError struct{ msg string }
 
 func (e *roleError) Error() string { return e.msg }
 
-// ingestPrivileges is what the ingest does to each table beyond SELECT and
-// INSERT, which it needs on every table it writes: upserts (UPDATE), the
-// autos' LOCK TABLE ... SHARE ROW EXCLUSIVE (which PostgreSQL grants with
-// UPDATE, DELETE or TRUNCATE), and the stop_timeout clean-up (DELETE).
-var ingestPrivileges = map[string][]string{
-	"daemon_status":                   {"UPDATE"},
-	"correlator_file_eod":             {"UPDATE"},
-	"hera_autos":                      {"UPDATE"},
-	"hera_auto_spectrum":              {"UPDATE"},
-	"correlator_component_event_time": {"DELETE"},
-}
-
 // checkIngestRole refuses, before the first pass, a session that cannot
 // write: read-only (default_transaction_read_only, a hot standby), or a
 // role missing a privilege on a table the selected groups (and every pass:
@@ -638,22 +625,14 @@ func checkIngestRole(ctx context.Context, db *pgxpool.Pool, only []string) error
 			"the database or the server): the ingest writes; ALTER ROLE %s SET default_transaction_read_only = off, "+
 			"or use a role that may write", user, pgIdent(user))}
 	}
-	groups, err := ingest.SelectGroups(only)
+	need, err := ingest.Privileges(only)
 	if err != nil {
 		return err
 	}
-	tables := []string{"daemon_status", "subsystem_error"}
-	for _, g := range groups {
-		for _, t := range g.Tables {
-			if !slices.Contains(tables, t) {
-				tables = append(tables, t)
-			}
-		}
-	}
 	var ts, ps []string
-	for _, t := range tables {
-		for _, p := range append([]string{"SELECT", "INSERT"}, ingestPrivileges[t]...) {
-			ts, ps = append(ts, t), append(ps, p)
+	for _, tp := range need {
+		for _, p := range tp.Privileges {
+			ts, ps = append(ts, tp.Table), append(ps, p)
 		}
 	}
 	rows, err := db.Query(ctx, `SELECT t, p FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(t, p, i)
