@@ -35,6 +35,9 @@ func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	if cc.ConnectTimeout <= 0 {
 		cc.ConnectTimeout = DefaultConnectTimeout
 	}
+	if err := CheckHosts(&cc.Config); err != nil {
+		return nil, err
+	}
 	where := Where(&cc.Config)
 	ctx, cancel := context.WithTimeout(ctx, cc.ConnectTimeout+time.Second)
 	defer cancel()
@@ -49,6 +52,24 @@ func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("cannot connect to %s: %s", where, RedactConfig(ConnectCause(err), dsn, &cc.Config))
 	}
 	return pool, nil
+}
+
+// CheckHosts refuses a config whose host holds an @: what pgx makes of a
+// URL whose password has an unescaped @ (postgres://mc:p@ss@db/hera_mc
+// gives host "ss@db"), which would then be printed, with part of the
+// password, in every message naming the server.
+func CheckHosts(cc *pgconn.Config) error {
+	hosts := []string{cc.Host}
+	for _, f := range cc.Fallbacks {
+		hosts = append(hosts, f.Host)
+	}
+	for _, h := range hosts {
+		if strings.Contains(h, "@") {
+			return errors.New("invalid database DSN: its host holds an @ (not shown: it may hold part of the password): " +
+				"write an @ in a URL's user or password as %40")
+		}
+	}
+	return nil
 }
 
 // Where names the database, server and user of a connection config, never
@@ -127,7 +148,9 @@ func notPostgres(l string) string {
 }
 
 var (
-	urlPassword = regexp.MustCompile(`(://[^:/@\s]*:)[^@\s]*@`)
+	// A password runs to the last @ of the word: one holding an
+	// unescaped @ ("p@ss") is cut there by neither pgx nor the reader.
+	urlPassword = regexp.MustCompile("(://[^:/@\\s]*:)[^\\s'\"`]*@")
 	kvPassword  = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 )
 

@@ -509,6 +509,10 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 		done()
 		return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db: invalid DSN: %s", migrations.Redact(err.Error(), dsn)), exitError)
 	}
+	if err := migrations.CheckHosts(&cfg.ConnConfig.Config); err != nil {
+		done()
+		return nil, nil, cli.Exit("ingest: --db: "+err.Error(), exitError)
+	}
 	if cfg.ConnConfig.ConnectTimeout <= 0 {
 		cfg.ConnConfig.ConnectTimeout = migrations.DefaultConnectTimeout
 	}
