@@ -527,12 +527,17 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 	if c.IsSet("only") {
 		only = strings.Split(c.String("only"), ",")
 	}
+	waits, waitStart := 0, time.Time{}
 	for backoff := time.Second; ; backoff = min(2*backoff, time.Minute) {
 		err := prepareIngestDB(ctx, db, migrate)
 		if err == nil {
 			err = checkIngestRole(ctx, db, only)
 		}
 		if err == nil {
+			if waits > 0 {
+				fmt.Fprintf(c.App.ErrWriter, "ingest: PostgreSQL %s answers after %v and %d failed attempt(s)\n",
+					where, time.Since(waitStart).Round(time.Second), waits)
+			}
 			return db, done, nil
 		}
 		msg := migrations.RedactConfig(dbCause(err), dsn, &cfg.ConnConfig.Config)
@@ -556,7 +561,11 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 			done()
 			return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db %s: %s", where, msg), exitError)
 		}
-		fmt.Fprintf(c.App.ErrWriter, "ingest: PostgreSQL %s not reachable (%s); retrying in %v\n", where, msg, backoff)
+		if waits == 0 { // said once, not once per retry; its end is said too
+			waitStart = time.Now()
+			fmt.Fprintf(c.App.ErrWriter, "ingest: PostgreSQL %s not reachable (%s); retrying in %v, then with backoff up to 1m0s (not logged again until it answers)\n", where, msg, backoff)
+		}
+		waits++
 		if sleepOrDone(ctx, backoff) {
 			done()
 			return nil, nil, nil
