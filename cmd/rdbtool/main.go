@@ -680,7 +680,12 @@ _rdbtool() {
 		_files
 	fi
 }
-compdef _rdbtool rdbtool
+# sourced: register; autoloaded from a file _rdbtool in $fpath: complete now
+if [[ ${funcstack[1]} == _rdbtool ]]; then
+	_rdbtool "$@"
+else
+	compdef _rdbtool rdbtool
+fi
 `,
 	"fish": `# fish completion for rdbtool; load it with: rdbtool completion fish | source
 function __rdbtool_complete
