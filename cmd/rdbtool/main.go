@@ -724,6 +724,7 @@ func completionCommand() *cli.Command {
 			"start-up file:\n" +
 			"  bash (~/.bashrc):                source <(rdbtool completion bash)\n" +
 			"  zsh (~/.zshrc, after compinit):  source <(rdbtool completion zsh)\n" +
+			"    (or save it as _rdbtool in a directory of $fpath)\n" +
 			"  fish:                            rdbtool completion fish > ~/.config/fish/completions/rdbtool.fish\n" +
 			"The script runs rdbtool ... --generate-bash-completion to find the candidates.\n\n" +
 			"Examples:\n" +
