@@ -644,7 +644,8 @@ func Privileges(only []string) ([]TablePrivilege, error) {
 
 // withPrivilegeHint adds to a refused statement what to grant, or why the
 // session cannot write: PostgreSQL's "permission denied for table X"
-// names neither the role nor the privilege.
+// names neither the role nor the privilege; and to one a statement_timeout
+// or lock_timeout ended, its value and how to lift it for the ingest.
 func (p *pass) withPrivilegeHint(err error) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
@@ -660,6 +661,20 @@ func (p *pass) withPrivilegeHint(err error) error {
 	case pe.Code == "25006":
 		return fmt.Errorf("%w (the session is read-only: default_transaction_read_only is on, or the server is a hot standby; "+
 			"the ingest needs the primary and a role that may write)", err)
+	case pe.Code == "57014" && strings.Contains(pe.Message, "statement timeout"),
+		pe.Code == "55P03" && strings.Contains(pe.Message, "lock timeout"):
+		// A limit the DBA set for the role, the database or the server:
+		// say which, its value, and how to lift it for the ingest alone.
+		name := "statement_timeout"
+		if pe.Code == "55P03" {
+			name = "lock_timeout"
+		}
+		var v string
+		if e := p.db.QueryRow(context.WithoutCancel(p.ctx), "SELECT current_setting($1)", name).Scan(&v); e != nil {
+			v = "set"
+		}
+		return fmt.Errorf("%w (%s is %s for this session; for the ingest's role alone: ALTER ROLE %s SET %s = 0, or a value "+
+			"longer than a pass's longest group)", err, name, v, pgx.Identifier{user}.Sanitize(), name)
 	}
 	return err
 }

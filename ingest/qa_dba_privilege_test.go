@@ -89,3 +89,33 @@ func TestQADBAReadOnlyHint(t *testing.T) {
 		t.Fatalf("error: %v", err)
 	}
 }
+
+// A statement_timeout or lock_timeout a DBA set (on the role, the
+// database or the server) that a group runs into (here: waiting for a lock
+// another session holds on hera_autos): the error names the setting, its
+// value, and how to lift it for the ingest's role alone.
+func TestQADBATimeoutHint(t *testing.T) {
+	ctx := context.Background()
+	admin, dsn := pgfixture.DBWithDSN(t)
+	_, rc := loadSite(t)
+	opts := Options{Now: func() time.Time { return testNow }, Only: []string{"autos"}}
+	tx, err := admin.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "LOCK TABLE hera_autos IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ option, want string }{
+		{"-cstatement_timeout=50", "statement_timeout is 50ms"},
+		{"-clock_timeout=50", "lock_timeout is 50ms"},
+	} {
+		db := poolAs(t, admin, dsn, "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO %s",
+			"&options="+url.QueryEscape(c.option))
+		_, err := Run(ctx, rc, db, opts)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "ALTER ROLE") {
+			t.Errorf("%s: %v", c.option, err)
+		}
+	}
+}
