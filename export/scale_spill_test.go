@@ -2,8 +2,10 @@ package export
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -295,4 +298,23 @@ func TestScaleDigestSortsInPlace(t *testing.T) {
 			t.Errorf("%s of %d: the digest allocated %d KiB, decoding alone %d KiB", v.Kind, n, digest>>10, decode>>10)
 		}
 	}
+}
+
+// TestScaleSpillTempDirError: a temporary directory that does not exist
+// is said as such, and is not an fs.ErrNotExist a caller would take for
+// its input's ("dump.rdb: no such file").
+func TestScaleSpillTempDirError(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	data := genDump(t, 200, 0)
+	withBudget(512, func() {
+		err := TextConv(bytes.NewReader(data), io.Discard)
+		if err == nil || errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "temporary file") {
+			t.Errorf("TextConv with a missing TMPDIR: %v", err)
+		}
+		_, err = Diff(bytes.NewReader(data), bytes.NewReader(data))
+		var ie *DiffInputError
+		if err == nil || errors.Is(err, fs.ErrNotExist) || errors.As(err, &ie) || !strings.Contains(err.Error(), "temporary file") {
+			t.Errorf("Diff with a missing TMPDIR: %v", err)
+		}
+	})
 }

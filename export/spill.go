@@ -33,13 +33,15 @@ type spillSort struct {
 	bw     *bufio.Writer
 }
 
-// spillError is a failure of the temporary file, not of an input.
+// spillError is a failure of the temporary file, not of an input. It
+// does not unwrap to the file's error: a caller that names its input on
+// fs.ErrNotExist ("dump.rdb: no such file") would blame the input for a
+// missing $TMPDIR.
 type spillError struct{ err error }
 
 func (e *spillError) Error() string {
 	return fmt.Sprintf("sorting the keys in a temporary file (in $TMPDIR, or /tmp): %v", e.err)
 }
-func (e *spillError) Unwrap() error { return e.err }
 
 func newSpillSort() *spillSort { return &spillSort{budget: sortBudget} }
 
