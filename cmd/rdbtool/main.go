@@ -604,19 +604,25 @@ func commandWords(cmds []*cli.Command) []string {
 }
 
 // completeWord prints, one a line, the completions of the word being
-// completed: the names of flags (and --help) it begins when it starts
-// with -, else the words it begins. Nothing for a FILE or a flag's value,
+// completed: the values it begins after a flag of flagValues, the names
+// of flags (and --help) it begins when it starts with -, else the words
+// it begins. Nothing for a FILE or a flag's value,
 // so the shell completes file names. The word is the argument before the
 // completion flag (the cli package strips it and keeps no raw arguments
 // but os.Args); the scripts of rdbtool completion always pass it, "" for
 // an empty one, which tells "-o<TAB>" (complete the flag) from "-o <TAB>"
 // (complete a file).
 func completeWord(w io.Writer, flags []cli.Flag, words []string) {
-	cur := ""
+	cur, prev := "", ""
 	if n := len(os.Args); n > 2 {
 		cur = os.Args[n-2]
+		if n > 3 {
+			prev = os.Args[n-3]
+		}
 	}
-	if strings.HasPrefix(cur, "-") {
+	if name, ok := strings.CutPrefix(strings.TrimPrefix(prev, "-"), "-"); ok && flagValues[name] != nil && hasFlag(&cli.Command{Flags: flags}, name) {
+		words = flagValues[name]
+	} else if strings.HasPrefix(cur, "-") {
 		words = nil
 		for _, f := range flags {
 			for _, name := range f.Names() {
@@ -632,6 +638,14 @@ func completeWord(w io.Writer, flags []cli.Flag, words []string) {
 			fmt.Fprintln(w, word)
 		}
 	}
+}
+
+// flagValues are the values of the flags that take one of a few, for
+// completion (keys/prune --type, snapshot --method, serve --expiry).
+var flagValues = map[string][]string{
+	"type":   {"string", "list", "set", "zset", "hash", "stream", "module"},
+	"method": {"scan", "sync"},
+	"expiry": {"relative", "wallclock", "persist"},
 }
 
 // completingAfterDashes reports whether args ask for completions (the

@@ -32,8 +32,9 @@ func completions(t *testing.T, args ...string) []string {
 
 // TestCompletionCandidates: the word being completed (always passed, ""
 // when empty) gets the commands, a command's subcommands, or the flags
-// it begins; after a flag that takes a value, or at a FILE, nothing, so
-// the shell completes file names.
+// it begins; after a flag that takes one of a few values, those; after
+// another flag that takes a value, or at a FILE, nothing, so the shell
+// completes file names.
 func TestCompletionCandidates(t *testing.T) {
 	for _, tc := range []struct {
 		args     []string
@@ -52,6 +53,11 @@ func TestCompletionCandidates(t *testing.T) {
 		{args: []string{"migrate", "up", "--d"}, want: []string{"--db"}},
 		{args: []string{"ingest", "--on"}, want: []string{"--only"}},
 		{args: []string{"completion", ""}, want: []string{"bash", "zsh", "fish"}},
+		{args: []string{"keys", "dump.rdb", "--type", ""}, want: []string{"string", "hash", "zset", "stream"}},
+		{args: []string{"prune", "--type", "s"}, want: []string{"string", "set", "stream"}, unwanted: []string{"hash"}},
+		{args: []string{"snapshot", "--method", ""}, want: []string{"scan", "sync"}},
+		{args: []string{"serve", "dump.rdb", "--expiry", "w"}, want: []string{"wallclock"}, unwanted: []string{"persist"}},
+		{args: []string{"keys", "--match", ""}, empty: true},
 	} {
 		got := completions(t, tc.args...)
 		if tc.empty && len(got) > 0 {
