@@ -559,6 +559,9 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 		}
 		if !loop || !unreachable(err) {
 			done()
+			if migrate {
+				msg += migrateHint(err, dsn) // --migrate refused: the same advice as migrate up
+			}
 			return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db %s: %s", where, msg), exitError)
 		}
 		if waits == 0 { // said once, not once per retry; its end is said too

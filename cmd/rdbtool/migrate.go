@@ -241,29 +241,40 @@ func migrateErr(c *cli.Context, dsn string, err error) error {
 	if errors.As(err, &refused) {
 		return refused
 	}
-	msg := migrations.Redact(err.Error(), dsn)
+	return migrateFail("%s", migrations.Redact(err.Error(), dsn)+migrateHint(err, dsn))
+}
+
+// migrateHint is what to do about a server's refusal of a migration, for
+// the errors PostgreSQL words without naming the role or the remedy ("" for
+// others).
+func migrateHint(err error, dsn string) string {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		user := "this role"
-		if cfg, perr := pgconn.ParseConfig(dsn); perr == nil {
-			user = cfg.User
-		}
-		switch {
-		case pe.Code == "42501" && strings.HasPrefix(pe.Message, "permission denied for schema "):
-			// No CREATE on the schema the tables go to (PostgreSQL 15
-			// no longer grants it on public to everyone).
-			schema := strings.TrimPrefix(pe.Message, "permission denied for schema ")
-			msg += fmt.Sprintf("; user %q may not create tables in schema %s: as its owner, GRANT CREATE ON SCHEMA %s TO %s; "+
-				"or migrate as the role that owns the schema", user, schema, pgIdent(schema), pgIdent(user))
-		case pe.Code == "42501": // insufficient_privilege: say who, and what to do
-			msg += fmt.Sprintf("; user %q lacks a privilege this needs: migrate as the role that owns the hera_mc tables and %s",
-				user, migrations.VersionTable)
-		case pe.Code == "25006": // read_only_sql_transaction
-			msg += "; the session is read-only (default_transaction_read_only is on, or the server is a hot standby): " +
-				"migrate the primary, as a role that may write"
-		}
+	if !errors.As(err, &pe) {
+		return ""
 	}
-	return migrateFail("%s", msg)
+	user := "this role"
+	if cfg, perr := pgconn.ParseConfig(dsn); perr == nil {
+		user = cfg.User
+	}
+	switch {
+	case pe.Code == "42501" && strings.HasPrefix(pe.Message, "permission denied for schema "):
+		// No CREATE on the schema the tables go to (PostgreSQL 15 no
+		// longer grants it on public to everyone).
+		schema := strings.TrimPrefix(pe.Message, "permission denied for schema ")
+		return fmt.Sprintf("; user %q may not create tables in schema %s: as its owner, GRANT CREATE ON SCHEMA %s TO %s; "+
+			"or migrate as the role that owns the schema", user, schema, pgIdent(schema), pgIdent(user))
+	case pe.Code == "42501": // insufficient_privilege: say who, and what to do
+		return fmt.Sprintf("; user %q lacks a privilege this needs: migrate as the role that owns the hera_mc tables and %s",
+			user, migrations.VersionTable)
+	case pe.Code == "25006": // read_only_sql_transaction
+		return "; the session is read-only (default_transaction_read_only is on, or the server is a hot standby): " +
+			"migrate the primary, as a role that may write"
+	case pe.Code == "3F000": // invalid_schema_name: "no schema has been selected to create in"
+		return fmt.Sprintf("; no schema on the session's search_path exists (or user %q may not use it): create it "+
+			"(CREATE SCHEMA name AUTHORIZATION %s), or name one that exists (options=-csearch_path=SCHEMA in the DSN, "+
+			"or ALTER ROLE %s SET search_path = SCHEMA)", user, pgIdent(user), pgIdent(user))
+	}
+	return ""
 }
 
 func printResults(w io.Writer, res []migrations.Result, now int64) {

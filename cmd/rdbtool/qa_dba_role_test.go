@@ -136,3 +136,25 @@ func TestQADBAMigrateWithoutCreate(t *testing.T) {
 	out, code := migrateCLI(t, "up", "--db", roleDSN)
 	expect(t, out, code, exitError, "CREATE", `GRANT CREATE ON SCHEMA public TO `+role)
 }
+
+// A search_path naming a schema not created yet: migrate up (and ingest
+// --migrate) said only "no schema has been selected to create in"; they
+// now say to create the schema or name one that exists. ingest --migrate
+// as a role without CREATE gets migrate's GRANT advice too.
+func TestQADBAMigrateSchemaMissing(t *testing.T) {
+	pool, dsn := pgfixture.DBWithDSN(t, fstest.MapFS{})
+	nowhere := withOption(dsn, "-csearch_path=mc_not_yet")
+	out, code := migrateCLI(t, "up", "--db", nowhere)
+	expect(t, out, code, exitError, "no schema has been selected", "CREATE SCHEMA", "search_path")
+	r := run(t, nil, "ingest", "--rdb", siteDump, "--db", nowhere, "--migrate", "--only", "nodes")
+	msg, _ := exitStatus(r.err)
+	expect(t, r.stderr+msg, r.code, exitError, "CREATE SCHEMA", "search_path")
+
+	if _, err := pool.Exec(context.Background(), "REVOKE CREATE ON SCHEMA public FROM PUBLIC"); err != nil {
+		t.Fatal(err)
+	}
+	role, roleDSN := dbaRole(t, pool, dsn)
+	r = run(t, nil, "ingest", "--rdb", siteDump, "--db", roleDSN, "--migrate", "--only", "nodes")
+	msg, _ = exitStatus(r.err)
+	expect(t, r.stderr+msg, r.code, exitError, "GRANT CREATE ON SCHEMA public TO "+role)
+}
