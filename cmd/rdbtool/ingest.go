@@ -516,6 +516,9 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 	if cfg.ConnConfig.ConnectTimeout <= 0 {
 		cfg.ConnConfig.ConnectTimeout = migrations.DefaultConnectTimeout
 	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" { // as migrate's: the DSN's or PGAPPNAME wins
+		cfg.ConnConfig.RuntimeParams["application_name"] = "rdbtool"
+	}
 	where := dbWhere(cfg)
 	db, err := pgxpool.NewWithConfig(ctx, cfg) // connects lazily
 	if err != nil {
