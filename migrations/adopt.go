@@ -119,31 +119,19 @@ func (m *Migrator) unrecorded(ctx context.Context, conn *sql.Conn) (*UnrecordedE
 	if len(m.sources) == 0 {
 		return nil, nil
 	}
-	byVersion, err := createdTables(m.fsys, m.sources)
+	byVersion, present, matches, err := m.presence(ctx, conn)
 	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
+		return nil, err
 	}
-	e := &UnrecordedError{First: m.sources[0]}
-	complete := true
+	e := &UnrecordedError{First: m.sources[0], Stamp: matches}
 	for _, s := range m.sources {
-		all := true
 		for _, t := range byVersion[s.Version] {
-			var ok bool
-			if err := conn.QueryRowContext(ctx, "SELECT to_regclass(quote_ident($1)) IS NOT NULL", t).Scan(&ok); err != nil {
-				return nil, err
-			}
-			if ok {
+			if present[t] {
 				e.Present = append(e.Present, t)
 				e.firstPresent = e.firstPresent || s.Version == e.First.Version
-			} else {
-				all = false
-				if s.Version == e.First.Version {
-					e.Missing = append(e.Missing, t)
-				}
+			} else if s.Version == e.First.Version {
+				e.Missing = append(e.Missing, t)
 			}
-		}
-		if complete = complete && all && len(byVersion[s.Version]) > 0; complete {
-			e.Stamp = s.Version
 		}
 	}
 	if len(e.Present) == 0 {
@@ -159,4 +147,72 @@ func (m *Migrator) unrecorded(ctx context.Context, conn *sql.Conn) (*UnrecordedE
 		}
 	}
 	return e, nil
+}
+
+// StampError is returned by Stamp when a table that a migration up to the
+// version to stamp creates is missing: recording that version would leave
+// the database claiming a table it lacks, which no later up creates.
+// Nothing was changed.
+type StampError struct {
+	Version int64
+	Missing []string // tables of the migrations up to Version that the database lacks
+	Matches int64    // the highest version whose tables, and all before it, are there (0: none)
+}
+
+// Error names the missing tables and the version that matches.
+func (e *StampError) Error() string {
+	hint := "no version matches: build the missing tables, or migrate up instead of stamping"
+	if e.Matches > 0 {
+		hint = fmt.Sprintf("the tables match version %d at most: stamp %d, then rdbtool migrate up creates the rest", e.Matches, e.Matches)
+	}
+	return fmt.Sprintf("migrations: cannot stamp version %d: table(s) %s, created by the migrations up to it, are missing (%s); nothing was changed",
+		e.Version, strings.Join(e.Missing, ", "), hint)
+}
+
+// checkStamp returns a *StampError when a table the migrations up to
+// version create is missing.
+func (m *Migrator) checkStamp(ctx context.Context, conn *sql.Conn, version int64) error {
+	byVersion, present, matches, err := m.presence(ctx, conn)
+	if err != nil {
+		return err
+	}
+	e := &StampError{Version: version, Matches: matches}
+	for _, s := range m.sources {
+		for _, t := range byVersion[s.Version] {
+			if s.Version <= version && !present[t] {
+				e.Missing = append(e.Missing, t)
+			}
+		}
+	}
+	if len(e.Missing) == 0 {
+		return nil
+	}
+	return e
+}
+
+// presence reads which tables each migration creates, which of them the
+// database has (through its search_path), and the highest version whose
+// tables, and those of every version before it, are all there (0: none).
+func (m *Migrator) presence(ctx context.Context, conn *sql.Conn) (byVersion map[int64][]string, present map[string]bool, matches int64, err error) {
+	byVersion, err = createdTables(m.fsys, m.sources)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("migrations: %w", err)
+	}
+	present = map[string]bool{}
+	complete := true
+	for _, s := range m.sources {
+		all := len(byVersion[s.Version]) > 0
+		for _, t := range byVersion[s.Version] {
+			var ok bool
+			if err := conn.QueryRowContext(ctx, "SELECT to_regclass(quote_ident($1)) IS NOT NULL", t).Scan(&ok); err != nil {
+				return nil, nil, 0, err
+			}
+			present[t] = ok
+			all = all && ok
+		}
+		if complete = complete && all; complete {
+			matches = s.Version
+		}
+	}
+	return byVersion, present, matches, nil
 }

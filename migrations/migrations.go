@@ -386,6 +386,9 @@ func (m *Migrator) Status(ctx context.Context) ([]State, error) {
 // it adopts a database whose schema was built by other means (by hand, by
 // alembic) and matches that version. Every known version up to it is marked
 // applied and every later record removed. Stamp(ctx, 0) forgets all versions.
+// A table that a migration up to version creates and the database lacks is
+// refused with a *StampError, nothing changed (its columns are not
+// compared).
 func (m *Migrator) Stamp(ctx context.Context, version int64) error {
 	_, err := m.StampFrom(ctx, version)
 	return err
@@ -398,6 +401,9 @@ func (m *Migrator) StampFrom(ctx context.Context, version int64) (from int64, er
 	}
 	err = m.locked(ctx, func(ctx context.Context, conn *sql.Conn, current int64) error {
 		from = current
+		if err := m.checkStamp(ctx, conn, version); err != nil {
+			return err
+		}
 		store, err := database.NewStore(database.DialectPostgres, VersionTable)
 		if err != nil {
 			return err

@@ -18,7 +18,8 @@ import (
 // (from then on the ingest said "schema at version 0: run migrate up",
 // which failed again). Now up refuses before changing anything, names a
 // table in the way and the alembic revision, and gives the version to
-// stamp; status says the same; stamp then up adopts the database.
+// stamp; status says the same; a stamp of a version whose tables are not
+// all there is refused; stamp then up adopts the database.
 func TestQADBAMigrateUpOnAlembicDatabase(t *testing.T) {
 	ctx := context.Background()
 	hera := fstest.MapFS{}
@@ -55,6 +56,15 @@ func TestQADBAMigrateUpOnAlembicDatabase(t *testing.T) {
 	out, code = migrateCLI(t, "status", "--db", dsn)
 	expect(t, out, code, 0, "current version 0", "rdbtool migrate stamp 5")
 
+	// Stamping a version whose tables are not all there (hera_mc has no
+	// correlator_config_yaml, rdbtool's own table of 00006) used to be
+	// recorded: the ingest then failed on the missing table and told to
+	// run migrate up, which had nothing to do. It is refused.
+	out, code = migrateCLI(t, "stamp", "6", "--db", dsn)
+	expect(t, out, code, exitError, "cannot stamp version 6", "correlator_config_yaml", "stamp 5", "nothing was changed")
+	if versionTable() {
+		t.Fatal("a refused stamp created goose_db_version")
+	}
 	out, code = migrateCLI(t, "stamp", "5", "--db", dsn)
 	expect(t, out, code, 0, "version 5")
 	out, code = migrateCLI(t, "up", "--db", dsn)
