@@ -117,7 +117,9 @@ var migrateHelp = map[string]string{
 		"Example:\n" +
 		"  rdbtool migrate version --db postgres:///hera_mc",
 	"stamp": "Records VERSION as applied without running anything: adopts a database whose tables\n" +
-		"were made by hand or by hera_mc's alembic. Check the tables match before stamping.\n" +
+		"were made by hand or by hera_mc's alembic. Check the tables match before stamping: a VERSION\n" +
+		"whose tables are not all there is refused, naming them (columns and types are not compared).\n" +
+		"migrate up and status on such a database say which VERSION its tables match.\n" +
 		jsonMoveHelp("applied") + " (always [] here)\n\n" +
 		"Example:\n" +
 		"  rdbtool migrate stamp 5 --db postgres:///hera_mc",
