@@ -318,3 +318,78 @@ func TestScaleSpillTempDirError(t *testing.T) {
 		}
 	})
 }
+
+// TestScaleTextConvBigKey: the text of a key with many elements goes on
+// into the temporary file as it is written, not held whole: textconv of
+// a dump with one big list keeps little more live than decoding it does.
+func TestScaleTextConvBigKey(t *testing.T) {
+	const n = 400000
+	list := make([][]byte, n)
+	for i := range list {
+		list[i] = fmt.Appendf(nil, "line %d of a long log list, with some text", i)
+	}
+	f := filepath.Join(t.TempDir(), "big.rdb")
+	data := genDumpWith(t, &rdb.Value{Kind: "list", List: list})
+	if err := os.WriteFile(f, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list, data = nil, nil
+	in, err := os.Open(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var text countWriter
+	var decoded uint64
+	withBudget(2<<20, func() {
+		decoded = peakLiveHeap(func() {
+			rd := rdb.NewReader(in)
+			for {
+				rec, err := rd.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e, ok := rec.(*rdb.Entry); ok {
+					if _, err := e.Decode(); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
+		in.Seek(0, io.SeekStart)
+		peak := peakLiveHeap(func() {
+			if err := TextConv(in, &text); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("decoding: %d MiB live; textconv: %d MiB live, %d MiB of text", decoded>>20, peak>>20, text>>20)
+		if peak > decoded+uint64(text) { // held whole, the text took about twice its size more
+			t.Errorf("textconv of one %d-element list: live heap up to %d MiB, decoding it alone %d MiB, its text %d MiB",
+				n, peak>>20, decoded>>20, text>>20)
+		}
+	})
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
+
+// genDumpWith is a dump of the one key "big" holding v.
+func genDumpWith(t *testing.T, v *rdb.Value) []byte {
+	var buf bytes.Buffer
+	w := rdb.NewWriter(&buf, 10)
+	e, err := rdb.NewEntry(0, []byte("big"), v, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteEntry(e); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

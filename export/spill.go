@@ -289,3 +289,104 @@ func (h *runHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+// recordWriter renders the payload of one record: in memory, and once it
+// reaches half the budget, on straight into the temporary file as a run of
+// its own, so that the text of a key with millions of elements is never
+// held whole (it was held while growing, a copy or two of it).
+type recordWriter struct {
+	s      *spillSort
+	db     int
+	key    []byte
+	buf    bytes.Buffer
+	direct bool  // the record goes to the file
+	start  int64 // where its length is to be written
+	n      int64 // bytes written after the length
+	err    error
+}
+
+// newRecord starts a record for db and key (copied).
+func (s *spillSort) newRecord(db int, key []byte) *recordWriter {
+	return &recordWriter{s: s, db: db, key: bytes.Clone(key)}
+}
+
+func (r *recordWriter) Write(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if r.direct {
+		n, err := r.s.bw.Write(p)
+		r.n += int64(n)
+		if err != nil {
+			r.err = &spillError{err}
+		}
+		return n, r.err
+	}
+	r.buf.Write(p)
+	if r.buf.Len() >= r.s.budget/2 {
+		r.goDirect()
+	}
+	return len(p), r.err
+}
+
+func (r *recordWriter) WriteString(p string) (int, error) {
+	if !r.direct && r.err == nil && r.buf.Len()+len(p) < r.s.budget/2 {
+		return r.buf.WriteString(p)
+	}
+	return r.Write([]byte(p))
+}
+
+// paddedLen is a record length as a uvarint of its largest size, so that
+// it can be written before the length is known and filled in after.
+func paddedLen(n uint64) []byte {
+	b := make([]byte, binary.MaxVarintLen64)
+	for i := range len(b) - 1 {
+		b[i] = 0x80 | byte(n>>(7*i))&0x7f
+	}
+	b[len(b)-1] = byte(n >> 63)
+	return b
+}
+
+// goDirect moves the record to the file: the records in memory first as a
+// run, then this one's start.
+func (r *recordWriter) goDirect() {
+	s := r.s
+	if err := s.spill(); err != nil {
+		r.err = err
+		return
+	}
+	if err := s.open(); err != nil {
+		r.err = err
+		return
+	}
+	r.direct, r.start = true, s.size
+	s.bw.Write(paddedLen(0))
+	var hdr []byte
+	hdr = binary.AppendUvarint(hdr, uint64(r.db))
+	hdr = binary.AppendUvarint(hdr, uint64(len(r.key)))
+	s.bw.Write(hdr)
+	s.bw.Write(r.key)
+	s.bw.Write(r.buf.Bytes())
+	r.n = int64(len(hdr) + len(r.key) + r.buf.Len())
+	r.buf = bytes.Buffer{}
+}
+
+// close adds the record.
+func (r *recordWriter) close() error {
+	if r.err != nil {
+		return r.err
+	}
+	if !r.direct {
+		return r.s.add(r.db, r.key, r.buf.Bytes())
+	}
+	s := r.s
+	if err := s.bw.Flush(); err != nil {
+		return &spillError{err}
+	}
+	if _, err := s.f.WriteAt(paddedLen(uint64(r.n)), r.start); err != nil {
+		return &spillError{err}
+	}
+	s.size = r.start + binary.MaxVarintLen64 + r.n
+	s.runs = append(s.runs, [2]int64{r.start, s.size})
+	return nil
+}

@@ -34,7 +34,6 @@ func TextConv(r io.Reader, w io.Writer) error {
 	defer keys.close()
 	var funcs []string
 	var hdr *rdb.Header
-	var b bytes.Buffer
 	for {
 		rec, err := rd.Next()
 		if err == io.EOF {
@@ -49,15 +48,15 @@ func TextConv(r io.Reader, w io.Writer) error {
 		case *rdb.Function:
 			funcs = append(funcs, string(FunctionCode(x)))
 		case *rdb.Entry:
-			b.Reset()
-			if err := entryText(&b, x); err != nil {
+			rw := keys.newRecord(x.DB, x.Key)
+			if err := entryText(rw, x); err != nil {
+				if rw.err != nil {
+					return rw.err // the temporary file's
+				}
 				return &rdb.Error{Offset: x.Offset(), Key: x.Key, Err: err}
 			}
-			if err := keys.add(x.DB, x.Key, b.Bytes()); err != nil {
+			if err := rw.close(); err != nil {
 				return err
-			}
-			if b.Cap() > 1<<20 {
-				b = bytes.Buffer{} // a huge key's room is not kept
 			}
 		}
 	}
@@ -172,7 +171,15 @@ func formatID(id rdb.StreamID) string {
 
 func formatMs(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano) }
 
-func entryText(b *bytes.Buffer, e *rdb.Entry) error {
+// textWriter is what entryText writes to.
+type textWriter interface {
+	io.Writer
+	io.StringWriter
+}
+
+// entryText writes the text of e to b; its errors are only e's data's
+// (b keeps its own write errors: recordWriter).
+func entryText(b textWriter, e *rdb.Entry) error {
 	fmt.Fprintf(b, "db%d %s %s", e.DB, quoteBytes(e.Key), rdb.TypeName(e.Type))
 	if e.HasExpiry() {
 		b.WriteString(" expires " + formatMs(e.ExpireMs))
@@ -192,17 +199,23 @@ func entryText(b *bytes.Buffer, e *rdb.Entry) error {
 	}
 	switch v.Kind {
 	case "string":
-		b.WriteString("\n  " + quoteBytes(v.String) + "\n")
+		b.WriteString("\n  ")
+		b.WriteString(quoteBytes(v.String))
+		b.WriteString("\n")
 	case "list":
 		b.WriteString("\n")
 		for _, s := range v.List {
-			b.WriteString("  " + quoteBytes(s) + "\n")
+			b.WriteString("  ")
+			b.WriteString(quoteBytes(s))
+			b.WriteString("\n")
 		}
 	case "set":
 		b.WriteString("\n")
 		slices.SortFunc(v.Set, bytes.Compare) // v is this call's own: sorted in place, not copied
 		for _, s := range v.Set {
-			b.WriteString("  " + quoteBytes(s) + "\n")
+			b.WriteString("  ")
+			b.WriteString(quoteBytes(s))
+			b.WriteString("\n")
 		}
 	case "zset":
 		b.WriteString("\n")
