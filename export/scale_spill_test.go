@@ -159,7 +159,7 @@ func genDump(t testing.TB, n, variant int) []byte {
 		if variant == 1 && i%50 == 0 {
 			val += "!"
 		}
-		e, err := rdb.NewEntry(i%3, fmt.Appendf(nil, "site:%08d:%x", i, i*2654435761), &rdb.Value{Kind: "string", String: []byte(val)}, 10)
+		e, err := rdb.NewEntry(i%3, fmt.Appendf(nil, "site:%08d:%x", i, uint64(i)*2654435761), &rdb.Value{Kind: "string", String: []byte(val)}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,7 +273,7 @@ func TestScaleDigestSortsInPlace(t *testing.T) {
 	var set [][]byte
 	var zset []rdb.ZMember
 	for i := range n {
-		k := fmt.Appendf(nil, "f%x", i*2654435761)
+		k := fmt.Appendf(nil, "f%x", uint64(i)*2654435761)
 		hash = append(hash, rdb.HashField{Field: k, Value: []byte("v"), ExpireMs: -1})
 		set = append(set, k)
 		zset = append(zset, rdb.ZMember{Member: k, Score: float64(i)})
