@@ -1476,6 +1476,9 @@ func rdrString(p []byte) (s []byte, n int, err error) {
 		if ulen == 0 || ulen > clen*132+64 {
 			return nil, 0, fmt.Errorf("%w: LZF string claims %d bytes from %d compressed", ErrCorrupt, ulen, clen)
 		}
+		if ulen > maxAlloc {
+			return nil, 0, errTooLarge("LZF string", ulen)
+		}
 		out := make([]byte, ulen)
 		if err := lzfDecompress(p[n:n+int(clen)], out); err != nil {
 			return nil, 0, fmt.Errorf("%w: %v", ErrCorrupt, err)
