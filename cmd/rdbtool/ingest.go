@@ -47,7 +47,7 @@ func ingestCommand() *cli.Command {
 			"UPDATE on daemon_status, correlator_file_eod, hera_autos and hera_auto_spectrum, and DELETE on\n" +
 			"correlator_component_event_time; the command checks at start and prints the GRANTs missing.\n" +
 			"--every runs the monitor loop of the original daemons; lost connections are\n" +
-			"retried with backoff; passes keep their cadence and never overlap (after a pass longer than\n" +
+			"retried with backoff (said once when lost and once when back); passes keep their cadence and never overlap (after a pass longer than\n" +
 			"--every the next starts at once). SIGINT/SIGTERM let the running pass finish, then end the\n" +
 			"command (the loop with status 0); a pass still running after --stop-grace is cut short (its\n" +
 			"running group rolled back; a single pass then exits 128+signal); a second signal stops at once.\n" +
