@@ -17,7 +17,8 @@ import (
 // tables against this schema and adopt them with Stamp.
 type UnrecordedError struct {
 	// Present lists the tables the known migrations create that the
-	// database has (found through its search_path), in migration order.
+	// database has in the schema they go to (the first existing one on
+	// the search_path), in migration order.
 	Present []string
 	// Missing lists the tables of the first migration it lacks.
 	Missing []string
@@ -191,7 +192,7 @@ func (m *Migrator) checkStamp(ctx context.Context, conn *sql.Conn, version int64
 }
 
 // presence reads which tables each migration creates, which of them the
-// database has (through its search_path), and the highest version whose
+// database has in the schema they go to (current_schema()), and the highest version whose
 // tables, and those of every version before it, are all there (0: none).
 func (m *Migrator) presence(ctx context.Context, conn *sql.Conn) (byVersion map[int64][]string, present map[string]bool, matches int64, err error) {
 	byVersion, err = createdTables(m.fsys, m.sources)
@@ -204,7 +205,12 @@ func (m *Migrator) presence(ctx context.Context, conn *sql.Conn) (byVersion map[
 		all := len(byVersion[s.Version]) > 0
 		for _, t := range byVersion[s.Version] {
 			var ok bool
-			if err := conn.QueryRowContext(ctx, "SELECT to_regclass(quote_ident($1)) IS NOT NULL", t).Scan(&ok); err != nil {
+			// In the schema CREATE TABLE would use (the first on the
+			// search_path that exists), not anywhere on the path: with
+			// search_path mc, public the migrations create mc's tables
+			// whatever public holds.
+			if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+				WHERE n.nspname = current_schema() AND c.relname = $1)`, t).Scan(&ok); err != nil {
 				return nil, nil, 0, err
 			}
 			present[t] = ok

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io/fs"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -73,5 +74,21 @@ func TestQADBAMigrateUpOnAlembicDatabase(t *testing.T) {
 	expect(t, out, code, 0, "current version 6")
 	if strings.Contains(out, "stamp") {
 		t.Fatalf("status of a versioned database still suggests stamp:\n%s", out)
+	}
+}
+
+// Old hera_mc tables in public, rdbtool's schema to be built in mc with
+// search_path mc, public: up creates mc's tables (CREATE TABLE uses the
+// first schema) and is not refused for the tables public holds.
+func TestQADBAMigrateUpBesideOldTables(t *testing.T) {
+	pool, dsn := pgfixture.DBWithDSN(t)
+	if _, err := pool.Exec(context.Background(), "DROP TABLE goose_db_version; CREATE SCHEMA mc"); err != nil {
+		t.Fatal(err)
+	}
+	out, code := migrateCLI(t, "up", "--db", dsn+"&options="+url.QueryEscape("-csearch_path=mc,public"))
+	expect(t, out, code, 0, "up   00001_correlator.sql", "at version")
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'mc'").Scan(&n); err != nil || n < 27 {
+		t.Fatalf("%d tables in mc (%v)", n, err)
 	}
 }
