@@ -212,6 +212,9 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 			buf = s.encode(buf[:0])
 			return ss.add(e.DB, e.Key, buf)
 		})
+		if err == nil {
+			err = ss.finish()
+		}
 		var se *spillError
 		if err != nil && !errors.As(err, &se) {
 			err = &DiffInputError{Input: in, Err: err}

@@ -393,3 +393,47 @@ func genDumpWith(t *testing.T, v *rdb.Value) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestScaleSpillSortBudget: the records in memory never take more room
+// than the budget (append's doubling took up to twice it), and finish
+// frees them once there are runs, so that diff's two sorts do not hold
+// two budgets at once.
+func TestScaleSpillSortBudget(t *testing.T) {
+	const budget = 1 << 20
+	withBudget(budget, func() {
+		s := newSpillSort()
+		defer s.close()
+		for i := range 100000 {
+			if err := s.add(i%3, fmt.Appendf(nil, "key:%d", i), []byte("a payload of some thirty bytes")); err != nil {
+				t.Fatal(err)
+			}
+			if c := cap(s.arena) + 8*len(s.offs); c > budget+budget/4 {
+				t.Fatalf("after %d records: %d bytes of records in memory, budget %d", i+1, c, budget)
+			}
+		}
+		if err := s.finish(); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.runs) < 2 || s.arena != nil {
+			t.Fatalf("finish: %d runs, %d bytes kept in memory", len(s.runs), cap(s.arena))
+		}
+		it, err := s.iter()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for {
+			_, _, _, ok, err := it.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			n++
+		}
+		if n != 100000 {
+			t.Fatalf("read back %d records of 100000", n)
+		}
+	})
+}

@@ -53,14 +53,37 @@ func (s *spillSort) add(db int, key, payload []byte) error {
 	if len(key)+len(payload) >= s.budget/2 {
 		return s.addRun(db, key, payload)
 	}
+	need := len(key) + len(payload) + 2*binary.MaxVarintLen64
+	if len(s.offs) > 0 && len(s.arena)+need+8*(len(s.offs)+1) > s.budget {
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
+	if len(s.arena)+need > cap(s.arena) {
+		// grow by doubling, but not past the budget (append's doubling
+		// made a 32 MiB budget take up to 64 MiB)
+		size := min(max(2*cap(s.arena), 64<<10, len(s.arena)+need), max(s.budget, len(s.arena)+need))
+		s.arena = slices.Grow(s.arena, size-len(s.arena))
+	}
 	s.offs = append(s.offs, len(s.arena))
 	s.arena = binary.AppendUvarint(s.arena, uint64(db))
 	s.arena = binary.AppendUvarint(s.arena, uint64(len(key)))
 	s.arena = append(s.arena, key...)
 	s.arena = append(s.arena, payload...)
-	if len(s.arena)+8*len(s.offs) >= s.budget {
-		return s.spill()
+	return nil
+}
+
+// finish ends the adding. When runs were written, the records still in
+// memory are written too and the memory freed, so that diff's second sort
+// has the budget to itself.
+func (s *spillSort) finish() error {
+	if s.f == nil {
+		return nil
 	}
+	if err := s.spill(); err != nil {
+		return err
+	}
+	s.arena, s.offs = nil, nil
 	return nil
 }
 
