@@ -218,7 +218,7 @@ func (d *vdec) readLZF() ([]byte, error) {
 	if ulen == 0 || clen == 0 || ulen > clen*lzfMaxRatio {
 		return nil, errCorrupt("LZF string: %d compressed bytes cannot expand to %d", clen, ulen)
 	}
-	if ulen > maxAlloc {
+	if ulen > uint64(maxAlloc) {
 		return nil, errTooLarge("LZF string", ulen)
 	}
 	src := d.b[d.p : d.p+int(clen)]

@@ -126,7 +126,8 @@ type Reader struct {
 	capturing bool
 	capStart  int
 	capBuf    []byte
-	capWant   int // the capture's expected size once the span being captured is read (0: none)
+	capWant   int  // the capture's expected size once the span being captured is read (0: none)
+	capOver   bool // the record grew past maxAlloc: its bytes are no longer kept (fill and skip fail)
 
 	skipValues     bool
 	ignoreChecksum bool
@@ -322,6 +323,9 @@ func (r *Reader) fill(n int) error {
 		return r.sourceError()
 	}
 	r.compact()
+	if r.capOver {
+		return r.errCapOver()
+	}
 	zero := 0
 	for r.w-r.r < n {
 		if r.srcErr != nil {
@@ -412,6 +416,9 @@ func (r *Reader) skip(n uint64) error {
 		r.r = r.w
 		if r.feed != nil && n >= feedDirectMin {
 			n = r.skipDirect(n)
+			if r.capOver {
+				return r.errCapOver()
+			}
 			if n == 0 {
 				return nil
 			}
@@ -435,6 +442,9 @@ func (r *Reader) skipSpan(n uint64, what string) error {
 	}
 	if rem := r.remaining(); rem >= 0 && n > uint64(rem) {
 		return fmt.Errorf("%w: %s length %d runs past the end of the input (%d bytes left) (%w)", ErrLength, what, n, rem, ErrTruncated)
+	}
+	if r.capturing && int64(n) > int64(maxAlloc)-int64(len(r.capBuf)+(r.r-r.capStart)) {
+		return errTooLarge(what+" string", n)
 	}
 	if r.capturing && n > uint64(len(r.buf)) {
 		// the span will not fit the buffer: make room in the capture for
@@ -600,11 +610,16 @@ func (r *Reader) beginCapture() {
 	r.capStart = r.r
 	r.capBuf = r.capBuf[:0]
 	r.capWant = 0
+	r.capOver = false
 	r.spans = r.spans[:0]
 }
 
 // capAppend appends p to the capture, growing it by capGrow's rules.
 func (r *Reader) capAppend(p []byte) {
+	if r.capOver || int64(len(r.capBuf))+int64(len(p)) > int64(maxAlloc) {
+		r.capOver = true // fill or skip reports it
+		return
+	}
 	if len(r.capBuf)+len(p) > cap(r.capBuf) {
 		r.capGrow(len(r.capBuf) + len(p))
 	}
@@ -670,6 +685,7 @@ func (r *Reader) capGrow(need int) {
 		}
 		c = max(c, need)
 	}
+	c = min(c, max(need, maxAlloc)) // capAppend keeps need within maxAlloc
 	if r.reuse && cap(old) >= capBigDrop && len(old) <= capUnknownFirst {
 		// the old buffer holds at most a record's start: keep that, let
 		// the big buffer go before allocating the next one
@@ -680,6 +696,12 @@ func (r *Reader) capGrow(need int) {
 	nb := make([]byte, len(old), c)
 	copy(nb, old)
 	r.capBuf = nb
+}
+
+// errCapOver is the error for a record that grew past maxAlloc.
+func (r *Reader) errCapOver() error {
+	return fmt.Errorf("%w: a record of more than %d bytes is more than this %d-bit build holds in one piece",
+		ErrLength, maxAlloc, strconv.IntSize)
 }
 
 // endCapture returns a fresh slice holding every byte since beginCapture.
@@ -1103,10 +1125,12 @@ value:
 		return e, nil
 	}
 	if err := r.skipValue(t); err != nil {
-		captured := r.peekCapture()
-		key, _, kerr := rdrString(captured[keyOff:keyEnd])
-		if kerr != nil {
-			key = nil
+		var key []byte
+		if captured := r.peekCapture(); keyEnd <= len(captured) { // not when a record too large lost its bytes
+			var kerr error
+			if key, _, kerr = rdrString(captured[keyOff:keyEnd]); kerr != nil {
+				key = nil
+			}
 		}
 		return nil, r.valueError(err, key)
 	}
@@ -1476,7 +1500,7 @@ func rdrString(p []byte) (s []byte, n int, err error) {
 		if ulen == 0 || ulen > clen*132+64 {
 			return nil, 0, fmt.Errorf("%w: LZF string claims %d bytes from %d compressed", ErrCorrupt, ulen, clen)
 		}
-		if ulen > maxAlloc {
+		if ulen > uint64(maxAlloc) {
 			return nil, 0, errTooLarge("LZF string", ulen)
 		}
 		out := make([]byte, ulen)

@@ -4,8 +4,8 @@ package rdb
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -19,7 +19,7 @@ func TestLZFTooLargeFor32Bit(t *testing.T) {
 	clen := uint64(24<<20 + 1<<19)
 	body := make([]byte, clen)
 	for _, ulen := range []uint64{1<<30 + 1<<29, 1 << 31, 1<<31 + 7, clen * 88} {
-		lzf := lzf32(clen, ulen, body)
+		lzf := portLZF(clen, ulen, body)
 		if _, err := DecodeValue(TypeString, lzf); !errors.Is(err, ErrLength) || !strings.Contains(err.Error(), "32-bit build") {
 			t.Errorf("DecodeValue, LZF string of %d bytes: %v, want ErrLength naming the 32-bit build", ulen, err)
 		}
@@ -47,9 +47,60 @@ func TestLZFTooLargeFor32Bit(t *testing.T) {
 	}
 }
 
-func lzf32(clen, ulen uint64, body []byte) []byte {
-	b := []byte{0xC3, 0x80, 0, 0, 0, 0, 0x80, 0, 0, 0, 0}
-	binary.BigEndian.PutUint32(b[2:], uint32(clen))
-	binary.BigEndian.PutUint32(b[7:], uint32(ulen))
-	return append(b, body...)
+// A 2.5 GiB string in a (sized) file of 2.5 GiB, on a 32-bit build: the
+// record cannot be kept in one piece, so reading it is ErrLength naming the
+// key, at once. Before, the length was truncated
+// to a negative int and the capture grew until the process died.
+func TestHugeRecordOn32Bit(t *testing.T) {
+	const n = 5 << 29
+	head := []byte{'R', 'E', 'D', 'I', 'S', '0', '0', '1', '1', TypeString, 1, 'k', 0x80, 0xA0, 0, 0, 0}
+	tail := []byte{OpEOF, 0, 0, 0, 0, 0, 0, 0, 0}
+	src := &genSource{parts: [][]byte{head}, zeros: n, tail: tail}
+	_, err := portReadAll(src)
+	var re *Error
+	if !errors.As(err, &re) || !errors.Is(err, ErrLength) || string(re.Key) != "k" {
+		t.Fatalf("reading a 2.5 GiB record: %v, want *Error with ErrLength for key \"k\"", err)
+	}
+	if src.read > 1<<24 {
+		t.Errorf("read %d bytes before refusing the record", src.read)
+	}
+}
+
+// genSource is a sized source of parts, then zeros zero bytes, then tail,
+// made up as they are read.
+type genSource struct {
+	parts [][]byte
+	zeros int64
+	tail  []byte
+	read  int64
+}
+
+func (g *genSource) RemainingSize() int64 {
+	n := g.zeros + int64(len(g.tail))
+	for _, p := range g.parts {
+		n += int64(len(p))
+	}
+	return n
+}
+
+func (g *genSource) Read(b []byte) (int, error) {
+	n := 0
+	switch {
+	case len(g.parts) > 0:
+		n = copy(b, g.parts[0])
+		if g.parts[0] = g.parts[0][n:]; len(g.parts[0]) == 0 {
+			g.parts = g.parts[1:]
+		}
+	case g.zeros > 0:
+		n = int(min(int64(len(b)), g.zeros))
+		clear(b[:n])
+		g.zeros -= int64(n)
+	case len(g.tail) > 0:
+		n = copy(b, g.tail)
+		g.tail = g.tail[n:]
+	default:
+		return 0, io.EOF
+	}
+	g.read += int64(n)
+	return n, nil
 }
