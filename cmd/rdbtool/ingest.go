@@ -45,7 +45,8 @@ func ingestCommand() *cli.Command {
 			"of these a throwaway PostgreSQL is started, migrated, used for the pass and removed (needs the\n" +
 			"PostgreSQL server binaries). Its role needs SELECT and INSERT on the tables the groups write,\n" +
 			"UPDATE on daemon_status, correlator_file_eod, hera_autos and hera_auto_spectrum, and DELETE on\n" +
-			"correlator_component_event_time; the command checks at start and prints the GRANTs missing.\n" +
+			"correlator_component_event_time, and SELECT on goose_db_version; the command checks at start\n" +
+			"and prints the GRANTs missing.\n" +
 			"--every runs the monitor loop of the original daemons; lost connections are\n" +
 			"retried with backoff (said once when lost and once when back); passes keep their cadence and never overlap (after a pass longer than\n" +
 			"--every the next starts at once). SIGINT/SIGTERM let the running pass finish, then end the\n" +
@@ -532,9 +533,13 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 	}
 	waits, waitStart := 0, time.Time{}
 	for backoff := time.Second; ; backoff = min(2*backoff, time.Minute) {
-		err := prepareIngestDB(ctx, db, migrate)
-		if err == nil {
-			err = checkIngestRole(ctx, db, only)
+		var err error
+		if migrate { // the tables first, then what the role may do with them
+			if err = prepareIngestDB(ctx, db, true); err == nil {
+				err = checkIngestRole(ctx, db, only)
+			}
+		} else if err = checkIngestRole(ctx, db, only); err == nil { // the schema check reads goose_db_version
+			err = prepareIngestDB(ctx, db, false)
 		}
 		if err == nil {
 			if waits > 0 {
@@ -627,7 +632,8 @@ func (e *roleError) Error() string { return e.msg }
 // checkIngestRole refuses, before the first pass, a session that cannot
 // write: read-only (default_transaction_read_only, a hot standby), or a
 // role missing a privilege on a table the selected groups (and every pass:
-// daemon_status, subsystem_error) use. The message gives the GRANTs.
+// daemon_status, subsystem_error) use, or SELECT on goose_db_version, which
+// the start-up schema check reads. The message gives the GRANTs.
 func checkIngestRole(ctx context.Context, db *pgxpool.Pool, only []string) error {
 	var readOnly, standby bool
 	var user string
@@ -648,6 +654,8 @@ func checkIngestRole(ctx context.Context, db *pgxpool.Pool, only []string) error
 	if err != nil {
 		return err
 	}
+	// The start-up schema check reads the migration version.
+	need = append(need, ingest.TablePrivilege{Table: migrations.VersionTable, Privileges: []string{"SELECT"}})
 	var ts, ps []string
 	for _, tp := range need {
 		for _, p := range tp.Privileges {

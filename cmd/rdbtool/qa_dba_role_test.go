@@ -65,8 +65,17 @@ func TestQADBAIngestLeastPrivilege(t *testing.T) {
 	msg, _ = exitStatus(r.err)
 	expect(t, r.stderr+msg, r.code, exitError, "GRANT UPDATE ON daemon_status TO")
 
+	// Grants on the hera_mc tables alone, as a DBA writes them table by
+	// table: the start-up schema check also reads goose_db_version (it
+	// used to fail on "permission denied for table goose_db_version").
 	if _, err := pool.Exec(ctx, "GRANT UPDATE ON daemon_status, correlator_file_eod, hera_autos, hera_auto_spectrum TO "+role+
-		"; GRANT DELETE ON correlator_component_event_time TO "+role); err != nil {
+		"; GRANT DELETE ON correlator_component_event_time TO "+role+"; REVOKE ALL ON goose_db_version FROM "+role); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, nil, "ingest", "--rdb", siteDump, "--db", roleDSN, "--only", "nodes")
+	msg, _ = exitStatus(r.err)
+	expect(t, r.stderr+msg, r.code, exitError, "GRANT SELECT ON goose_db_version TO")
+	if _, err := pool.Exec(ctx, "GRANT SELECT ON goose_db_version TO "+role); err != nil {
 		t.Fatal(err)
 	}
 	r = run(t, nil, "ingest", "--rdb", siteDump, "--db", roleDSN)
