@@ -136,3 +136,23 @@ func portLZF(clen, ulen uint64, body []byte) []byte {
 	binary.BigEndian.PutUint32(b[7:], uint32(ulen))
 	return append(b, body...)
 }
+
+// A ziplist prevlen of 2^31 or more is reported as the number stored, also
+// where int has 32 bits (it read as negative there: "prevlen -16").
+func TestZiplistHugePrevlenMessage(t *testing.T) {
+	// zlbytes, zltail, zllen; one entry: prevlen 0xFE + 0xFFFFFFF0, a
+	// 1-byte string "a"; the 0xFF end
+	b := []byte{0, 0, 0, 0, 10, 0, 0, 0, 1, 0, 0xFE, 0xF0, 0xFF, 0xFF, 0xFF, 0x01, 'a', 0xFF}
+	binary.LittleEndian.PutUint32(b, uint32(len(b)))
+	_, err := DecodeValue(TypeListZiplist, portStr(b))
+	if !errors.Is(err, ErrCorrupt) || !bytes.Contains([]byte(err.Error()), []byte("prevlen 4294967280,")) {
+		t.Errorf("ziplist whose first prevlen is 4294967280: %v", err)
+	}
+}
+
+// portStr is b as a plain RDB string (32-bit length form).
+func portStr(b []byte) []byte {
+	h := []byte{0x80, 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(h[1:], uint32(len(b)))
+	return append(h, b...)
+}

@@ -68,17 +68,18 @@ func (it *zlIter) next() (e lpEntry, done bool, err error) {
 		return e, true, nil
 	}
 	// prevlen
-	var prev, q int
+	var prev uint64 // not int: 32 bits of prevlen would read as negative on 32-bit builds
+	var q int
 	if b[p] < 254 {
-		prev, q = int(b[p]), p+1
+		prev, q = uint64(b[p]), p+1
 	} else {
 		if p+5 > end {
 			return e, false, it.bad("prevlen runs past the end")
 		}
-		prev, q = int(binary.LittleEndian.Uint32(b[p+1:])), p+5
+		prev, q = uint64(binary.LittleEndian.Uint32(b[p+1:])), p+5
 	}
-	if prev != it.prevLen {
-		return e, false, it.bad("prevlen " + strconv.Itoa(prev) + ", previous entry is " + strconv.Itoa(it.prevLen) + " bytes")
+	if prev != uint64(it.prevLen) {
+		return e, false, it.bad("prevlen " + strconv.FormatUint(prev, 10) + ", previous entry is " + strconv.Itoa(it.prevLen) + " bytes")
 	}
 	if q >= end {
 		return e, false, it.bad("encoding runs past the end")
