@@ -224,6 +224,7 @@ func (s *spillSort) iter() (*spillIter, error) {
 func (s *spillSort) close() {
 	if s.f != nil {
 		s.f.Close()
+		os.Remove(s.f.Name()) // where an open file cannot be removed (Windows)
 		s.f = nil
 	}
 	s.arena, s.offs = nil, nil
