@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"crypto/sha256"
@@ -170,6 +171,12 @@ func (e *DiffInputError) Error() string {
 // Unwrap returns Err.
 func (e *DiffInputError) Unwrap() error { return e.Err }
 
+// summaryType is the type of an encoded summary.
+func summaryType(p []byte) string {
+	l, n := binary.Uvarint(p)
+	return typeName(p[n : n+int(l)])
+}
+
 // encode is the summary as a spillSort payload.
 func (s keySummary) encode(dst []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(s.typ)))
@@ -179,17 +186,61 @@ func (s keySummary) encode(dst []byte) []byte {
 	return append(dst, s.brief...)
 }
 
-// decodeSummary reads what encode wrote.
-func decodeSummary(p []byte) keySummary {
+// decodeSummary reads what encode wrote. The brief is left as bytes in
+// the payload (briefOf): most differences never show it.
+func decodeSummary(p []byte) (keySummary, []byte) {
 	var s keySummary
 	l, n := binary.Uvarint(p)
 	p = p[n:]
-	s.typ, p = string(p[:l]), p[l:]
+	s.typ, p = typeName(p[:l]), p[l:]
 	s.expire, n = binary.Varint(p)
 	p = p[n:]
 	copy(s.digest[:], p)
-	s.brief = string(p[len(s.digest):])
-	return s
+	return s, p[len(s.digest):]
+}
+
+// typeName is b as one of the type name constants, without allocating.
+func typeName(b []byte) string {
+	switch string(b) {
+	case "string":
+		return "string"
+	case "list":
+		return "list"
+	case "set":
+		return "set"
+	case "zset":
+		return "zset"
+	case "hash":
+		return "hash"
+	case "stream":
+		return "stream"
+	case "module":
+		return "module"
+	}
+	return string(b)
+}
+
+// whats are the Change.What lists, shared: a list made per change cost
+// each of 100 k's of differences an allocation.
+var whats = map[[3]bool][]string{}
+
+func init() {
+	for _, typ := range []bool{false, true} {
+		for _, val := range []bool{false, true} {
+			for _, exp := range []bool{false, true} {
+				var w []string
+				if typ {
+					w = append(w, "type")
+				} else if val {
+					w = append(w, "value")
+				}
+				if exp {
+					w = append(w, "expiry")
+				}
+				whats[[3]bool{typ, val, exp}] = w
+			}
+		}
+	}
 }
 
 // Diff compares two RDB streams by content: values are compared by their
@@ -264,28 +315,22 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 		}
 		switch {
 		case c < 0:
-			res.Removed = append(res.Removed, DiffKey{DB: ha.db, Key: bytes.Clone(ha.key), Type: decodeSummary(ha.payload).typ})
+			res.Removed = append(res.Removed, DiffKey{DB: ha.db, Key: bytes.Clone(ha.key), Type: summaryType(ha.payload)})
 			ha.db, ha.key, ha.payload, ha.ok, errA = ia.next()
 		case c > 0:
-			res.Added = append(res.Added, DiffKey{DB: hb.db, Key: bytes.Clone(hb.key), Type: decodeSummary(hb.payload).typ})
+			res.Added = append(res.Added, DiffKey{DB: hb.db, Key: bytes.Clone(hb.key), Type: summaryType(hb.payload)})
 			hb.db, hb.key, hb.payload, hb.ok, errB = ib.next()
 		default:
-			old, s := decodeSummary(ha.payload), decodeSummary(hb.payload)
-			var what []string
-			if old.typ != s.typ {
-				what = append(what, "type")
-			} else if old.digest != s.digest {
-				what = append(what, "value")
-			}
-			if old.expire != s.expire {
-				what = append(what, "expiry")
-			}
-			if len(what) == 0 {
+			old, oldBrief := decodeSummary(ha.payload)
+			s, brief := decodeSummary(hb.payload)
+			typ, exp := old.typ != s.typ, old.expire != s.expire
+			val := !typ && old.digest != s.digest
+			if !typ && !val && !exp {
 				res.Unchanged++
 			} else {
-				c := Change{DB: hb.db, Key: bytes.Clone(hb.key), What: what, OldType: old.typ, NewType: s.typ, OldExpireMs: old.expire, NewExpireMs: s.expire}
-				if what[0] != "expiry" && old.brief != s.brief {
-					c.Detail = old.brief + " -> " + s.brief
+				c := Change{DB: hb.db, Key: bytes.Clone(hb.key), What: whats[[3]bool{typ, val, exp}], OldType: old.typ, NewType: s.typ, OldExpireMs: old.expire, NewExpireMs: s.expire}
+				if (typ || val) && !bytes.Equal(oldBrief, brief) {
+					c.Detail = string(oldBrief) + " -> " + string(brief)
 				}
 				res.Changed = append(res.Changed, c)
 			}
@@ -326,12 +371,12 @@ func eachEntry(r io.Reader, libs libraries, fn func(*rdb.Entry) error) error {
 // WriteText writes the human form: one line per difference, then a
 // summary line.
 func (d *DiffResult) WriteText(w io.Writer) error {
-	var b strings.Builder
+	b := bufio.NewWriter(w) // written as it goes: a diff of two big dumps may list millions of keys
 	for _, k := range d.Removed {
-		fmt.Fprintf(&b, "- db%d %s (%s)\n", k.DB, quoteKey(k.Key), k.Type)
+		fmt.Fprintf(b, "- db%d %s (%s)\n", k.DB, quoteKey(k.Key), k.Type)
 	}
 	for _, k := range d.Added {
-		fmt.Fprintf(&b, "+ db%d %s (%s)\n", k.DB, quoteKey(k.Key), k.Type)
+		fmt.Fprintf(b, "+ db%d %s (%s)\n", k.DB, quoteKey(k.Key), k.Type)
 	}
 	for _, c := range d.Changed {
 		var parts []string
@@ -353,24 +398,23 @@ func (d *DiffResult) WriteText(w io.Writer) error {
 				parts = append(parts, "expiry "+expiryText(c.OldExpireMs)+" -> "+expiryText(c.NewExpireMs))
 			}
 		}
-		fmt.Fprintf(&b, "~ db%d %s: %s\n", c.DB, quoteKey(c.Key), strings.Join(parts, "; "))
+		fmt.Fprintf(b, "~ db%d %s: %s\n", c.DB, quoteKey(c.Key), strings.Join(parts, "; "))
 	}
 	f := d.Functions
 	for _, name := range f.Removed {
-		fmt.Fprintf(&b, "- function library %s\n", name)
+		fmt.Fprintf(b, "- function library %s\n", name)
 	}
 	for _, name := range f.Added {
-		fmt.Fprintf(&b, "+ function library %s\n", name)
+		fmt.Fprintf(b, "+ function library %s\n", name)
 	}
 	for _, name := range f.Changed {
-		fmt.Fprintf(&b, "~ function library %s: code changed\n", name)
+		fmt.Fprintf(b, "~ function library %s: code changed\n", name)
 	}
-	fmt.Fprintf(&b, "%d added, %d removed, %d changed, %d unchanged\n", len(d.Added), len(d.Removed), len(d.Changed), d.Unchanged)
+	fmt.Fprintf(b, "%d added, %d removed, %d changed, %d unchanged\n", len(d.Added), len(d.Removed), len(d.Changed), d.Unchanged)
 	if n := len(f.Added) + len(f.Removed) + len(f.Changed); n > 0 {
-		fmt.Fprintf(&b, "function libraries: %d added, %d removed, %d changed\n", len(f.Added), len(f.Removed), len(f.Changed))
+		fmt.Fprintf(b, "function libraries: %d added, %d removed, %d changed\n", len(f.Added), len(f.Removed), len(f.Changed))
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
 func expiryText(ms int64) string {

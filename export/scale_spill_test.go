@@ -437,3 +437,25 @@ func TestScaleSpillSortBudget(t *testing.T) {
 		}
 	})
 }
+
+// TestScaleDiffWriteTextStreams: the text of a diff with many differences
+// is written as it goes, not built whole first (it was held whole, with a
+// builder's doublings, beside the differences themselves).
+func TestScaleDiffWriteTextStreams(t *testing.T) {
+	d := &DiffResult{Added: []DiffKey{}, Removed: []DiffKey{}, Changed: []Change{}}
+	for i := range 200000 {
+		d.Removed = append(d.Removed, DiffKey{DB: 0, Key: fmt.Appendf(nil, "removed:key:%09d", i), Type: "string"})
+	}
+	var out countWriter
+	base := peakLiveHeap(func() {})
+	peak := peakLiveHeap(func() {
+		if err := d.WriteText(&out); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%d MiB of text; live heap %d MiB before, up to %d MiB writing it", out>>20, base>>20, peak>>20)
+	if peak > base+uint64(out)/4 {
+		t.Errorf("writing %d MiB of diff text: live heap up to %d MiB from %d MiB", out>>20, peak>>20, base>>20)
+	}
+	runtime.KeepAlive(d)
+}
