@@ -32,7 +32,11 @@ func TestQADBAIngestStartWaitSaidOnce(t *testing.T) {
 		done <- app.Run([]string{"rdbtool", "ingest", "--rdb", siteDump, "--db", tcpDSN,
 			"--only", "nodes", "--every", "10ms", "--passes", "1", "--json"})
 	}()
-	// Past the second attempt (at 1 s), before the third (at 3 s).
+	// Once the first attempt failed: past the second (1 s later), before
+	// the third (3 s later).
+	waitFor(t, "no line for the first failed attempt: "+stderr.String(), func() bool {
+		return strings.Contains(stderr.String(), "not reachable")
+	})
 	time.Sleep(2 * time.Second)
 	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
