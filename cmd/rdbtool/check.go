@@ -85,6 +85,7 @@ func runCheck(c *cli.Context) error {
 		return err
 	}
 	defer in.Close()
+	in.exitOnSignal()
 	if !pol.HasRules() {
 		if pol.Path != "" {
 			return cmdUsageError("check", "no rules: the policy %s has none that check enforces (no-ttl, max-value-size, max-file-size, forbid, require); add one, or give --no-ttl, --forbid, ...", pol.Path)

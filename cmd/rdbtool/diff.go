@@ -51,11 +51,13 @@ func runDiff(c *cli.Context) error {
 		return err
 	}
 	defer fa.Close()
+	fa.exitOnSignal()
 	fb, err := openInput(c, b, "diff B")
 	if err != nil {
 		return err
 	}
 	defer fb.Close()
+	fb.exitOnSignal()
 	res, err := export.Diff(fa, fb)
 	if err != nil {
 		fa.fail()

@@ -183,6 +183,8 @@ type srcFile struct {
 	seek  *os.File        // the regular file under Reader, for RemainingSize
 	count *countingReader // a pipe's reads counted (countReads), for bytesAfter
 	bar   *progress.Bar
+	// stopSignals ends exitOnSignal's handling (nil: none).
+	stopSignals func()
 }
 
 // openInput opens name ("-" = stdin) and, when stderr is a terminal,
@@ -355,8 +357,22 @@ func (c *countingReader) count() int64 {
 	return c.n
 }
 
+// exitOnSignal is for commands that only read: by default Ctrl-C ends
+// them where they stand, leaving the progress bar on the terminal, so the
+// prompt lands on its line. While a bar may show, an abort signal erases
+// it and ends the program as the default would (128+N; no temp files
+// exist, but any scratch file goes too). Close stops it.
+func (in *srcFile) exitOnSignal() {
+	if in.bar != nil && in.stopSignals == nil {
+		in.stopSignals = atomicfile.AbortOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
+	}
+}
+
 // Close ends the progress bar and closes the file.
 func (in *srcFile) Close() error {
+	if in.stopSignals != nil {
+		in.stopSignals()
+	}
 	in.bar.Done()
 	if in.file != nil {
 		return in.file.Close()
@@ -596,7 +612,7 @@ func handledSignals(sigs ...os.Signal) []os.Signal {
 // default the runtime ends the program with SIGPIPE at once, which left
 // prune --keep-newest's spooled copy of stdin behind.
 func abortOnSignal() (stop func()) {
-	abort := atomicfile.AbortOnSignal(handledSignals(atomicfile.AbortSignals...)...)
+	abort := atomicfile.AbortOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
 	pipe := make(chan os.Signal, 1) // never read: a write to the closed pipe fails with EPIPE instead
 	signal.Notify(pipe, syscall.SIGPIPE)
 	var once sync.Once

@@ -60,6 +60,7 @@ func runInspect(c *cli.Context) error {
 		return err
 	}
 	defer in.Close()
+	in.exitOnSignal()
 	prefixes := c.Int("prefixes")
 	if prefixes == 0 {
 		prefixes = -1 // --prefixes 0 lists none, as --top 0 does (inspect's 0 is its default)

@@ -105,6 +105,7 @@ func runKeys(c *cli.Context) error {
 		return err
 	}
 	defer in.Close()
+	in.exitOnSignal()
 	w := bufio.NewWriterSize(c.App.Writer, 64<<10)
 	asJSON := c.Bool("json")
 	// Values are skipped by length: a key's line needs its size, and a

@@ -143,6 +143,7 @@ func newestKeys(c *cli.Context, path, shown string, sel filter.Select, n int) (*
 		return nil, err
 	}
 	defer in.Close()
+	in.exitOnSignal()
 	in.name = shown
 	k := filter.NewKeepNewest(n)
 	rd := rdb.NewReader(in, rdb.SkipValues(), rdb.ReuseBuffers()) // Offer copies the names it keeps

@@ -46,6 +46,7 @@ func runTextconv(c *cli.Context) error {
 		return inlineError(c, err, strings.TrimPrefix(err.Error(), srcName(name)+": "))
 	}
 	defer in.Close()
+	in.exitOnSignal()
 	w := &errWriter{w: c.App.Writer}
 	if err := export.TextConv(in, w); err != nil {
 		in.fail()

@@ -49,6 +49,7 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	defer in.Close()
+	in.exitOnSignal()
 	// each entry is validated and dropped before the next: the Reader may
 	// reuse its buffers (no allocation per entry, values not copied)
 	rd := rdb.NewReader(in, rdb.ReuseBuffers())

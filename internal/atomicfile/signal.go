@@ -20,6 +20,13 @@ var AbortSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, 
 // caller ignored (nohup's SIGHUP) to stay ignored leaves it out of sigs:
 // once notified, a signal is no longer ignored.
 func AbortOnSignal(sigs ...os.Signal) (stop func()) {
+	return AbortOnSignalAfter(nil, sigs...)
+}
+
+// AbortOnSignalAfter is AbortOnSignal calling before (when not nil) first,
+// on the signal: a program erases what it shows on the terminal (a
+// progress bar) there, so the shell's prompt does not land on its line.
+func AbortOnSignalAfter(before func(), sigs ...os.Signal) (stop func()) {
 	if len(sigs) == 0 {
 		// signal.Notify with none would take every signal over.
 		return func() {}
@@ -30,6 +37,9 @@ func AbortOnSignal(sigs ...os.Signal) (stop func()) {
 	go func() {
 		select {
 		case sig := <-ch:
+			if before != nil {
+				before()
+			}
 			AbortAll()
 			code := 128 + 2
 			if n, ok := sig.(syscall.Signal); ok {
