@@ -41,9 +41,10 @@ func ingestCommand() *cli.Command {
 			"except those stamped with the current time (correlator_file_queues; daemon_status is updated).\n\n" +
 			"--rdb FILE replays a dump in-process: no Redis server needed. The database is --db, else\n" +
 			"$DATABASE_URL, else libpq's environment when PGHOST, PGHOSTADDR, PGPORT, PGDATABASE or PGSERVICE\n" +
-			"is set (what a DSN leaves out comes from the PG* variables and ~/.pgpass, as for psql). With none\n" +
-			"of these a throwaway PostgreSQL is started, migrated, used for the pass and removed (needs the\n" +
-			"PostgreSQL server binaries). Its role needs SELECT and INSERT on the tables the groups write,\n" +
+			"is set (what a DSN leaves out comes from the PG* variables and ~/.pgpass, as for psql), except\n" +
+			"for one pass of --rdb: that needs --db '' to use the environment. With none of these a throwaway\n" +
+			"PostgreSQL is started, migrated, used for the pass and removed (needs the PostgreSQL server\n" +
+			"binaries). Its role needs SELECT and INSERT on the tables the groups write,\n" +
 			"UPDATE on daemon_status, correlator_file_eod, hera_autos and hera_auto_spectrum, and DELETE on\n" +
 			"correlator_component_event_time, and SELECT on goose_db_version; the command checks at start\n" +
 			"and prints the GRANTs missing.\n" +
@@ -479,7 +480,18 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 	// Neither: libpq's environment, as psql and migrate read it, when it
 	// names a server or database; a throwaway PostgreSQL only when it
 	// does not (a loop writing into a throwaway database loses it all).
-	fromEnv := dsn == "" && migrations.LibpqEnv() != ""
+	//
+	// Except for one pass replaying a dump (make run, a developer trying
+	// the ingest): a shell that sets PGHOST for psql's convenience must not
+	// get the test site's rows written into the real database. --db ''
+	// asks for the environment there.
+	env := migrations.LibpqEnv()
+	fromEnv := dsn == "" && env != ""
+	if fromEnv && c.String("rdb") != "" && !loop && !c.IsSet("db") {
+		fromEnv = false
+		fmt.Fprintf(c.App.ErrWriter, "ingest: %s set, but one pass replaying a dump writes to a throwaway "+
+			"PostgreSQL unless --db or $DATABASE_URL names a database (--db '' uses libpq's environment)\n", env)
+	}
 	migrate := c.Bool("migrate")
 	var cleanup []func()
 	done := func() {

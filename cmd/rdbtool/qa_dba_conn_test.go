@@ -70,7 +70,8 @@ func TestQADBAMigrateLibpqEnvironment(t *testing.T) {
 // The ingest reads the same environment: with PGHOST and friends set and
 // no --db or DATABASE_URL it writes where migrate migrated, not into a
 // throwaway PostgreSQL that vanishes on exit (a loop run by a service
-// whose unit sets PG* would lose every row).
+// whose unit sets PG* would lose every row). One pass of --rdb asks for
+// it with --db ''.
 func TestQADBAIngestLibpqEnvironment(t *testing.T) {
 	pool, dsn := pgfixture.DBWithDSN(t)
 	cfg, err := pgconn.ParseConfig(dsn)
@@ -83,18 +84,32 @@ func TestQADBAIngestLibpqEnvironment(t *testing.T) {
 	t.Setenv("PGUSER", cfg.User)
 	t.Setenv("PGDATABASE", cfg.Database)
 	t.Setenv("PGSSLMODE", "disable")
+	count := func() int {
+		var n int
+		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM correlator_software_versions").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// One pass replaying a dump (make run) is a developer trying the
+	// ingest: a shell's PGHOST, set for psql, must not get the test site's
+	// rows; it says how to ask for the environment.
 	r := run(t, nil, "ingest", "--rdb", siteDump, "--only", "versions")
+	if r.code != 0 || !strings.Contains(r.stderr, "throwaway") || !strings.Contains(r.stderr, "PGHOST") ||
+		!strings.Contains(r.stderr, "--db ''") {
+		t.Fatalf("ingest --rdb with PGHOST set: exit %d: %v\n%s", r.code, r.err, r.stderr)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("a one-pass replay wrote %d rows into the database PGHOST names", n)
+	}
+	r = run(t, nil, "ingest", "--rdb", siteDump, "--only", "versions", "--db", "")
 	if r.code != 0 {
 		t.Fatalf("ingest: exit %d: %v\n%s", r.code, r.err, r.stderr)
 	}
 	if strings.Contains(r.stderr, "throwaway") {
 		t.Fatalf("ingest used a throwaway PostgreSQL although PGHOST/PGDATABASE name one:\n%s", r.stderr)
 	}
-	var n int
-	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM correlator_software_versions").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n == 0 {
+	if count() == 0 {
 		t.Fatalf("no rows in the database PGHOST/PGDATABASE name:\n%s", r.stderr)
 	}
 }
