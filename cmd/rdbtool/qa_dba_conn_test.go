@@ -71,7 +71,7 @@ func TestQADBAMigrateLibpqEnvironment(t *testing.T) {
 // no --db or DATABASE_URL it writes where migrate migrated, not into a
 // throwaway PostgreSQL that vanishes on exit (a loop run by a service
 // whose unit sets PG* would lose every row). One pass of --rdb asks for
-// it with --db ''.
+// it with an empty --db.
 func TestQADBAIngestLibpqEnvironment(t *testing.T) {
 	pool, dsn := pgfixture.DBWithDSN(t)
 	cfg, err := pgconn.ParseConfig(dsn)
