@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"container/heap"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +39,14 @@ type spillSort struct {
 // fs.ErrNotExist ("dump.rdb: no such file") would blame the input for a
 // missing $TMPDIR.
 type spillError struct{ err error }
+
+// ErrTempFile is what errors.Is finds in an error of TextConv or Diff
+// that comes from their temporary file, not from a dump: a command
+// reports it as its own failure (a full or missing $TMPDIR), not as
+// damage in the input.
+var ErrTempFile = errors.New("temporary file")
+
+func (e *spillError) Is(target error) bool { return target == ErrTempFile }
 
 func (e *spillError) Error() string {
 	return fmt.Sprintf("sorting the keys in a temporary file (in $TMPDIR, or /tmp): %v", e.err)

@@ -29,7 +29,9 @@ func diffCommand() *cli.Command {
 			"\"what\":[\"type\"|\"value\"|\"expiry\"],\"old_type\",\"new_type\",\"old_expire_ms\",\"new_expire_ms\",\n" +
 			"\"detail\"}],\"unchanged\":N,\"functions\":{\"added\":[names],\"removed\":[...],\"changed\":[...]}},\n" +
 			"lists sorted by db and key; expiries in unix ms, -1 for none; detail is absent when\n" +
-			"there is no short description. Memory: a digest per key of A.\n\n" +
+			"there is no short description. Memory: each file's keys are sorted 32 MiB at a time, then\n" +
+			"through a temporary file in $TMPDIR (removed at once), so it does not grow with the number\n" +
+			"of keys; the largest value is held decoded.\n\n" +
 			helpExamples("rdbtool diff old.rdb new.rdb", "git show HEAD:testdata/dump.rdb | rdbtool diff - testdata/dump.rdb"),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object (see above), not text"},

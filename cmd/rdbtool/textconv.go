@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -52,6 +53,11 @@ func runTextconv(c *cli.Context) error {
 		in.fail()
 		if w.err != nil {
 			return stdoutError(w.err)
+		}
+		if errors.Is(err, export.ErrTempFile) {
+			// not the dump's fault: no "cannot read this dump", no hint
+			// to verify it
+			return cli.Exit("textconv: "+err.Error(), exitError)
 		}
 		// inline, the error alone: the hint names git's temp file
 		return inlineError(c, rdbInputError(name, err), err.Error())
