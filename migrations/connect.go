@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,16 @@ import (
 // DefaultConnectTimeout bounds Connect when the DSN sets no connect_timeout.
 const DefaultConnectTimeout = 10 * time.Second
 
+// NumberDSNHint is a hint for a DSN that is a plain number: --db means a
+// Redis database number in rdbtool's other commands, and a PostgreSQL DSN
+// only in ingest and migrate.
+func NumberDSNHint(dsn string) string {
+	if _, err := strconv.ParseUint(strings.TrimSpace(dsn), 10, 32); err != nil {
+		return ""
+	}
+	return " (--db here is a PostgreSQL DSN such as postgres://mc@dbhost/hera_mc or \"host=dbhost dbname=hera_mc\", not a Redis database number)"
+}
+
 // Connect opens a pool on dsn (URL or keyword/value form) and checks that
 // the server answers, within the DSN's connect_timeout or
 // DefaultConnectTimeout. Its sessions' application_name is "rdbtool" unless
@@ -26,7 +37,7 @@ const DefaultConnectTimeout = 10 * time.Second
 func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("invalid database DSN: %s", Redact(ConnectCause(err), dsn))
+		return nil, fmt.Errorf("invalid database DSN: %s%s", Redact(ConnectCause(err), dsn), NumberDSNHint(dsn))
 	}
 	cc := cfg.ConnConfig
 	if cc.RuntimeParams["application_name"] == "" { // what pg_stat_activity, and a waiting migrate, show

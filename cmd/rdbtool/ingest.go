@@ -520,7 +520,7 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		done()
-		return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db: invalid DSN: %s", migrations.Redact(err.Error(), dsn)), exitError)
+		return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db: invalid DSN: %s%s", migrations.Redact(err.Error(), dsn), migrations.NumberDSNHint(dsn)), exitError)
 	}
 	if err := migrations.CheckHosts(&cfg.ConnConfig.Config); err != nil {
 		done()
