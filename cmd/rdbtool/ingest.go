@@ -33,7 +33,8 @@ func ingestCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "ingest",
 		Usage:     "copy the telescope's state from Redis (or a dump) into the hera_mc PostgreSQL tables",
-		UsageText: "rdbtool ingest (--redis URL | --rdb FILE) [--db DSN] [--only GROUPS] [--every DURATION] [--listen-log] [--json]",
+		UsageText: "rdbtool ingest (--redis URL | --rdb FILE) [--db DSN] [--migrate] [--only GROUPS] [--hostname NAME]\n" +
+			"     [--every DURATION [--passes N] [--stop-grace DURATION]] [--listen-log] [--json]",
 		Description: "One pass reads the site's keys (corr:*, status:snap:*, auto:*, status:node:*, ...) and writes\n" +
 			"the hera_mc tables, group by group, each group in one transaction. Bad records (a field that\n" +
 			"does not parse, a key of the wrong type, malformed JSON or YAML) are skipped and reported with\n" +

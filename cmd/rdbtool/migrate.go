@@ -40,7 +40,7 @@ func migrateCommand() *cli.Command {
 		}
 		// fileCommand (files.go): flags before or after the argument, `migrate to 3 --db DSN`
 		return fileCommand(&cli.Command{Name: name, ArgsUsage: args, Usage: usage, Action: action, Flags: flags,
-			Description: migrateHelp[name], HideHelpCommand: true})
+			UsageText: migrateUsage(name, args, flags), Description: migrateHelp[name], HideHelpCommand: true})
 	}
 	return &cli.Command{
 		Name:            "migrate",
@@ -82,6 +82,29 @@ func migrateCommand() *cli.Command {
 				migrateLint, dirFlag("lint the files in `DIR` instead of those built into rdbtool"), jsonFlag()),
 		},
 	}
+}
+
+// migrateUsage is a subcommand's usage line with its own flags
+// ("rdbtool migrate down [--db DSN] [--yes] [--steps N] [--json]"), where
+// urfave/cli prints only "[command options]".
+func migrateUsage(name, args string, flags []cli.Flag) string {
+	u := "rdbtool migrate " + name
+	if args != "" {
+		u += " " + args
+	}
+	for _, f := range flags {
+		flag := "--" + f.Names()[0]
+		if df, ok := f.(cli.DocGenerationFlag); ok && df.TakesValue() {
+			// the value's name is the usage's `quoted` word, as in the flag list
+			if _, rest, ok := strings.Cut(df.GetUsage(), "`"); ok {
+				if v, _, ok := strings.Cut(rest, "`"); ok {
+					flag += " " + v
+				}
+			}
+		}
+		u += " [" + flag + "]"
+	}
+	return u
 }
 
 // migrateHelp is each subcommand's --help text: what it does, with examples.

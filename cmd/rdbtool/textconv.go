@@ -17,7 +17,7 @@ func textconvCommand() *cli.Command {
 		Name:      "textconv",
 		Usage:     "print an RDB file as stable, sorted, readable text (for git diff)",
 		ArgsUsage: "FILE",
-		UsageText: "rdbtool textconv FILE",
+		UsageText: "rdbtool textconv FILE [--inline-errors]",
 		Description: "Prints every key of FILE (- for stdin) sorted by database and name, one element per\n" +
 			"line (set members and hash fields sorted, zsets by score), expiries in RFC 3339,\n" +
 			"strings quoted; strings over 1 KiB show their size and a SHA-256 prefix. Aux fields\n" +
