@@ -31,8 +31,8 @@ func init() { register(ingestCommand()) }
 
 func ingestCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "ingest",
-		Usage:     "copy the telescope's state from Redis (or a dump) into the hera_mc PostgreSQL tables",
+		Name:  "ingest",
+		Usage: "copy the telescope's state from Redis (or a dump) into the hera_mc PostgreSQL tables",
 		UsageText: "rdbtool ingest (--redis URL | --rdb FILE) [--db DSN] [--migrate] [--only GROUPS] [--hostname NAME]\n" +
 			"     [--every DURATION [--passes N] [--stop-grace DURATION]] [--listen-log] [--json]",
 		Description: "One pass reads the site's keys (corr:*, status:snap:*, auto:*, status:node:*, ...) and writes\n" +
