@@ -243,13 +243,66 @@ func init() {
 	}
 }
 
+// diffHead is a record of a sorted file's summaries.
+type diffHead struct {
+	db      int
+	key     []byte
+	payload []byte
+	ok      bool // false at the end
+}
+
+// lastCopies reads a spillIter's records keeping only the last of each
+// database and key: a dump holding a key twice (one Redis refuses to load)
+// is compared by its last copy, so a key shows once in a diff (the
+// merge-join of both copies listed it as removed or added beside its
+// change).
+type lastCopies struct {
+	it         *spillIter
+	started    bool
+	cur, ahead diffHead // ahead: the record read after cur
+}
+
+// next returns the next record; its slices are valid until the following
+// call.
+func (l *lastCopies) next() (diffHead, error) {
+	if !l.started {
+		l.started = true
+		if err := l.read(&l.ahead); err != nil {
+			return diffHead{}, err
+		}
+	}
+	if !l.ahead.ok {
+		return diffHead{}, nil
+	}
+	for {
+		l.cur, l.ahead = l.ahead, l.cur
+		if err := l.read(&l.ahead); err != nil {
+			return diffHead{}, err
+		}
+		if !l.ahead.ok || l.ahead.db != l.cur.db || !bytes.Equal(l.ahead.key, l.cur.key) {
+			return l.cur, nil
+		}
+	}
+}
+
+// read reads the iterator's next record into h, copied into h's own room.
+func (l *lastCopies) read(h *diffHead) error {
+	db, key, payload, ok, err := l.it.next()
+	h.db, h.ok = db, ok
+	h.key = append(h.key[:0], key...)
+	h.payload = append(h.payload[:0], payload...)
+	return err
+}
+
 // Diff compares two RDB streams by content: values are compared by their
 // data, not their encoding (an intset and a listpack set with the same
 // members are equal). Each file's keys are summarized (a digest, not the
 // value) and sorted by database and key, in memory up to 32 MiB of
 // summaries per file and beyond that in a temporary file (see
 // spillSort), then the two sorted lists are merged. Memory is thus that,
-// the largest value decoded, and the differences found.
+// the largest value decoded, and the differences found. A key held twice
+// in one database of a file (a dump Redis refuses to load) is compared by
+// its last copy.
 func Diff(a, b io.Reader) (*DiffResult, error) {
 	leftLibs, rightLibs := libraries{}, libraries{}
 	sorted := func(in int, r io.Reader, libs libraries) (*spillSort, error) {
@@ -283,24 +336,17 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 		return nil, err
 	}
 	res := &DiffResult{Added: []DiffKey{}, Removed: []DiffKey{}, Changed: []Change{}}
-	ia, err := sa.iter()
+	ita, err := sa.iter()
 	if err != nil {
 		return nil, err
 	}
-	ib, err := sb.iter()
+	itb, err := sb.iter()
 	if err != nil {
 		return nil, err
 	}
-	type head struct {
-		db      int
-		key     []byte
-		payload []byte
-		ok      bool
-	}
-	var ha, hb head
-	var errA, errB error
-	ha.db, ha.key, ha.payload, ha.ok, errA = ia.next()
-	hb.db, hb.key, hb.payload, hb.ok, errB = ib.next()
+	ia, ib := &lastCopies{it: ita}, &lastCopies{it: itb}
+	ha, errA := ia.next()
+	hb, errB := ib.next()
 	for (ha.ok || hb.ok) && errA == nil && errB == nil {
 		c := 0
 		switch {
@@ -316,10 +362,10 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 		switch {
 		case c < 0:
 			res.Removed = append(res.Removed, DiffKey{DB: ha.db, Key: bytes.Clone(ha.key), Type: summaryType(ha.payload)})
-			ha.db, ha.key, ha.payload, ha.ok, errA = ia.next()
+			ha, errA = ia.next()
 		case c > 0:
 			res.Added = append(res.Added, DiffKey{DB: hb.db, Key: bytes.Clone(hb.key), Type: summaryType(hb.payload)})
-			hb.db, hb.key, hb.payload, hb.ok, errB = ib.next()
+			hb, errB = ib.next()
 		default:
 			old, oldBrief := decodeSummary(ha.payload)
 			s, brief := decodeSummary(hb.payload)
@@ -334,8 +380,8 @@ func Diff(a, b io.Reader) (*DiffResult, error) {
 				}
 				res.Changed = append(res.Changed, c)
 			}
-			ha.db, ha.key, ha.payload, ha.ok, errA = ia.next()
-			hb.db, hb.key, hb.payload, hb.ok, errB = ib.next()
+			ha, errA = ia.next()
+			hb, errB = ib.next()
 		}
 	}
 	if err := cmp.Or(errA, errB); err != nil {
