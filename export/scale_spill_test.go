@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdbtool/rdbtool/internal/rdbtest"
 	"github.com/rdbtool/rdbtool/rdb"
 )
 
@@ -329,7 +330,7 @@ func TestScaleTextConvBigKey(t *testing.T) {
 		list[i] = fmt.Appendf(nil, "line %d of a long log list, with some text", i)
 	}
 	f := filepath.Join(t.TempDir(), "big.rdb")
-	data := genDumpWith(t, &rdb.Value{Kind: "list", List: list})
+	data := rdbtest.Dump(t, 10, rdbtest.Key{Name: "big", Value: &rdb.Value{Kind: "list", List: list}})
 	if err := os.WriteFile(f, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -376,23 +377,6 @@ func TestScaleTextConvBigKey(t *testing.T) {
 type countWriter int64
 
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
-
-// genDumpWith is a dump of the one key "big" holding v.
-func genDumpWith(t *testing.T, v *rdb.Value) []byte {
-	var buf bytes.Buffer
-	w := rdb.NewWriter(&buf, 10)
-	e, err := rdb.NewEntry(0, []byte("big"), v, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.WriteEntry(e); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // TestScaleSpillSortBudget: the records in memory never take more room
 // than the budget (append's doubling took up to twice it), and finish
