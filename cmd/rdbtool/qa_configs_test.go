@@ -378,7 +378,7 @@ func qaConfigs() []qaConfig {
 		for i := 0; i < 60; i++ {
 			d.do("RPUSH", "list:compressed", text(120, uint64(i)))
 		}
-		d.do("RPUSH", "list:ints", 1, -1, 127, 128, 32767, 32768, 8388607, 8388608, 2147483647, 2147483648, "9223372036854775807", "-9223372036854775808")
+		d.do("RPUSH", "list:ints", 1, -1, 127, 128, 32767, 32768, 8388607, 8388608, 2147483647, int64(2147483648), "9223372036854775807", "-9223372036854775808")
 		for i := 0; i < 30; i++ {
 			d.do("RPUSH", "list:random", random(90, uint64(i)))
 		}
@@ -431,7 +431,7 @@ func qaConfigs() []qaConfig {
 			}
 			// keys stored as integers, with an expiry persist removes
 			for _, k := range []string{"12345", "-1", "2147483648", "007"} {
-				d.do("SET", k, "an integer-looking key", "PXAT", 4102444800999)
+				d.do("SET", k, "an integer-looking key", "PXAT", int64(4102444800999))
 			}
 			d.do("HSET", "hash:table", strings.Repeat("field", 10), strings.Repeat("value", 20), "x", "1")
 			d.encoding("hash:table", "hashtable")
@@ -521,7 +521,7 @@ func qaConfigs() []qaConfig {
 			// intsets of each width
 			d.do("SADD", "set:int16", 1, -2, 300, 32767, -32768)
 			d.do("SADD", "set:int32", 1, 32768, -2147483648, 2147483647)
-			d.do("SADD", "set:int64", 1, "9223372036854775807", "-9223372036854775808", 2147483648)
+			d.do("SADD", "set:int64", 1, "9223372036854775807", "-9223372036854775808", int64(2147483648))
 			for i := 0; i < 3000; i++ {
 				d.do("SADD", "big:intset", i*1_000_003)
 			}
@@ -549,7 +549,7 @@ func qaConfigs() []qaConfig {
 			for i := 1; i <= 40; i++ {
 				d.do("XADD", "stream:x", fmt.Sprintf("%d-0", i), "f", i, "g", "w")
 			}
-			d.do("SET", "ttl:key", "v", "PXAT", 4102444800123)
+			d.do("SET", "ttl:key", "v", "PXAT", int64(4102444800123))
 			d.do("SELECT", 3)
 			d.do("SET", "db3:key", "in db 3")
 			d.do("SELECT", 0)
