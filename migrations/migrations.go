@@ -266,10 +266,54 @@ func (m *Migrator) ToFrom(ctx context.Context, target int64) (from int64, res []
 		if err := m.checkMove(current, target); err != nil {
 			return err
 		}
+		if target > current && m.provider != nil {
+			// Made here, under the lock, rather than by goose, which
+			// retries a refused CREATE TABLE three times a second apart
+			// (for concurrent runs, which the lock already orders): a
+			// role without CREATE, a search_path naming no schema or a
+			// read-only session waited 3 s for the server's answer.
+			if err := m.versionTable(ctx, conn); err != nil {
+				return err
+			}
+		}
 		res, err = m.move(ctx, current, target)
 		return err
 	})
 	return from, res, err
+}
+
+// versionTable creates the version table, at version 0, when the session
+// does not see one.
+func (m *Migrator) versionTable(ctx context.Context, conn *sql.Conn) error {
+	store, err := database.NewStore(database.DialectPostgres, VersionTable)
+	if err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := ensureVersionTable(ctx, tx, store); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	return tx.Commit()
+}
+
+// ensureVersionTable creates the version table in tx, with its version 0
+// row, unless it exists.
+func ensureVersionTable(ctx context.Context, tx *sql.Tx, store database.Store) error {
+	var ok bool
+	if err := tx.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", VersionTable).Scan(&ok); err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	if err := store.CreateVersionTable(ctx, tx); err != nil {
+		return err
+	}
+	return store.Insert(ctx, tx, database.InsertRequest{Version: 0})
 }
 
 func (m *Migrator) checkMove(current, target int64) error {
@@ -413,17 +457,8 @@ func (m *Migrator) StampFrom(ctx context.Context, version int64) (from int64, er
 			return err
 		}
 		defer tx.Rollback()
-		var ok bool
-		if err := tx.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", VersionTable).Scan(&ok); err != nil {
+		if err := ensureVersionTable(ctx, tx, store); err != nil {
 			return err
-		}
-		if !ok {
-			if err := store.CreateVersionTable(ctx, tx); err != nil {
-				return err
-			}
-			if err := store.Insert(ctx, tx, database.InsertRequest{Version: 0}); err != nil {
-				return err
-			}
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+VersionTable+" WHERE version_id > 0"); err != nil {
 			return err
