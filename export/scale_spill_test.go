@@ -459,7 +459,10 @@ func TestScaleDiffWriteTextStreams(t *testing.T) {
 		}
 	})
 	t.Logf("%d MiB of text; live heap %d MiB before, up to %d MiB writing it", out>>20, base>>20, peak>>20)
-	if peak > base+uint64(out)/4 {
+	// held whole, the text adds about its size or more (+6.7 to 14.5 MiB
+	// here); written as it goes, what the GC marks live while the lines
+	// are formatted (up to 1.6 MiB with two CPUs; out/4 left 0.1 MiB)
+	if peak > base+uint64(out)/2 {
 		t.Errorf("writing %d MiB of diff text: live heap up to %d MiB from %d MiB", out>>20, peak>>20, base>>20)
 	}
 	runtime.KeepAlive(d)
