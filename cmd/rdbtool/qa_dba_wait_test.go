@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,8 +34,9 @@ func TestQADBAIngestStartWaitSaidOnce(t *testing.T) {
 		done <- app.Run([]string{"rdbtool", "ingest", "--rdb", siteDump, "--db", tcpDSN,
 			"--only", "nodes", "--every", "10ms", "--passes", "1", "--json"})
 	}()
-	// Once the first attempt failed: past the second (1 s later), before
-	// the third (3 s later).
+	// Once the first attempt failed: past the second (1 s later). The
+	// third (3 s later) may fail too on a loaded machine: the count is
+	// checked for at least 2, not exactly 2.
 	waitFor(t, "no line for the first failed attempt: "+stderr.String(), func() bool {
 		return strings.Contains(stderr.String(), "not reachable")
 	})
@@ -53,8 +56,11 @@ func TestQADBAIngestStartWaitSaidOnce(t *testing.T) {
 		t.Fatalf("ingest did not finish after PostgreSQL came up\n%s", stderr.String())
 	}
 	out := stderr.String()
-	if strings.Count(out, "not reachable") != 1 || strings.Count(out, "answers after") != 1 ||
-		!strings.Contains(out, "2 failed attempt") {
-		t.Fatalf("want one line when the wait starts and one when it ends (after 2 failed attempts):\n%s", out)
+	failed := 0
+	if m := regexp.MustCompile(`answers after \S+ and (\d+) failed attempt`).FindStringSubmatch(out); m != nil {
+		failed, _ = strconv.Atoi(m[1])
+	}
+	if strings.Count(out, "not reachable") != 1 || strings.Count(out, "answers after") != 1 || failed < 2 {
+		t.Fatalf("want one line when the wait starts and one when it ends (after 2 or more failed attempts):\n%s", out)
 	}
 }
