@@ -18,6 +18,22 @@ import (
 var libpqVars = []string{"DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE",
 	"PGSERVICE", "PGSERVICEFILE", "PGSSLMODE", "PGAPPNAME", "PGCONNECT_TIMEOUT", "PGPASSFILE"}
 
+// The package's tests run migrate and ingest without --db to test the
+// refusal and the throwaway PostgreSQL; since those follow libpq's
+// environment, a developer's shell that sets PGHOST or PGDATABASE for
+// psql would have them migrate that database. Unless DATABASE_URL names
+// the server the tests are to use (which may rely on PG* for what it
+// leaves out), the tests start without the variables that choose a
+// server; the tests above set their own.
+func init() {
+	if os.Getenv("DATABASE_URL") != "" || os.Getenv("RDBTOOL_TEST_MAIN") != "" {
+		return
+	}
+	for _, v := range []string{"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE"} {
+		os.Unsetenv(v)
+	}
+}
+
 // clearLibpqEnv empties every libpq variable (and DATABASE_URL) for the test.
 func clearLibpqEnv(t *testing.T) {
 	t.Helper()
