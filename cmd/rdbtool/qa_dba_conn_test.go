@@ -43,6 +43,18 @@ func clearLibpqEnv(t *testing.T) {
 	}
 }
 
+// libpqEnvFor sets, alone, the libpq variables a DBA's shell would set to
+// reach cfg's database at host and port.
+func libpqEnvFor(t *testing.T, host, port string, cfg *pgconn.Config) {
+	t.Helper()
+	clearLibpqEnv(t)
+	t.Setenv("PGHOST", host)
+	t.Setenv("PGPORT", port)
+	t.Setenv("PGUSER", cfg.User)
+	t.Setenv("PGDATABASE", cfg.Database)
+	t.Setenv("PGSSLMODE", "disable")
+}
+
 // A DBA whose shell (or service unit) sets PGHOST, PGPORT, PGUSER and
 // PGDATABASE, as psql reads them, runs rdbtool migrate without --db or
 // DATABASE_URL: it connects there, as psql does, instead of refusing
@@ -53,12 +65,7 @@ func TestQADBAMigrateLibpqEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clearLibpqEnv(t)
-	t.Setenv("PGHOST", cfg.Host)
-	t.Setenv("PGPORT", fmt.Sprint(cfg.Port))
-	t.Setenv("PGUSER", cfg.User)
-	t.Setenv("PGDATABASE", cfg.Database)
-	t.Setenv("PGSSLMODE", "disable")
+	libpqEnvFor(t, cfg.Host, fmt.Sprint(cfg.Port), cfg)
 	out, code := migrateCLI(t, "version")
 	expect(t, out, code, 0, fmt.Sprint(latestVersion(t)))
 
@@ -94,12 +101,7 @@ func TestQADBAIngestLibpqEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clearLibpqEnv(t)
-	t.Setenv("PGHOST", cfg.Host)
-	t.Setenv("PGPORT", fmt.Sprint(cfg.Port))
-	t.Setenv("PGUSER", cfg.User)
-	t.Setenv("PGDATABASE", cfg.Database)
-	t.Setenv("PGSSLMODE", "disable")
+	libpqEnvFor(t, cfg.Host, fmt.Sprint(cfg.Port), cfg)
 	count := func() int {
 		var n int
 		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM correlator_software_versions").Scan(&n); err != nil {
@@ -143,12 +145,7 @@ func TestQADBAMigrateRemoteFromEnvironmentNeedsYes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clearLibpqEnv(t)
-	t.Setenv("PGHOST", host)
-	t.Setenv("PGPORT", port)
-	t.Setenv("PGUSER", cfg.User)
-	t.Setenv("PGDATABASE", cfg.Database)
-	t.Setenv("PGSSLMODE", "disable")
+	libpqEnvFor(t, host, port, cfg)
 	before := cliVersion(t, "")
 	out, code := migrateCLI(t, "down")
 	expect(t, out, code, exitError, "host "+ip, "not this machine", "--yes", "nothing was changed")
