@@ -5,6 +5,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // AbortSignals end the program: Ctrl-C, kill, a closed terminal or SSH
@@ -23,9 +24,12 @@ func AbortOnSignal(sigs ...os.Signal) (stop func()) {
 	return AbortOnSignalAfter(nil, sigs...)
 }
 
-// AbortOnSignalAfter is AbortOnSignal calling before (when not nil) first,
+// AbortOnSignalAfter is AbortOnSignal also calling before (when not nil)
 // on the signal: a program erases what it shows on the terminal (a
 // progress bar) there, so the shell's prompt does not land on its line.
+// The files go first, and before is given half a second at most: an
+// erase may wait for a write to a terminal stopped by Ctrl-S, and the
+// program must end on the signal all the same.
 func AbortOnSignalAfter(before func(), sigs ...os.Signal) (stop func()) {
 	if len(sigs) == 0 {
 		// signal.Notify with none would take every signal over.
@@ -37,10 +41,18 @@ func AbortOnSignalAfter(before func(), sigs ...os.Signal) (stop func()) {
 	go func() {
 		select {
 		case sig := <-ch:
-			if before != nil {
-				before()
-			}
 			AbortAll()
+			if before != nil {
+				done := make(chan struct{})
+				go func() {
+					before()
+					close(done)
+				}()
+				select {
+				case <-done:
+				case <-time.After(500 * time.Millisecond):
+				}
+			}
 			code := 128 + 2
 			if n, ok := sig.(syscall.Signal); ok {
 				code = 128 + int(n)
