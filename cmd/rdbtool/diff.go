@@ -30,8 +30,8 @@ func diffCommand() *cli.Command {
 			"\"detail\"}],\"unchanged\":N,\"functions\":{\"added\":[names],\"removed\":[...],\"changed\":[...]}},\n" +
 			"lists sorted by db and key; expiries in unix ms, -1 for none; detail is absent when\n" +
 			"there is no short description. Memory: each file's keys are sorted 32 MiB at a time, then\n" +
-			"through a temporary file in $TMPDIR (removed at once), so it does not grow with the number\n" +
-			"of keys; the largest value is held decoded.\n\n" +
+			"through a temporary file in $TMPDIR (removed at once), so it grows with the differences\n" +
+			"found, not with the number of keys; the largest value is held decoded.\n\n" +
 			helpExamples("rdbtool diff old.rdb new.rdb", "git show HEAD:testdata/dump.rdb | rdbtool diff - testdata/dump.rdb"),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object (see above), not text"},

@@ -22,8 +22,9 @@ func textconvCommand() *cli.Command {
 			"line (set members and hash fields sorted, zsets by score), expiries in RFC 3339,\n" +
 			"strings quoted; strings over 1 KiB show their size and a SHA-256 prefix. Aux fields\n" +
 			"(which change on every save) are left out, so two saves of the same data print the\n" +
-			"same text. Meant for fixture-sized dumps: the text of every key is held in memory\n" +
-			"for the sort. To make git diff show dump.rdb this way:\n" +
+			"same text. Memory: the keys' text is sorted 32 MiB at a time, then through a temporary\n" +
+			"file in $TMPDIR (removed at once), so it does not grow with the dump; the largest value\n" +
+			"is held decoded. To make git diff show dump.rdb this way:\n" +
 			"  echo 'dump.rdb diff=rdb' >> .gitattributes      # or '*.rdb diff=rdb'\n" +
 			"  git config diff.rdb.textconv 'rdbtool textconv --inline-errors'\n" +
 			"A dump that cannot be read (damaged, cut short, empty, a Git LFS pointer) is exit 2,\n" +
