@@ -20,10 +20,11 @@ var sortBudget = 32 << 20
 // then key bytes, then the order they were added in. It holds up to
 // sortBudget bytes of them; beyond that it writes sorted runs to a
 // temporary file in $TMPDIR, removed as soon as it is created (so nothing
-// is left even after kill -9), and merges the runs when read. Memory thus
-// stays bounded whatever the number of keys: diff and textconv of a dump
-// with millions of keys held a Go map or slice of every key (1.9 GB for
-// diff of a 3.5 M-key dump).
+// is left even after kill -9), and merges the runs when read, each run's
+// current record in memory but for the payload of a large one. Memory
+// thus stays bounded whatever the number of keys (beside 64 KiB a run):
+// diff and textconv of a dump with millions of keys held a Go map or
+// slice of every key (1.9 GB for diff of a 3.5 M-key dump).
 type spillSort struct {
 	budget int
 	arena  []byte // records in memory: uvarint db, uvarint key length, key, payload
@@ -216,7 +217,8 @@ func (s *spillSort) iter() (*spillIter, error) {
 		return nil, err
 	}
 	for i, r := range s.runs {
-		rr := &runReader{r: bufio.NewReaderSize(io.NewSectionReader(s.f, r[0], r[1]-r[0]), 64<<10), n: i}
+		sec := io.NewSectionReader(s.f, r[0], r[1]-r[0])
+		rr := &runReader{sec: sec, r: bufio.NewReaderSize(sec, runBuffer), start: r[0], n: i}
 		ok, err := rr.next()
 		if err != nil {
 			return nil, err
@@ -246,6 +248,8 @@ type spillIter struct {
 	pos   int
 	heap  runHeap // else: the runs by their current record
 	last  *runReader
+	// payload holds the payload of a large record, read when returned
+	payload []byte
 }
 
 // next returns the next record, or ok false at the end. The slices are
@@ -277,17 +281,47 @@ func (it *spillIter) next() (db int, key, payload []byte, ok bool, err error) {
 	}
 	it.last = it.heap[0]
 	db, key, payload = parseRecord(it.last.cur)
+	if l := it.last.lazy; l.n > 0 {
+		if cap(it.payload) < l.n {
+			it.payload = make([]byte, l.n)
+		}
+		payload = it.payload[:l.n]
+		if _, err := it.s.f.ReadAt(payload, l.off); err != nil {
+			return 0, nil, nil, false, &spillError{err}
+		}
+	}
 	return db, key, payload, true, nil
 }
 
+// runBuffer is the read buffer of each run; a record larger than it is
+// read whole only when it is returned (spillIter.payload).
+const runBuffer = 64 << 10
+
 // runReader reads one sorted run.
 type runReader struct {
-	r   *bufio.Reader
-	cur []byte
-	n   int // the run's number: equal records come in run order
+	sec   *io.SectionReader
+	r     *bufio.Reader // over sec
+	start int64         // where the run starts in the file
+	cur   []byte        // the current record; of a large one, its database and key only
+	lazy  struct {      // a large current record's payload, left in the file
+		off int64
+		n   int
+	}
+	n int // the run's number: equal records come in run order
 }
 
+// pos is where the run has been read to, in the file.
+func (rr *runReader) pos() int64 {
+	p, _ := rr.sec.Seek(0, io.SeekCurrent)
+	return rr.start + p - int64(rr.r.Buffered())
+}
+
+// next reads the next record: a small one whole, a large one (over
+// runBuffer) up to its key, its payload being skipped. The merge holds
+// every run's current record: read whole, those of textconv's big keys,
+// each a run of its own, were all in memory at once.
 func (rr *runReader) next() (bool, error) {
+	rr.lazy.n = 0
 	l, err := binary.ReadUvarint(rr.r)
 	if err == io.EOF {
 		return false, nil
@@ -295,14 +329,59 @@ func (rr *runReader) next() (bool, error) {
 	if err != nil {
 		return false, &spillError{err}
 	}
-	if uint64(cap(rr.cur)) < l {
-		rr.cur = make([]byte, l)
+	if l <= runBuffer {
+		if uint64(cap(rr.cur)) < l {
+			rr.cur = make([]byte, l)
+		}
+		rr.cur = rr.cur[:l]
+		if _, err := io.ReadFull(rr.r, rr.cur); err != nil {
+			return false, &spillError{err}
+		}
+		return true, nil
 	}
-	rr.cur = rr.cur[:l]
-	if _, err := io.ReadFull(rr.r, rr.cur); err != nil {
-		return false, &spillError{err}
+	start := rr.pos()
+	db, err := binary.ReadUvarint(rr.r)
+	if err != nil {
+		return false, &spillError{unexpected(err)}
+	}
+	kl, err := binary.ReadUvarint(rr.r)
+	if err != nil {
+		return false, &spillError{unexpected(err)}
+	}
+	if kl > l {
+		return false, &spillError{fmt.Errorf("a record of %d bytes with a key of %d", l, kl)}
+	}
+	rr.cur = binary.AppendUvarint(rr.cur[:0], db)
+	rr.cur = binary.AppendUvarint(rr.cur, kl)
+	hdr := len(rr.cur)
+	rr.cur = slices.Grow(rr.cur, int(kl))[:hdr+int(kl)]
+	if _, err := io.ReadFull(rr.r, rr.cur[hdr:]); err != nil {
+		return false, &spillError{unexpected(err)}
+	}
+	off := rr.pos()
+	n := int64(l) - (off - start)
+	if n < 0 {
+		return false, &spillError{fmt.Errorf("a record of %d bytes with a header of %d", l, off-start)}
+	}
+	rr.lazy.off, rr.lazy.n = off, int(n)
+	// skip the payload: past the buffer, by seeking
+	if n <= int64(rr.r.Buffered()) {
+		rr.r.Discard(int(n))
+	} else {
+		if _, err := rr.sec.Seek(off+n-rr.start, io.SeekStart); err != nil {
+			return false, &spillError{err}
+		}
+		rr.r.Reset(rr.sec)
 	}
 	return true, nil
+}
+
+// unexpected is err, io.ErrUnexpectedEOF for io.EOF: a record cut short.
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 type runHeap []*runReader
