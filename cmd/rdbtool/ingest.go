@@ -45,15 +45,16 @@ func ingestCommand() *cli.Command {
 			"is set (what a DSN leaves out comes from the PG* variables and ~/.pgpass, as for psql), except\n" +
 			"for one pass of --rdb: that needs --db '' to use the environment. With none of these a throwaway\n" +
 			"PostgreSQL is started, migrated, used for the pass and removed (needs the PostgreSQL server\n" +
-			"binaries). Its role needs SELECT and INSERT on the tables the groups write,\n" +
-			"UPDATE on daemon_status, correlator_file_eod, hera_autos and hera_auto_spectrum, and DELETE on\n" +
+			"binaries). The ingest's role needs SELECT and INSERT on the tables the groups write, UPDATE\n" +
+			"on daemon_status, correlator_file_eod, hera_autos and hera_auto_spectrum, DELETE on\n" +
 			"correlator_component_event_time, and SELECT on goose_db_version; the command checks at start\n" +
 			"and prints the GRANTs missing.\n" +
-			"--every runs the monitor loop of the original daemons; lost connections are\n" +
-			"retried with backoff (said once when lost and once when back); passes keep their cadence and never overlap (after a pass longer than\n" +
-			"--every the next starts at once). SIGINT/SIGTERM let the running pass finish, then end the\n" +
-			"command (the loop with status 0); a pass still running after --stop-grace is cut short (its\n" +
-			"running group rolled back; a single pass then exits 128+signal); a second signal stops at once.\n" +
+			"--every runs the monitor loop of the original daemons; lost connections are retried with\n" +
+			"backoff (said once when lost and once when back); passes keep their cadence and never overlap\n" +
+			"(after a pass longer than --every the next starts at once). SIGINT/SIGTERM let the running\n" +
+			"pass finish, then end the command (the loop with status 0); a pass still running after\n" +
+			"--stop-grace is cut short (its running group rolled back; a single pass then exits\n" +
+			"128+signal); a second signal stops at once.\n" +
 			"Before the first pass they stop it at once (a single pass exits 128+signal). A single pass\n" +
 			"stops when Redis or PostgreSQL stops answering:\n" +
 			"the groups after that point are reported as not run.\n\n" +

@@ -56,7 +56,8 @@ func migrateCommand() *cli.Command {
 			"PGHOSTADDR, PGPORT, PGDATABASE or PGSERVICE is set. As with psql, what the DSN leaves out\n" +
 			"comes from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSERVICE (PGSERVICEFILE),\n" +
 			"PGSSLMODE, PGAPPNAME, PGCONNECT_TIMEOUT, ..., and a password from PGPASSFILE or ~/.pgpass;\n" +
-			"what the DSN says wins. A unix socket: host=/var/run/postgresql, or postgres://%2Fvar%2Frun%2Fpostgresql/hera_mc.\n" +
+			"what the DSN says wins. A unix socket: host=/var/run/postgresql, or\n" +
+			"postgres://%2Fvar%2Frun%2Fpostgresql/hera_mc.\n" +
 			"The tables and goose_db_version go to the first schema on the session's search_path\n" +
 			"(another than public: options=-csearch_path=mc in the DSN, or ALTER ROLE ... SET search_path).\n\n" +
 			"Examples:\n" +
