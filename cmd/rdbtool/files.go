@@ -360,11 +360,13 @@ func (c *countingReader) count() int64 {
 // exitOnSignal is for commands that only read: by default Ctrl-C ends
 // them where they stand, leaving the progress bar on the terminal, so the
 // prompt lands on its line. While a bar may show, an abort signal erases
-// it and ends the program as the default would (128+N; no temp files
-// exist, but any scratch file goes too). Close stops it.
+// it and ends the program by the signal, as the default does (the shell
+// shows 128+N, and a script running the command in a loop stops, where
+// it goes on after a command that exited with 130; no temp files exist,
+// but any scratch file goes too). Close stops it.
 func (in *srcFile) exitOnSignal() {
 	if in.bar != nil && in.stopSignals == nil {
-		in.stopSignals = atomicfile.AbortOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
+		in.stopSignals = atomicfile.DieOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
 	}
 }
 

@@ -31,6 +31,21 @@ func AbortOnSignal(sigs ...os.Signal) (stop func()) {
 // erase may wait for a write to a terminal stopped by Ctrl-S, and the
 // program must end on the signal all the same.
 func AbortOnSignalAfter(before func(), sigs ...os.Signal) (stop func()) {
+	return onSignal(before, false, sigs)
+}
+
+// DieOnSignalAfter is AbortOnSignalAfter ending the program by the signal
+// itself, as its default action does, where AbortOnSignal exits with
+// status 128 + its number: a shell script stops on Ctrl-C only when the
+// program it runs died by SIGINT (bash goes on with the next command after
+// one that exited with 130, so Ctrl-C in a loop over files only skipped
+// to the next file). For the commands that only read. (SIGQUIT still
+// exits with 131: by the Go runtime's default it would dump the stacks.)
+func DieOnSignalAfter(before func(), sigs ...os.Signal) (stop func()) {
+	return onSignal(before, true, sigs)
+}
+
+func onSignal(before func(), die bool, sigs []os.Signal) (stop func()) {
 	if len(sigs) == 0 {
 		// signal.Notify with none would take every signal over.
 		return func() {}
@@ -43,19 +58,26 @@ func AbortOnSignalAfter(before func(), sigs ...os.Signal) (stop func()) {
 		case sig := <-ch:
 			AbortAll()
 			if before != nil {
-				done := make(chan struct{})
+				hidden := make(chan struct{})
 				go func() {
 					before()
-					close(done)
+					close(hidden)
 				}()
 				select {
-				case <-done:
+				case <-hidden:
 				case <-time.After(500 * time.Millisecond):
 				}
 			}
 			code := 128 + 2
 			if n, ok := sig.(syscall.Signal); ok {
 				code = 128 + int(n)
+				if die && n != syscall.SIGQUIT {
+					// handled by no one, the signal ends the program
+					signal.Reset(n)
+					if self, err := os.FindProcess(os.Getpid()); err == nil && self.Signal(n) == nil {
+						time.Sleep(time.Second)
+					}
+				}
 			}
 			os.Exit(code)
 		case <-done:
