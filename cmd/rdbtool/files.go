@@ -604,17 +604,20 @@ func handledSignals(sigs ...os.Signal) []os.Signal {
 	return out
 }
 
-// abortOnSignal is atomicfile.AbortOnSignal (a signal removes the temp
-// files and exits 128+N) for the signals the caller has not chosen to
-// ignore: nohup rdbtool refresh ... must outlive the terminal as nohup
-// promises, and finish its output, where taking SIGHUP over killed it.
+// abortOnSignal is atomicfile.DieOnSignalAfter (a signal removes the temp
+// files, erases the progress bar and ends the program by that signal, so
+// the shell shows 128+N and a script looping over files stops on Ctrl-C
+// instead of going on with the next) for the signals the caller has not
+// chosen to ignore: nohup rdbtool refresh ... must outlive the terminal as
+// nohup promises, and finish its output, where taking SIGHUP over killed
+// it.
 //
 // While a temp file exists, a closed stdout pipe (| head) is also an error
 // the command returns (errBrokenPipe), so its deferred clean-up runs: by
 // default the runtime ends the program with SIGPIPE at once, which left
 // prune --keep-newest's spooled copy of stdin behind.
 func abortOnSignal() (stop func()) {
-	abort := atomicfile.AbortOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
+	abort := atomicfile.DieOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
 	pipe := make(chan os.Signal, 1) // never read: a write to the closed pipe fails with EPIPE instead
 	signal.Notify(pipe, syscall.SIGPIPE)
 	var once sync.Once
