@@ -93,22 +93,9 @@ func TestQAMigrateUpOnAlembicDatabaseSuggestsStamp(t *testing.T) {
 // PostgreSQL's "permission denied for table goose_db_version", which names
 // neither the user nor what to do; the message says both.
 func TestQAMigratePermissionDenied(t *testing.T) {
-	ctx := context.Background()
 	pool, dsn := pgfixture.DBWithDSN(t)
-	role := fmt.Sprintf("ro_%d", time.Now().UnixNano())
-	if _, err := pool.Exec(ctx, "CREATE ROLE "+role+" LOGIN"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pool.Exec(context.Background(), "DROP OWNED BY "+role)
-		pool.Exec(context.Background(), "DROP ROLE "+role)
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.User = url.User(role) // the fixture's server trusts local connections
-	out, code := migrateCLI(t, "down", "--db", u.String())
+	role, roleDSN := dbaRole(t, pool, dsn) // owns nothing
+	out, code := migrateCLI(t, "down", "--db", roleDSN)
 	expect(t, out, code, exitError, "permission denied", `user "`+role+`"`, "owns")
 	if strings.Count(strings.TrimSpace(out), "\n") != 0 {
 		t.Fatalf("not one line:\n%s", out)
