@@ -285,6 +285,16 @@ func (m *Migrator) ToFrom(ctx context.Context, target int64) (from int64, res []
 // versionTable creates the version table, at version 0, when the session
 // does not see one.
 func (m *Migrator) versionTable(ctx context.Context, conn *sql.Conn) error {
+	if err := withVersionTable(ctx, conn, nil); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	return nil
+}
+
+// withVersionTable runs fn (when not nil) in one transaction on conn that
+// first creates the version table, at version 0, when the session does
+// not see one, and commits it when fn succeeds.
+func withVersionTable(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx, store database.Store) error) error {
 	store, err := database.NewStore(database.DialectPostgres, VersionTable)
 	if err != nil {
 		return err
@@ -295,7 +305,12 @@ func (m *Migrator) versionTable(ctx context.Context, conn *sql.Conn) error {
 	}
 	defer tx.Rollback()
 	if err := ensureVersionTable(ctx, tx, store); err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return err
+	}
+	if fn != nil {
+		if err := fn(tx, store); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -448,30 +463,20 @@ func (m *Migrator) StampFrom(ctx context.Context, version int64) (from int64, er
 		if err := m.checkStamp(ctx, conn, version); err != nil {
 			return err
 		}
-		store, err := database.NewStore(database.DialectPostgres, VersionTable)
-		if err != nil {
-			return err
-		}
-		tx, err := conn.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		if err := ensureVersionTable(ctx, tx, store); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+VersionTable+" WHERE version_id > 0"); err != nil {
-			return err
-		}
-		for _, s := range m.sources {
-			if s.Version > version {
-				break
-			}
-			if err := store.Insert(ctx, tx, database.InsertRequest{Version: s.Version}); err != nil {
+		return withVersionTable(ctx, conn, func(tx *sql.Tx, store database.Store) error {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+VersionTable+" WHERE version_id > 0"); err != nil {
 				return err
 			}
-		}
-		return tx.Commit()
+			for _, s := range m.sources {
+				if s.Version > version {
+					break
+				}
+				if err := store.Insert(ctx, tx, database.InsertRequest{Version: s.Version}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
 	return from, err
 }
