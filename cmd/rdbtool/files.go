@@ -366,7 +366,7 @@ func (c *countingReader) count() int64 {
 // but any scratch file goes too). Close stops it.
 func (in *srcFile) exitOnSignal() {
 	if in.bar != nil && in.stopSignals == nil {
-		in.stopSignals = atomicfile.DieOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
+		in.stopSignals = dieOnSignal()
 	}
 }
 
@@ -604,6 +604,13 @@ func handledSignals(sigs ...os.Signal) []os.Signal {
 	return out
 }
 
+// dieOnSignal makes the abort signals the caller has not chosen to ignore
+// remove the temp files, erase the progress bar and end the program by
+// that signal (atomicfile.DieOnSignalAfter).
+func dieOnSignal() (stop func()) {
+	return atomicfile.DieOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
+}
+
 // abortOnSignal is atomicfile.DieOnSignalAfter (a signal removes the temp
 // files, erases the progress bar and ends the program by that signal, so
 // the shell shows 128+N and a script looping over files stops on Ctrl-C
@@ -617,7 +624,7 @@ func handledSignals(sigs ...os.Signal) []os.Signal {
 // default the runtime ends the program with SIGPIPE at once, which left
 // prune --keep-newest's spooled copy of stdin behind.
 func abortOnSignal() (stop func()) {
-	abort := atomicfile.DieOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
+	abort := dieOnSignal()
 	pipe := make(chan os.Signal, 1) // never read: a write to the closed pipe fails with EPIPE instead
 	signal.Notify(pipe, syscall.SIGPIPE)
 	var once sync.Once

@@ -39,7 +39,7 @@ func AbortOnSignalAfter(before func(), sigs ...os.Signal) (stop func()) {
 // status 128 + its number: a shell script stops on Ctrl-C only when the
 // program it runs died by SIGINT (bash goes on with the next command after
 // one that exited with 130, so Ctrl-C in a loop over files only skipped
-// to the next file). For the commands that only read. (SIGQUIT still
+// to the next file). (SIGQUIT still
 // exits with 131: by the Go runtime's default it would dump the stacks.)
 func DieOnSignalAfter(before func(), sigs ...os.Signal) (stop func()) {
 	return onSignal(before, true, sigs)
