@@ -180,7 +180,7 @@ func runIngest(c *cli.Context) error {
 		}
 	}
 
-	db, closeDB, err := openIngestDB(ctx, c, every > 0)
+	db, closeDB, err := openIngestDB(ctx, c, every > 0, only)
 	if db == nil && (err == nil || ctx.Err() != nil) {
 		return interrupted()
 	}
@@ -473,8 +473,9 @@ func openRedis(ctx context.Context, c *cli.Context, url, file string) (redis.Uni
 // cluster with a migrated database. In loop mode a PostgreSQL that does not
 // answer yet is waited for with backoff, as the loop does for a lost one,
 // so a service manager never sees a crash loop; a nil pool with no error
-// means the wait was interrupted.
-func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool, func(), error) {
+// means the wait was interrupted. only (--only's groups, nil: all) sets
+// the privileges checked.
+func openIngestDB(ctx context.Context, c *cli.Context, loop bool, only []string) (*pgxpool.Pool, func(), error) {
 	dsn := c.String("db")
 	if dsn == "" {
 		dsn = os.Getenv("DATABASE_URL")
@@ -541,10 +542,6 @@ func openIngestDB(ctx context.Context, c *cli.Context, loop bool) (*pgxpool.Pool
 		return nil, nil, cli.Exit(fmt.Sprintf("ingest: --db %s: %s", where, migrations.Redact(err.Error(), dsn)), exitError)
 	}
 	cleanup = append(cleanup, db.Close)
-	var only []string
-	if c.IsSet("only") {
-		only = strings.Split(c.String("only"), ",")
-	}
 	waits, waitStart := 0, time.Time{}
 	for backoff := time.Second; ; backoff = min(2*backoff, time.Minute) {
 		var err error
