@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -28,9 +29,7 @@ func writeEntryLine(w *bufio.Writer, e *rdb.Entry) (bad, err error) {
 	if err != nil {
 		return err, nil
 	}
-	switch v.Kind {
-	case "string", "list", "set", "zset", "hash", "stream", "module":
-	default:
+	if !slices.Contains(rdb.TypeNames, v.Kind) {
 		return fmt.Errorf("cannot export a %s value", v.Kind), nil
 	}
 	b := w.AvailableBuffer()

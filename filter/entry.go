@@ -3,6 +3,7 @@ package filter
 import (
 	"container/heap"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rdbtool/rdbtool/rdb"
@@ -37,10 +38,8 @@ type Types []string
 // ParseTypes checks the names and returns them as Types.
 func ParseTypes(names []string) (Types, error) {
 	for _, n := range names {
-		switch n {
-		case "string", "list", "set", "zset", "hash", "stream", "module":
-		default:
-			return nil, fmt.Errorf("unknown type %q: use one of string, list, set, zset, hash, stream, module", n)
+		if !slices.Contains(rdb.TypeNames, n) {
+			return nil, fmt.Errorf("unknown type %q: use one of %s", n, strings.Join(rdb.TypeNames, ", "))
 		}
 	}
 	return Types(names), nil

@@ -96,6 +96,10 @@ type StreamConsumer struct {
 	Pending    []StreamID
 }
 
+// TypeNames are the logical types TypeName returns for the known type
+// bytes, in that order.
+var TypeNames = []string{"string", "list", "set", "zset", "hash", "stream", "module"}
+
 // TypeName returns the logical type of a value type byte: "string", "list",
 // "set", "zset", "hash", "stream" or "module"; "unknown" for anything else.
 func TypeName(typ byte) string {

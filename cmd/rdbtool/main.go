@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/rdbtool/rdbtool/internal/progress"
+	"github.com/rdbtool/rdbtool/rdb"
 	"github.com/urfave/cli/v2"
 )
 
@@ -643,7 +644,7 @@ func completeWord(w io.Writer, flags []cli.Flag, words []string) {
 // flagValues are the values of the flags that take one of a few, for
 // completion (keys/prune --type, snapshot --method, serve --expiry).
 var flagValues = map[string][]string{
-	"type":   {"string", "list", "set", "zset", "hash", "stream", "module"},
+	"type":   rdb.TypeNames,
 	"method": {"scan", "sync"},
 	"expiry": {"relative", "wallclock", "persist"},
 }
