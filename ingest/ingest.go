@@ -613,6 +613,11 @@ var extraPrivileges = map[string][]string{
 	"correlator_component_event_time": {"DELETE"},
 }
 
+// tablePrivileges is what the ingest needs on table t.
+func tablePrivileges(t string) []string {
+	return append([]string{"SELECT", "INSERT"}, extraPrivileges[t]...)
+}
+
 // TablePrivilege is a table and the privileges the ingest needs on it.
 type TablePrivilege struct {
 	Table      string
@@ -637,7 +642,7 @@ func Privileges(only []string) ([]TablePrivilege, error) {
 	}
 	out := make([]TablePrivilege, len(tables))
 	for i, t := range tables {
-		out[i] = TablePrivilege{t, append([]string{"SELECT", "INSERT"}, extraPrivileges[t]...)}
+		out[i] = TablePrivilege{t, tablePrivileges(t)}
 	}
 	return out, nil
 }
@@ -655,7 +660,7 @@ func (p *pass) withPrivilegeHint(err error) error {
 	switch {
 	case pe.Code == "42501" && strings.HasPrefix(pe.Message, "permission denied for table "):
 		table := strings.TrimPrefix(pe.Message, "permission denied for table ")
-		privs := strings.Join(append([]string{"SELECT", "INSERT"}, extraPrivileges[table]...), ", ")
+		privs := strings.Join(tablePrivileges(table), ", ")
 		return fmt.Errorf("%w (the ingest's role %s needs %s on %s: GRANT %s ON %s TO %s)", err, user, privs, table,
 			privs, table, pgx.Identifier{user}.Sanitize())
 	case pe.Code == "25006":
