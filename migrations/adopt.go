@@ -68,22 +68,13 @@ func createdTables(fsys fs.FS, sources []Source) (map[int64][]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		up := false
-		for _, l := range strings.Split(string(b), "\n") {
-			if m := annotation.FindStringSubmatch(l); m != nil {
-				switch strings.ToLower(m[1]) {
-				case "up":
-					up = true
-				case "down":
-					up = false
-				}
+		lines, section, _, _, _ := splitSections(b)
+		for i, l := range lines {
+			if section[i] != "up" {
 				continue
 			}
 			if i := strings.Index(l, "--"); i >= 0 {
 				l = l[:i]
-			}
-			if !up {
-				continue
 			}
 			for _, m := range createTable.FindAllStringSubmatch(l, -1) {
 				t := m[1]

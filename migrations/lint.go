@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,26 +110,23 @@ func Lint(fsys fs.FS) ([]LintError, error) {
 	return out, nil
 }
 
-// LintFile checks one migration's text (see Lint); name is used in messages.
-func LintFile(name string, src []byte) []LintError {
-	lines := strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
-	section := make([]string, len(lines)) // "up", "down" or "" per line
-	inBlock := make([]bool, len(lines))   // inside StatementBegin/End
-	var out []LintError
-	cur, block, upAt, downAt := "", false, 0, 0
+// splitSections splits a migration's text into lines and says, per line,
+// which section it is in ("up", "down", or "" before the first and on the
+// annotation lines themselves) and whether it is inside a
+// StatementBegin/End block; ups and downs are the (1-based) lines of the
+// Up and Down annotations.
+func splitSections(src []byte) (lines, section []string, inBlock []bool, ups, downs []int) {
+	lines = strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
+	section = make([]string, len(lines))
+	inBlock = make([]bool, len(lines))
+	cur, block := "", false
 	for i, l := range lines {
 		if m := annotation.FindStringSubmatch(l); m != nil {
 			switch strings.ToLower(m[1]) {
 			case "up":
-				if upAt != 0 {
-					out = append(out, LintError{name, i + 1, "second -- +goose Up"})
-				}
-				cur, upAt = "up", i+1
+				cur, ups = "up", append(ups, i+1)
 			case "down":
-				if downAt != 0 {
-					out = append(out, LintError{name, i + 1, "second -- +goose Down"})
-				}
-				cur, downAt = "down", i+1
+				cur, downs = "down", append(downs, i+1)
 			case "statementbegin":
 				block = true
 			case "statementend":
@@ -138,6 +136,27 @@ func LintFile(name string, src []byte) []LintError {
 		}
 		section[i], inBlock[i] = cur, block
 	}
+	return lines, section, inBlock, ups, downs
+}
+
+// LintFile checks one migration's text (see Lint); name is used in messages.
+func LintFile(name string, src []byte) []LintError {
+	lines, section, inBlock, upLines, downLines := splitSections(src)
+	var out []LintError
+	upAt, downAt := 0, 0
+	for i, at := range upLines {
+		if i > 0 {
+			out = append(out, LintError{name, at, "second -- +goose Up"})
+		}
+		upAt = at
+	}
+	for i, at := range downLines {
+		if i > 0 {
+			out = append(out, LintError{name, at, "second -- +goose Down"})
+		}
+		downAt = at
+	}
+	slices.SortStableFunc(out, func(a, b LintError) int { return a.Line - b.Line })
 	if upAt == 0 {
 		return append(out, LintError{name, 0, "no -- +goose Up section"})
 	}
