@@ -34,6 +34,21 @@ type ReaderOption func(*Reader)
 // path for inspecting a file.
 func SkipValues() ReaderOption { return func(r *Reader) { r.skipValues = true } }
 
+// SkipValueIf makes the Reader ask skip about each entry once the
+// entry's prefix (expiry, idle time, LFU frequency), type and key are read,
+// before its value: DB, Key, Type, ExpireMs, ExpireSeconds, Idle and Freq
+// are set, Value is nil. When skip returns true the value is skipped by its
+// structure as with SkipValues, never held in memory (the checksum still
+// covers every byte, damage gives the same error as without the option),
+// and the entry comes back with Value nil, ValueLen set and ValueSkipped
+// true; otherwise the entry is read whole. skip must not change e or keep
+// it or its Key: both are valid only during the call. An entry whose key
+// does not decode is read whole, to be reported as without the option.
+// With SkipValues, skip is not called (every value is skipped).
+func SkipValueIf(skip func(e *Entry) bool) ReaderOption {
+	return func(r *Reader) { r.skipIf = skip }
+}
+
 // ReuseBuffers makes the Reader reuse its memory across Next calls, for
 // callers that do not keep entries (verify, a rewrite that writes each entry
 // before reading the next): Next may return the same *Entry every time, and
@@ -130,6 +145,7 @@ type Reader struct {
 	capOver   bool // the record grew past maxAlloc: its bytes are no longer kept (fill and skip fail)
 
 	skipValues     bool
+	skipIf         func(*Entry) bool // SkipValueIf
 	ignoreChecksum bool
 	reuse          bool  // ReuseBuffers
 	entry          Entry // the entry Next returns with ReuseBuffers
@@ -1028,7 +1044,7 @@ func (r *Reader) readEntry(start int64, t byte) (Record, error) {
 		e.ValueLen = 0
 		e.noSelectDB = !r.selected
 		e.spans = e.spans[:0]
-		e.head, e.headOK = 0, false
+		e.head, e.headOK, e.skipped = 0, false, false
 	} else {
 		e = &Entry{pos: pos{start}, DB: r.db, ExpireMs: -1, Idle: -1, Freq: -1, noSelectDB: !r.selected}
 	}
@@ -1100,7 +1116,7 @@ value:
 	}
 	keyEnd := int(r.pos() - start)
 	var blk []byte
-	if r.skipValues {
+	if r.skipValues || (r.skipIf != nil && r.askSkip(e, keyOff, keyEnd)) {
 		if r.reuse {
 			// skipping the value may move the buffer: keep the record's
 			// start (prefix, type, key) in a buffer of its own
@@ -1122,6 +1138,7 @@ value:
 			return nil, r.valueError(err, e.Key)
 		}
 		e.ValueLen = r.pos() - vstart
+		e.skipped = true
 		return e, nil
 	}
 	if err := r.skipValue(t); err != nil {
@@ -1161,6 +1178,29 @@ value:
 		e.Key = append([]byte(nil), e.Key...)
 	}
 	return e, nil
+}
+
+// askSkip calls the SkipValueIf function on e, whose key (the record's
+// bytes keyOff:keyEnd) has just been read. A key that does not decode is
+// not skipped: the whole read reports it as it would without the option.
+func (r *Reader) askSkip(e *Entry, keyOff, keyEnd int) bool {
+	var rec []byte
+	if len(r.capBuf) == 0 {
+		rec = r.buf[r.capStart:r.r]
+	} else {
+		rec = r.peekCapture()
+	}
+	if r.capOver || keyEnd > len(rec) {
+		return false
+	}
+	key, n, err := rdrString(rec[keyOff:keyEnd])
+	if err != nil || n != keyEnd-keyOff {
+		return false
+	}
+	e.Key = key[:len(key):len(key)]
+	skip := r.skipIf(e)
+	e.Key = nil
+	return skip
 }
 
 func (r *Reader) valueError(err error, key []byte) error {

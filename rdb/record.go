@@ -135,7 +135,9 @@ type Entry struct {
 	Freq int
 
 	// Value is the raw value bytes. With the SkipValues option of the
-	// Reader it is nil (values are skipped by length); ValueLen is always set.
+	// Reader, and for the entries a SkipValueIf function chose, it is nil
+	// (the value was skipped by its structure, see ValueSkipped); ValueLen
+	// is always set.
 	// To change a value assign a new slice: the Writer reuses what it knows
 	// about the bytes it was read with (their CRC) while Value is that slice.
 	Value    []byte
@@ -154,7 +156,14 @@ type Entry struct {
 	spanVal    []byte
 	head       byte // the value's first byte, noted when the Reader skipped the value (SkipValues)
 	headOK     bool // head is set
+	skipped    bool // the Reader skipped the value (SkipValues, SkipValueIf)
 }
+
+// ValueSkipped reports whether the Reader skipped this entry's value
+// (SkipValues, or a SkipValueIf function that chose it): Value is nil,
+// only ValueLen tells its size, and a Writer refuses the entry. Assigning
+// a new Value makes the entry whole again.
+func (e *Entry) ValueSkipped() bool { return e.skipped && e.Value == nil }
 
 // Encoding returns the name of the value's encoding (see EncodingName):
 // "int", "raw" or "lzf" for a string, "listpack", "quicklist2", ... With

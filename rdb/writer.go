@@ -497,6 +497,10 @@ func (w *Writer) WriteEntry(e *Entry) error {
 	if err := w.begin(); err != nil {
 		return err
 	}
+	if e.ValueSkipped() {
+		// never a record without its value: the file would not load
+		return fmt.Errorf("rdb: entry %q has no value bytes: the Reader skipped its value (SkipValues or SkipValueIf)", e.Key)
+	}
 	if e.Value == nil && e.ValueLen > 0 {
 		return fmt.Errorf("rdb: entry %q has no value bytes (read with SkipValues)", e.Key)
 	}
