@@ -18,6 +18,20 @@ type Filter interface {
 	Apply(e *rdb.Entry) (keep bool)
 }
 
+// An UnseenDropper is a Filter that can tell before an entry's value is
+// read that it will drop the entry whatever the value. Rewrite then has
+// the Reader skip such values unread (rdb.SkipValueIf), so a dropped value
+// costs no memory; the entry still goes through Apply, with Value nil
+// (ValueSkipped) and ValueLen set, so every count is as without it.
+type UnseenDropper interface {
+	Filter
+	// DropsUnseen reports whether Apply will certainly drop e whatever its
+	// value. e has its database, key, type, expiry, idle time and LFU
+	// frequency but no value yet (Value nil, ValueLen 0); DropsUnseen must
+	// not change e or keep it or its Key.
+	DropsUnseen(e *rdb.Entry) bool
+}
+
 // Chain applies filters in order; the first that drops an entry stops it.
 type Chain []Filter
 
@@ -29,6 +43,68 @@ func (c Chain) Apply(e *rdb.Entry) bool {
 		}
 	}
 	return true
+}
+
+// DropsUnseen reports whether a filter of the chain certainly drops e
+// whatever its value (an UnseenDropper that says so) and every filter
+// before it decides, counts and leaves e exactly as it would with the
+// value read (see passesUnseen), so that Apply reaches it with the same
+// entry. A filter the chain knows nothing about ends the search: false.
+func (c Chain) DropsUnseen(e *rdb.Entry) bool {
+	for _, f := range c {
+		if d, ok := f.(UnseenDropper); ok && d.DropsUnseen(e) {
+			return true
+		}
+		if !passesUnseen(f, e) {
+			return false
+		}
+	}
+	return false
+}
+
+// passesUnseen reports whether f's Apply, on e with its value skipped
+// (Value nil, ValueLen set), decides and counts as with the value read and
+// changes nothing in e: Prune (ValueLen is all it looks at), DropExpired,
+// Persist when it leaves e alone (key not matched, or no expiry of its own
+// or of its hash fields), Checker unless its no-ttl rule reads a hash's
+// field expiries, and chains of those.
+func passesUnseen(f Filter, e *rdb.Entry) bool {
+	switch f := f.(type) {
+	case *Prune, *DropExpired:
+		return true
+	case *Persist:
+		return !f.Match.Match(e.Key) || (!e.HasExpiry() && !rdb.HasFieldExpiries(e.Type))
+	case *Checker:
+		return !(f.p.NoTTL && rdb.HasFieldExpiries(e.Type))
+	case Chain:
+		for _, g := range f {
+			if !passesUnseen(g, e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// mayDropUnseen reports whether f's DropsUnseen can ever say true, so that
+// Rewrite asks it about each entry only then: a Prune without LargerThan
+// (the size of a value is known only once it is read, and a value skipped
+// cannot be kept), a chain holding one, any other UnseenDropper.
+func mayDropUnseen(f Filter) bool {
+	switch f := f.(type) {
+	case *Prune:
+		return f != nil && f.LargerThan <= 0
+	case Chain:
+		for _, g := range f {
+			if mayDropUnseen(g) {
+				return true
+			}
+		}
+		return false
+	}
+	_, ok := f.(UnseenDropper)
+	return ok
 }
 
 // Types is a set of logical type names ("string", "list", "set", "zset",
@@ -122,6 +198,13 @@ func (p *Prune) Apply(e *rdb.Entry) bool {
 	p.Removed++
 	p.RemovedBytes += e.ValueLen
 	return false
+}
+
+// DropsUnseen reports whether Apply will drop e whatever its value: e is
+// selected and not spared, and no LargerThan condition needs the value's
+// size (see UnseenDropper).
+func (p *Prune) DropsUnseen(e *rdb.Entry) bool {
+	return p.LargerThan <= 0 && p.Selects(e) && !p.Spare.Has(e.DB, e.Key)
 }
 
 // Spare is the set of keys KeepNewest chose to keep.

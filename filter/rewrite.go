@@ -49,7 +49,9 @@ var ErrUnconvertible = rdb.ErrUnconvertible
 // Rewrite streams the RDB file in to out, passing every entry through f
 // (nil keeps everything) and every other record through unchanged. With no
 // filter and no version change the output is byte-identical to the input.
-// Memory stays constant: one record at a time.
+// Memory stays constant: one record at a time. A value f drops whatever
+// it holds (f is an UnseenDropper, e.g. a Prune by key) is not even held:
+// the Reader skips it unread, and f sees the entry with ValueSkipped.
 //
 // On error the stats gathered so far are returned with it and out holds
 // an incomplete file, so write to a temporary file and rename it only on
@@ -60,7 +62,13 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	st := &RewriteStats{ConversionReport: ConversionReport{MaxWarnings: opt.MaxWarnings}}
 	// Every entry is filtered and written before the next is read, and the
 	// filters copy what they keep, so the Reader may reuse its buffers.
-	rd := rdb.NewReader(in, append([]rdb.ReaderOption{rdb.ReuseBuffers()}, opt.ReaderOptions...)...)
+	ropts := append([]rdb.ReaderOption{rdb.ReuseBuffers()}, opt.ReaderOptions...)
+	if d, ok := f.(UnseenDropper); ok && mayDropUnseen(f) {
+		// the values f drops whatever they hold are skipped unread: a
+		// pruned value costs no memory (f still sees the entry)
+		ropts = append(ropts, rdb.SkipValueIf(d.DropsUnseen))
+	}
+	rd := rdb.NewReader(in, ropts...)
 	// The checksum goes through a tail holder: a file written with
 	// "rdbchecksum no" (zero checksum) stays byte-identical.
 	tail := &tailWriter{w: out}
@@ -97,6 +105,9 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 			st.KeysIn++
 			if f != nil && !f.Apply(r) {
 				continue
+			}
+			if r.ValueSkipped() {
+				return st, fmt.Errorf("filter: %T kept key %s (db %d) after saying it drops it unseen: its value was not read", f, Quote(r.Key), r.DB)
 			}
 			if conv != nil {
 				keep, cerr := st.Fit(conv, r)
