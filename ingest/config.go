@@ -337,8 +337,8 @@ func (g *gctx) prepareConfig(table, key, hash string, t int64, text string) *cor
 	return c
 }
 
-// writeConfig applies the reference's algorithm: a config hash seen for the
-// first time gets its file row, YAML and parsed rows; a status row is added
+// writeConfig applies the reference's algorithm: a config hash with no
+// file row gets its file row, YAML and parsed rows; a status row is added
 // whenever the config's time differs from its latest status.
 func (g *gctx) writeConfig(tx pgx.Tx, c *correlatorConfig) error {
 	var last int64
@@ -350,7 +350,18 @@ func (g *gctx) writeConfig(tx pgx.Tx, c *correlatorConfig) error {
 	if err == nil && last == c.time {
 		return nil
 	}
+	newHash := false
 	if err == pgx.ErrNoRows {
+		// No status at or before now, yet the file row may exist (a status
+		// time ahead of the clock, or one another hash held): the rows
+		// stored with it stay as they are, even if this YAML differs.
+		exists, err := g.configExists(tx, c.hash)
+		if err != nil {
+			return err
+		}
+		newHash = !exists
+	}
+	if newHash {
 		file := newRows("correlator_config_file", "config_hash", "filename")
 		file.add(c.hash, c.filename)
 		y := newRows("correlator_config_yaml", "config_hash", "filename", "yaml", "stored_at")
