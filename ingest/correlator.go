@@ -334,20 +334,41 @@ func runFileEOD(g *gctx) error {
 	type jdStatus struct {
 		jd     int64
 		status int64
+		field  string
 	}
-	var list []jdStatus
-	for f, v := range h {
+	// The original's {int(field): int(value)} holds one status per JD: of
+	// fields spelling the same JD ("2461000", "+2461000"), the canonical
+	// one is kept (else the first in byte order) and the others reported.
+	byJD := map[int64]jdStatus{}
+	fields := make([]string, 0, len(h))
+	for f := range h {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
 		jd, err := ParsePyInt(f)
 		if err != nil {
 			g.skip(table, key, f, "JD: "+err.Error())
 			continue
 		}
-		st, err := ParsePyInt(v)
+		st, err := ParsePyInt(h[f])
 		if err != nil {
 			g.skip(table, key, f, "status: "+err.Error())
 			continue
 		}
-		list = append(list, jdStatus{jd, st})
+		e := jdStatus{jd, st, f}
+		if prev, dup := byJD[jd]; dup {
+			if f == strconv.FormatInt(jd, 10) {
+				prev, e = e, prev
+			}
+			g.skip(table, key, e.field, fmt.Sprintf("JD %d also given by field %q", jd, clip(prev.field)))
+			e = prev
+		}
+		byJD[jd] = e
+	}
+	list := make([]jdStatus, 0, len(byJD))
+	for _, e := range byJD {
+		list = append(list, e)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].jd < list[j].jd })
 	return g.tx(func(tx pgx.Tx) error {
