@@ -563,6 +563,7 @@ func (r *Reader) readLen() (v uint64, enc bool, err error) {
 		}
 		return binary.BigEndian.Uint64(p), false, nil
 	}
+	r.r-- // the error's offset is the bad byte's, as on the path above
 	return 0, false, fmt.Errorf("%w: bad length encoding 0x%02x", ErrCorrupt, b)
 }
 

@@ -494,12 +494,12 @@ func (w *Writer) WriteEntry(e *Entry) error {
 	if e == nil {
 		return errNilEntry
 	}
-	if err := w.begin(); err != nil {
-		return err
-	}
 	if e.ValueSkipped() {
 		// never a record without its value: the file would not load
 		return fmt.Errorf("rdb: entry %q has no value bytes: the Reader skipped its value (SkipValues or SkipValueIf)", e.Key)
+	}
+	if err := w.begin(); err != nil {
+		return err
 	}
 	if e.Value == nil && e.ValueLen > 0 {
 		return fmt.Errorf("rdb: entry %q has no value bytes (read with SkipValues)", e.Key)
