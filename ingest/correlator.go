@@ -28,13 +28,25 @@ func runSignalSource(g *gctx) error {
 		}
 		return v, ok
 	}
-	snapTime, err := ParsePyFloat(ts)
-	if err != nil {
-		g.skip(table, "corr:status:input", "time", err.Error())
+	// Each time is checked on its own, so that a bad one is reported
+	// under its own key (max() would carry a NaN or Inf of either).
+	unixTime := func(key, v string) (float64, bool) {
+		u, err := ParsePyFloat(v)
+		if err == nil {
+			_, err = GPSFromUnix(u)
+		}
+		if err != nil {
+			g.skip(table, key, "time", err.Error())
+			return 0, false
+		}
+		return u, true
+	}
+	snapTime, ok := unixTime("corr:status:input", ts)
+	if !ok {
 		return nil
 	}
 	var value string
-	t := snapTime
+	t, timeKey := snapTime, "corr:status:input"
 	switch source {
 	case "adc":
 		fem, ok, err := g.hgetall(table, "corr:fem_switch_state")
@@ -53,9 +65,8 @@ func runSignalSource(g *gctx) error {
 		if !ok {
 			return nil
 		}
-		femTime, err := ParsePyFloat(fts)
-		if err != nil {
-			g.skip(table, "corr:fem_switch_state", "time", err.Error())
+		femTime, ok := unixTime("corr:fem_switch_state", fts)
+		if !ok {
 			return nil
 		}
 		switch state {
@@ -65,7 +76,9 @@ func runSignalSource(g *gctx) error {
 			g.skip(table, "corr:fem_switch_state", "state", fmt.Sprintf("unknown FEM state %q", clip(state)))
 			return nil
 		}
-		t = math.Max(snapTime, femTime)
+		if femTime > snapTime {
+			t, timeKey = femTime, "corr:fem_switch_state"
+		}
 	case "noise":
 		switch in["seed"] {
 		case "same":
@@ -82,7 +95,7 @@ func runSignalSource(g *gctx) error {
 	}
 	gt, err := FloorGPS(t)
 	if err != nil {
-		g.skip(table, "corr:status:input", "time", err.Error())
+		g.skip(table, timeKey, "time", err.Error())
 		return nil
 	}
 	rows := newRows(table, "time", "source")
