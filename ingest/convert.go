@@ -148,7 +148,9 @@ func JDDay(t time.Time) int64 {
 }
 
 // UTCFromTimestamp rounds float Unix seconds to microseconds, half to even,
-// as Python's datetime.utcfromtimestamp does.
+// as Python's datetime.utcfromtimestamp does. Like it, a result outside
+// the years 1-9999 a datetime holds is an error ("year 33658 is out of
+// range" for 1e12).
 func UTCFromTimestamp(u float64) (time.Time, error) {
 	if math.IsNaN(u) || math.IsInf(u, 0) || math.Abs(u) > 1e13 {
 		return time.Time{}, fmt.Errorf("timestamp %v out of range", u)
@@ -159,7 +161,11 @@ func UTCFromTimestamp(u float64) (time.Time, error) {
 		sec++
 		us -= 1e6
 	}
-	return time.Unix(int64(sec), int64(us)*1000).UTC(), nil
+	t := time.Unix(int64(sec), int64(us)*1000).UTC()
+	if y := t.Year(); y < 1 || y > 9999 {
+		return time.Time{}, fmt.Errorf("timestamp %v: year %d is out of range (1-9999)", u, y)
+	}
+	return t, nil
 }
 
 // ---------------------------------------------------------------------------
