@@ -384,39 +384,85 @@ func runFileEOD(g *gctx) error {
 		list = append(list, e)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].jd < list[j].jd })
+	// One statement per status column over all its JDs (the hash keeps
+	// every JD the catcher has seen); the baseline runs it per JD.
+	byCol := map[string][]int64{}
+	var cols []string
+	for _, e := range list {
+		col := eodColumn[e.status] // "" for an unknown status
+		if _, seen := byCol[col]; !seen {
+			cols = append(cols, col)
+		}
+		byCol[col] = append(byCol[col], e.jd)
+	}
+	sort.Strings(cols)
 	return g.tx(func(tx pgx.Tx) error {
-		var n int64
-		for _, e := range list {
-			col, known := eodColumn[e.status]
-			if !known {
-				// The original inserts an all-NULL row for a new JD and fails
-				// for an existing one; this skips the existing one only.
-				if writeHook != nil {
-					hookRow(table, []string{"jd"}, e.jd)
+		changed := map[int64]bool{}
+		for _, col := range cols {
+			jds := byCol[col]
+			if g.opts.perRowInserts {
+				for _, jd := range jds {
+					if err := g.eodWrite(tx, col, []int64{jd}, now, changed); err != nil {
+						return err
+					}
 				}
-				tag, err := tx.Exec(g.ctx, `INSERT INTO correlator_file_eod (jd) VALUES ($1) ON CONFLICT DO NOTHING`, e.jd)
-				if err != nil {
-					return err
-				}
-				n += tag.RowsAffected()
-				if tag.RowsAffected() == 0 {
-					g.skip(table, key, strconv.FormatInt(e.jd, 10), fmt.Sprintf("unknown status %d", e.status))
-				} else {
-					g.null(table, key, strconv.FormatInt(e.jd, 10), fmt.Sprintf("unknown status %d: row with no times", e.status))
-				}
-				continue
-			}
-			if writeHook != nil {
-				hookRow(table, []string{"jd", col}, e.jd, now)
-			}
-			tag, err := tx.Exec(g.ctx, fmt.Sprintf(`INSERT INTO correlator_file_eod (jd, %[1]s) VALUES ($1, $2)
-				ON CONFLICT (jd) DO UPDATE SET %[1]s = EXCLUDED.%[1]s WHERE correlator_file_eod.%[1]s IS NULL`, col), e.jd, now)
-			if err != nil {
+			} else if err := g.eodWrite(tx, col, jds, now, changed); err != nil {
 				return err
 			}
-			n += tag.RowsAffected()
 		}
-		g.pending[table] += n
+		for _, e := range list {
+			if _, known := eodColumn[e.status]; known {
+				continue
+			}
+			if !changed[e.jd] {
+				// The original inserts an all-NULL row for a new JD and
+				// fails for an existing one; this skips the existing one only.
+				g.skip(table, key, e.field, fmt.Sprintf("unknown status %d", e.status))
+			} else {
+				g.null(table, key, e.field, fmt.Sprintf("unknown status %d: row with no times", e.status))
+			}
+		}
+		g.pending[table] += int64(len(changed))
 		return nil
 	})
+}
+
+// eodWrite sets column col to now for jds where it is NULL, inserting the
+// JDs that have no row; col "" inserts rows with no times for new JDs.
+// The JDs whose row was inserted or changed are added to changed.
+func (g *gctx) eodWrite(tx pgx.Tx, col string, jds []int64, now int64, changed map[int64]bool) error {
+	const table = "correlator_file_eod"
+	var sql string
+	var args []any
+	if col == "" {
+		if writeHook != nil {
+			hookRow(table, []string{"jd"}, jds[0])
+		}
+		sql = `INSERT INTO correlator_file_eod (jd) SELECT j FROM unnest($1::bigint[]) AS j
+			ON CONFLICT DO NOTHING RETURNING jd`
+		args = []any{jds}
+	} else {
+		if writeHook != nil {
+			hookRow(table, []string{"jd", col}, jds[0], now)
+		}
+		sql = fmt.Sprintf(`INSERT INTO correlator_file_eod (jd, %[1]s) SELECT j, $2::bigint FROM unnest($1::bigint[]) AS j
+			ON CONFLICT (jd) DO UPDATE SET %[1]s = EXCLUDED.%[1]s WHERE correlator_file_eod.%[1]s IS NULL RETURNING jd`, col)
+		args = []any{jds, now}
+	}
+	rows, err := tx.Query(g.ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var jd int64
+		if err := rows.Scan(&jd); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+		changed[jd] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", table, err)
+	}
+	return nil
 }
