@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // corrMap is the CM snapshot hera_mc keeps in the corr:map hash: it stands
@@ -207,7 +208,7 @@ func runFengInit(g *gctx) error {
 	if stop == "Not found" {
 		return nil
 	}
-	tt, err := ParseISOTime(stop)
+	tt, err := parseAstropyISO(stop)
 	var t int64
 	if err == nil {
 		t, err = FloorGPSTime(tt)
@@ -255,6 +256,21 @@ func runFengInit(g *gctx) error {
 		rows.add(t, host, status[host])
 	}
 	return g.writeAll(rows)
+}
+
+// parseAstropyISO is ParseISOTime restricted to what astropy's
+// Time(str, scale='utc') reads: a trailing Z is taken, but a UTC offset or
+// whitespace around the time is a ValueError there (astropy has no time
+// zones), so it is refused here too.
+func parseAstropyISO(s string) (time.Time, error) {
+	clock := ""
+	if i := strings.IndexAny(s, "T "); i >= 0 {
+		clock = s[i+1:]
+	}
+	if strings.TrimSpace(s) != s || strings.ContainsAny(clock, "+- ") {
+		return time.Time{}, fmt.Errorf("not an astropy ISO time (no UTC offset or spaces around it): %q", clip(s))
+	}
+	return ParseISOTime(s)
 }
 
 // corrMaps remembers the last corr:map decoded: it changes when the array
