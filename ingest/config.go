@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,9 +90,19 @@ func parseConfigText(text string) (*correlatorConfig, error) {
 	if !isText(text) {
 		return nil, errors.New("YAML text " + notText)
 	}
-	var doc any
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+	// PyYAML, which the original loads the config with, keeps the later of
+	// two equal keys in a mapping (a dict assignment); yaml.v3 refuses the
+	// document. So the earlier pairs are dropped from the parsed tree first.
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &root); err != nil {
 		return nil, fmt.Errorf("malformed YAML: %v", err)
+	}
+	var doc any
+	if root.Kind != 0 {
+		laterKeysWin(&root)
+		if err := root.Decode(&doc); err != nil {
+			return nil, fmt.Errorf("malformed YAML: %v", err)
+		}
 	}
 	top, ok := asMap(doc)
 	if !ok {
@@ -210,6 +221,33 @@ func parseConfigText(text string) (*correlatorConfig, error) {
 		}
 	}
 	return c, nil
+}
+
+// laterKeysWin removes from every mapping of the tree the pairs whose
+// scalar key (same resolved tag and text) comes again later in it. Merge
+// keys (<<) are left to the decoder; aliases are not followed (their
+// anchors are in the tree).
+func laterKeysWin(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode && len(n.Content) > 2 {
+		seen := map[[2]string]bool{}
+		keep := make([]*yaml.Node, 0, len(n.Content))
+		for i := len(n.Content) - 2; i >= 0; i -= 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode && k.ShortTag() != "!!merge" {
+				id := [2]string{k.ShortTag(), k.Value}
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+			}
+			keep = append(keep, n.Content[i+1], k)
+		}
+		slices.Reverse(keep)
+		n.Content = keep
+	}
+	for _, c := range n.Content {
+		laterKeysWin(c)
+	}
 }
 
 func asMap(v any) (map[string]any, bool) {

@@ -59,3 +59,38 @@ func TestS8CorrConfigFileRowFirstWins(t *testing.T) {
 		}
 	}
 }
+
+// TestS8CorrConfigDuplicateKeysLastWins: the reference loads the config
+// with PyYAML (hera-mc.md §3.16: yaml.load(config, FullLoader)), which
+// accepts a mapping key given twice and keeps the later value, as a dict
+// assignment does. yaml.v3 refuses such a document, which skipped the
+// whole config (and the snap_config_version row that needs it).
+func TestS8CorrConfigDuplicateKeysLastWins(t *testing.T) {
+	cfg := strings.Replace(testConfig, "fft_shift: 15086\n", "fft_shift: 1\nfft_shift: 15086\n", 1)
+	cfg = strings.Replace(cfg, "fengines:\n", "fengines:\n  heraNode10Snap0: {ants: [90], phase_switch_index: [91]}\n", 1)
+	cfg = strings.Replace(cfg, "even: {ip: 10.0.0.3, mac: 1}", "even: {ip: 10.0.0.7, mac: 1, ip: 10.0.0.3}", 1)
+	c, err := parseCorrelatorConfig(cfg)
+	if err != nil {
+		t.Fatalf("config with repeated keys refused: %v", err)
+	}
+	want, err := parseCorrelatorConfig(testConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.params) != fmt.Sprint(want.params) || fmt.Sprint(c.active) != fmt.Sprint(want.active) ||
+		fmt.Sprint(c.inputs) != fmt.Sprint(want.inputs) || fmt.Sprint(c.psi) != fmt.Sprint(want.psi) {
+		t.Errorf("the later values do not win:\n%v %v %v %v\nwant\n%v %v %v %v", c.params, c.active, c.inputs, c.psi,
+			want.params, want.active, want.inputs, want.psi)
+	}
+	// Two different keys stay two, whatever yaml.v3's own check compares.
+	if _, err := parseCorrelatorConfig(strings.Replace(testConfig, "fpgfile: f.fpg\n", "fpgfile: f.fpg\n\"fpgfile \": g\n", 1)); err != nil {
+		t.Errorf("distinct keys refused: %v", err)
+	}
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	m.HSet("snap_configuration", "config", cfg, "md5", "dup", "upload_time", "1763636400")
+	rep := runAt(t, rc, db, testNow, "config")
+	if n := count(t, db, `SELECT count(*) FROM correlator_config_params WHERE config_hash = 'dup'`); n != len(want.params) || len(rep.Skipped) != 0 {
+		t.Errorf("%d params stored, want %d; skipped %+v", n, len(want.params), rep.Skipped)
+	}
+}
