@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ---------------------------------------------------------------------------
@@ -314,6 +315,9 @@ func ParsePyFloat(s string) (float64, error) {
 		ok, nan = pyFloatSyntax(t)
 	}
 	if !ok {
+		if a, ok := pyDecimalASCII(s); ok {
+			return ParsePyFloat(a)
+		}
 		return 0, fmt.Errorf("could not convert string to float: %q", clip(s))
 	}
 	if nan {
@@ -334,21 +338,66 @@ func ParsePyFloat(s string) (float64, error) {
 	return f, nil
 }
 
-var pyIntRE = regexp.MustCompile(`^[+-]?\d+$`)
-
 // ParsePyInt is Python's int(str) limited to int64 (larger values could not
 // be stored in any column).
 func ParsePyInt(s string) (int64, error) {
-	t := stripPy(s)
-	t, ok := removeUnderscores(t)
-	if !ok || !pyIntRE.MatchString(t) {
-		return 0, fmt.Errorf("invalid literal for int(): %q", clip(s))
+	n, _, err := parsePyInt(s)
+	return n, err
+}
+
+// parsePyInt is ParsePyInt; big reports a literal Python's int() reads
+// whose value is outside int64. strconv.ParseInt in base 10 takes exactly
+// Python's [+-]digits once whitespace and underscores are dealt with.
+func parsePyInt(s string) (n int64, big bool, err error) {
+	if t, ok := removeUnderscores(stripPy(s)); ok {
+		n, err := strconv.ParseInt(t, 10, 64)
+		if err == nil {
+			return n, false, nil
+		}
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, true, fmt.Errorf("integer %q out of range", clip(s))
+		}
 	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("integer %q out of range", clip(s))
+	if a, ok := pyDecimalASCII(s); ok {
+		return parsePyInt(a)
 	}
-	return n, nil
+	return 0, false, fmt.Errorf("invalid literal for int(): %q", clip(s))
+}
+
+// pyDecimalASCII is what Python's float() and int() make of a string that
+// is not ASCII before they parse it: every Unicode decimal digit becomes
+// its ASCII digit ('١٢' is 12) and Unicode whitespace a space. ok is false
+// for an ASCII string (nothing to change), invalid UTF-8, or any other
+// non-ASCII character (which Python refuses). Only failed parses get here.
+func pyDecimalASCII(s string) (string, bool) {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(s) || !utf8.ValidString(s) {
+		return "", false
+	}
+	b := []byte(s[:i])
+	for _, r := range s[i:] {
+		switch {
+		case r < utf8.RuneSelf:
+			b = append(b, byte(r))
+		case unicode.IsSpace(r):
+			b = append(b, ' ')
+		case unicode.Is(unicode.Nd, r):
+			// Decimal digits come in runs of ten from their zero
+			// (a Unicode stability rule); adjacent runs are
+			// each ten long.
+			zero := r
+			for unicode.Is(unicode.Nd, zero-1) {
+				zero--
+			}
+			b = append(b, byte('0'+(r-zero)%10))
+		default:
+			return "", false
+		}
+	}
+	return string(b), true
 }
 
 // ParsePyInt32 is ParsePyInt for integer (int4) columns; values outside
@@ -373,9 +422,13 @@ func BoolIsTrue(x string) bool { return x == "True" }
 // BoolIsOne is `x == '1'`.
 func BoolIsOne(x string) bool { return x == "1" }
 
-// BoolFromInt is `bool(int(x))`.
+// BoolFromInt is `bool(int(x))`: Python's int has no range, so a literal
+// beyond int64 is true.
 func BoolFromInt(x string) (bool, error) {
-	n, err := ParsePyInt(x)
+	n, big, err := parsePyInt(x)
+	if big {
+		return true, nil
+	}
 	if err != nil {
 		return false, err
 	}

@@ -1,0 +1,49 @@
+package ingest
+
+import (
+	"testing"
+)
+
+// TestQAS8PyNumbersUnicodeDigits: Python's float() and int() read any
+// Unicode decimal digit and Unicode whitespace (hera-mc.md §1.3: the port
+// copies Python's acceptance). Expected values from python3.11:
+// float('١٢') = 12.0, int('𝟏𝟐') = 12, float('٣e٢') = 300.0, int(' ٣.٥ ')
+// raises, float('\x1c\xa05') raises.
+func TestQAS8PyNumbersUnicodeDigits(t *testing.T) {
+	floats := map[string]float64{"١٢": 12, "１２": 12, " ٣.٥ ": 3.5, "\u00a0٤\u3000": 4, "١_٢": 12, "٣e٢": 300, "-١": -1,
+		"١٢.٥": 12.5, "𝟏𝟐": 12, "१२३": 123}
+	for s, want := range floats {
+		if got, err := ParsePyFloat(s); err != nil || got != want {
+			t.Errorf("float(%q) = %v, %v; Python gives %v", s, got, err, want)
+		}
+	}
+	ints := map[string]int64{"١٢": 12, "１２": 12, "\u00a0٤\u3000": 4, "١_٢": 12, "-١": -1, "𝟏𝟐": 12, "१२३": 123}
+	for s, want := range ints {
+		if got, err := ParsePyInt(s); err != nil || got != want {
+			t.Errorf("int(%q) = %v, %v; Python gives %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{" ٣.٥ ", "٣e٢", "١٢.٥", "\x1c\u00a05", "١\u200b٢", "½", "²", "x١"} {
+		if got, err := ParsePyInt(s); err == nil {
+			t.Errorf("int(%q) = %v, Python raises", s, got)
+		}
+	}
+	for _, s := range []string{"\x1c\u00a05", "½", "²", "١\xff"} {
+		if got, err := ParsePyFloat(s); err == nil {
+			t.Errorf("float(%q) = %v, Python raises", s, got)
+		}
+	}
+}
+
+// TestQAS8BoolFromIntBig: psu_alert is bool(int(x)) (hera-mc.md §3.7), and
+// Python's int has no range: bool(int('99999999999999999999')) is True.
+func TestQAS8BoolFromIntBig(t *testing.T) {
+	for s, want := range map[string]bool{"99999999999999999999": true, " -1_000_000_000_000_000_000_000 ": true, "-0": false, "00": false} {
+		if got, err := BoolFromInt(s); err != nil || got != want {
+			t.Errorf("bool(int(%q)) = %v, %v; Python gives %v", s, got, err, want)
+		}
+	}
+	if _, err := BoolFromInt("1e30"); err == nil {
+		t.Error("bool(int('1e30')) accepted")
+	}
+}
