@@ -346,7 +346,8 @@ func runFileEOD(g *gctx) error {
 	now := int64(g.nowGPSF)
 	type jdStatus struct {
 		jd     int64
-		status int64
+		col    string // "" for an unknown status
+		status string // the status as read, for the report
 		field  string
 	}
 	// The original's {int(field): int(value)} holds one status per JD: of
@@ -364,12 +365,16 @@ func runFileEOD(g *gctx) error {
 			g.skip(table, key, f, "JD: "+err.Error())
 			continue
 		}
-		st, err := ParsePyInt(h[f])
-		if err != nil {
+		// A status beyond int64 is still an int there: an unknown one.
+		st, big, err := parsePyInt(h[f])
+		if err != nil && !big {
 			g.skip(table, key, f, "status: "+err.Error())
 			continue
 		}
-		e := jdStatus{jd, st, f}
+		e := jdStatus{jd, eodColumn[st], strconv.FormatInt(st, 10), f}
+		if big {
+			e.col, e.status = "", clip(stripPy(h[f]))
+		}
 		if prev, dup := byJD[jd]; dup {
 			if f == strconv.FormatInt(jd, 10) {
 				prev, e = e, prev
@@ -389,11 +394,10 @@ func runFileEOD(g *gctx) error {
 	byCol := map[string][]int64{}
 	var cols []string
 	for _, e := range list {
-		col := eodColumn[e.status] // "" for an unknown status
-		if _, seen := byCol[col]; !seen {
-			cols = append(cols, col)
+		if _, seen := byCol[e.col]; !seen {
+			cols = append(cols, e.col)
 		}
-		byCol[col] = append(byCol[col], e.jd)
+		byCol[e.col] = append(byCol[e.col], e.jd)
 	}
 	sort.Strings(cols)
 	return g.tx(func(tx pgx.Tx) error {
@@ -411,15 +415,15 @@ func runFileEOD(g *gctx) error {
 			}
 		}
 		for _, e := range list {
-			if _, known := eodColumn[e.status]; known {
+			if e.col != "" {
 				continue
 			}
 			if !changed[e.jd] {
 				// The original inserts an all-NULL row for a new JD and
 				// fails for an existing one; this skips the existing one only.
-				g.skip(table, key, e.field, fmt.Sprintf("unknown status %d", e.status))
+				g.skip(table, key, e.field, "unknown status "+e.status)
 			} else {
-				g.null(table, key, e.field, fmt.Sprintf("unknown status %d: row with no times", e.status))
+				g.null(table, key, e.field, "unknown status "+e.status+": row with no times")
 			}
 		}
 		g.pending[table] += int64(len(changed))

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -42,5 +43,30 @@ func TestS8CorrEODOneStatusPerJD(t *testing.T) {
 	rep = runAt(t, rc, db, base.Add(time.Minute), "file_eod")
 	if n := rep.Rows("correlator_file_eod"); n != 0 {
 		t.Errorf("second pass wrote %d rows", n)
+	}
+}
+
+// TestS8CorrEODHugeStatusIsUnknown: int() of a status beyond int64 is a
+// Python int like any other, and not one of 0, 1, 2, -1: an unknown status,
+// which inserts a row with no times for a new JD (hera-mc.md §3.5), not a
+// skipped record.
+func TestS8CorrEODHugeStatusIsUnknown(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	m.HSet("corr:files:jds", "2461005", "99999999999999999999", "2461006", "-99999999999999999999")
+	rep := runAt(t, rc, db, testNow, "file_eod")
+	rows := rowMaps(t, db, `SELECT * FROM correlator_file_eod WHERE time_start IS NULL AND time_converted IS NULL
+		AND time_uploaded IS NULL AND time_launch_failed IS NULL ORDER BY jd`)
+	if len(rows) != 2 {
+		t.Errorf("rows with no times: %v", rows)
+	}
+	nulls := 0
+	for _, s := range rep.Skipped {
+		if s.Action == "null" && strings.Contains(s.Reason, "unknown status") {
+			nulls++
+		}
+	}
+	if nulls != 2 {
+		t.Errorf("unknown statuses not reported as rows with no times: %+v", rep.Skipped)
 	}
 }

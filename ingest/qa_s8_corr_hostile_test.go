@@ -113,7 +113,7 @@ func TestS8CorrHostileRecords(t *testing.T) {
 		{"purgatory list", asList("corr:files:purgatory"), "corr:files:purgatory", map[string]int{"correlator_file_queues": 6}},
 		{"purgatory utf8", hset("corr:files:purgatory", "\xff.dat", "1"), "corr:files:purgatory", nil},
 		{"jds bad", hset("corr:files:jds", "1e3", "0", "2461001", "nan", "2461002", "", "99999999999999999999", "1", "2461003", "99999999999999999999"),
-			"corr:files:jds", nil},
+			"corr:files:jds", map[string]int{"correlator_file_eod": 2}}, // 2461003: an unknown status
 		{"jds list", asList("corr:files:jds"), "corr:files:jds", map[string]int{"correlator_file_eod": 0}},
 		{"config string", asString("snap_configuration"), "snap_configuration", aaa},
 		{"config list", hset("snap_configuration", "config", "- a\n- b\n"), "snap_configuration", aaa},
