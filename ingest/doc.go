@@ -86,7 +86,10 @@
 //     then heraNode<n>Snap<loc>), antennas of snap_input from corr:map
 //     ant_to_snap, instead of the CM database (reference §4).
 //  10. snap_log fields are taken in name order (HGETALL order is undefined),
-//     so for a host listed under two statuses the later name wins.
+//     so for a host listed under two statuses the later name wins. Of
+//     corr:files:jds fields that spell the same JD ('2461000', '+2461000'),
+//     the plain number is kept (else the first in byte order) and the
+//     others are reported; the original keeps the one HGETALL gives last.
 //  11. KEYS is replaced by SCAN; hera_autos keys are read with one pipelined
 //     GET each (the same keys: start with "auto", not ending in "timestamp",
 //     matching auto:(\d+)(e|n), normalised to auto:<int><pol>).
@@ -102,6 +105,8 @@
 //     its daemon_status effect are as before; only its commit may come
 //     before the groups listed ahead of it. The benchmark's per-row baseline
 //     keeps the original's single sequence.
+//  14. A config hash with an empty md5 is reported and skipped; the original
+//     would store that config under the hash "".
 //
 // Kept as the reference does them: corr:feng_sync_time read as milliseconds
 // (quirk 1), psu_alert and last_programmed_time NULL with the current
