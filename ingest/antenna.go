@@ -20,7 +20,7 @@ func runAntennaStatus(g *gctx) error {
 	for _, a := range cm.ants {
 		if !hostSet[a.host] {
 			hostSet[a.host] = true
-			keys = append(keys, "status:snap:"+a.host)
+			keys = append(keys, a.key)
 		}
 	}
 	hs := map[string]map[string]string{}
@@ -39,6 +39,13 @@ func runAntennaStatus(g *gctx) error {
 	for k, h := range read {
 		hs[k] = h
 	}
+	return g.writeAll(antennaRows(g, cm, hs))
+}
+
+// antennaRows converts the antenna_status rows of corr:map's antennas from
+// their SNAPs' status:snap: hashes hs, reporting what it cannot use.
+func antennaRows(g *gctx, cm *corrMap, hs map[string]map[string]string) *tableRows {
+	const table = "antenna_status"
 	rows := newRows(table, "time", "antenna_number", "antenna_feed_pol", "snap_hostname", "snap_channel_number",
 		"adc_mean", "adc_rms", "adc_power", "pam_atten", "pam_power", "eq_coeffs", "fem_current", "fem_id", "fem_temp",
 		"fem_voltage", "histogram", "pam_current", "pam_id", "pam_voltage", "fem_imu_phi", "fem_imu_theta",
@@ -49,13 +56,14 @@ func runAntennaStatus(g *gctx) error {
 		err error
 	}
 	times := map[string]snapT{}
+	var scratch []byte // the histograms' formatting buffer
 	for _, a := range cm.ants {
-		key := "status:snap:" + a.host
+		key := a.key
 		h := hs[key]
 		if len(h) == 0 {
 			continue // no status for this SNAP: nothing, as in hera_corr_cm
 		}
-		f := &fields{g: g, table: table, key: key, h: h}
+		f := &fields{g: g, table: table, key: key, h: h, scratch: &scratch}
 		st, seen := times[key]
 		if !seen {
 			st.t, st.err = snapTime(h)
@@ -71,36 +79,34 @@ func runAntennaStatus(g *gctx) error {
 		t := st.t
 		f.ok++ // the timestamp conversion counts for the drop rule
 		pol := a.pol
-		// Field names: stream<channel>_..., pam<channel/2>_..., fem<channel/2>_...
-		sn, pn := strconv.Itoa(a.channel), strconv.Itoa(a.channel/2)
-		sf := func(name string) string { return "stream" + sn + "_" + name }
-		pam := func(name string) string { return "pam" + pn + "_" + name }
-		fem := func(name string) string { return "fem" + pn + "_" + name }
+		n := &antFields[a.channel][polIndex(pol)]
 
-		adcMean, adcRMS, adcPower := f.floatNoNaN(sf("mean")), f.floatNoNaN(sf("rms")), f.floatNoNaN(sf("power"))
-		pamAtten := f.int32(pam("atten_" + pol))
-		pamPower := f.floatNoNaN(pam("power_" + pol))
-		pamVoltage, pamCurrent := f.floatNoNaN(pam("voltage")), f.floatNoNaN(pam("current"))
-		pamID := f.id(pam("id"))
-		femVoltage, femCurrent, femTemp := f.floatNoNaN(fem("voltage")), f.floatNoNaN(fem("current")), f.floatNoNaN(fem("temp"))
-		femID := f.id(fem("id"))
-		femSwitch := f.str(fem("switch"))
-		femLNA := f.boolTrue(fem("lna_power_" + pol))
-		theta, phi := f.floatNoNaN(fem("imu_theta")), f.floatNoNaN(fem("imu_phi"))
+		adcMean, adcRMS, adcPower := f.floatNoNaN(n.mean), f.floatNoNaN(n.rms), f.floatNoNaN(n.power)
+		pamAtten := f.int32(n.pamAtten)
+		pamPower := f.floatNoNaN(n.pamPower)
+		pamVoltage, pamCurrent := f.floatNoNaN(n.pamVoltage), f.floatNoNaN(n.pamCurrent)
+		pamID := f.id(n.pamID)
+		femVoltage, femCurrent, femTemp := f.floatNoNaN(n.femVoltage), f.floatNoNaN(n.femCurrent), f.floatNoNaN(n.femTemp)
+		femID := f.id(n.femID)
+		femSwitch := f.str(n.femSwitch)
+		femLNA := f.boolTrue(n.femLNA)
+		theta, phi := f.floatNoNaN(n.femTheta), f.floatNoNaN(n.femPhi)
 		fft := f.boolTrue("fft_overflow")
-		eq := f.eqCoeffs(sf("eq_coeffs"))
-		hist := f.histogram(sf("hist"))
-		// Converted by hera_corr_cm but not stored: they count for the drop rule.
-		if v, has := h[sf("autocorr")]; has {
-			if _, err := Float64sLE([]byte(v)); err == nil {
+		eq := f.eqCoeffs(n.eqCoeffs)
+		hist := f.histogram(n.hist)
+		// Converted by hera_corr_cm but not stored: they count for the drop
+		// rule. np.frombuffer(x, float) succeeds on whole float64 values.
+		if v, has := h[n.autocorr]; has && len(v)%8 == 0 {
+			f.ok++
+		}
+		if v, has := h[n.femPressure]; has {
+			if _, err := ParsePyFloat(v); err == nil {
 				f.ok++
 			}
 		}
-		for _, n := range []string{fem("pressure"), fem("humidity")} {
-			if v, has := h[n]; has {
-				if _, err := ParsePyFloat(v); err == nil {
-					f.ok++
-				}
+		if v, has := h[n.femHumidity]; has {
+			if _, err := ParsePyFloat(v); err == nil {
+				f.ok++
 			}
 		}
 		if v, has := h["eq_clip_count"]; has {
@@ -117,7 +123,7 @@ func runAntennaStatus(g *gctx) error {
 			case "antenna", "load", "noise":
 			default:
 				if !silentNull(sw) && sw != "failed" {
-					g.null(table, key, fem("switch"), fmt.Sprintf("unknown FEM switch state %q", clip(sw)))
+					g.null(table, key, n.femSwitch, fmt.Sprintf("unknown FEM switch state %q", clip(sw)))
 				}
 				femSwitch = nil
 			}
@@ -125,7 +131,47 @@ func runAntennaStatus(g *gctx) error {
 		rows.add(t, a.ant, pol, a.host, int32(a.channel), adcMean, adcRMS, adcPower, pamAtten, pamPower, eq,
 			femCurrent, femID, femTemp, femVoltage, hist, pamCurrent, pamID, pamVoltage, phi, theta, femLNA, femSwitch, fft)
 	}
-	return g.writeAll(rows)
+	return rows
+}
+
+// antFieldNames are the status:snap: fields of one antenna-pol: stream<s>_*
+// of its channel s, pam<p>_* and fem<p>_* of its PAM/FEM p = s/2, the
+// per-pol ones ending _e or _n (hera-mc.md §3.9).
+type antFieldNames struct {
+	mean, rms, power, eqCoeffs, hist, autocorr                string
+	pamAtten, pamPower, pamVoltage, pamCurrent, pamID         string
+	femVoltage, femCurrent, femTemp, femID, femSwitch, femLNA string
+	femTheta, femPhi, femPressure, femHumidity                string
+}
+
+// antFields holds the names per channel (0-5, as decodeCorrMap accepts)
+// and polarisation (polIndex), built once instead of per row.
+var antFields = func() (t [6][2]antFieldNames) {
+	for ch := range t {
+		for pi, pol := range []string{"e", "n"} {
+			s := "stream" + strconv.Itoa(ch) + "_"
+			pam := "pam" + strconv.Itoa(ch/2) + "_"
+			fem := "fem" + strconv.Itoa(ch/2) + "_"
+			t[ch][pi] = antFieldNames{
+				mean: s + "mean", rms: s + "rms", power: s + "power", eqCoeffs: s + "eq_coeffs", hist: s + "hist",
+				autocorr: s + "autocorr",
+				pamAtten: pam + "atten_" + pol, pamPower: pam + "power_" + pol, pamVoltage: pam + "voltage",
+				pamCurrent: pam + "current", pamID: pam + "id",
+				femVoltage: fem + "voltage", femCurrent: fem + "current", femTemp: fem + "temp", femID: fem + "id",
+				femSwitch: fem + "switch", femLNA: fem + "lna_power_" + pol, femTheta: fem + "imu_theta",
+				femPhi: fem + "imu_phi", femPressure: fem + "pressure", femHumidity: fem + "humidity",
+			}
+		}
+	}
+	return t
+}()
+
+// polIndex is antFields' index of a polarisation, "e" or "n".
+func polIndex(pol string) int {
+	if pol == "n" {
+		return 1
+	}
+	return 0
 }
 
 // id converts a pam/fem id as hera_corr_cm's json.loads and hera_mc's
@@ -285,7 +331,10 @@ func (f *fields) histogram(name string) any {
 	if !ok {
 		return nil
 	}
-	s, err := int64ListLE(v)
+	if f.scratch == nil {
+		f.scratch = new([]byte)
+	}
+	s, err := int64ListLEBuf(v, f.scratch)
 	if err != nil {
 		f.bad(name, err.Error())
 		return nil

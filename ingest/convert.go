@@ -590,21 +590,58 @@ func Int64ListString(v []int64) string {
 // int64ListLE is Int64ListString(Int64sLE([]byte(b))) without the copies
 // between.
 func int64ListLE(b string) (string, error) {
+	var scratch []byte
+	return int64ListLEBuf(b, &scratch)
+}
+
+// int64ListLEBuf is int64ListLE formatting in *scratch, which it keeps for
+// the next call: the string returned is the only allocation.
+func int64ListLEBuf(b string, scratch *[]byte) (string, error) {
 	if len(b)%8 != 0 {
 		return "", fmt.Errorf("%d bytes is not a whole number of int64 values", len(b))
 	}
-	out := make([]byte, 0, 2+8*(len(b)/8))
-	out = append(out, '[')
+	out := append((*scratch)[:0], '[')
 	for i := 0; i+8 <= len(b); i += 8 {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		x := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
-			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
-		out = strconv.AppendInt(out, int64(x), 10)
+		x := int64(uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
+			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56)
+		if x < 0 || x >= 1e8 {
+			out = strconv.AppendInt(out, x, 10)
+			continue
+		}
+		// A histogram count: two digits a step, written backwards into
+		// d (about twice AppendInt's speed for these).
+		var d [8]byte
+		p, u := len(d), uint32(x)
+		for u >= 100 {
+			q := u / 100
+			r := 2 * (u - 100*q)
+			p -= 2
+			d[p], d[p+1] = digitPairs[r], digitPairs[r+1]
+			u = q
+		}
+		if u >= 10 {
+			p -= 2
+			d[p], d[p+1] = digitPairs[2*u], digitPairs[2*u+1]
+		} else {
+			p--
+			d[p] = byte('0' + u)
+		}
+		out = append(out, d[p:]...)
 	}
-	return string(append(out, ']')), nil
+	out = append(out, ']')
+	*scratch = out
+	return string(out), nil
 }
+
+// digitPairs holds "00" to "99".
+const digitPairs = "0001020304050607080910111213141516171819" +
+	"2021222324252627282930313233343536373839" +
+	"4041424344454647484950515253545556575859" +
+	"6061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
 
 // ---------------------------------------------------------------------------
 // float32 median (np.median of a float32 array)

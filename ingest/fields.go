@@ -12,6 +12,8 @@ type fields struct {
 	key   string
 	h     map[string]string
 	ok    int
+	// scratch, when set, is a buffer kept between records for formatting.
+	scratch *[]byte
 }
 
 func (f *fields) bad(name, reason string) {

@@ -1,6 +1,10 @@
 package ingest
 
 import (
+	"encoding/binary"
+	"math"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +49,37 @@ func TestQAS8BoolFromIntBig(t *testing.T) {
 	}
 	if _, err := BoolFromInt("1e30"); err == nil {
 		t.Error("bool(int('1e30')) accepted")
+	}
+}
+
+// TestQAS8HistogramText: the histogram text (hera-mc.md §3.9: "[" +
+// ",".join(str(int)) + "]" of the int64 LE array) of int64ListLEBuf's
+// two-digit formatting is strconv's, at every digit count and sign, with
+// the scratch buffer reused between records of different lengths.
+func TestQAS8HistogramText(t *testing.T) {
+	var vals []int64
+	for p := int64(1); p > 0 && p <= math.MaxInt64/10; p *= 10 {
+		vals = append(vals, p-1, p, p+1, -p, 2*p+7)
+	}
+	vals = append(vals, 0, 99999999, 100000000, math.MaxInt64, math.MinInt64, -1)
+	var scratch []byte
+	for n := len(vals); n >= 0; n -= 7 {
+		b := make([]byte, 8*n)
+		parts := make([]string, n)
+		for i, v := range vals[:n] {
+			binary.LittleEndian.PutUint64(b[8*i:], uint64(v))
+			parts[i] = strconv.FormatInt(v, 10)
+		}
+		want := "[" + strings.Join(parts, ",") + "]"
+		got, err := int64ListLEBuf(string(b), &scratch)
+		if err != nil || got != want {
+			t.Errorf("%d values: %q, %v; want %q", n, got, err, want)
+		}
+		if s, _ := int64ListLE(string(b)); s != want {
+			t.Errorf("int64ListLE: %q, want %q", s, want)
+		}
+	}
+	if _, err := int64ListLEBuf("1234567", &scratch); err == nil {
+		t.Error("7 bytes accepted")
 	}
 }

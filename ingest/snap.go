@@ -36,6 +36,7 @@ type antPolSnap struct {
 	pol     string
 	host    string
 	channel int
+	key     string // status:snap:<host>
 }
 
 // loadCorrMap reads corr:map once per pass. nil (reported) when missing or
@@ -346,7 +347,7 @@ func decodeCorrMap(a2sText, s2sText string, hasS2S bool) (*corrMap, [][2]string)
 				note("ant_to_snap", fmt.Sprintf("antenna %s%s: channel %s is not 0-5", ak, pol, clip(string(v.Channel))))
 				continue
 			}
-			m.ants = append(m.ants, antPolSnap{ak, ant, pol, v.Host, ch})
+			m.ants = append(m.ants, antPolSnap{ak, ant, pol, v.Host, ch, "status:snap:" + v.Host})
 			m.byHostChan[hostChan{v.Host, ch}] = antPol{ant, pol}
 		}
 	}
