@@ -512,66 +512,97 @@ func Int64sLE(b []byte) ([]int64, error) {
 // zero), scientific otherwise with no '.0' on whole mantissas and at least
 // two exponent digits.
 func PyFloatString(f float64, bitSize int) string {
+	var buf [32]byte
+	return string(appendPyFloatText(buf[:0], f, bitSize))
+}
+
+// appendPyFloatText appends PyFloatString(f, bitSize) to dst.
+func appendPyFloatText(dst []byte, f float64, bitSize int) []byte {
 	switch {
 	case math.IsNaN(f):
-		return "nan"
+		return append(dst, "nan"...)
 	case math.IsInf(f, 1):
-		return "inf"
+		return append(dst, "inf"...)
 	case math.IsInf(f, -1):
-		return "-inf"
+		return append(dst, "-inf"...)
 	}
 	if bitSize == 32 {
 		f = float64(float32(f))
 	}
-	sign := ""
 	if math.Signbit(f) {
-		sign = "-"
+		dst = append(dst, '-')
 		f = -f
 	}
 	if f == 0 {
-		return sign + "0.0"
+		return append(dst, "0.0"...)
 	}
-	e := strconv.FormatFloat(f, 'e', -1, bitSize) // d.ddde±XX
-	mant, expS, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expS)
-	digits := strings.Replace(mant, ".", "", 1)
-	if f >= 1e-4 && f < 1e16 {
-		var s string
-		if exp >= 0 {
-			if len(digits) <= exp+1 {
-				s = digits + strings.Repeat("0", exp+1-len(digits)) + ".0"
-			} else {
-				s = digits[:exp+1] + "." + digits[exp+1:]
-			}
-		} else {
-			s = "0." + strings.Repeat("0", -exp-1) + digits
+	// The shortest digits, from strconv's d.ddde±XX form.
+	var eb [32]byte
+	e := strconv.AppendFloat(eb[:0], f, 'e', -1, bitSize)
+	var db [24]byte
+	digits := append(db[:0], e[0])
+	i := 1
+	if e[1] == '.' {
+		for i = 2; e[i] != 'e'; i++ {
+			digits = append(digits, e[i])
 		}
-		return sign + s
 	}
-	m := digits[:1]
-	if len(digits) > 1 {
-		m += "." + digits[1:]
+	exp := 0
+	for _, c := range e[i+2:] {
+		exp = 10*exp + int(c-'0')
 	}
-	es := "+"
-	if exp < 0 {
-		es = "-"
+	if e[i+1] == '-' {
 		exp = -exp
 	}
-	return fmt.Sprintf("%s%se%s%02d", sign, m, es, exp)
+	if f >= 1e-4 && f < 1e16 {
+		switch {
+		case exp < 0:
+			dst = append(dst, "0."...)
+			for k := 0; k < -exp-1; k++ {
+				dst = append(dst, '0')
+			}
+			return append(dst, digits...)
+		case len(digits) <= exp+1:
+			dst = append(dst, digits...)
+			for k := len(digits); k < exp+1; k++ {
+				dst = append(dst, '0')
+			}
+			return append(dst, ".0"...)
+		default:
+			dst = append(dst, digits[:exp+1]...)
+			dst = append(dst, '.')
+			return append(dst, digits[exp+1:]...)
+		}
+	}
+	dst = append(dst, digits[0])
+	if len(digits) > 1 {
+		dst = append(dst, '.')
+		dst = append(dst, digits[1:]...)
+	}
+	dst = append(dst, 'e')
+	if exp < 0 {
+		dst = append(dst, '-')
+		exp = -exp
+	} else {
+		dst = append(dst, '+')
+	}
+	if exp < 10 {
+		dst = append(dst, '0')
+	}
+	return strconv.AppendInt(dst, int64(exp), 10)
 }
 
 // Float32ListString is "[" + ",".join(str(np.float32(x))) + "]".
 func Float32ListString(v []float32) string {
-	var b strings.Builder
-	b.WriteByte('[')
+	b := make([]byte, 0, 2+12*len(v))
+	b = append(b, '[')
 	for i, x := range v {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(PyFloatString(float64(x), 32))
+		b = appendPyFloatText(b, float64(x), 32)
 	}
-	b.WriteByte(']')
-	return b.String()
+	return string(append(b, ']'))
 }
 
 // Int64ListString is "[" + ",".join(str(int(x))) + "]".
