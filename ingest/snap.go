@@ -16,7 +16,7 @@ import (
 type corrMap struct {
 	ants         []antPolSnap        // every (ant, pol) of ant_to_snap, sorted
 	byHostChan   map[hostChan]antPol // inverse of ant_to_snap
-	serialToHost map[string][]string // inverse of snap_to_serial
+	serialToHost map[string][]string // inverse of snap_to_serial, serials upper-cased
 	hostSerial   map[string]string   // snap_to_serial
 }
 
@@ -75,12 +75,14 @@ var snapHostRE = regexp.MustCompile(`^heraNode(\d+)Snap(\d+)$`)
 
 // nodeLoc finds a SNAP's node and location from its serial, as hera_mc's CM
 // lookup does: serial -> hostname (corr:map snap_to_serial) -> heraNode<n>Snap<loc>.
+// The lookup ignores case, as hera_mc's (ActiveData.revs upper-cases both
+// sides).
 func (m *corrMap) nodeLoc(serial any) (node, loc any, warn string) {
 	s, ok := serial.(string)
 	if !ok || m == nil {
 		return nil, nil, ""
 	}
-	hosts := m.serialToHost[s]
+	hosts := m.serialToHost[strings.ToUpper(s)]
 	if len(hosts) != 1 {
 		if len(hosts) > 1 {
 			return nil, nil, fmt.Sprintf("serial %q maps to %d hosts", s, len(hosts))
@@ -365,7 +367,8 @@ func decodeCorrMap(a2sText, s2sText string, hasS2S bool) (*corrMap, [][2]string)
 			for host, serial := range s2s {
 				if ss, ok := serial.(string); ok {
 					m.hostSerial[host] = ss
-					m.serialToHost[ss] = append(m.serialToHost[ss], host)
+					up := strings.ToUpper(ss)
+					m.serialToHost[up] = append(m.serialToHost[up], host)
 				}
 			}
 		}
