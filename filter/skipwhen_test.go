@@ -347,7 +347,7 @@ func TestRewriteDropsUnseenMemory(t *testing.T) {
 
 // rdbStringLen is the length prefix of a plain string of n bytes (n >= 2^14).
 func rdbStringLen(n int) []byte {
-	if n < 1<<14 || n >= 1<<32 {
+	if n < 1<<14 || int64(n) >= 1<<32 {
 		panic("rdbStringLen: n")
 	}
 	return []byte{0x80, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}

@@ -238,7 +238,12 @@ func swSameError(t *testing.T, what string, data []byte, skip func(int) bool) {
 			if !errors.As(err, &re) || !errors.As(werr, &wre) {
 				t.Fatalf("%s, %s: %T %v is not an *rdb.Error", what, m.name, err, err)
 			}
-			if re.Offset != wre.Offset || !bytes.Equal(re.Key, wre.Key) || (re.Key == nil) != (wre.Key == nil) || err.Error() != werr.Error() {
+			// A 32-bit build refuses a length beyond maxAlloc as soon as
+			// it would capture it; a skipped value is never captured, so
+			// the same length reads on until it runs past the end.
+			tooLarge := errors.Is(werr, ErrLength) && errors.Is(err, ErrLength) &&
+				strings.Contains(werr.Error(), "build holds in one piece") && bytes.Equal(re.Key, wre.Key)
+			if !tooLarge && (re.Offset != wre.Offset || !bytes.Equal(re.Key, wre.Key) || (re.Key == nil) != (wre.Key == nil) || err.Error() != werr.Error()) {
 				t.Fatalf("%s, %s: %v (key %q), without the option %v (key %q)", what, m.name, err, re.Key, werr, wre.Key)
 			}
 			// the entries before the damage are read alike; the damaged
@@ -273,7 +278,7 @@ func TestSkipValueIfDamaged(t *testing.T) {
 	b = append(b, rcStr("fpg:list")...)
 	b = append(b, rcLen(3)...)
 	b = append(b, rcStr(strings.Repeat("x", 3<<20))...)
-	b = append(b, rcLen(1<<30)...)
+	b = append(b, rcLen(64<<20)...) // past the end, within a 32-bit build's maxAlloc
 	b = append(b, strings.Repeat("y", 1<<20)...)
 	swSameError(t, "list element longer than the input", b, swSkips["all"])
 }
