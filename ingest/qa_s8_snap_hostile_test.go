@@ -155,3 +155,30 @@ func s8GPS(t *testing.T, iso string) int64 {
 	}
 	return tt.Unix() - 315964782
 }
+
+// TestQAS8AntennaNotText: a status:snap field that is not UTF-8 text is
+// None in hera_corr_cm (its .decode() fails) and does not count for the
+// drop rule; the antenna keeps its row with that column NULL, reported.
+func TestQAS8AntennaNotText(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	m.HSet("corr:map", "ant_to_snap", `{"7": {"n": {"host": "heraNode2Snap3", "channel": 3}}}`)
+	m.HSet("status:snap:heraNode2Snap3", "timestamp", "2026-11-20T12:00:00", "fft_overflow", "False",
+		"stream3_mean", "\xff1", "stream3_rms", "3.5", "pam1_id", "[1, \"\xff\"]", "fem1_switch", "load\x00",
+		"fem1_temp", "21.5", "fem1_lna_power_n", "True")
+	rep := runAt(t, rc, db, testNow, "antenna_status")
+	rows := rowMaps(t, db, `SELECT * FROM antenna_status`)
+	if len(rows) != 1 {
+		t.Fatalf("rows %v, want antenna 7n", rows)
+	}
+	r := rows[0]
+	if r["adc_mean"] != nil || r["pam_id"] != nil || r["fem_switch"] != nil || r["adc_rms"] != 3.5 || r["fem_temp"] != 21.5 ||
+		r["fem_lna_power"] != true || r["snap_channel_number"] != int32(3) {
+		t.Errorf("row %v", r)
+	}
+	for _, f := range []string{"stream3_mean", "pam1_id", "fem1_switch"} {
+		if !s8Skipped(rep, "status:snap:heraNode2Snap3", f, "null") {
+			t.Errorf("%s not reported: %+v", f, rep.Skipped)
+		}
+	}
+}

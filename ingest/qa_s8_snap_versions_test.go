@@ -54,3 +54,36 @@ func TestQAS8InitTimeOutsideDatetime(t *testing.T) {
 		})
 	}
 }
+
+// TestQAS8VersionRecords: correlator_software_versions (hera-mc.md §3.14):
+// one row per version:* hash, the package being the key after its
+// version: prefix (deviation 3), time floor(gps(timestamp)); a hash of
+// the wrong type, without version or timestamp, or with a timestamp
+// dateutil cannot read loses only itself; version:snap is left to
+// init_configuration; a second pass adds nothing.
+func TestQAS8VersionRecords(t *testing.T) {
+	m, rc := emptyRedis(t)
+	db := pgfixture.DB(t)
+	m.HSet("version:node_control:hera_node_receiver.py", "version", "0.1.2", "timestamp", "2026-11-20T11:00:00.999999")
+	m.HSet("version:hera_corr_f:hera_snap_redis_monitor.py", "version", "None", "timestamp", "2026-11-20 10:00")
+	m.RPush("version:list", "x")
+	m.HSet("version:noversion", "timestamp", "2026-11-20T11:00:00")
+	m.HSet("version:notime", "version", "1")
+	m.HSet("version:badtime", "version", "1", "timestamp", "yesterday")
+	m.HSet("version:snap", "version", "9", "timestamp", "2026-11-20T11:00:00")
+	rep := runAt(t, rc, db, testNow, "versions")
+	rows := rowMaps(t, db, `SELECT time, package, version FROM correlator_software_versions ORDER BY package`)
+	want := fmt.Sprintf("[map[package:hera_corr_f:hera_snap_redis_monitor.py time:%d version:None] map[package:node_control:hera_node_receiver.py time:%d version:0.1.2]]",
+		s8GPS(t, "2026-11-20T10:00:00"), s8GPS(t, "2026-11-20T11:00:00"))
+	if fmt.Sprint(rows) != want {
+		t.Errorf("rows %v\nwant %s", rows, want)
+	}
+	for _, k := range [][2]string{{"version:list", ""}, {"version:noversion", "version"}, {"version:notime", "timestamp"}, {"version:badtime", "timestamp"}} {
+		if !s8Skipped(rep, k[0], k[1], "skipped") {
+			t.Errorf("%s not reported: %+v", k[0], rep.Skipped)
+		}
+	}
+	if rep2 := runAt(t, rc, db, testNow, "versions"); rep2.Rows("correlator_software_versions") != 0 {
+		t.Errorf("second pass wrote %d rows", rep2.Rows("correlator_software_versions"))
+	}
+}
