@@ -94,13 +94,24 @@ func GPSFromUnix(u float64) (float64, error) {
 	return g, nil
 }
 
-// FloorGPS is math.floor(Time(u, format='unix').gps).
+// FloorGPS is math.floor(Time(u, format='unix').gps). A floor beyond
+// int64 is an error: Python's int would hold it, but no bigint column
+// does (hera_mc's insert fails), and Go's conversion would wrap it.
 func FloorGPS(u float64) (int64, error) {
 	g, err := GPSFromUnix(u)
 	if err != nil {
 		return 0, err
 	}
-	return int64(math.Floor(g)), nil
+	return floorInt64(g)
+}
+
+// floorInt64 is floor(g) as an int64, an error beyond its range.
+func floorInt64(g float64) (int64, error) {
+	f := math.Floor(g)
+	if !(f >= math.MinInt64 && f < math.MaxInt64) { // MaxInt64 rounds up to 2^63
+		return 0, fmt.Errorf("GPS time %g is beyond a bigint", g)
+	}
+	return int64(f), nil
 }
 
 // timeUnix returns t as float Unix seconds with microsecond resolution, the
@@ -139,8 +150,14 @@ func floorDiv(a, b int64) int64 {
 }
 
 // GPSFromJD converts a UTC Julian Date as Time(jd, format='jd').gps does.
+// Its one use (hera_autos.time) is floored into a bigint, so a JD whose
+// GPS time is beyond one is an error.
 func GPSFromJD(jd float64) (float64, error) {
-	return GPSFromUnix((jd - 2440587.5) * 86400)
+	g, err := GPSFromUnix((jd - 2440587.5) * 86400)
+	if err == nil {
+		_, err = floorInt64(g)
+	}
+	return g, err
 }
 
 // JDDay is daemon_status.jd: floor of the UTC Julian Date, changing at 12:00 UTC.

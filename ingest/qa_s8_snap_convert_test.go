@@ -83,3 +83,23 @@ func TestQAS8HistogramText(t *testing.T) {
 		t.Error("7 bytes accepted")
 	}
 }
+
+// TestQAS8FloorGPSRange: floor(gps) goes to bigint columns; beyond int64 it
+// is an error (Go's conversion would give -9223372036854775808), just
+// inside it is the value. The autos' JD time the same through GPSFromJD.
+func TestQAS8FloorGPSRange(t *testing.T) {
+	if g, err := FloorGPS(9.2e18); err != nil || g != int64(9.2e18)-315964782 {
+		t.Errorf("FloorGPS(9.2e18) = %d, %v", g, err)
+	}
+	for _, u := range []float64{9.3e18, 1e300, math.MaxFloat64} {
+		if g, err := FloorGPS(u); err == nil {
+			t.Errorf("FloorGPS(%g) = %d, want an error", u, g)
+		}
+	}
+	if _, err := GPSFromJD(1e300); err == nil {
+		t.Error("GPSFromJD(1e300) accepted")
+	}
+	if g, err := GPSFromJD(2461000.5); err != nil || math.Floor(g) != float64((2461000.5-2440587.5)*86400-315964782) {
+		t.Errorf("GPSFromJD(2461000.5) = %v, %v", g, err)
+	}
+}
