@@ -146,7 +146,7 @@ var migrateHelp = map[string]string{
 		"were made by hand or by hera_mc's alembic. Check the tables match before stamping: a VERSION\n" +
 		"whose tables are not all there is refused, naming them (columns and types are not compared).\n" +
 		"migrate up and status on such a database say which VERSION its tables match.\n" +
-		jsonMoveHelp("applied") + " (always [] here)\n\n" +
+		jsonMoveHelp("applied") + " \"applied\" is always [] here.\n\n" +
 		"Example:\n" +
 		"  rdbtool migrate stamp 5 --db postgres:///hera_mc",
 	"create": "Writes NNNNN_NAME.sql, numbered after the last file in the directory, with empty\n" +
@@ -166,7 +166,7 @@ var migrateHelp = map[string]string{
 func jsonMoveHelp(list string) string {
 	return "--json prints {\"database\",\"from\",\"to\",\"" + list + "\":[{\"version\",\"name\",\"seconds\"}]}: the versions\n" +
 		"before and after, and the migrations run, in order. \"database\" names database, server and user\n" +
-		"as the messages do, never the password"
+		"as the messages do, never the password."
 }
 
 // noArguments refuses an argument to a subcommand that takes none: `migrate
@@ -190,6 +190,12 @@ func noArguments(name string, action cli.ActionFunc) cli.ActionFunc {
 
 func migrateFail(format string, args ...any) error {
 	return cli.Exit("migrate: "+fmt.Sprintf(format, args...), exitError)
+}
+
+// migrateUsageError is a usage error of migrate SUB, naming its help as every
+// other command's usage errors do.
+func migrateUsageError(sub, format string, args ...any) error {
+	return cli.Exit(fmt.Sprintf("migrate %s: %s (see rdbtool migrate %s --help)", sub, fmt.Sprintf(format, args...), sub), exitError)
 }
 
 // migrateOpen connects to the --db database and returns a Migrator on it.
@@ -419,7 +425,7 @@ func versionAfter(ctx context.Context, m *migrations.Migrator) int64 {
 func migrateDown(c *cli.Context) error {
 	steps := c.Int("steps")
 	if steps < 1 {
-		return migrateFail("down: --steps takes a number >= 1")
+		return migrateUsageError("down", "--steps takes a number >= 1")
 	}
 	if err := confirmRemote(c, migrateDSN(c)); err != nil {
 		return err
@@ -517,11 +523,11 @@ func localServer(dsn string) (string, bool) {
 
 func versionArg(c *cli.Context, cmd string) (int64, error) {
 	if c.NArg() != 1 {
-		return 0, migrateFail("%s takes one VERSION (a number, 0 for none)", cmd)
+		return 0, migrateUsageError(cmd, "give one VERSION (a number, 0 for none)")
 	}
 	v, err := strconv.ParseInt(c.Args().First(), 10, 64)
 	if err != nil || v < 0 {
-		return 0, migrateFail("%s: VERSION must be a number >= 0, not %q", cmd, c.Args().First())
+		return 0, migrateUsageError(cmd, "VERSION must be a number >= 0, not %q", c.Args().First())
 	}
 	return v, nil
 }
@@ -643,7 +649,7 @@ func migrateStamp(c *cli.Context) error {
 
 func migrateCreate(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return migrateFail("create takes one NAME, e.g. add_node_humidity")
+		return migrateUsageError("create", "give one NAME, e.g. add_node_humidity")
 	}
 	dir := c.String("dir")
 	if dir == "" {
