@@ -95,7 +95,7 @@ func (s LoadStats) String() string {
 	}{{s.Conflicts, "already present (conflicts, not replaced)"}, {s.Unmatched, "not matching --match"},
 		{s.Expired, "already expired (skipped)"}, {s.OtherDB, "in databases other than 0 (a cluster has only db 0; not loaded)"},
 		{s.Converted, "re-encoded for the older target"}, {s.Failed, "NOT loaded (refused or not convertible)"},
-		{s.Unconfirmed, "sent but unconfirmed when the connection failed (may or may not be loaded)"},
+		{s.Unconfirmed, "sent but unconfirmed when the load stopped (may or may not be loaded)"},
 		{s.NotLoaded, "NOT loaded because the load stopped (nor any key after them in the file)"}} {
 		if c.n > 0 {
 			fmt.Fprintf(&b, "; %d %s", c.n, c.what)

@@ -74,9 +74,10 @@ func importCommand() *cli.Command {
 			"hash table (type 4), skiplist (type 5; 3 before 8), plain set; lists as quicklist 2\n" +
 			"(10+), quicklist (7-9) or linked list. Data N cannot hold is dropped with a warning\n" +
 			"(hash field expiries before 12, stream metadata before 10, functions before 10,\n" +
-			"LRU/LFU before 9; before 3 expiries are stored in whole seconds, rounded up). Keys N\n" +
-			"cannot express (module values before 8, streams before 9, expiries after 2038\n" +
-			"before 3) are listed; the command then fails unless --skip-unconvertible.\n" +
+			"LRU/LFU and module aux before 9; before 3 expiries are stored in whole seconds,\n" +
+			"rounded up). Keys N cannot express (module values before 8, streams before 9,\n" +
+			"expiries after 2038 before 3) are listed; the command then fails unless\n" +
+			"--skip-unconvertible.\n" +
 			"--json prints the report as one JSON object instead of warnings on stderr (stdout; on\n" +
 			"stderr with -o -), also when keys are unconvertible (exit 2):\n" +
 			"  {\"input\",\"output\" (- = stdout),\"rdb_version\" (written),\"keys\" (written),\"converted\",\n" +

@@ -44,10 +44,10 @@ func snapshotCommand() *cli.Command {
 		Description: "URL: redis://[user:pass@]host:port[/db], rediss:// for TLS (the password is never printed).\n" +
 			tlsHelp +
 			"A database in the URL (/N, or ?db=N) is the same as --db N; a --db naming other databases is refused.\n" +
-			"--method scan: SCAN + pipelined DUMP/PTTL per database; pruned keys are never fetched. SCAN may\n" +
-			"return a key twice, so a 12-byte fingerprint of every key is kept: in memory for the last 1-2\n" +
-			"million keys (at most ~45 MB), in a temp file in $TMPDIR beyond that (16 bytes a key), so\n" +
-			"memory does not grow with the keyspace.\n" +
+			"--method scan: SCAN + pipelined DUMP/PEXPIRETIME (PTTL before Redis 7.0) per database; pruned\n" +
+			"keys are never fetched. SCAN may return a key twice, so a 12-byte fingerprint of every key is\n" +
+			"kept: in memory for the last 1-2 million keys (at most ~45 MB), in a temp file in $TMPDIR\n" +
+			"beyond that (16 bytes a key), so memory does not grow with the keyspace.\n" +
 			"--method sync: act as a replica and stream the server's own RDB (one point in time; the server forks).\n" +
 			"--larger-than drops keys whose RDB-encoded value is larger than SIZE (scan still transfers them once).\n" +
 			"--cluster reads every master in turn; a cluster with a slot migrating (a resharding), or whose slots move\n" +

@@ -31,7 +31,7 @@ func refreshCommand() *cli.Command {
 			"the policy is broken (exit 1): {\"ok\" (false: the result breaks the policy and was not\n" +
 			"written),\"policy\" (its path, \"\" for none),\"violations\":[{\"rule\",\"db\",\"key\",\n" +
 			"\"message\"}],\"omitted\":{rule:count} (as check --json),\"prune\":{\"removed\",\n" +
-			"\"removed_value_bytes\"},\"persist\":\n" + persistJSONHelp + "} and the fields of rewrite --json:\n" +
+			"\"removed_value_bytes\",\"spared\"},\"persist\":\n" + persistJSONHelp + "} and the fields of rewrite --json:\n" +
 			rewriteJSONHelp + "\n" +
 			policyHelp + "\n" +
 			helpExamples("rdbtool refresh dump.rdb --in-place                      # uses dump.rdb.policy",
