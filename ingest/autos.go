@@ -40,10 +40,6 @@ func runAutos(g *gctx) error {
 		g.skip(table, tsKey, "", err.Error())
 		return nil
 	}
-	if math.Floor(gf) >= 1<<63 { // no bigint holds it; int64() would wrap
-		g.skip(table, tsKey, "", fmt.Sprintf("JD %v is out of range", jd[0]))
-		return nil
-	}
 	t := int64(math.Floor(gf))
 
 	// The original uses KEYS; SCAN gives the same keys without blocking Redis.
