@@ -42,3 +42,26 @@ func TestQAS8SerialLookupIgnoresCase(t *testing.T) {
 		t.Errorf("input 'None': %v, want one row, channel 0, 'None'", in)
 	}
 }
+
+// TestQAS8CorrMapChannelClaimedTwice: snap_input's antenna comes from
+// corr:map's ant_to_snap inverted (hera-mc.md §4). When two antennas claim
+// the same SNAP channel (an inconsistent map) the choice must not depend
+// on Go's map order, which differs from one run to the next: the lowest
+// antenna number (then polarisation) keeps the channel and the conflict is
+// reported.
+func TestQAS8CorrMapChannelClaimedTwice(t *testing.T) {
+	a2s := `{"30": {"e": {"host": "heraNode1Snap0", "channel": 1}}, "12": {"n": {"host": "heraNode1Snap0", "channel": 1}},
+		"20": {"e": {"host": "heraNode1Snap0", "channel": 1}}, "5": {"e": {"host": "heraNode1Snap0", "channel": 2}}}`
+	for i := 0; i < 50; i++ {
+		m, notes := decodeCorrMap(a2s, "", false)
+		if got := m.byHostChan[hostChan{"heraNode1Snap0", 1}]; got != (antPol{12, "n"}) {
+			t.Fatalf("decode %d: channel 1 -> %v, want antenna 12n", i, got)
+		}
+		if got := m.byHostChan[hostChan{"heraNode1Snap0", 2}]; got != (antPol{5, "e"}) {
+			t.Fatalf("decode %d: channel 2 -> %v", i, got)
+		}
+		if len(notes) != 2 {
+			t.Fatalf("decode %d: notes %v, want one per antenna left out (20e, 30e)", i, notes)
+		}
+	}
+}

@@ -350,15 +350,30 @@ func decodeCorrMap(a2sText, s2sText string, hasS2S bool) (*corrMap, [][2]string)
 				continue
 			}
 			m.ants = append(m.ants, antPolSnap{ak, ant, pol, v.Host, ch, "status:snap:" + v.Host})
-			m.byHostChan[hostChan{v.Host, ch}] = antPol{ant, pol}
 		}
 	}
 	sort.Slice(m.ants, func(i, j int) bool {
 		if m.ants[i].ant != m.ants[j].ant {
 			return m.ants[i].ant < m.ants[j].ant
 		}
-		return m.ants[i].pol < m.ants[j].pol
+		if m.ants[i].pol != m.ants[j].pol {
+			return m.ants[i].pol < m.ants[j].pol
+		}
+		return m.ants[i].antKey < m.ants[j].antKey // "12" and "012"
 	})
+	// The inverse, in that order: a channel claimed twice (an inconsistent
+	// map) keeps its first antenna whatever the JSON's order, reported.
+	for _, a := range m.ants {
+		hc := hostChan{a.host, a.channel}
+		if prev, dup := m.byHostChan[hc]; dup {
+			if prev != (antPol{a.ant, a.pol}) {
+				note("ant_to_snap", fmt.Sprintf("antenna %s%s: %s channel %d is also antenna %d%s's, which snap_input keeps",
+					a.antKey, a.pol, clip(a.host), a.channel, prev.ant, prev.pol))
+			}
+			continue
+		}
+		m.byHostChan[hc] = antPol{a.ant, a.pol}
+	}
 	if hasS2S {
 		var s2s map[string]any
 		if err := json.Unmarshal([]byte(s2sText), &s2s); err != nil {
