@@ -388,5 +388,12 @@ func decodeCorrMap(a2sText, s2sText string, hasS2S bool) (*corrMap, [][2]string)
 			}
 		}
 	}
+	// Reported in a fixed order, not the JSON maps' random one.
+	sort.Slice(notes, func(i, j int) bool {
+		if notes[i][0] != notes[j][0] {
+			return notes[i][0] < notes[j][0]
+		}
+		return notes[i][1] < notes[j][1]
+	})
 	return m, notes
 }
