@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 )
@@ -40,6 +41,9 @@ func TestQAS8FengInitFields(t *testing.T) {
 	}
 	if len(rep.Skipped) != 1 {
 		t.Errorf("skips %+v, want only the 'odd' field", rep.Skipped)
+	}
+	if rep2 := runAt(t, rc, db, testNow.Add(time.Minute), "feng_init"); rep2.Rows("snap_feng_init_status") != 0 {
+		t.Errorf("second pass over the same snap_log wrote %d rows", rep2.Rows("snap_feng_init_status"))
 	}
 }
 
