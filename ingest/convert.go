@@ -120,33 +120,18 @@ func timeUnix(t time.Time) float64 {
 	return float64(t.Unix()) + float64(t.Nanosecond()/1000)/1e6
 }
 
-// FloorGPSTime is floor(gps) of a datetime. Whole seconds are handled in
-// integers, so the result is exact whatever the fraction.
+// FloorGPSTime is floor(Time(t, format='datetime').gps), which is also
+// floor(Time(s, scale='utc').gps) of an ISO string s: astropy reads both
+// through erfa.dtf2d, which counts a leap-second day's seconds as SI
+// seconds, so unlike GPSFromUnix (and GPSFromJD) nothing is stretched, and
+// the floor is that of the whole seconds whatever the fraction.
 func FloorGPSTime(t time.Time) (int64, error) {
 	sec := t.Unix()
-	frac := float64(t.Nanosecond()/1000) / 1e6
 	if sec < rubberStartUnix || sec < leapSeconds[0].Unix {
 		return FloorGPS(timeUnix(t))
 	}
 	i := sort.Search(len(leapSeconds), func(i int) bool { return leapSeconds[i].Unix > sec }) - 1
-	off := leapSeconds[i].TAIMinusUTC - 19
-	g := sec - gpsEpochUnix + off
-	day := floorDiv(sec, 86400)
-	if i+1 < len(leapSeconds) && leapSeconds[i+1].Unix == (day+1)*86400 {
-		s := float64(sec-day*86400) + frac
-		if frac+s/86400 >= 1 {
-			g++
-		}
-	}
-	return g, nil
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
+	return sec - gpsEpochUnix + leapSeconds[i].TAIMinusUTC - 19, nil
 }
 
 // GPSFromJD converts a UTC Julian Date as Time(jd, format='jd').gps does.

@@ -83,8 +83,10 @@
 //     still correlator_config_<floor gps>.yaml. A config status time already
 //     held by another hash is reported, not an IntegrityError.
 //  9. Node and SNAP location come from corr:map (snap_to_serial inverted,
-//     then heraNode<n>Snap<loc>), antennas of snap_input from corr:map
-//     ant_to_snap, instead of the CM database (reference §4).
+//     serials compared ignoring case as CM's lookup does, then
+//     heraNode<n>Snap<loc>), antennas of snap_input from corr:map
+//     ant_to_snap, instead of the CM database (reference §4). A SNAP channel
+//     two antennas claim in ant_to_snap keeps the lowest antenna (reported).
 //  10. snap_log fields are taken in name order (HGETALL order is undefined),
 //     so for a host listed under two statuses the later name wins. Of
 //     corr:files:jds fields that spell the same JD ('2461000', '+2461000'),
@@ -96,6 +98,8 @@
 //  12. ISO timestamps are parsed in the forms the site writes
 //     (YYYY-MM-DD[(T| )HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]), not every form
 //     dateutil accepts; naive times are UTC, as in the original (quirk 11).
+//     snap_log's log_time_stop is read as astropy reads it: a UTC offset
+//     there is a ValueError, so no rows, as in the original.
 //     Values longer than 32 characters for daemon_status names and hosts and
 //     subsystem_error.subsystem are truncated instead of failing.
 //  13. The autos group (hera_autos, hera_auto_spectrum) runs on its own
@@ -107,6 +111,12 @@
 //     keeps the original's single sequence.
 //  14. A config hash with an empty md5 is reported and skipped; the original
 //     would store that config under the hash "".
+//  15. Not a deviation from hera_mc but from the reference's text (§1.1):
+//     on a day ending in a leap second astropy stretches unix and JD inputs
+//     over 86401 s, but not datetimes or ISO strings, which erfa.dtf2d
+//     reads as they are (checked with astropy 5.2.1: 2016-12-31
+//     23:59:59.5 is GPS 1167264016.5 as a datetime, 1167264017.49999 as
+//     unix). FloorGPSTime follows astropy.
 //
 // Kept as the reference does them: corr:feng_sync_time read as milliseconds
 // (quirk 1), psu_alert and last_programmed_time NULL with the current
