@@ -3,10 +3,17 @@ package ingest
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/alicebob/miniredis/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 )
 
@@ -36,35 +43,151 @@ func TestPyFloatStr(t *testing.T) {
 }
 
 // TestBaselineWritesSameRows: a pass written the baseline's way stores the
-// same rows as the bulk pass (spectra compared bit for bit).
+// same rows as the bulk pass, in every table (spectra compared bit for
+// bit), on the site and on the site with the records the audits fixed
+// (Unicode digits, corr:files:jds spellings and huge statuses, a YAML key
+// given twice, a lower-case serial, a SNAP channel two antennas claim,
+// times on a leap-second day); a second pass of either changes nothing.
 func TestBaselineWritesSameRows(t *testing.T) {
-	_, rc := loadSite(t)
+	for _, c := range []struct {
+		name  string
+		audit bool
+	}{{"site", false}, {"audit", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			m, rc := loadSite(t)
+			if c.audit {
+				auditRecords(t, m)
+			}
+			ctx := context.Background()
+			var dumps [2]map[string]string
+			var reps [2]*Report
+			for i, perRow := range []bool{false, true} {
+				db := pgfixture.DB(t)
+				opts := Options{Now: fixedNow, Hostname: "h", perRowInserts: perRow}
+				rep, err := Run(ctx, rc, db, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f := rep.Failed(); len(f) > 0 {
+					t.Fatalf("perRow=%v: failed groups %+v", perRow, f)
+				}
+				dumps[i], reps[i] = dumpTables(t, db), rep
+				if _, err := Run(ctx, rc, db, opts); err != nil {
+					t.Fatal(err)
+				}
+				again := dumpTables(t, db)
+				for tb, rows := range dumps[i] {
+					if again[tb] != rows {
+						t.Errorf("perRow=%v: a second pass changed %s:\n%s", perRow, tb, firstDiff(rows, again[tb]))
+					}
+				}
+			}
+			if reps[0].Total() != reps[1].Total() || reps[0].Total() == 0 {
+				t.Fatalf("bulk wrote %d rows, baseline %d", reps[0].Total(), reps[1].Total())
+			}
+			for tb, rows := range dumps[0] {
+				if dumps[1][tb] != rows {
+					t.Errorf("%s differs between bulk and baseline:\n%s", tb, firstDiff(rows, dumps[1][tb]))
+				}
+			}
+			if a, b := sortedSkips(reps[0]), sortedSkips(reps[1]); a != b {
+				t.Errorf("bulk and baseline report different skips:\n%s", firstDiff(a, b))
+			}
+			if c.audit {
+				for _, tb := range []string{"correlator_file_eod", "correlator_config_params", "snap_feng_init_status", "correlator_software_versions"} {
+					if dumps[0][tb] == "" {
+						t.Errorf("%s: no rows, the audit records are not exercised", tb)
+					}
+				}
+			}
+		})
+	}
+}
+
+// auditRecords adds to the site the records the session's audits changed
+// the handling of.
+func auditRecords(t *testing.T, m *miniredis.Miniredis) {
+	t.Helper()
+	var s2s map[string]string
+	if err := json.Unmarshal([]byte(m.HGet("corr:map", "snap_to_serial")), &s2s); err != nil || len(s2s) == 0 {
+		t.Fatalf("site corr:map snap_to_serial: %v", err)
+	}
+	hosts := make([]string, 0, len(s2s))
+	for h := range s2s {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts)
+	host := hosts[0]
+	m.HSet("status:snap:"+host, "serial", strings.ToLower(s2s[host]), "temp", "\u0663\u0662.\u0665", "pps_count", "\u0661\u0662")
+	var a2s map[string]map[string]map[string]any
+	if err := json.Unmarshal([]byte(m.HGet("corr:map", "ant_to_snap")), &a2s); err != nil {
+		t.Fatalf("site corr:map ant_to_snap: %v", err)
+	}
+	a2s["9999"] = map[string]map[string]any{"e": {"host": host, "channel": 0}}
+	b, _ := json.Marshal(a2s)
+	m.HSet("corr:map", "ant_to_snap", string(b))
+	m.HSet("corr:files:jds", "2461001", "1", "+2461001", "2", " 2461002", "99999999999999999999", "2461003", "7",
+		"\u0662\u0664\u0666\u0661\u0660\u0660\u0664", "0")
+	m.HSet("snap_configuration", "config", testConfig+"fft_shift: 1\nfengines:\n  heraNode1Snap0: {ants: [7], phase_switch_index: [1, 2]}\n",
+		"md5", "dupkeys", "upload_time", fmt.Sprint(testNow.Add(-time.Hour).Unix()))
+	m.HSet("version:hera_corr_f:leap.py", "version", "1.0", "timestamp", "2016-12-31T23:59:59.5")
+	m.HSet("snap_log", "log_time_start", "2016-12-31T23:00:00", "log_time_stop", "2016-12-31T23:59:59.75", "working", "heraNode1Snap0")
+}
+
+// dumpTables returns every table's rows as text, one line each, sorted.
+func dumpTables(t *testing.T, db *pgxpool.Pool) map[string]string {
+	t.Helper()
 	ctx := context.Background()
-	bulk, slow := pgfixture.DB(t), pgfixture.DB(t)
-	r1, err := Run(ctx, rc, bulk, Options{Now: fixedNow, Hostname: "h"})
+	rows, err := db.Query(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'goose_db_version'`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2, err := Run(ctx, rc, slow, Options{Now: fixedNow, Hostname: "h", perRowInserts: true})
-	if err != nil {
-		t.Fatal(err)
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(tables) < 10 {
+		t.Fatalf("tables %v: %v", tables, err)
 	}
-	if r1.Total() != r2.Total() || r1.Total() == 0 {
-		t.Fatalf("bulk wrote %d rows, baseline %d", r1.Total(), r2.Total())
-	}
-	for _, tb := range []string{"hera_auto_spectrum", "hera_autos", "snap_status", "antenna_status", "correlator_config_yaml"} {
-		q := "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM " + tb + " t"
-		var a, b *string
-		if err := bulk.QueryRow(ctx, q).Scan(&a); err != nil {
+	out := map[string]string{}
+	for _, tb := range tables {
+		var s *string
+		q := "SELECT string_agg(t::text, E'\\n' ORDER BY t::text) FROM " + pgx.Identifier{tb}.Sanitize() + " t"
+		if err := db.QueryRow(ctx, q).Scan(&s); err != nil {
 			t.Fatal(err)
 		}
-		if err := slow.QueryRow(ctx, q).Scan(&b); err != nil {
-			t.Fatal(err)
-		}
-		if a == nil || b == nil || *a != *b {
-			t.Errorf("%s differs between bulk and baseline", tb)
+		if s != nil {
+			out[tb] = *s
+		} else {
+			out[tb] = ""
 		}
 	}
+	return out
+}
+
+func sortedSkips(r *Report) string {
+	l := make([]string, len(r.Skipped))
+	for i, s := range r.Skipped {
+		l[i] = fmt.Sprintf("%+v", s)
+	}
+	sort.Strings(l)
+	return strings.Join(l, "\n")
+}
+
+// firstDiff shows the first line where a and b differ.
+func firstDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(la) || i < len(lb); i++ {
+		var x, y string
+		if i < len(la) {
+			x = la[i]
+		}
+		if i < len(lb) {
+			y = lb[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d: %q\n     vs %q", i+1, clip(x), clip(y))
+		}
+	}
+	return "(same)"
 }
 
 // TestAutosEdgeLengths: an empty auto value is a spectrum of no channels
