@@ -1,9 +1,11 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -80,52 +82,67 @@ type LogMessage struct {
 	LogTime   float64 `json:"logtime"`   // Unix seconds; stored as floor GPS seconds
 }
 
-// parseLogMessage decodes one mc-log-channel payload. Every field is
-// required and must not be null: the original indexes each one (a KeyError
-// there stores nothing), and a zero value would store a wrong row (a time
-// of Unix 0, an empty subsystem).
-func parseLogMessage(payload string) (LogMessage, error) {
-	var raw struct {
-		Subsystem *string  `json:"subsystem"`
-		LevelNo   *int     `json:"levelno"`
-		Severity  *int     `json:"severity"`
-		Message   *string  `json:"message"`
-		LogTime   *float64 `json:"logtime"`
-	}
+// logFields are the keys mc_listen_to_corr_logger indexes, in its order.
+var logFields = []string{"levelno", "logtime", "subsystem", "severity", "message"}
+
+// parseLogMessage decodes one mc-log-channel payload. Keys are matched
+// exactly, as the original's dict lookups do (Go's struct decoding would
+// also take "Message" or "LOGTIME"). levelno is required; a message below
+// NOTIFY needs nothing else (the original looks at no other key then),
+// so below is true and the rest of the message is not read. Every other
+// field is required and must not be null: the original indexes each one
+// (a KeyError there stores nothing), and a zero value would store a wrong
+// row (a time of Unix 0, an empty subsystem). A severity outside the
+// integer column's range is an error, as the original's insert is.
+func parseLogMessage(payload string) (m LogMessage, below bool, err error) {
+	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(payload), &raw); err != nil {
-		return LogMessage{}, fmt.Errorf("malformed log message %q: %v", clip(payload), err)
+		return LogMessage{}, false, fmt.Errorf("malformed log message %q: %v", clip(payload), err)
 	}
-	for _, f := range []struct {
-		name    string
-		missing bool
-	}{
-		{"subsystem", raw.Subsystem == nil}, {"levelno", raw.LevelNo == nil}, {"severity", raw.Severity == nil},
-		{"message", raw.Message == nil}, {"logtime", raw.LogTime == nil},
-	} {
-		if f.missing {
-			return LogMessage{}, fmt.Errorf("malformed log message %q: field %s missing or null", clip(payload), f.name)
+	if raw == nil {
+		return LogMessage{}, false, fmt.Errorf("malformed log message %q: not a JSON object", clip(payload))
+	}
+	dst := map[string]any{"levelno": &m.LevelNo, "logtime": &m.LogTime, "subsystem": &m.Subsystem,
+		"severity": &m.Severity, "message": &m.Message}
+	for _, name := range logFields {
+		v, ok := raw[name]
+		if !ok || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			return LogMessage{}, false, fmt.Errorf("malformed log message %q: field %s missing or null", clip(payload), name)
+		}
+		if err := json.Unmarshal(v, dst[name]); err != nil {
+			return LogMessage{}, false, fmt.Errorf("malformed log message %q: field %s: %v", clip(payload), name, err)
+		}
+		if name == "levelno" && m.LevelNo < notifyLevel {
+			return m, true, nil
 		}
 	}
-	return LogMessage{Subsystem: *raw.Subsystem, LevelNo: *raw.LevelNo, Severity: *raw.Severity,
-		Message: *raw.Message, LogTime: *raw.LogTime}, nil
+	if m.Severity < math.MinInt32 || m.Severity > math.MaxInt32 {
+		return LogMessage{}, false, fmt.Errorf("log message %q: severity %d is out of range for an integer column", clip(payload), m.Severity)
+	}
+	return m, false, nil
 }
 
 // HandleLogMessage stores one mc-log-channel payload as
-// mc_listen_to_corr_logger does: messages below NOTIFY and the handler's own
-// 'UnicodeDecodeError on emit!' are ignored (stored=false, no error); a
+// mc_listen_to_corr_logger does: the handler's own 'UnicodeDecodeError on
+// emit!' is ignored (stored=false, no error, nothing written); a message
+// below NOTIFY is not stored but, as every decoded message does in the
+// original, marks mc_listen_to_corr_logger 'good' in daemon_status; a
 // malformed message is an error and stores nothing. A stored message also
-// marks mc_listen_to_corr_logger 'good' in daemon_status; if that update
-// fails, stored is true and err says why.
+// marks mc_listen_to_corr_logger 'good'; if that update fails, stored is
+// true and err says why.
 func HandleLogMessage(ctx context.Context, db *pgxpool.Pool, payload string, opts Options) (stored bool, err error) {
 	if payload == "UnicodeDecodeError on emit!" {
 		return false, nil
 	}
-	m, err := parseLogMessage(payload)
+	m, below, err := parseLogMessage(payload)
 	if err != nil {
 		return false, err
 	}
-	if m.LevelNo < notifyLevel {
-		return false, nil
+	p := &pass{ctx: ctx, db: db, opts: opts}
+	p.setClock(opts)
+	if below {
+		_, err = p.upsertDaemonStatus([]daemonRow{{DaemonLogger, p.hostname, statusGood}})
+		return false, err
 	}
 	t, err := FloorGPS(m.LogTime)
 	if err != nil {
@@ -134,8 +151,6 @@ func HandleLogMessage(ctx context.Context, db *pgxpool.Pool, payload string, opt
 	if err := insertSubsystemError(ctx, db, t, m.Subsystem, m.Severity, m.Message); err != nil {
 		return false, err
 	}
-	p := &pass{ctx: ctx, db: db, opts: opts}
-	p.setClock(opts)
 	_, err = p.upsertDaemonStatus([]daemonRow{{DaemonLogger, p.hostname, statusGood}})
 	return true, err
 }
