@@ -134,6 +134,18 @@ func FloorGPSTime(t time.Time) (int64, error) {
 	return sec - gpsEpochUnix + leapSeconds[i].TAIMinusUTC - 19, nil
 }
 
+// gpsFromTime is Time(t, format='datetime').gps, unfloored, which is what
+// Time.now().gps is (astropy's now() is a datetime): as in FloorGPSTime, a
+// leap-second day is not stretched; otherwise it is GPSFromUnix.
+func gpsFromTime(t time.Time) (float64, error) {
+	u, sec := timeUnix(t), t.Unix()
+	if sec < rubberStartUnix || sec < leapSeconds[0].Unix {
+		return GPSFromUnix(u)
+	}
+	i := sort.Search(len(leapSeconds), func(i int) bool { return leapSeconds[i].Unix > sec }) - 1
+	return u - float64(gpsEpochUnix-(leapSeconds[i].TAIMinusUTC-19)), nil
+}
+
 // GPSFromJD converts a UTC Julian Date as Time(jd, format='jd').gps does.
 // Its one use (hera_autos.time) is floored into a bigint, so a JD whose
 // GPS time is beyond one is an error.

@@ -147,6 +147,29 @@ func TestParseISOTime(t *testing.T) {
 	}
 }
 
+// TestClockLeapSecondDay: the pass's clock is Time.now(), a datetime, so
+// on a day ending in a leap second its unfloored GPS time (event times,
+// correlator_file_eod) is not stretched either, and floors to the time the
+// other tables get.
+func TestClockLeapSecondDay(t *testing.T) {
+	for _, c := range []struct {
+		at   time.Time
+		want float64
+	}{
+		{time.Date(2016, 12, 31, 23, 59, 59, 500000000, time.UTC), 1167264016.5},
+		{time.Date(2016, 12, 31, 12, 0, 0, 250000000, time.UTC), 1167220817.25},
+		{time.Date(2026, 11, 20, 12, 0, 0, 750000000, time.UTC), float64(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC).Unix()-315964782) + 0.75},
+	} {
+		p := &pass{}
+		if err := p.setClock(Options{Now: func() time.Time { return c.at }, Hostname: "h"}); err != nil {
+			t.Fatal(err)
+		}
+		if p.nowGPSF != c.want || int64(math.Floor(p.nowGPSF)) != p.nowGPS {
+			t.Errorf("clock %v: gps %.6f (floor %d), want %.6f (floor %d)", c.at, p.nowGPSF, p.nowGPS, c.want, int64(math.Floor(c.want)))
+		}
+	}
+}
+
 func TestPythonNumbers(t *testing.T) {
 	floats := map[string]float64{"nan": math.NaN(), "inf": math.Inf(1), "-Infinity": math.Inf(-1), " 1e3 ": 1000,
 		"1_0": 10, "1.": 1, ".5": 0.5, "+2.5": 2.5, "1e400": math.Inf(1), "\t-0.0\n": math.Copysign(0, -1)}

@@ -116,7 +116,8 @@
 //     over 86401 s, but not datetimes or ISO strings, which erfa.dtf2d
 //     reads as they are (checked with astropy 5.2.1: 2016-12-31
 //     23:59:59.5 is GPS 1167264016.5 as a datetime, 1167264017.49999 as
-//     unix). FloorGPSTime follows astropy.
+//     unix). FloorGPSTime follows astropy, and so does the pass's clock
+//     (Time.now() is a datetime), floored or not.
 //
 // Kept as the reference does them: corr:feng_sync_time read as milliseconds
 // (quirk 1), psu_alert and last_programmed_time NULL with the current

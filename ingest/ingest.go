@@ -339,7 +339,7 @@ func (p *pass) setClock(opts Options) error {
 	}
 	p.now = opts.Now()
 	var err error
-	if p.nowGPSF, err = GPSFromUnix(timeUnix(p.now)); err != nil {
+	if p.nowGPSF, err = gpsFromTime(p.now); err != nil {
 		return fmt.Errorf("clock: %w", err)
 	}
 	p.nowGPS, _ = FloorGPSTime(p.now)
