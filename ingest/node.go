@@ -221,16 +221,13 @@ func runNodeWhiteRabbit(g *gctx) error {
 			g.skip(table, key, "", "key missing for a node with a full status")
 			continue
 		}
-		f := &fields{g: g, table: table, key: key, h: h}
-		nt := f.isoGPS("timestamp")
-		if nt == nil {
-			reason := "field missing"
-			if v, has := h["timestamp"]; has {
-				reason = fmt.Sprintf("unparseable timestamp %q", clip(v))
-			}
-			g.skip(table, key, "timestamp", reason)
+		nt, err := wrNodeTime(h)
+		if err != nil {
+			// The record is skipped: not also reported as a NULL column.
+			g.skip(table, key, "timestamp", err.Error())
 			continue
 		}
+		f := &fields{g: g, table: table, key: key, h: h}
 		vals := []any{nt, int32(nd.n), f.str("board_info_str"), f.aliases("aliases"), f.str("ip"), f.str("mode"),
 			f.str("serial"), f.floatNoNaN("temp"), f.isoGPS("sw_build_date"), f.gwDate("wr_gw_date"),
 			f.str("wr_gw_version"), f.str("wr_gw_id"), f.str("wr_build"), f.str("wr_fru_custom"), f.str("wr_fru_device"),
@@ -254,6 +251,23 @@ func runNodeWhiteRabbit(g *gctx) error {
 		rows.add(vals...)
 	}
 	return g.writeAll(rows)
+}
+
+// wrNodeTime is node_white_rabbit_status.node_time:
+// floor(gps(dateutil.parse(timestamp))).
+func wrNodeTime(h map[string]string) (int64, error) {
+	v, ok := h["timestamp"]
+	switch {
+	case !ok:
+		return 0, fmt.Errorf("field missing")
+	case !isText(v):
+		return 0, fmt.Errorf("%s", notText)
+	}
+	t, err := ParseISOTime(v)
+	if err != nil {
+		return 0, fmt.Errorf("unparseable timestamp %q: %v", clip(v), err)
+	}
+	return FloorGPSTime(t)
 }
 
 // aliases is ", ".join(json.loads(x)); an empty list is NULL.
@@ -291,8 +305,15 @@ func (f *fields) aliases(name string) any {
 	if len(parts) == 0 {
 		return nil
 	}
+	joined := strings.Join(parts, ", ")
+	if !isText(joined) {
+		// A \u0000 escape decodes to a NUL, which PostgreSQL refuses:
+		// it would fail the whole group's write.
+		f.g.null(f.table, f.key, name, "alias "+notText)
+		return nil
+	}
 	f.ok++
-	return strings.Join(parts, ", ")
+	return joined
 }
 
 // gwDate is floor(gps(dateutil.parse('20' + x))).
