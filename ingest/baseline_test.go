@@ -46,8 +46,8 @@ func TestPyFloatStr(t *testing.T) {
 // same rows as the bulk pass, in every table (spectra compared bit for
 // bit), on the site and on the site with the records the audits fixed
 // (Unicode digits, corr:files:jds spellings and huge statuses, a YAML key
-// given twice, a lower-case serial, a SNAP channel two antennas claim,
-// times on a leap-second day); a second pass of either changes nothing.
+// given twice, a lower-case serial, a SNAP channel two antennas claim, an
+// antenna spelled twice, times on a leap-second day); a second pass of either changes nothing.
 func TestBaselineWritesSameRows(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -124,6 +124,13 @@ func auditRecords(t *testing.T, m *miniredis.Miniredis) {
 		t.Fatalf("site corr:map ant_to_snap: %v", err)
 	}
 	a2s["9999"] = map[string]map[string]any{"e": {"host": host, "channel": 0}}
+	ants := make([]string, 0, len(a2s))
+	for a := range a2s {
+		ants = append(ants, a)
+	}
+	sort.Strings(ants)
+	// An antenna spelled twice, on another SNAP channel: "0<ant>" sorts first.
+	a2s["0"+ants[0]] = map[string]map[string]any{"e": {"host": hosts[1], "channel": 3}}
 	b, _ := json.Marshal(a2s)
 	m.HSet("corr:map", "ant_to_snap", string(b))
 	m.HSet("corr:files:jds", "2461001", "1", "+2461001", "2", " 2461002", "99999999999999999999", "2461003", "7",
