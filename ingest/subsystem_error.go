@@ -76,7 +76,7 @@ func (p *pass) recordError(daemon, log string) error {
 // LogMessage is one message of mc-log-channel.
 type LogMessage struct {
 	Subsystem string  `json:"subsystem"` // subsystem_error.subsystem (truncated to 32 characters)
-	LevelNo   int     `json:"levelno"`   // Python logging level; below NOTIFY (21) the message is ignored
+	LevelNo   int     `json:"levelno"`   // Python logging level; below NOTIFY (21) the message is not stored
 	Severity  int     `json:"severity"`  // subsystem_error.severity
 	Message   string  `json:"message"`   // subsystem_error.log
 	LogTime   float64 `json:"logtime"`   // Unix seconds; stored as floor GPS seconds
