@@ -113,6 +113,13 @@ nodes:
 				g.skip(table, nd.key, c[1], "field missing")
 				continue nodes
 			}
+			if !isText(v) {
+				// The columns are NOT NULL: the record is skipped (the
+				// original's decoding client fails the command), not
+				// stored as false.
+				g.skip(table, nd.key, c[1], notText)
+				continue nodes
+			}
 			vals = append(vals, BoolIsOne(v))
 		}
 		rows.add(vals...)

@@ -31,7 +31,7 @@ func TestQAS8NodeHostile(t *testing.T) {
 	// Node 1: hostile values, each a NULL or one lost command.
 	nodeHash(m, 1, ts)
 	m.HSet("status:node:1", "temp_top", "nan", "temp_mid", "-inf", "temp_bot", "", "temp_humid", "2\xff", "humid", "1e400",
-		"power_snap_0", "1\xff", "power_snap_1", " 1", "power_fem", "True")
+		"power_snap_1", " 1", "power_fem", "True")
 	m.HSet("commands:node:1", "power_fem_cmd", "on|nan", "power_pam_cmd", "off|1e30", "power_snap_0_cmd", "on",
 		"power_snap_1_cmd", "on|", "power_snap_2_cmd", "\xff|1763640000", "reset", "reset|1763640001.9|x")
 	m.HSet("status:wr:heraNode1wr", "timestamp", iso, "aliases", `["a\u0000b", "c"]`, "temp", "nan", "ip", "10.0.0.1",
@@ -57,6 +57,10 @@ func TestQAS8NodeHostile(t *testing.T) {
 	m.HDel("status:node:6", "power_pam")
 	m.HSet("status:node:6", "udp_status", "connected")
 	m.HSet("status:wr:heraNode6wr", "timestamp", iso, "aliases", `"ab"`)
+	// Node 7: a power field that is not UTF-8 text: no power status row
+	// (NOT NULL columns), not a guessed false; its sensor row stays.
+	nodeHash(m, 7, ts)
+	m.HSet("status:node:7", "power_snap_0", "1\xff")
 
 	check := func(rep *Report) {
 		t.Helper()
@@ -75,10 +79,10 @@ func TestQAS8NodeHostile(t *testing.T) {
 		}
 	}
 
-	// node_sensor: nodes 0, 1, 6.
+	// node_sensor: nodes 0, 1, 6, 7.
 	ns := rowMaps(t, db, `SELECT * FROM node_sensor ORDER BY node`)
-	if len(ns) != 3 || ns[0]["node"] != int32(0) || ns[1]["node"] != int32(1) || ns[2]["node"] != int32(6) {
-		t.Fatalf("node_sensor rows %v, want nodes 0, 1, 6", ns)
+	if len(ns) != 4 || ns[0]["node"] != int32(0) || ns[1]["node"] != int32(1) || ns[2]["node"] != int32(6) || ns[3]["node"] != int32(7) {
+		t.Fatalf("node_sensor rows %v, want nodes 0, 1, 6, 7", ns)
 	}
 	for _, r := range ns {
 		eq(fmt.Sprintf("node %v time", r["node"]), r["time"], gps)
@@ -110,13 +114,16 @@ func TestQAS8NodeHostile(t *testing.T) {
 	if len(ps) != 2 || ps[0]["node"] != int32(0) || ps[1]["node"] != int32(1) {
 		t.Fatalf("node_power_status rows %v, want nodes 0 and 1", ps)
 	}
-	eq("node 1 snap0_powered", ps[1]["snap0_powered"], false)
+	eq("node 1 snap0_powered", ps[1]["snap0_powered"], true)
 	eq("node 1 snap1_powered", ps[1]["snap1_powered"], false)
 	eq("node 1 fem_powered", ps[1]["fem_powered"], false)
 	eq("node 1 snap_relay_powered", ps[1]["snap_relay_powered"], true)
 	eq("node 1 time", ps[1]["time"], gps)
 	if !s8Skipped(rep, "status:node:6", "power_pam", "skipped") {
 		t.Errorf("node 6 missing power field not reported: %v", rep.Skipped)
+	}
+	if !s8Skipped(rep, "status:node:7", "power_snap_0", "skipped") {
+		t.Errorf("node 7 non-UTF-8 power field not reported: %v", rep.Skipped)
 	}
 
 	// node_power_command.
