@@ -69,6 +69,9 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 		ropts = append(ropts, rdb.SkipValueIf(d.DropsUnseen))
 	}
 	rd := rdb.NewReader(in, ropts...)
+	// an early return (a write error, a filter keeping a skipped value)
+	// stops the Reader's background reader now, not at a garbage collection
+	defer rd.Close()
 	// The checksum goes through a tail holder: a file written with
 	// "rdbchecksum no" (zero checksum) stays byte-identical.
 	tail := &tailWriter{w: out}

@@ -3,11 +3,14 @@ package filter
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rdbtool/rdbtool/rdb"
 )
@@ -351,4 +354,51 @@ func rdbStringLen(n int) []byte {
 		panic("rdbStringLen: n")
 	}
 	return []byte{0x80, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+}
+
+// failAfter fails every write once n bytes went through.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.n -= len(p); f.n < 0 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+// stackBuf is feeders' buffer: polling must not allocate, or a garbage
+// collection would stop the goroutines a test waits for Rewrite to stop.
+var stackBuf = make([]byte, 1<<20)
+
+// feeders counts the Readers' background goroutines.
+func feeders() int {
+	return bytes.Count(stackBuf[:runtime.Stack(stackBuf, true)], []byte("rdb.feedLoop("))
+}
+
+// A Rewrite that stops early (its filter kept a value it said it drops,
+// the output failed) stops the Reader's background goroutine too, instead
+// of leaving it and its read-ahead chunks until a garbage collection.
+func TestRewriteErrorStopsReader(t *testing.T) {
+	data := swDump(t, 3<<20) // past 4 MiB: read through the background feeder
+	cases := []struct {
+		name string
+		out  io.Writer
+		f    Filter
+	}{
+		{"filter keeps a skipped value", io.Discard, liar{}},
+		{"output fails", &failAfter{n: 1 << 20}, &Prune{Select: Select{Match: NewGlobs([]string{"session:*"})}}},
+	}
+	for _, c := range cases {
+		before := feeders()
+		if _, err := Rewrite(bytes.NewReader(data), c.out, c.f, RewriteOptions{}); err == nil {
+			t.Fatalf("%s: no error", c.name)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for feeders() > before {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d background readers 10 s after Rewrite failed, %d before it", c.name, feeders(), before)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
