@@ -157,9 +157,21 @@ func GPSFromJD(jd float64) (float64, error) {
 	return g, err
 }
 
-// JDDay is daemon_status.jd: floor of the UTC Julian Date, changing at 12:00 UTC.
+// JDDay is daemon_status.jd: floor of the UTC Julian Date, changing at
+// 12:00 UTC. astropy reads Time.now()'s datetime through erfa.dtf2d,
+// which gives a day that ends in a leap second 86401 s: on such a day the
+// JD changes at 12:00:00.5.
 func JDDay(t time.Time) int64 {
-	return int64(math.Floor(timeUnix(t)/86400 + 2440587.5))
+	u := timeUnix(t)
+	day := math.Floor(u / 86400)
+	length := 86400.0
+	next := int64(day+1) * 86400
+	for _, l := range leapSeconds[1:] {
+		if l.Unix == next {
+			length = 86401
+		}
+	}
+	return int64(day) + 2440587 + int64(math.Floor((u-day*86400)/length+0.5))
 }
 
 // UTCFromTimestamp rounds float Unix seconds to microseconds, half to even,
