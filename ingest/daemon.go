@@ -109,7 +109,7 @@ func runDaemons(g *gctx) error {
 	for _, name := range missing {
 		host := "unknown"
 		err := g.db.QueryRow(g.ctx, `SELECT hostname FROM daemon_status WHERE name = $1 AND hostname <> 'unknown'
-			ORDER BY time DESC LIMIT 1`, truncate32(name)).Scan(&host)
+			ORDER BY time DESC, hostname LIMIT 1`, truncate32(name)).Scan(&host) // hostname: one answer when a pass saw it on two hosts
 		if err != nil && err != pgx.ErrNoRows {
 			return err
 		}

@@ -67,8 +67,11 @@
 //     with a live status:script key gets its 'good' row (the original keeps
 //     the last key scanned), and a daemon with no key is 'errored' under the
 //     host it was last seen on in daemon_status, or 'unknown' — not the
-//     previous daemon's host (quirk 10). The ingest only reads Redis, so it
-//     does not set its own status:script key.
+//     previous daemon's host (quirk 10); of two hosts last seen in the same
+//     pass, the first by name. The ingest only reads Redis, so it does not
+//     set its own status:script key: mc_monitor_daemons.py is recorded
+//     'errored' (under 'unknown' if never seen) unless the site's own
+//     mc_monitor_daemons.py still runs and keeps its key alive.
 //  6. The pass's own daemon_status row per daemon is 'errored' when any of
 //     its groups failed in that pass (the original's last command decides).
 //     The liveness check gets such a row too (name mc_monitor_daemons, the
