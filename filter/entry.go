@@ -51,38 +51,51 @@ func (c Chain) Apply(e *rdb.Entry) bool {
 // value read (see passesUnseen), so that Apply reaches it with the same
 // entry. A filter the chain knows nothing about ends the search: false.
 func (c Chain) DropsUnseen(e *rdb.Entry) bool {
+	drops, _ := c.unseen(e)
+	return drops
+}
+
+// unseen is DropsUnseen in one walk of the chain and of the chains in it
+// (Rewrite asks about every entry): drops as DropsUnseen; passes when no
+// filter drops e unseen and every one passes it unseen (passesUnseen): a
+// Prune keeping e does (ValueLen is all it looks at), a chain does when
+// each of its filters does.
+func (c Chain) unseen(e *rdb.Entry) (drops, passes bool) {
 	for _, f := range c {
-		if d, ok := f.(UnseenDropper); ok && d.DropsUnseen(e) {
-			return true
+		switch g := f.(type) {
+		case Chain:
+			drops, passes = g.unseen(e)
+		case *Prune:
+			drops, passes = g.DropsUnseen(e), true
+		default:
+			d, ok := f.(UnseenDropper)
+			drops = ok && d.DropsUnseen(e)
+			passes = passesUnseen(f, e)
 		}
-		if !passesUnseen(f, e) {
-			return false
+		if drops {
+			return true, false
+		}
+		if !passes {
+			return false, false
 		}
 	}
-	return false
+	return false, true
 }
 
 // passesUnseen reports whether f's Apply, on e with its value skipped
 // (Value nil, ValueLen set), decides and counts as with the value read and
-// changes nothing in e: Prune (ValueLen is all it looks at), DropExpired,
-// Persist when it leaves e alone (key not matched, or no expiry of its own
-// or of its hash fields), Checker unless its no-ttl rule reads a hash's
-// field expiries, and chains of those.
+// changes nothing in e: DropExpired, Persist when it leaves e alone (key
+// not matched, or no expiry of its own or of its hash fields), Checker
+// unless its no-ttl rule reads a hash's field expiries. (Prune and Chain:
+// see Chain.unseen.)
 func passesUnseen(f Filter, e *rdb.Entry) bool {
 	switch f := f.(type) {
-	case *Prune, *DropExpired:
+	case *DropExpired:
 		return true
 	case *Persist:
 		return !f.Match.Match(e.Key) || (!e.HasExpiry() && !rdb.HasFieldExpiries(e.Type))
 	case *Checker:
 		return !(f.p.NoTTL && rdb.HasFieldExpiries(e.Type))
-	case Chain:
-		for _, g := range f {
-			if !passesUnseen(g, e) {
-				return false
-			}
-		}
-		return true
 	}
 	return false
 }
