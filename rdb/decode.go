@@ -57,7 +57,7 @@ const maxPooledScratch = 64 << 20
 // Decode decodes the entry's value: DecodeValue(e.Type, e.Value).
 func (e *Entry) Decode() (*Value, error) {
 	if e.Value == nil && e.ValueLen > 0 {
-		return nil, fmt.Errorf("%w: the entry's value bytes were not kept (SkipValues)", ErrTruncated)
+		return nil, fmt.Errorf("%w: the entry's value bytes were not kept (the Reader skipped them: SkipValues, SkipValueIf)", ErrTruncated)
 	}
 	return DecodeValue(e.Type, e.Value)
 }
