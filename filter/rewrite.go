@@ -63,10 +63,14 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	// Every entry is filtered and written before the next is read, and the
 	// filters copy what they keep, so the Reader may reuse its buffers.
 	ropts := append([]rdb.ReaderOption{rdb.ReuseBuffers()}, opt.ReaderOptions...)
+	skippedForF := false // the last entry's value was skipped because f drops it unseen
 	if d, ok := f.(UnseenDropper); ok && mayDropUnseen(f) {
 		// the values f drops whatever they hold are skipped unread: a
 		// pruned value costs no memory (f still sees the entry)
-		ropts = append(ropts, rdb.SkipValueIf(d.DropsUnseen))
+		ropts = append(ropts, rdb.SkipValueIf(func(e *rdb.Entry) bool {
+			skippedForF = d.DropsUnseen(e)
+			return skippedForF
+		}))
 	}
 	rd := rdb.NewReader(in, ropts...)
 	// an early return (a write error, a filter keeping a skipped value)
@@ -78,6 +82,7 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	var w *rdb.Writer
 	var conv *rdb.Conversion // the target version's rules, when converting
 	for {
+		skippedForF = false
 		rec, err := rd.Next()
 		if err == io.EOF {
 			break
@@ -110,6 +115,9 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 				continue
 			}
 			if r.ValueSkipped() {
+				if !skippedForF {
+					return st, fmt.Errorf("filter: key %s (db %d) kept, but its value was skipped: RewriteOptions.ReaderOptions must not skip values (SkipValues, SkipValueIf)", Quote(r.Key), r.DB)
+				}
 				return st, fmt.Errorf("filter: %T kept key %s (db %d) after saying it drops it unseen: its value was not read", f, Quote(r.Key), r.DB)
 			}
 			if conv != nil {

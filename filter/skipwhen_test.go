@@ -402,3 +402,15 @@ func TestRewriteErrorStopsReader(t *testing.T) {
 		}
 	}
 }
+
+// A caller's ReaderOptions that skip values make Rewrite refuse the first
+// kept key, naming the option, not blaming the filter for what it never said.
+func TestRewriteSkippingReaderOptionsRefused(t *testing.T) {
+	data := swDump(t, 4000)
+	for _, f := range []Filter{nil, &Prune{Select: Select{Match: NewGlobs([]string{"fpg:*"})}}} {
+		_, err := Rewrite(bytes.NewReader(data), io.Discard, f, RewriteOptions{ReaderOptions: []rdb.ReaderOption{rdb.SkipValues()}})
+		if err == nil || !strings.Contains(err.Error(), "ReaderOptions must not skip values") || strings.Contains(err.Error(), "drops it unseen") {
+			t.Fatalf("filter %T with SkipValues: %v", f, err)
+		}
+	}
+}
