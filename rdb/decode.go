@@ -9,14 +9,23 @@ import (
 )
 
 // DecodeValue decodes a value's raw bytes (everything after the key, as in
-// the file) of type typ into its data. The result's byte slices may share
-// memory with raw. Errors wrap ErrCorrupt, ErrTruncated, ErrLength or
-// ErrUnknownType.
+// the file) of type typ into its data. The elements of a collection (list,
+// set, zset, hash, stream) are copied out of raw, a few large chunks for
+// the whole value, so they stay valid when raw is reused (ReuseBuffers) and
+// appending to one never changes another; a string value's bytes may share
+// memory with raw (copying would double the largest values). Errors wrap
+// ErrCorrupt, ErrTruncated, ErrLength or ErrUnknownType.
 func DecodeValue(typ byte, raw []byte) (*Value, error) {
-	d := vdec{b: raw, keep: true}
+	sp := scratchPool.Get().(*[]byte)
+	d := vdec{b: raw, keep: true, scratch: *sp}
+	d.a.init(len(raw))
 	v := &Value{Kind: TypeName(typ)}
 	err := d.value(typ, v)
 	d.dups.reset()
+	if cap(d.scratch) <= maxPooledScratch {
+		*sp = d.scratch[:0]
+		scratchPool.Put(sp)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +80,100 @@ type vdec struct {
 	keep    bool
 	scratch []byte
 	dups    dupSet
+	a       arena // the element bytes of the value being kept
+}
+
+// arena hands out the element bytes of one decoded value (copies of its
+// strings, its integers in decimal) from a few large chunks, so a
+// collection of millions of small elements costs about its bytes instead
+// of an allocation each, and never aliases the raw value. Each slice is
+// cut with a full slice expression: appending to one element reallocates
+// it and never overwrites the next. Chunks are never reused or grown in
+// place, so every slice handed out stays valid.
+type arena struct {
+	buf   []byte
+	chunk int           // size of the next chunk
+	fbuf  []StreamField // the same for stream entries' field lists
+}
+
+const (
+	arenaMinChunk = 64
+	arenaMaxChunk = 1 << 20
+)
+
+// init sizes the first chunk for a raw value of n bytes: its strings take
+// at most n bytes, its integers a little more than their encoding.
+func (a *arena) init(n int) {
+	a.chunk = min(max(n+n/4, arenaMinChunk), arenaMaxChunk)
+}
+
+// alloc returns n bytes, with len == cap == n.
+func (a *arena) alloc(n int) []byte {
+	if n == 0 {
+		return []byte{}
+	}
+	if n > cap(a.buf)-len(a.buf) {
+		if a.chunk < arenaMinChunk {
+			a.chunk = arenaMinChunk
+		}
+		if n > a.chunk/4 { // a big element gets its own: chunk tails stay small
+			return make([]byte, n)
+		}
+		a.buf = make([]byte, 0, a.chunk)
+		a.chunk = min(2*a.chunk, arenaMaxChunk)
+	}
+	l := len(a.buf)
+	a.buf = a.buf[:l+n]
+	return a.buf[l : l+n : l+n]
+}
+
+// fields returns an empty field list with room for n fields (a stream
+// entry's), cut from a shared chunk with a full slice expression.
+func (a *arena) fields(n int) []StreamField {
+	if n == 0 {
+		return []StreamField{}
+	}
+	if n > cap(a.fbuf)-len(a.fbuf) {
+		if n > 64 {
+			return make([]StreamField, 0, n)
+		}
+		a.fbuf = make([]StreamField, 0, 1024)
+	}
+	l := len(a.fbuf)
+	a.fbuf = a.fbuf[:l+n]
+	return a.fbuf[l : l : l+n]
+}
+
+// reserve makes room for n members without growing (after reset), so a
+// big collection's check allocates its map once.
+func (s *dupSet) reserve(n int) {
+	if n > 4096 && s.m == nil {
+		s.m = make(map[uint64]struct{}, n)
+		for _, x := range s.small[:s.n] {
+			s.m[x] = struct{}{}
+		}
+	}
+}
+
+// copy returns a copy of s from the arena.
+func (a *arena) copy(s []byte) []byte {
+	b := a.alloc(len(s))
+	copy(b, s)
+	return b
+}
+
+// int returns v in decimal from the arena.
+func (a *arena) int(v int64) []byte {
+	var tmp [20]byte
+	return a.copy(strconv.AppendInt(tmp[:0], v, 10))
+}
+
+// entry returns a listpack/ziplist element's bytes from the arena.
+func (a *arena) entry(e lpEntry) []byte {
+	if e.isInt {
+		return a.int(e.v)
+	}
+	return a.copy(e.s)
 }
 
 func errCorrupt(format string, args ...any) error {
@@ -151,7 +254,25 @@ func (d *vdec) readCount(what string, minSize int) (int, error) {
 // being kept, plain strings are skipped without looking at them (LZF data
 // is still decompressed, to check it). The result may alias d.b or, when
 // not keeping, d.scratch.
-func (d *vdec) readStr(need bool) ([]byte, error) {
+func (d *vdec) readStr(need bool) ([]byte, error) { return d.str(need, strPlain) }
+
+// readElem reads a collection's element: like readStr, but when keeping
+// the result is a copy in the arena, never aliasing d.b.
+func (d *vdec) readElem(need bool) ([]byte, error) { return d.str(need, strElem) }
+
+// readBlob reads a string that holds an encoded structure (ziplist,
+// listpack, intset, zipmap), whose elements are copied out of it: LZF data
+// is always expanded into d.scratch, which the next blob reuses.
+func (d *vdec) readBlob() ([]byte, error) { return d.str(true, strBlob) }
+
+const (
+	strPlain = iota // a value's own bytes: may alias d.b
+	strElem         // an element: copied into the arena when keeping
+	strBlob         // an encoded structure: LZF expanded into d.scratch
+)
+
+func (d *vdec) str(need bool, kind int) ([]byte, error) {
+	elem := kind == strElem
 	n, enc, err := d.readLen()
 	if err != nil {
 		return nil, err
@@ -162,6 +283,9 @@ func (d *vdec) readStr(need bool) ([]byte, error) {
 		}
 		s := d.b[d.p : d.p+int(n) : d.p+int(n)]
 		d.p += int(n)
+		if elem && d.keep {
+			s = d.a.copy(s)
+		}
 		return s, nil
 	}
 	var iv int64
@@ -185,7 +309,7 @@ func (d *vdec) readStr(need bool) ([]byte, error) {
 		iv = int64(int32(binary.LittleEndian.Uint32(d.b[d.p:])))
 		d.p += 4
 	case encLZF:
-		return d.readLZF()
+		return d.readLZF(!d.keep || kind == strBlob)
 	default:
 		return nil, errCorrupt("unknown string encoding %d", n)
 	}
@@ -193,6 +317,9 @@ func (d *vdec) readStr(need bool) ([]byte, error) {
 		return nil, nil
 	}
 	if d.keep {
+		if elem {
+			return d.a.int(iv), nil
+		}
 		return strconv.AppendInt(nil, iv, 10), nil
 	}
 	d.scratch = strconv.AppendInt(d.scratch[:0], iv, 10)
@@ -203,7 +330,7 @@ func (d *vdec) readStr(need bool) ([]byte, error) {
 // reference producing 264 bytes.
 const lzfMaxRatio = 88
 
-func (d *vdec) readLZF() ([]byte, error) {
+func (d *vdec) readLZF(scratch bool) ([]byte, error) {
 	clen, err := d.readUint("LZF compressed length")
 	if err != nil {
 		return nil, err
@@ -224,7 +351,7 @@ func (d *vdec) readLZF() ([]byte, error) {
 	src := d.b[d.p : d.p+int(clen)]
 	d.p += int(clen)
 	var dst []byte
-	if d.keep {
+	if !scratch {
 		dst = make([]byte, ulen)
 	} else {
 		if uint64(cap(d.scratch)) < ulen {
@@ -237,10 +364,6 @@ func (d *vdec) readLZF() ([]byte, error) {
 	}
 	return dst, nil
 }
-
-// readBlob reads a string that holds an encoded structure (ziplist,
-// listpack, intset, zipmap).
-func (d *vdec) readBlob() ([]byte, error) { return d.readStr(true) }
 
 // readRaw reads n plain bytes.
 func (d *vdec) readRaw(n int, what string) ([]byte, error) {
@@ -335,8 +458,11 @@ func (d *vdec) value(typ byte, v *Value) error {
 			out = make([][]byte, 0, n)
 		}
 		d.dups.reset()
+		if typ == TypeSet {
+			d.dups.reserve(n)
+		}
 		for i := 0; i < n; i++ {
-			s, err := d.readStr(typ == TypeSet)
+			s, err := d.readElem(typ == TypeSet)
 			if err != nil {
 				return err
 			}
@@ -364,8 +490,9 @@ func (d *vdec) value(typ byte, v *Value) error {
 			v.ZSet = make([]ZMember, 0, n)
 		}
 		d.dups.reset()
+		d.dups.reserve(n)
 		for i := 0; i < n; i++ {
-			m, err := d.readStr(true)
+			m, err := d.readElem(true)
 			if err != nil {
 				return err
 			}
@@ -398,6 +525,7 @@ func (d *vdec) value(typ byte, v *Value) error {
 			v.Hash = make([]HashField, 0, n)
 		}
 		d.dups.reset()
+		d.dups.reserve(n)
 		for i := 0; i < n; i++ {
 			f, val, err := d.hashField(i)
 			if err != nil {
@@ -421,30 +549,33 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if err != nil {
 			return err
 		}
-		return zmWalk(b, v, &d.dups)
+		return zmWalk(b, v, &d.dups, &d.a)
 	case TypeListZiplist, TypeZSetZiplist, TypeHashZiplist:
 		b, err := d.readBlob()
 		if err != nil {
 			return err
 		}
-		return zlWalk(b, typ, v, &d.dups)
+		return zlWalk(b, typ, v, &d.dups, &d.a)
 	case TypeSetIntset:
 		b, err := d.readBlob()
 		if err != nil {
 			return err
 		}
-		return isWalk(b, v)
+		return isWalk(b, v, &d.a)
 	case TypeListQuicklist:
 		n, err := d.readCount("quicklist node count", 1)
 		if err != nil {
 			return err
+		}
+		if v != nil {
+			v.List = make([][]byte, 0, d.listCap(n, false))
 		}
 		for i := 0; i < n; i++ {
 			b, err := d.readBlob()
 			if err != nil {
 				return err
 			}
-			if err := zlWalk(b, TypeListQuicklist, v, nil); err != nil {
+			if err := zlWalk(b, TypeListQuicklist, v, nil, &d.a); err != nil {
 				return fmt.Errorf("quicklist node %d: %w", i, err)
 			}
 		}
@@ -456,7 +587,7 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if err != nil {
 			return err
 		}
-		return lpWalkValue(b, typ, v, &d.dups)
+		return lpWalkValue(b, typ, v, &d.dups, &d.a)
 	case TypeHashListpackExPreGA, TypeHashListpackEx:
 		if typ == TypeHashListpackEx {
 			if _, err := d.readMillis("the minimum field expiry"); err != nil {
@@ -467,7 +598,7 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if err != nil {
 			return err
 		}
-		return lpWalkValue(b, typ, v, &d.dups)
+		return lpWalkValue(b, typ, v, &d.dups, &d.a)
 	case TypeStreamListpacks, TypeStreamListpacks2, TypeStreamListpacks3:
 		return d.stream(typ, v)
 	}
@@ -479,6 +610,9 @@ func (d *vdec) quicklist2(v *Value) error {
 	if err != nil {
 		return err
 	}
+	if v != nil {
+		v.List = make([][]byte, 0, d.listCap(n, true))
+	}
 	for i := 0; i < n; i++ {
 		c, err := d.readUint("quicklist node container")
 		if err != nil {
@@ -486,7 +620,7 @@ func (d *vdec) quicklist2(v *Value) error {
 		}
 		switch c {
 		case quicklistNodePlain:
-			s, err := d.readStr(false)
+			s, err := d.readElem(false)
 			if err != nil {
 				return err
 			}
@@ -498,13 +632,166 @@ func (d *vdec) quicklist2(v *Value) error {
 			if err != nil {
 				return err
 			}
-			if err := lpWalkValue(b, TypeListQuicklist2, v, nil); err != nil {
+			if err := lpWalkValue(b, TypeListQuicklist2, v, nil, &d.a); err != nil {
 				return fmt.Errorf("quicklist node %d: %w", i, err)
 			}
 		default:
 			return errCorrupt("quicklist node %d: unknown container %d", i, c)
 		}
 	}
+	return nil
+}
+
+// listCap estimates the element count of a quicklist's nodes (ziplists,
+// or listpacks and plain nodes when packed) from their headers, so the
+// list is allocated once instead of growing node after node. It reads
+// ahead without moving d.p and stops at anything odd (the decoding pass
+// reports it). A compressed node counts as many elements as the nodes
+// before it hold per byte, at most one per compressed byte, so a damaged
+// length cannot make it allocate much more than the value's size.
+func (d *vdec) listCap(nodes int, packed bool) int {
+	save := d.p
+	defer func() { d.p = save }()
+	hdr, off := zlHeaderSize, 8
+	if packed {
+		hdr, off = lpHeaderSize, 4
+	}
+	total, known, knownBytes := 0, 0, 0
+	for i := 0; i < nodes; i++ {
+		if packed {
+			c, err := d.readUint("")
+			if err != nil {
+				break
+			}
+			if c == quicklistNodePlain {
+				total++
+				if d.skipStr() != nil {
+					break
+				}
+				continue
+			}
+		}
+		n, enc, err := d.readLen()
+		if err != nil {
+			break
+		}
+		if !enc {
+			if n > uint64(len(d.b)-d.p) {
+				break
+			}
+			if n > uint64(hdr) {
+				c := int(binary.LittleEndian.Uint16(d.b[d.p+off:]))
+				if c == 0xFFFF || c > int(n)/2 {
+					c = int(n) / 2
+				}
+				total += c
+				known += c
+				knownBytes += int(n)
+			}
+			d.p += int(n)
+			continue
+		}
+		if n != encLZF {
+			break
+		}
+		clen, err := d.readUint("")
+		if err != nil {
+			break
+		}
+		ulen, err := d.readUint("")
+		if err != nil || clen > uint64(len(d.b)-d.p) {
+			break
+		}
+		var h [zlHeaderSize]byte
+		if ulen > uint64(hdr) && lzfPrefix(d.b[d.p:d.p+int(clen)], h[:hdr]) {
+			c := int(binary.LittleEndian.Uint16(h[off:]))
+			if c != 0xFFFF {
+				total += int(min(uint64(c), ulen/2))
+				d.p += int(clen)
+				continue
+			}
+		}
+		d.p += int(clen)
+		est := float64(clen)
+		if knownBytes > 0 {
+			est = min(est, float64(ulen)*float64(known)/float64(knownBytes))
+		}
+		total += int(est)
+	}
+	return min(total, maxAlloc/64)
+}
+
+// lzfPrefix expands the first len(dst) bytes of LZF data src into dst
+// (to read a compressed listpack's or ziplist's header), reporting whether
+// it could.
+func lzfPrefix(src, dst []byte) bool {
+	var ip, op int
+	for ip < len(src) && op < len(dst) {
+		ctrl := int(src[ip])
+		ip++
+		if ctrl < 32 { // literal run of ctrl+1 bytes
+			n := ctrl + 1
+			if ip+n > len(src) {
+				return false
+			}
+			op += copy(dst[op:], src[ip:ip+n])
+			ip += n
+			continue
+		}
+		n := ctrl >> 5
+		if n == 7 {
+			if ip >= len(src) {
+				return false
+			}
+			n += int(src[ip])
+			ip++
+		}
+		if ip >= len(src) {
+			return false
+		}
+		ref := op - ((ctrl & 0x1f) << 8) - 1 - int(src[ip])
+		ip++
+		if ref < 0 {
+			return false
+		}
+		for i := 0; i < n+2 && op < len(dst); i++ {
+			dst[op] = dst[ref]
+			op++
+			ref++
+		}
+	}
+	return op == len(dst)
+}
+
+// skipStr moves past an RDB string without decoding it.
+func (d *vdec) skipStr() error {
+	n, enc, err := d.readLen()
+	if err != nil {
+		return err
+	}
+	if enc {
+		switch n {
+		case encInt8:
+			n = 1
+		case encInt16:
+			n = 2
+		case encInt32:
+			n = 4
+		case encLZF:
+			if n, err = d.readUint(""); err != nil {
+				return err
+			}
+			if _, err = d.readUint(""); err != nil {
+				return err
+			}
+		default:
+			return ErrCorrupt
+		}
+	}
+	if n > uint64(len(d.b)-d.p) {
+		return ErrLength
+	}
+	d.p += int(n)
 	return nil
 }
 
@@ -602,13 +889,13 @@ func isValkeyHash2(raw []byte) bool {
 // hashField reads the i-th field of a hash and its value, refusing a
 // field seen before (d.dups is reset per hash).
 func (d *vdec) hashField(i int) (field, value []byte, err error) {
-	if field, err = d.readStr(true); err != nil {
+	if field, err = d.readElem(true); err != nil {
 		return nil, nil, err
 	}
 	if !d.dups.add(field) {
 		return nil, nil, errCorrupt("hash: field %d (%q) is a duplicate", i, trimQ(field))
 	}
-	value, err = d.readStr(false)
+	value, err = d.readElem(false)
 	return field, value, err
 }
 

@@ -1,16 +1,13 @@
 package rdb
 
-import (
-	"encoding/binary"
-	"strconv"
-)
+import "encoding/binary"
 
 // An intset (intset.c) is: encoding (uint32 LE: 2, 4 or 8 bytes per
 // element), length (uint32 LE), then the elements, little endian, sorted
 // ascending without duplicates.
 
 // isWalk decodes (v != nil) or checks an intset.
-func isWalk(b []byte, v *Value) error {
+func isWalk(b []byte, v *Value, a *arena) error {
 	if len(b) < 8 {
 		return errCorrupt("intset: %d bytes, too short for its header", len(b))
 	}
@@ -45,7 +42,7 @@ func isWalk(b []byte, v *Value) error {
 		}
 		prev = x
 		if v != nil {
-			v.Set = append(v.Set, strconv.AppendInt(nil, x, 10))
+			v.Set = append(v.Set, a.int(x))
 		}
 	}
 	return nil

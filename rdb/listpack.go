@@ -244,7 +244,7 @@ func (it *lpIter) mustInt(what string) (int64, error) {
 // set, hash, zset or hash with field expiries.
 // dups, when not nil, checks that the first element of each tuple (set
 // member, hash field, zset member) is unique.
-func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet) error {
+func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet, a *arena) error {
 	it, err := lpOpen(b)
 	if err != nil {
 		return err
@@ -256,8 +256,12 @@ func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet) error {
 	case TypeHashListpackEx, TypeHashListpackExPreGA:
 		tuple = 3
 	}
-	if v != nil && it.count > 0 {
-		n := it.count / tuple
+	count := it.count
+	if count < 0 && (v != nil || dups != nil && typ != TypeListQuicklist2) {
+		count = lpCount(b) // more than 65534 entries: count them, to size the result and check once
+	}
+	if v != nil && count > 0 {
+		n := count / tuple
 		switch typ {
 		case TypeSetListpack:
 			v.Set = make([][]byte, 0, n)
@@ -275,6 +279,9 @@ func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet) error {
 	k := 0
 	if dups != nil {
 		dups.reset()
+		if typ != TypeListQuicklist2 {
+			dups.reserve(count / tuple)
+		}
 	}
 	lastExp := int64(-1)
 	for {
@@ -297,7 +304,7 @@ func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet) error {
 		switch typ {
 		case TypeSetListpack:
 			if v != nil {
-				v.Set = append(v.Set, e.bytes())
+				v.Set = append(v.Set, a.entry(e))
 			}
 		case TypeZSetListpack:
 			var sc float64
@@ -307,11 +314,11 @@ func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet) error {
 				return err
 			}
 			if v != nil {
-				v.ZSet = append(v.ZSet, ZMember{Member: tup[0].bytes(), Score: sc})
+				v.ZSet = append(v.ZSet, ZMember{Member: a.entry(tup[0]), Score: sc})
 			}
 		case TypeHashListpack:
 			if v != nil {
-				v.Hash = append(v.Hash, HashField{Field: tup[0].bytes(), Value: tup[1].bytes(), ExpireMs: -1})
+				v.Hash = append(v.Hash, HashField{Field: a.entry(tup[0]), Value: a.entry(tup[1]), ExpireMs: -1})
 			}
 		case TypeHashListpackEx, TypeHashListpackExPreGA:
 			exp, ok := tup[2].int()
@@ -327,11 +334,11 @@ func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet) error {
 				if exp == 0 {
 					exp = -1
 				}
-				v.Hash = append(v.Hash, HashField{Field: tup[0].bytes(), Value: tup[1].bytes(), ExpireMs: exp})
+				v.Hash = append(v.Hash, HashField{Field: a.entry(tup[0]), Value: a.entry(tup[1]), ExpireMs: exp})
 			}
 		default:
 			if v != nil {
-				v.List = append(v.List, e.bytes())
+				v.List = append(v.List, a.entry(e))
 			}
 		}
 	}
@@ -339,6 +346,21 @@ func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet) error {
 		return errCorrupt("listpack: %d entries, not a multiple of %d", it.n, tuple)
 	}
 	return nil
+}
+
+// lpCount counts a listpack's entries (up to the first damage, which the
+// decoding pass reports).
+func lpCount(b []byte) int {
+	it, err := lpOpen(b)
+	if err != nil {
+		return 0
+	}
+	it.count = -1
+	for {
+		if _, done, err := it.next(); err != nil || done {
+			return it.n
+		}
+	}
 }
 
 // lpBuilder writes a listpack the way Redis does: strings that are

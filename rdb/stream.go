@@ -75,7 +75,7 @@ func (d *vdec) stream(typ byte, v *Value) error {
 		if st != nil {
 			order.starts = append(order.starts, len(st.Entries))
 		}
-		n, err := streamWalkListpack(lp, master, st)
+		n, err := streamWalkListpack(lp, master, st, &d.a)
 		if err != nil {
 			return fmt.Errorf("stream node %d: %w", i, err)
 		}
@@ -132,7 +132,7 @@ func (d *vdec) stream(typ byte, v *Value) error {
 	defer consumerNames.reset()
 	var pel map[StreamID]bool // pending ID -> owned by a consumer
 	for g := 0; g < groups; g++ {
-		name, err := d.readStr(true)
+		name, err := d.readElem(true)
 		if err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (d *vdec) stream(typ byte, v *Value) error {
 		}
 		consumerNames.reset()
 		for c := 0; c < ncons; c++ {
-			cname, err := d.readStr(true)
+			cname, err := d.readElem(true)
 			if err != nil {
 				return err
 			}
@@ -338,7 +338,7 @@ func (n *streamNodes) sortEntries(st *Stream) {
 
 // streamWalkListpack checks one stream node and, when st is not nil,
 // appends its live entries. It returns the number of live entries.
-func streamWalkListpack(lp []byte, master StreamID, st *Stream) (uint64, error) {
+func streamWalkListpack(lp []byte, master StreamID, st *Stream, a *arena) (uint64, error) {
 	it, err := lpOpen(lp)
 	if err != nil {
 		return 0, err
@@ -370,7 +370,7 @@ func streamWalkListpack(lp []byte, master StreamID, st *Stream) (uint64, error) 
 			return 0, err
 		}
 		if st != nil {
-			masterFields = append(masterFields, e.bytes())
+			masterFields = append(masterFields, a.entry(e))
 		}
 	}
 	if z, err := it.mustInt("the master entry terminator"); err != nil {
@@ -404,7 +404,7 @@ func streamWalkListpack(lp []byte, master StreamID, st *Stream) (uint64, error) 
 			}
 			extra += fields + 1
 			if keep {
-				ent.Fields = make([]StreamField, 0, fields)
+				ent.Fields = a.fields(int(fields))
 			}
 			for j := int64(0); j < fields; j++ {
 				f, err := it.must("a field name")
@@ -416,12 +416,12 @@ func streamWalkListpack(lp []byte, master StreamID, st *Stream) (uint64, error) 
 					return 0, err
 				}
 				if keep {
-					ent.Fields = append(ent.Fields, StreamField{Name: f.bytes(), Value: val.bytes()})
+					ent.Fields = append(ent.Fields, StreamField{Name: a.entry(f), Value: a.entry(val)})
 				}
 			}
 		} else {
 			if keep {
-				ent.Fields = make([]StreamField, 0, fields)
+				ent.Fields = a.fields(int(fields))
 			}
 			for j := int64(0); j < fields; j++ {
 				val, err := it.must("a field value")
@@ -429,7 +429,7 @@ func streamWalkListpack(lp []byte, master StreamID, st *Stream) (uint64, error) 
 					return 0, err
 				}
 				if keep {
-					ent.Fields = append(ent.Fields, StreamField{Name: masterFields[j], Value: val.bytes()})
+					ent.Fields = append(ent.Fields, StreamField{Name: masterFields[j], Value: a.entry(val)})
 				}
 			}
 		}

@@ -3,8 +3,9 @@ package rdb
 import "strconv"
 
 // Value is a decoded value: the data of one key, independent of the
-// encoding it had in the file. Only the field for its Kind is set. Byte
-// slices may share memory with the raw value they were decoded from.
+// encoding it had in the file. Only the field for its Kind is set. A
+// collection's byte slices never share memory with the raw value they were
+// decoded from; String may (see DecodeValue).
 type Value struct {
 	Kind   string // TypeName of the type byte: "string", "list", "set", "zset", "hash", "stream", "module"
 	String []byte

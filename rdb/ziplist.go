@@ -156,7 +156,7 @@ func (it *zlIter) next() (e lpEntry, done bool, err error) {
 // and quicklist nodes), a zset (12: member, score) or a hash (13: field,
 // value).
 // dups, when not nil, checks that zset members and hash fields are unique.
-func zlWalk(b []byte, typ byte, v *Value, dups *dupSet) error {
+func zlWalk(b []byte, typ byte, v *Value, dups *dupSet, a *arena) error {
 	it, err := zlOpen(b)
 	if err != nil {
 		return err
@@ -165,10 +165,30 @@ func zlWalk(b []byte, typ byte, v *Value, dups *dupSet) error {
 	if typ == TypeZSetZiplist || typ == TypeHashZiplist {
 		tuple = 2
 	}
+	count := it.count
+	if count < 0 && (v != nil || dups != nil && tuple == 2) {
+		count = zlCount(b) // more than 65534 entries: count them, to size the result and check once
+	}
+	if v != nil && count > 0 {
+		n := count / tuple
+		switch typ {
+		case TypeZSetZiplist:
+			v.ZSet = make([]ZMember, 0, n)
+		case TypeHashZiplist:
+			v.Hash = make([]HashField, 0, n)
+		default:
+			if v.List == nil {
+				v.List = make([][]byte, 0, n)
+			}
+		}
+	}
 	var first lpEntry
 	k := 0
 	if dups != nil {
 		dups.reset()
+		if tuple == 2 {
+			dups.reserve(count / tuple)
+		}
 	}
 	for {
 		e, done, err := it.next()
@@ -195,15 +215,15 @@ func zlWalk(b []byte, typ byte, v *Value, dups *dupSet) error {
 				return err
 			}
 			if v != nil {
-				v.ZSet = append(v.ZSet, ZMember{Member: first.bytes(), Score: sc})
+				v.ZSet = append(v.ZSet, ZMember{Member: a.entry(first), Score: sc})
 			}
 		case TypeHashZiplist:
 			if v != nil {
-				v.Hash = append(v.Hash, HashField{Field: first.bytes(), Value: e.bytes(), ExpireMs: -1})
+				v.Hash = append(v.Hash, HashField{Field: a.entry(first), Value: a.entry(e), ExpireMs: -1})
 			}
 		default:
 			if v != nil {
-				v.List = append(v.List, e.bytes())
+				v.List = append(v.List, a.entry(e))
 			}
 		}
 	}
@@ -211,6 +231,21 @@ func zlWalk(b []byte, typ byte, v *Value, dups *dupSet) error {
 		return errCorrupt("ziplist: %d entries, not a multiple of %d", it.n, tuple)
 	}
 	return nil
+}
+
+// zlCount counts a ziplist's entries (up to the first damage, which the
+// decoding pass reports).
+func zlCount(b []byte) int {
+	it, err := zlOpen(b)
+	if err != nil {
+		return 0
+	}
+	it.count = -1
+	for {
+		if _, done, err := it.next(); err != nil || done {
+			return it.n
+		}
+	}
 }
 
 // zlBuilder writes a ziplist the way Redis does (integers for canonical
