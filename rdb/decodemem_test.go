@@ -322,7 +322,7 @@ func TestDecodeAppendKeepsNeighbours(t *testing.T) {
 // ReuseBuffers stay correct after the Reader has moved on and reused its
 // buffers for the next records.
 func TestDecodeKeptAcrossReuse(t *testing.T) {
-	cs := bigCases(t, 5000)
+	cs := append(bigCases(t, 5000), bigCases(t, 40)...)
 	var file bytes.Buffer
 	w := NewWriter(&file, 11)
 	for i, c := range cs {
@@ -333,7 +333,14 @@ func TestDecodeKeptAcrossReuse(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r := NewReader(bytes.NewReader(file.Bytes()), ReuseBuffers())
+	for _, opts := range [][]ReaderOption{{ReuseBuffers()}, {ReuseBuffers(), readerBuffer(4096)},
+		{ReuseBuffers(), readerBuffer(100), readerFeed(true)}} {
+		checkKeptAcrossReuse(t, cs, file.Bytes(), opts)
+	}
+}
+
+func checkKeptAcrossReuse(t *testing.T, cs []bigCase, file []byte, opts []ReaderOption) {
+	r := NewReader(bytes.NewReader(file), opts...)
 	var kept []*Value
 	for {
 		rec, err := r.Next()
