@@ -1,6 +1,7 @@
 package rdb
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -10,22 +11,26 @@ import (
 
 // DecodeValue decodes a value's raw bytes (everything after the key, as in
 // the file) of type typ into its data. The elements of a collection (list,
-// set, zset, hash, stream) are copied out of raw, a few large chunks for
-// the whole value, so they stay valid when raw is reused (ReuseBuffers) and
-// appending to one never changes another; a string value's bytes may share
-// memory with raw (copying would double the largest values). Errors wrap
-// ErrCorrupt, ErrTruncated, ErrLength or ErrUnknownType.
+// set, zset, hash, stream) never share memory with raw: they are slices of
+// one private copy of it, of the nodes decompressed from it and of a few
+// chunks holding its integers in decimal, so they stay valid when raw is
+// reused (ReuseBuffers), and each has cap == len, so appending to one never
+// changes another. A string value's bytes may share memory with raw
+// (copying would double the largest values). Errors wrap ErrCorrupt,
+// ErrTruncated, ErrLength or ErrUnknownType.
 func DecodeValue(typ byte, raw []byte) (*Value, error) {
-	sp := scratchPool.Get().(*[]byte)
-	d := vdec{b: raw, keep: true, scratch: *sp}
-	d.a.init(len(raw))
+	d := vdec{b: raw, keep: true}
+	if typ != TypeString && typ != TypeModule2 && typ != TypeSetIntset && len(raw) > 0 {
+		// A collection's elements alias one private copy of raw (one
+		// memmove instead of one per element) or the nodes decompressed
+		// from it; only integers need new bytes, from the arena (an
+		// intset holds nothing else).
+		d.b = bytes.Clone(raw)
+	}
+	d.a.init(len(raw) / 2)
 	v := &Value{Kind: TypeName(typ)}
 	err := d.value(typ, v)
 	d.dups.reset()
-	if cap(d.scratch) <= maxPooledScratch {
-		*sp = d.scratch[:0]
-		scratchPool.Put(sp)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -83,10 +88,9 @@ type vdec struct {
 	a       arena // the element bytes of the value being kept
 }
 
-// arena hands out the element bytes of one decoded value (copies of its
-// strings, its integers in decimal) from a few large chunks, so a
-// collection of millions of small elements costs about its bytes instead
-// of an allocation each, and never aliases the raw value. Each slice is
+// arena hands out the integer elements of one decoded value, in decimal,
+// from a few large chunks, so a collection of millions of small integers
+// costs about their digits instead of an allocation each. Each slice is
 // cut with a full slice expression: appending to one element reallocates
 // it and never overwrites the next. Chunks are never reused or grown in
 // place, so every slice handed out stays valid.
@@ -94,6 +98,7 @@ type arena struct {
 	buf   []byte
 	chunk int           // size of the next chunk
 	fbuf  []StreamField // the same for stream entries' field lists
+	fnext int           // size of the next fbuf chunk: the fields the current stream node holds
 }
 
 const (
@@ -101,8 +106,7 @@ const (
 	arenaMaxChunk = 1 << 20
 )
 
-// init sizes the first chunk for a raw value of n bytes: its strings take
-// at most n bytes, its integers a little more than their encoding.
+// init sizes the first chunk for n bytes.
 func (a *arena) init(n int) {
 	a.chunk = min(max(n+n/4, arenaMinChunk), arenaMaxChunk)
 }
@@ -137,7 +141,7 @@ func (a *arena) fields(n int) []StreamField {
 		if n > 64 {
 			return make([]StreamField, 0, n)
 		}
-		a.fbuf = make([]StreamField, 0, 1024)
+		a.fbuf = make([]StreamField, 0, max(a.fnext, n))
 	}
 	l := len(a.fbuf)
 	a.fbuf = a.fbuf[:l+n]
@@ -168,12 +172,14 @@ func (a *arena) int(v int64) []byte {
 	return a.copy(strconv.AppendInt(tmp[:0], v, 10))
 }
 
-// entry returns a listpack/ziplist element's bytes from the arena.
+// entry returns a listpack/ziplist element's bytes: a string aliases the
+// listpack (a private copy: see DecodeValue), an integer is formatted in
+// the arena.
 func (a *arena) entry(e lpEntry) []byte {
 	if e.isInt {
 		return a.int(e.v)
 	}
-	return a.copy(e.s)
+	return e.s
 }
 
 func errCorrupt(format string, args ...any) error {
@@ -256,19 +262,18 @@ func (d *vdec) readCount(what string, minSize int) (int, error) {
 // not keeping, d.scratch.
 func (d *vdec) readStr(need bool) ([]byte, error) { return d.str(need, strPlain) }
 
-// readElem reads a collection's element: like readStr, but when keeping
-// the result is a copy in the arena, never aliasing d.b.
+// readElem reads a collection's element: like readStr, but an integer
+// is formatted in the arena.
 func (d *vdec) readElem(need bool) ([]byte, error) { return d.str(need, strElem) }
 
 // readBlob reads a string that holds an encoded structure (ziplist,
-// listpack, intset, zipmap), whose elements are copied out of it: LZF data
-// is always expanded into d.scratch, which the next blob reuses.
+// listpack, intset, zipmap).
 func (d *vdec) readBlob() ([]byte, error) { return d.str(true, strBlob) }
 
 const (
 	strPlain = iota // a value's own bytes: may alias d.b
-	strElem         // an element: copied into the arena when keeping
-	strBlob         // an encoded structure: LZF expanded into d.scratch
+	strElem         // an element: an integer is formatted in the arena
+	strBlob         // an encoded structure
 )
 
 func (d *vdec) str(need bool, kind int) ([]byte, error) {
@@ -283,9 +288,6 @@ func (d *vdec) str(need bool, kind int) ([]byte, error) {
 		}
 		s := d.b[d.p : d.p+int(n) : d.p+int(n)]
 		d.p += int(n)
-		if elem && d.keep {
-			s = d.a.copy(s)
-		}
 		return s, nil
 	}
 	var iv int64
@@ -309,7 +311,7 @@ func (d *vdec) str(need bool, kind int) ([]byte, error) {
 		iv = int64(int32(binary.LittleEndian.Uint32(d.b[d.p:])))
 		d.p += 4
 	case encLZF:
-		return d.readLZF(!d.keep || kind == strBlob)
+		return d.readLZF(kind)
 	default:
 		return nil, errCorrupt("unknown string encoding %d", n)
 	}
@@ -330,7 +332,7 @@ func (d *vdec) str(need bool, kind int) ([]byte, error) {
 // reference producing 264 bytes.
 const lzfMaxRatio = 88
 
-func (d *vdec) readLZF(scratch bool) ([]byte, error) {
+func (d *vdec) readLZF(kind int) ([]byte, error) {
 	clen, err := d.readUint("LZF compressed length")
 	if err != nil {
 		return nil, err
@@ -351,9 +353,12 @@ func (d *vdec) readLZF(scratch bool) ([]byte, error) {
 	src := d.b[d.p : d.p+int(clen)]
 	d.p += int(clen)
 	var dst []byte
-	if !scratch {
+	switch {
+	case d.keep && kind == strElem:
+		dst = d.a.alloc(int(ulen)) // small compressed elements share chunks
+	case d.keep:
 		dst = make([]byte, ulen)
-	} else {
+	default:
 		if uint64(cap(d.scratch)) < ulen {
 			d.scratch = make([]byte, ulen)
 		}
@@ -549,7 +554,7 @@ func (d *vdec) value(typ byte, v *Value) error {
 		if err != nil {
 			return err
 		}
-		return zmWalk(b, v, &d.dups, &d.a)
+		return zmWalk(b, v, &d.dups)
 	case TypeListZiplist, TypeZSetZiplist, TypeHashZiplist:
 		b, err := d.readBlob()
 		if err != nil {

@@ -363,6 +363,12 @@ func streamWalkListpack(lp []byte, master StreamID, st *Stream, a *arena) (uint6
 	var masterFields [][]byte
 	if st != nil {
 		masterFields = make([][]byte, 0, nmf)
+		// room for the node's fields in one piece when its entries use the
+		// master fields (as most do); each field value takes 2 bytes or more
+		a.fnext = int(nmf)
+		if nmf > 0 {
+			a.fnext = int(min(count, limit/2/nmf) * nmf)
+		}
 	}
 	for j := int64(0); j < nmf; j++ {
 		e, err := it.must("a master field")

@@ -30,7 +30,7 @@ func zmLen(b []byte, p int) (n, next int, err error) {
 }
 
 // zmWalk decodes (v != nil) or checks a zipmap.
-func zmWalk(b []byte, v *Value, dups *dupSet, a *arena) error {
+func zmWalk(b []byte, v *Value, dups *dupSet) error {
 	if len(b) < 2 {
 		return errCorrupt("zipmap: %d bytes, too short", len(b))
 	}
@@ -78,7 +78,7 @@ func zmWalk(b []byte, v *Value, dups *dupSet, a *arena) error {
 		p = q + vl + free
 		n++
 		if v != nil {
-			v.Hash = append(v.Hash, HashField{Field: a.copy(key), Value: a.copy(val), ExpireMs: -1})
+			v.Hash = append(v.Hash, HashField{Field: key, Value: val, ExpireMs: -1})
 		}
 	}
 	if n == 0 {
