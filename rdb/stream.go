@@ -45,6 +45,68 @@ func (d *vdec) rawStreamID(what string) (StreamID, error) {
 	return StreamID{binary.BigEndian.Uint64(s), binary.BigEndian.Uint64(s[8:])}, nil
 }
 
+// streamCap estimates a stream's entries from its nodes' master entry
+// counts, so Entries is allocated once. Like listCap it reads ahead
+// without moving d.p, stops at anything odd and bounds each count by the
+// node's size (an entry takes 8 bytes or more).
+func (d *vdec) streamCap(nodes int) int {
+	save := d.p
+	defer func() { d.p = save }()
+	total := 0
+	var h [16]byte
+	for i := 0; i < nodes; i++ {
+		if d.skipStr() != nil { // the master ID
+			return total
+		}
+		n, enc, err := d.readLen()
+		if err != nil {
+			return total
+		}
+		var head []byte
+		size := n
+		switch {
+		case !enc:
+			if n > uint64(len(d.b)-d.p) {
+				return total
+			}
+			head = d.b[d.p : d.p+int(min(n, 16))]
+			d.p += int(n)
+		case n == encLZF:
+			clen, err := d.readUint("")
+			if err != nil {
+				return total
+			}
+			ulen, err := d.readUint("")
+			if err != nil || clen > uint64(len(d.b)-d.p) || ulen > clen*lzfMaxRatio {
+				return total
+			}
+			size = ulen
+			k := int(min(ulen, 16))
+			if !lzfPrefix(d.b[d.p:d.p+int(clen)], h[:k]) {
+				return total
+			}
+			head = h[:k]
+			d.p += int(clen)
+		default:
+			return total
+		}
+		if len(head) <= lpHeaderSize {
+			return total
+		}
+		it := lpIter{b: head, p: lpHeaderSize, count: -1}
+		e, done, err := it.next()
+		if err != nil || done {
+			return total
+		}
+		c, ok := e.int()
+		if !ok || c < 0 {
+			return total
+		}
+		total += int(min(uint64(c), size/8))
+	}
+	return min(total, maxAlloc/64)
+}
+
 func (d *vdec) stream(typ byte, v *Value) error {
 	var st *Stream
 	if v != nil {
@@ -54,6 +116,9 @@ func (d *vdec) stream(typ byte, v *Value) error {
 	nodes, err := d.readCount("stream node count", 2)
 	if err != nil {
 		return err
+	}
+	if st != nil {
+		st.Entries = make([]StreamEntry, 0, d.streamCap(nodes))
 	}
 	var live uint64
 	var order streamNodes
