@@ -257,8 +257,8 @@ func lpWalkValue(b []byte, typ byte, v *Value, dups *dupSet, a *arena) error {
 		tuple = 3
 	}
 	count := it.count
-	if count < 0 && (v != nil || dups != nil && typ != TypeListQuicklist2) {
-		count = lpCount(b) // more than 65534 entries: count them, to size the result and check once
+	if count < 0 && v != nil {
+		count = lpCount(b) // more than 65534 entries: count them, to size the result once
 	}
 	if v != nil && count > 0 {
 		n := count / tuple

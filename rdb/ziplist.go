@@ -166,8 +166,8 @@ func zlWalk(b []byte, typ byte, v *Value, dups *dupSet, a *arena) error {
 		tuple = 2
 	}
 	count := it.count
-	if count < 0 && (v != nil || dups != nil && tuple == 2) {
-		count = zlCount(b) // more than 65534 entries: count them, to size the result and check once
+	if count < 0 && v != nil {
+		count = zlCount(b) // more than 65534 entries: count them, to size the result once
 	}
 	if v != nil && count > 0 {
 		n := count / tuple
