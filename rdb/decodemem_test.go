@@ -163,7 +163,7 @@ func decodeAlloc(tb testing.TB, c bigCase) (bytes, allocs uint64, v *Value) {
 // node after node, and every integer element was its own allocation.
 func TestDecodeBigAllocation(t *testing.T) {
 	n := 200000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 50000
 	}
 	for _, c := range bigCases(t, n) {
