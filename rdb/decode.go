@@ -830,10 +830,12 @@ func (d *vdec) hashMetadata(typ byte, v *Value) error {
 		}
 		exp := ttl
 		if typ == TypeHashMetadata && ttl != 0 {
-			exp = ttl + minExp - 1
-			if exp < ttl {
+			// stored as expiry - minimum + 1; a minimum of 0 (a field
+			// expiring at 0 ms) makes that ttl - 1, which is no overflow
+			if minExp > 0 && ttl > math.MaxUint64-(minExp-1) {
 				return errCorrupt("hash field %d: expiry overflows", i)
 			}
+			exp = ttl + minExp - 1
 		}
 		if exp > ebExpireTimeMax {
 			return errCorrupt("hash field %d: expiry %d out of range", i, exp)
@@ -844,7 +846,7 @@ func (d *vdec) hashMetadata(typ byte, v *Value) error {
 		}
 		if v != nil {
 			e := int64(exp)
-			if exp == 0 {
+			if ttl == 0 { // no expiry; an expiry of 0 ms is a stored 1
 				e = -1
 			}
 			v.Hash = append(v.Hash, HashField{Field: f, Value: val, ExpireMs: e})
