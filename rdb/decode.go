@@ -726,48 +726,6 @@ func (d *vdec) listCap(nodes int, packed bool) int {
 	return min(total, maxAlloc/64)
 }
 
-// lzfPrefix expands the first len(dst) bytes of LZF data src into dst
-// (to read a compressed listpack's or ziplist's header), reporting whether
-// it could.
-func lzfPrefix(src, dst []byte) bool {
-	var ip, op int
-	for ip < len(src) && op < len(dst) {
-		ctrl := int(src[ip])
-		ip++
-		if ctrl < 32 { // literal run of ctrl+1 bytes
-			n := ctrl + 1
-			if ip+n > len(src) {
-				return false
-			}
-			op += copy(dst[op:], src[ip:ip+n])
-			ip += n
-			continue
-		}
-		n := ctrl >> 5
-		if n == 7 {
-			if ip >= len(src) {
-				return false
-			}
-			n += int(src[ip])
-			ip++
-		}
-		if ip >= len(src) {
-			return false
-		}
-		ref := op - ((ctrl & 0x1f) << 8) - 1 - int(src[ip])
-		ip++
-		if ref < 0 {
-			return false
-		}
-		for i := 0; i < n+2 && op < len(dst); i++ {
-			dst[op] = dst[ref]
-			op++
-			ref++
-		}
-	}
-	return op == len(dst)
-}
-
 // skipStr moves past an RDB string without decoding it.
 func (d *vdec) skipStr() error {
 	n, enc, err := d.readLen()

@@ -8,49 +8,59 @@ var errLZF = errors.New("corrupt LZF data")
 // must have exactly the uncompressed length. It never reads or writes out of
 // bounds, whatever the input.
 func lzfDecompress(src, dst []byte) error {
+	if !lzfExpand(src, dst, false) {
+		return errLZF
+	}
+	return nil
+}
+
+// lzfPrefix expands the first len(dst) bytes of LZF data src into dst
+// (to read a compressed listpack's or ziplist's header), reporting whether
+// it could.
+func lzfPrefix(src, dst []byte) bool { return lzfExpand(src, dst, true) }
+
+// lzfExpand expands src into dst: all of it, to exactly len(dst) bytes, or
+// with prefix only until dst is full.
+func lzfExpand(src, dst []byte, prefix bool) bool {
 	var ip, op int
-	for ip < len(src) {
+	for ip < len(src) && (!prefix || op < len(dst)) {
 		ctrl := int(src[ip])
 		ip++
 		if ctrl < 32 { // literal run of ctrl+1 bytes
 			n := ctrl + 1
-			if ip+n > len(src) || op+n > len(dst) {
-				return errLZF
+			if ip+n > len(src) || (!prefix && op+n > len(dst)) {
+				return false
 			}
-			copy(dst[op:], src[ip:ip+n])
+			op += copy(dst[op:], src[ip:ip+n])
 			ip += n
-			op += n
 			continue
 		}
 		// back reference
 		n := ctrl >> 5
 		if n == 7 {
 			if ip >= len(src) {
-				return errLZF
+				return false
 			}
 			n += int(src[ip])
 			ip++
 		}
 		if ip >= len(src) {
-			return errLZF
+			return false
 		}
 		ref := op - ((ctrl & 0x1f) << 8) - 1 - int(src[ip])
 		ip++
 		n += 2
-		if ref < 0 || op+n > len(dst) {
-			return errLZF
+		if ref < 0 || (!prefix && op+n > len(dst)) {
+			return false
 		}
 		// Overlapping copies are the point of LZF back references: copy byte by byte.
-		for i := 0; i < n; i++ {
+		for i := 0; i < n && op < len(dst); i++ {
 			dst[op] = dst[ref]
 			op++
 			ref++
 		}
 	}
-	if op != len(dst) {
-		return errLZF
-	}
-	return nil
+	return op == len(dst)
 }
 
 // lzfCompress compresses src with a simple greedy LZF encoder. It returns nil
