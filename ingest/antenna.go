@@ -334,7 +334,7 @@ func (f *fields) histogram(name string) any {
 	if f.scratch == nil {
 		f.scratch = new([]byte)
 	}
-	s, err := int64ListLEBuf(v, f.scratch)
+	s, err := int64ListLE(v, f.scratch)
 	if err != nil {
 		f.bad(name, err.Error())
 		return nil

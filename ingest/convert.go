@@ -66,6 +66,21 @@ const (
 // errTimeRange is returned for instants the leap-second table does not cover.
 var errTimeRange = errors.New("time before 1968-02-01 is outside the leap-second table")
 
+// gpsMinusUTC is GPS−UTC in whole seconds at Unix time u, which is not
+// before the table's first row (a float: u may be far beyond int64).
+func gpsMinusUTC(u float64) int64 {
+	i := sort.Search(len(leapSeconds), func(i int) bool { return float64(leapSeconds[i].Unix) > u }) - 1
+	return leapSeconds[i].TAIMinusUTC - 19
+}
+
+// endsInLeapSecond reports whether the UTC day ending at Unix time
+// midnight ends in a leap second (a row after the table's first starts
+// at midnight).
+func endsInLeapSecond(midnight int64) bool {
+	i := sort.Search(len(leapSeconds), func(i int) bool { return leapSeconds[i].Unix >= midnight })
+	return i > 0 && i < len(leapSeconds) && leapSeconds[i].Unix == midnight
+}
+
 // GPSFromUnix converts Unix seconds (UTC) to GPS seconds the way astropy's
 // Time(u, format='unix').gps does, bit-identical to u − 315964782 since 2017.
 // On a UTC day that ends in a leap second astropy stretches the day to
@@ -82,13 +97,10 @@ func GPSFromUnix(u float64) (float64, error) {
 		mjd := u/86400 + 40587
 		return u - gpsEpochUnix + (4.2131700 + (mjd-39126)*0.002592 - 19), nil
 	}
-	i := sort.Search(len(leapSeconds), func(i int) bool { return float64(leapSeconds[i].Unix) > u }) - 1
-	off := leapSeconds[i].TAIMinusUTC - 19
-	g := u - float64(gpsEpochUnix-off)
+	g := u - float64(gpsEpochUnix-gpsMinusUTC(u))
 	// Stretched day: the day containing u ends in a leap second.
 	day := math.Floor(u / 86400)
-	next := int64(day+1) * 86400
-	if i+1 < len(leapSeconds) && leapSeconds[i+1].Unix == next {
+	if endsInLeapSecond(int64(day+1) * 86400) {
 		g += (u - day*86400) / 86400
 	}
 	return g, nil
@@ -130,8 +142,7 @@ func FloorGPSTime(t time.Time) (int64, error) {
 	if sec < rubberStartUnix || sec < leapSeconds[0].Unix {
 		return FloorGPS(timeUnix(t))
 	}
-	i := sort.Search(len(leapSeconds), func(i int) bool { return leapSeconds[i].Unix > sec }) - 1
-	return sec - gpsEpochUnix + leapSeconds[i].TAIMinusUTC - 19, nil
+	return sec - gpsEpochUnix + gpsMinusUTC(float64(sec)), nil
 }
 
 // gpsFromTime is Time(t, format='datetime').gps, unfloored, which is what
@@ -142,8 +153,7 @@ func gpsFromTime(t time.Time) (float64, error) {
 	if sec < rubberStartUnix || sec < leapSeconds[0].Unix {
 		return GPSFromUnix(u)
 	}
-	i := sort.Search(len(leapSeconds), func(i int) bool { return leapSeconds[i].Unix > sec }) - 1
-	return u - float64(gpsEpochUnix-(leapSeconds[i].TAIMinusUTC-19)), nil
+	return u - float64(gpsEpochUnix-gpsMinusUTC(float64(sec))), nil
 }
 
 // GPSFromJD converts a UTC Julian Date as Time(jd, format='jd').gps does.
@@ -165,11 +175,8 @@ func JDDay(t time.Time) int64 {
 	u := timeUnix(t)
 	day := math.Floor(u / 86400)
 	length := 86400.0
-	next := int64(day+1) * 86400
-	for _, l := range leapSeconds[1:] {
-		if l.Unix == next {
-			length = 86401
-		}
+	if endsInLeapSecond(int64(day+1) * 86400) {
+		length = 86401
 	}
 	return int64(day) + 2440587 + int64(math.Floor((u-day*86400)/length+0.5))
 }
@@ -645,15 +652,9 @@ func Int64ListString(v []int64) string {
 }
 
 // int64ListLE is Int64ListString(Int64sLE([]byte(b))) without the copies
-// between.
-func int64ListLE(b string) (string, error) {
-	var scratch []byte
-	return int64ListLEBuf(b, &scratch)
-}
-
-// int64ListLEBuf is int64ListLE formatting in *scratch, which it keeps for
-// the next call: the string returned is the only allocation.
-func int64ListLEBuf(b string, scratch *[]byte) (string, error) {
+// between, formatting in *scratch, which it keeps for the next call: the
+// string returned is the only allocation.
+func int64ListLE(b string, scratch *[]byte) (string, error) {
 	if len(b)%8 != 0 {
 		return "", fmt.Errorf("%d bytes is not a whole number of int64 values", len(b))
 	}

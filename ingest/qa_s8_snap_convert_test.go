@@ -53,7 +53,7 @@ func TestQAS8BoolFromIntBig(t *testing.T) {
 }
 
 // TestQAS8HistogramText: the histogram text (hera-mc.md §3.9: "[" +
-// ",".join(str(int)) + "]" of the int64 LE array) of int64ListLEBuf's
+// ",".join(str(int)) + "]" of the int64 LE array) of int64ListLE's
 // two-digit formatting is strconv's, at every digit count and sign, with
 // the scratch buffer reused between records of different lengths.
 func TestQAS8HistogramText(t *testing.T) {
@@ -71,15 +71,15 @@ func TestQAS8HistogramText(t *testing.T) {
 			parts[i] = strconv.FormatInt(v, 10)
 		}
 		want := "[" + strings.Join(parts, ",") + "]"
-		got, err := int64ListLEBuf(string(b), &scratch)
+		got, err := int64ListLE(string(b), &scratch)
 		if err != nil || got != want {
 			t.Errorf("%d values: %q, %v; want %q", n, got, err, want)
 		}
-		if s, _ := int64ListLE(string(b)); s != want {
-			t.Errorf("int64ListLE: %q, want %q", s, want)
+		if s, _ := int64ListLE(string(b), new([]byte)); s != want {
+			t.Errorf("fresh scratch: %q, want %q", s, want)
 		}
 	}
-	if _, err := int64ListLEBuf("1234567", &scratch); err == nil {
+	if _, err := int64ListLE("1234567", &scratch); err == nil {
 		t.Error("7 bytes accepted")
 	}
 }
