@@ -99,14 +99,11 @@ func antennaRows(g *gctx, cm *corrMap, hs map[string]map[string]string) *tableRo
 		if v, has := h[n.autocorr]; has && len(v)%8 == 0 {
 			f.ok++
 		}
-		if v, has := h[n.femPressure]; has {
-			if _, err := ParsePyFloat(v); err == nil {
-				f.ok++
-			}
-		}
-		if v, has := h[n.femHumidity]; has {
-			if _, err := ParsePyFloat(v); err == nil {
-				f.ok++
+		for _, name := range [...]string{n.femPressure, n.femHumidity} {
+			if v, has := h[name]; has {
+				if _, err := ParsePyFloat(v); err == nil {
+					f.ok++
+				}
 			}
 		}
 		if v, has := h["eq_clip_count"]; has {
