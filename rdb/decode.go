@@ -662,6 +662,7 @@ func (d *vdec) listCap(nodes int, packed bool) int {
 		hdr, off = lpHeaderSize, 4
 	}
 	total, known, knownBytes := 0, 0, 0
+	var h [zlHeaderSize]byte
 	for i := 0; i < nodes; i++ {
 		if packed {
 			c, err := d.readUint("")
@@ -676,54 +677,70 @@ func (d *vdec) listCap(nodes int, packed bool) int {
 				continue
 			}
 		}
-		n, enc, err := d.readLen()
-		if err != nil {
+		head, size, clen, ok := d.peekStr(h[:hdr])
+		if !ok {
 			break
 		}
-		if !enc {
-			if n > uint64(len(d.b)-d.p) {
-				break
-			}
-			if n > uint64(hdr) {
-				c := int(binary.LittleEndian.Uint16(d.b[d.p+off:]))
-				if c == 0xFFFF || c > int(n)/2 {
-					c = int(n) / 2
+		if size > uint64(hdr) && len(head) == hdr {
+			c := int(binary.LittleEndian.Uint16(head[off:]))
+			if c != 0xFFFF || clen == 0 {
+				if c == 0xFFFF || c > int(size)/2 {
+					c = int(size) / 2
 				}
 				total += c
-				known += c
-				knownBytes += int(n)
-			}
-			d.p += int(n)
-			continue
-		}
-		if n != encLZF {
-			break
-		}
-		clen, err := d.readUint("")
-		if err != nil {
-			break
-		}
-		ulen, err := d.readUint("")
-		if err != nil || clen > uint64(len(d.b)-d.p) {
-			break
-		}
-		var h [zlHeaderSize]byte
-		if ulen > uint64(hdr) && lzfPrefix(d.b[d.p:d.p+int(clen)], h[:hdr]) {
-			c := int(binary.LittleEndian.Uint16(h[off:]))
-			if c != 0xFFFF {
-				total += int(min(uint64(c), ulen/2))
-				d.p += int(clen)
+				if clen == 0 {
+					known += c
+					knownBytes += int(size)
+				}
 				continue
 			}
 		}
-		d.p += int(clen)
+		if clen == 0 {
+			continue // a plain node too short for a header holds nothing
+		}
 		est := float64(clen)
 		if knownBytes > 0 {
-			est = min(est, float64(ulen)*float64(known)/float64(knownBytes))
+			est = min(est, float64(size)*float64(known)/float64(knownBytes))
 		}
 		total += int(est)
 	}
 	return min(total, maxAlloc/64)
+}
+
+// peekStr moves past the next string, plain or LZF-compressed, and
+// returns its first len(buf) bytes (fewer when it is shorter; a compressed
+// string's are expanded into buf, nil when they cannot be), its length and
+// its compressed length (0 when plain). ok is false for an integer string
+// or anything odd, which the decoding pass reports.
+func (d *vdec) peekStr(buf []byte) (head []byte, size, clen uint64, ok bool) {
+	n, enc, err := d.readLen()
+	if err != nil {
+		return nil, 0, 0, false
+	}
+	if !enc {
+		if n > uint64(len(d.b)-d.p) {
+			return nil, 0, 0, false
+		}
+		head = d.b[d.p : d.p+int(min(n, uint64(len(buf))))]
+		d.p += int(n)
+		return head, n, 0, true
+	}
+	if n != encLZF {
+		return nil, 0, 0, false
+	}
+	if clen, err = d.readUint(""); err != nil {
+		return nil, 0, 0, false
+	}
+	ulen, err := d.readUint("")
+	if err != nil || clen > uint64(len(d.b)-d.p) || ulen > clen*lzfMaxRatio {
+		return nil, 0, 0, false
+	}
+	src := d.b[d.p : d.p+int(clen)]
+	d.p += int(clen)
+	if k := int(min(ulen, uint64(len(buf)))); lzfPrefix(src, buf[:k]) {
+		head = buf[:k]
+	}
+	return head, ulen, clen, true
 }
 
 // skipStr moves past an RDB string without decoding it.

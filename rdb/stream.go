@@ -58,39 +58,8 @@ func (d *vdec) streamCap(nodes int) int {
 		if d.skipStr() != nil { // the master ID
 			return total
 		}
-		n, enc, err := d.readLen()
-		if err != nil {
-			return total
-		}
-		var head []byte
-		size := n
-		switch {
-		case !enc:
-			if n > uint64(len(d.b)-d.p) {
-				return total
-			}
-			head = d.b[d.p : d.p+int(min(n, 16))]
-			d.p += int(n)
-		case n == encLZF:
-			clen, err := d.readUint("")
-			if err != nil {
-				return total
-			}
-			ulen, err := d.readUint("")
-			if err != nil || clen > uint64(len(d.b)-d.p) || ulen > clen*lzfMaxRatio {
-				return total
-			}
-			size = ulen
-			k := int(min(ulen, 16))
-			if !lzfPrefix(d.b[d.p:d.p+int(clen)], h[:k]) {
-				return total
-			}
-			head = h[:k]
-			d.p += int(clen)
-		default:
-			return total
-		}
-		if len(head) <= lpHeaderSize {
+		head, size, _, ok := d.peekStr(h[:])
+		if !ok || len(head) <= lpHeaderSize {
 			return total
 		}
 		it := lpIter{b: head, p: lpHeaderSize, count: -1}
