@@ -82,9 +82,6 @@ type LogMessage struct {
 	LogTime   float64 `json:"logtime"`   // Unix seconds; stored as floor GPS seconds
 }
 
-// logFields are the keys mc_listen_to_corr_logger indexes, in its order.
-var logFields = []string{"levelno", "logtime", "subsystem", "severity", "message"}
-
 // parseLogMessage decodes one mc-log-channel payload. Keys are matched
 // exactly, as the original's dict lookups do (Go's struct decoding would
 // also take "Message" or "LOGTIME"). levelno is required; a message below
@@ -102,14 +99,17 @@ func parseLogMessage(payload string) (m LogMessage, below bool, err error) {
 	if raw == nil {
 		return LogMessage{}, false, fmt.Errorf("malformed log message %q: not a JSON object", clip(payload))
 	}
-	dst := map[string]any{"levelno": &m.LevelNo, "logtime": &m.LogTime, "subsystem": &m.Subsystem,
-		"severity": &m.Severity, "message": &m.Message}
-	for _, name := range logFields {
+	// the keys mc_listen_to_corr_logger indexes, in its order
+	for _, f := range []struct {
+		name string
+		dst  any
+	}{{"levelno", &m.LevelNo}, {"logtime", &m.LogTime}, {"subsystem", &m.Subsystem}, {"severity", &m.Severity}, {"message", &m.Message}} {
+		name := f.name
 		v, ok := raw[name]
 		if !ok || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
 			return LogMessage{}, false, fmt.Errorf("malformed log message %q: field %s missing or null", clip(payload), name)
 		}
-		if err := json.Unmarshal(v, dst[name]); err != nil {
+		if err := json.Unmarshal(v, f.dst); err != nil {
 			return LogMessage{}, false, fmt.Errorf("malformed log message %q: field %s: %v", clip(payload), name, err)
 		}
 		if name == "levelno" && m.LevelNo < notifyLevel {
