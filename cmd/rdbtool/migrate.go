@@ -192,12 +192,6 @@ func migrateFail(format string, args ...any) error {
 	return cli.Exit("migrate: "+fmt.Sprintf(format, args...), exitError)
 }
 
-// migrateUsageError is a usage error of migrate SUB, naming its help as every
-// other command's usage errors do.
-func migrateUsageError(sub, format string, args ...any) error {
-	return cli.Exit(fmt.Sprintf("migrate %s: %s (see rdbtool migrate %s --help)", sub, fmt.Sprintf(format, args...), sub), exitError)
-}
-
 // migrateOpen connects to the --db database and returns a Migrator on it.
 func migrateOpen(c *cli.Context) (*migrations.Migrator, string, func(), error) {
 	dsn := migrateDSN(c)
@@ -425,7 +419,7 @@ func versionAfter(ctx context.Context, m *migrations.Migrator) int64 {
 func migrateDown(c *cli.Context) error {
 	steps := c.Int("steps")
 	if steps < 1 {
-		return migrateUsageError("down", "--steps takes a number >= 1")
+		return cmdUsageError("migrate down", "--steps takes a number >= 1")
 	}
 	if err := confirmRemote(c, migrateDSN(c)); err != nil {
 		return err
@@ -523,11 +517,11 @@ func localServer(dsn string) (string, bool) {
 
 func versionArg(c *cli.Context, cmd string) (int64, error) {
 	if c.NArg() != 1 {
-		return 0, migrateUsageError(cmd, "give one VERSION (a number, 0 for none)")
+		return 0, cmdUsageError("migrate "+cmd, "give one VERSION (a number, 0 for none)")
 	}
 	v, err := strconv.ParseInt(c.Args().First(), 10, 64)
 	if err != nil || v < 0 {
-		return 0, migrateUsageError(cmd, "VERSION must be a number >= 0, not %q", c.Args().First())
+		return 0, cmdUsageError("migrate "+cmd, "VERSION must be a number >= 0, not %q", c.Args().First())
 	}
 	return v, nil
 }
@@ -649,7 +643,7 @@ func migrateStamp(c *cli.Context) error {
 
 func migrateCreate(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return migrateUsageError("create", "give one NAME, e.g. add_node_humidity")
+		return cmdUsageError("migrate create", "give one NAME, e.g. add_node_humidity")
 	}
 	dir := c.String("dir")
 	if dir == "" {
