@@ -608,7 +608,7 @@ func handledSignals(sigs ...os.Signal) []os.Signal {
 // remove the temp files, erase the progress bar and end the program by
 // that signal (atomicfile.DieOnSignalAfter).
 func dieOnSignal() (stop func()) {
-	return atomicfile.DieOnSignalAfter(progress.Hide, handledSignals(atomicfile.AbortSignals...)...)
+	return atomicfile.DieOnSignalAfter(progress.End, handledSignals(atomicfile.AbortSignals...)...)
 }
 
 // abortOnSignal is atomicfile.DieOnSignalAfter (a signal removes the temp

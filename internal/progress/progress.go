@@ -39,6 +39,9 @@ var active atomic.Pointer[Bar]
 // read (and draw) in one goroutine while it writes in another.
 var termMu sync.Mutex
 
+// ended is set by End: the program is ending, no bar is drawn any more.
+var ended atomic.Bool
+
 // midLine is true while the last write through Suspend did not end a line:
 // a bar drawn then would overwrite the start of that line, so none is.
 var midLine atomic.Bool
@@ -133,7 +136,7 @@ func (b *Bar) Clear() { b.Done() }
 func (b *Bar) draw() {
 	termMu.Lock()
 	defer termMu.Unlock()
-	if b.ended.Load() || midLine.Load() {
+	if b.ended.Load() || midLine.Load() || ended.Load() {
 		return
 	}
 	line := b.line()
@@ -162,6 +165,19 @@ func (b *Bar) eraseLocked() {
 func Hide() {
 	if b := active.Load(); b != nil {
 		b.erase()
+	}
+}
+
+// End erases the bar on the terminal, if one is shown, and draws none
+// after it: for a program about to die by a signal, whose other goroutines
+// may still be counting bytes (Hide's next update would draw the bar again
+// under the shell's prompt).
+func End() {
+	termMu.Lock()
+	defer termMu.Unlock()
+	ended.Store(true)
+	if b := active.Load(); b != nil {
+		b.eraseLocked()
 	}
 }
 
