@@ -201,15 +201,20 @@ func (g *gctx) fastToast(tx pgx.Tx) error {
 // rest are still being read, large enough to keep round trips few.
 const autosChunk = 50
 
-// streamAutos writes the autos of one pass, overlapping the three stages
-// that otherwise run one after the other: a goroutine reads the spectra
-// from Redis in pipelines of autosChunk keys, this group decodes them,
-// takes their medians and encodes them in PostgreSQL's binary COPY format,
-// and the server stores them (COPY hera_auto_spectrum) as they arrive. The
-// hera_autos rows (the medians) follow in a second COPY. Both tables are
-// locked against concurrent writers (readers go on) and the (antenna, pol)
-// pairs they already hold for this time are left out: the same result as
-// INSERT ... ON CONFLICT DO NOTHING, without a staging table.
+// streamAutos writes the autos of one pass. Storing the spectra is the
+// longest work of a pass and it is all one backend's (one transaction), so
+// everything here is arranged to keep that backend busy from the start:
+// a goroutine reads the spectra from Redis in pipelines of autosChunk keys,
+// a spectraReader encodes them in PostgreSQL's binary COPY format straight
+// into the COPY's buffer as the connection asks for data, and the
+// connection's socket gets a deep send buffer so the server has megabytes
+// to work on even while this process is busy with other groups. The
+// medians the hera_autos rows need are taken only after the last spectrum
+// has been handed over, while the server is still storing them. Both
+// tables are locked against concurrent writers (readers go on) and the
+// (antenna, pol) pairs they already hold for this time are left out: the
+// same result as INSERT ... ON CONFLICT DO NOTHING, without a staging
+// table.
 func (g *gctx) streamAutos(tx pgx.Tx, list []autoKey, t int64) error {
 	if writeHook != nil {
 		// One value of each column's Go type: the hera_autos rows built
@@ -238,74 +243,65 @@ func (g *gctx) streamAutos(tx pgx.Tx, list []autoKey, t int64) error {
 
 	ctx, cancel := context.WithCancel(g.ctx)
 	defer cancel()
-	type chunk struct {
-		lo, hi int
-		cmds   []*redis.StringCmd
-	}
-	// Stage 1: Redis reads, one pipeline per chunk, a chunk ahead.
-	fetched := make(chan chunk, 2)
+	// The Redis reads, a chunk or two ahead of the COPY. Only this
+	// goroutine reports skips until it is done.
+	raw := make([][]byte, len(list))
+	valid := make([]bool, len(list))
+	fetched := make(chan int, 2) // the end of each chunk read
+	var readErr error
+	readDone := make(chan struct{})
 	go func() {
+		defer close(readDone)
 		defer close(fetched)
 		for lo := 0; lo < len(list); lo += autosChunk {
-			c := chunk{lo: lo, hi: min(lo+autosChunk, len(list))}
+			hi := min(lo+autosChunk, len(list))
 			pipe := g.rdb.Pipeline()
-			for _, a := range list[c.lo:c.hi] {
-				c.cmds = append(c.cmds, pipe.Get(ctx, a.key))
+			cmds := make([]*redis.StringCmd, 0, hi-lo)
+			for _, a := range list[lo:hi] {
+				cmds = append(cmds, pipe.Get(ctx, a.key))
 			}
-			pipe.Exec(ctx) // per-command errors are looked at by stage 2
-			select {
-			case fetched <- c:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	// Stage 2: decode, medians, COPY encoding; stage 3 is the server,
-	// fed through out.
-	medians := make([]float32, len(list))
-	valid := make([]bool, len(list))
-	out := make(chan []byte, 4)
-	var stage2Err error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(out)
-		send := func(b []byte) bool {
-			select {
-			case out <- b:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		if !send(copyHeader()) {
-			return
-		}
-		for c := range fetched {
-			raw := make([][]byte, c.hi-c.lo)
-			for i, cmd := range c.cmds {
-				b, ok, err := g.autoValue(list[c.lo+i], cmd)
+			pipe.Exec(ctx) // per-command errors are looked at below
+			for i, cmd := range cmds {
+				b, ok, err := g.autoValue(list[lo+i], cmd)
 				if err != nil {
-					stage2Err = err
-					cancel()
+					readErr = err
 					return
 				}
-				raw[i], valid[c.lo+i] = b, ok
+				raw[lo+i], valid[lo+i] = b, ok
 			}
-			if !send(encodeAutosChunk(list[c.lo:c.hi], raw, valid[c.lo:c.hi], t, haveSpec, medians[c.lo:c.hi])) {
+			select {
+			case fetched <- hi:
+			case <-ctx.Done():
 				return
 			}
 		}
-		send([]byte{0xff, 0xff}) // trailer: -1
 	}()
-	tag, copyErr := tx.Conn().PgConn().CopyFrom(g.ctx, &chanReader{ch: out},
+
+	sent := make(chan struct{})
+	sr := &spectraReader{list: list, raw: raw, valid: valid, have: haveSpec, t: t, fetched: fetched,
+		sent: sent, failed: func() error { return readErr }}
+	// The medians, once every spectrum is on its way to the server.
+	medians := make([]float32, len(list))
+	mediansDone := make(chan struct{})
+	go func() {
+		defer close(mediansDone)
+		select {
+		case <-sent:
+		case <-ctx.Done():
+			return
+		}
+		rawMedians(raw, valid, medians)
+	}()
+
+	restore := deepSendBuffer(tx.Conn().PgConn().Conn())
+	tag, copyErr := tx.Conn().PgConn().CopyFrom(g.ctx, sr,
 		"COPY hera_auto_spectrum (time, antenna_number, antenna_feed_pol, spectrum) FROM STDIN (FORMAT binary)")
-	cancel() // a failed COPY stops the stages
-	<-done
-	for range out { // let stage 2 finish if the COPY stopped reading
-	}
-	if stage2Err != nil {
-		return stage2Err
+	restore()
+	cancel() // a failed COPY stops the reads and the medians
+	<-readDone
+	<-mediansDone
+	if readErr != nil {
+		return readErr
 	}
 	if err := g.ctx.Err(); err != nil {
 		return err
@@ -357,23 +353,109 @@ func (g *gctx) lockExisting(tx pgx.Tx, table string, t int64) (map[antPol]bool, 
 	return have, rows.Err()
 }
 
-// chanReader is an io.Reader over a channel of byte slices.
-type chanReader struct {
-	ch  <-chan []byte
-	cur []byte
+// rawMedians stores in medians the float32 median of each valid raw
+// spectrum (little-endian float32 bytes). It runs on one goroutine: it is
+// taken while the server stores the spectra, and a second one would take
+// that backend's CPU.
+func rawMedians(raw [][]byte, valid []bool, medians []float32) {
+	var keys, tmp []uint32
+	for i, b := range raw {
+		if !valid[i] {
+			continue
+		}
+		n := len(b) / 4
+		keys = slices.Grow(keys[:0], n)[:n]
+		tmp = slices.Grow(tmp[:0], n)[:n]
+		for j := range keys {
+			keys[j] = orderedKey(binary.LittleEndian.Uint32(b[4*j:]))
+		}
+		medians[i] = medianKeys(keys, tmp)
+	}
 }
 
-func (r *chanReader) Read(p []byte) (int, error) {
-	for len(r.cur) == 0 {
-		b, ok := <-r.ch
-		if !ok {
-			return 0, io.EOF
-		}
-		r.cur = b
+// spectraReader is the data of one binary COPY into hera_auto_spectrum,
+// encoded as the connection reads it: the header, a row for each valid
+// spectrum whose pair is not in have, the trailer. Rows are written
+// straight into the caller's buffer, whole rows per Read where they fit.
+// The spectra arrive by chunk: fetched gives the end of each chunk read
+// into raw and valid; when it closes, failed tells whether the reads
+// stopped on an error, which fails the COPY. sent is closed when the last
+// byte has been handed over.
+type spectraReader struct {
+	list    []autoKey
+	raw     [][]byte
+	valid   []bool
+	have    map[antPol]bool
+	t       int64
+	fetched <-chan int
+	failed  func() error
+	sent    chan struct{}
+
+	started   bool
+	ended     bool   // the trailer was handed over
+	next, end int    // next row to encode; rows before end have been read
+	row       []byte // a row that did not fit in one Read, being handed over
+	scratch   []byte
+}
+
+func (r *spectraReader) Read(p []byte) (int, error) {
+	n := 0
+	if !r.started {
+		r.started = true
+		n = copy(p, copyHeader())
 	}
-	n := copy(p, r.cur)
-	r.cur = r.cur[n:]
-	return n, nil
+	if len(r.row) > 0 {
+		c := copy(p[n:], r.row)
+		r.row = r.row[c:]
+		return n + c, nil
+	}
+	for {
+		for ; r.next < r.end; r.next++ {
+			i := r.next
+			a := r.list[i]
+			if !r.valid[i] || r.have[antPol{a.ant, a.pol}] {
+				continue
+			}
+			size := spectrumRowSize(a.pol, len(r.raw[i])/4)
+			if size <= len(p)-n {
+				putSpectrumRow(p[n:n+size], r.t, a.ant, a.pol, r.raw[i])
+				n += size
+				continue
+			}
+			if n > 0 {
+				return n, nil // the next Read starts with this row
+			}
+			// A row larger than p (only for spectra far longer than the
+			// site's): encode it aside and hand it over in pieces.
+			r.scratch = slices.Grow(r.scratch[:0], size)[:size]
+			putSpectrumRow(r.scratch, r.t, a.ant, a.pol, r.raw[i])
+			r.next++
+			c := copy(p, r.scratch)
+			r.row = r.scratch[c:]
+			return c, nil
+		}
+		if n > 0 {
+			return n, nil // hand these rows over before waiting for more
+		}
+		end, ok := <-r.fetched
+		if !ok {
+			break
+		}
+		r.end = end
+	}
+	if err := r.failed(); err != nil {
+		return 0, err
+	}
+	if r.end < len(r.list) {
+		return 0, context.Canceled // the reads were stopped
+	}
+	if !r.ended {
+		r.ended = true
+		close(r.sent)
+		trailer := []byte{0xff, 0xff} // -1 fields: the end
+		return copy(p, trailer), nil
+	}
+	return 0, io.EOF
 }
 
 // copyHeader is the binary COPY header: signature, flags, extension length.
@@ -389,47 +471,6 @@ func spectrumRowSize(pol string, n int) int {
 		size += 8 + 8*n
 	}
 	return size
-}
-
-// encodeAutosChunk encodes the spectra of keys (raw little-endian float32
-// bytes, used where ok) as hera_auto_spectrum rows in the binary
-// COPY format, leaving out the pairs in have, and stores each spectrum's
-// float32 median in medians. The work is split over the CPUs, each worker
-// writing its own rows' region of one buffer.
-func encodeAutosChunk(keys []autoKey, raw [][]byte, ok []bool, t int64, have map[antPol]bool, medians []float32) []byte {
-	off := make([]int, len(keys)+1)
-	for i, a := range keys {
-		off[i+1] = off[i]
-		if ok[i] && !have[antPol{a.ant, a.pol}] {
-			off[i+1] += spectrumRowSize(a.pol, len(raw[i])/4)
-		}
-	}
-	buf := make([]byte, off[len(keys)])
-	workers := min(runtime.GOMAXPROCS(0), 8, len(keys))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Go(func() {
-			var sortKeys, tmp []uint32
-			for i := w; i < len(keys); i += workers {
-				if !ok[i] {
-					continue
-				}
-				b := raw[i]
-				n := len(b) / 4
-				sortKeys = slices.Grow(sortKeys[:0], n)[:n]
-				tmp = slices.Grow(tmp[:0], n)[:n]
-				for j := range sortKeys {
-					sortKeys[j] = orderedKey(binary.LittleEndian.Uint32(b[4*j:]))
-				}
-				if off[i+1] > off[i] {
-					putSpectrumRow(buf[off[i]:off[i+1]], t, keys[i].ant, keys[i].pol, b)
-				}
-				medians[i] = medianKeys(sortKeys, tmp)
-			}
-		})
-	}
-	wg.Wait()
-	return buf
 }
 
 // putSpectrumRow writes one hera_auto_spectrum row (time, antenna, pol,

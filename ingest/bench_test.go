@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/jackc/pgx/v5"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rdbtool/rdbtool/fixture/pgfixture"
 	"github.com/rdbtool/rdbtool/internal/sitegen/site"
@@ -216,9 +217,14 @@ func spectraCopyFloor(b *testing.B, rc *redis.Client, db *pgxpool.Pool) (alone, 
 	for i := range ok {
 		ok[i] = true
 	}
-	payload := copyHeader()
-	payload = append(payload, encodeAutosChunk(list, raw, ok, 1, nil, make([]float32, len(list)))...)
-	payload = append(payload, 0xff, 0xff)
+	fetched := make(chan int, 1)
+	fetched <- len(list)
+	close(fetched)
+	payload, err := io.ReadAll(&spectraReader{list: list, raw: raw, valid: ok, t: 1, fetched: fetched,
+		sent: make(chan struct{}), failed: func() error { return nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
 	var others []string
 	for _, g := range Groups() {
 		if g.Set != "autos" {
@@ -230,6 +236,7 @@ func spectraCopyFloor(b *testing.B, rc *redis.Client, db *pgxpool.Pool) (alone, 
 			if err := (&gctx{pass: &pass{ctx: ctx}}).fastToast(tx); err != nil {
 				return err
 			}
+			defer deepSendBuffer(tx.Conn().PgConn().Conn())()
 			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(payload),
 				"COPY hera_auto_spectrum (time, antenna_number, antenna_feed_pol, spectrum) FROM STDIN (FORMAT binary)")
 			if err == nil && tag.RowsAffected() != int64(len(list)) {
