@@ -179,3 +179,21 @@ func TestRawMedians(t *testing.T) {
 		}
 	}
 }
+
+// TestRowByRow: the row-by-row clause only for servers that have COPY ...
+// WHERE (12 and later), whatever follows the version number.
+func TestRowByRow(t *testing.T) {
+	for v, want := range map[string]bool{
+		"15.8 (Debian 15.8-1.pgdg120+1)": true,
+		"12.0":                           true,
+		"17devel":                        true,
+		"11.22":                          false,
+		"9.6.24":                         false,
+		"":                               false,
+		"unknown":                        false,
+	} {
+		if got := rowByRow(v) != ""; got != want {
+			t.Errorf("server_version %q: row by row %v, want %v", v, got, want)
+		}
+	}
+}
