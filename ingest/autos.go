@@ -416,10 +416,7 @@ func rawMedians(raw [][]byte, valid []bool, medians []float32) {
 		n := len(b) / 4
 		keys = slices.Grow(keys[:0], n)[:n]
 		tmp = slices.Grow(tmp[:0], n)[:n]
-		for j := range keys {
-			keys[j] = orderedKey(binary.LittleEndian.Uint32(b[4*j:]))
-		}
-		medians[i] = medianKeys(keys, tmp)
+		medians[i] = medianLE(b, keys, tmp)
 	}
 }
 

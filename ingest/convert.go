@@ -736,64 +736,83 @@ var (
 // medianKeys is MedianFloat32 of the values whose orderedKeys are keys;
 // tmp is scratch space of len(keys). keys is left as it was.
 func medianKeys(keys, tmp []uint32) float32 {
+	var hist [2048]uint32
+	for _, x := range keys {
+		hist[x>>21]++
+	}
+	return medianHist(keys, tmp, &hist)
+}
+
+// medianLE is MedianFloat32 of the little-endian float32 values in b,
+// using keys and tmp (each of len(b)/4) as scratch: the keys and the first
+// histogram are made in one pass over b.
+func medianLE(b []byte, keys, tmp []uint32) float32 {
+	var hist [2048]uint32
+	for j := range keys {
+		x := orderedKey(binary.LittleEndian.Uint32(b[4*j:]))
+		keys[j] = x
+		hist[x>>21]++
+	}
+	return medianHist(keys, tmp, &hist)
+}
+
+// medianHist finishes medianKeys given the histogram of the keys' top 11
+// bits. It is a radix selection of the upper middle key over 11, 11 and 10
+// bits, each pass keeping one bucket's keys (in tmp) and noting the
+// largest key below that bucket, which is the lower middle value when the
+// upper one is the first of its bucket. Two passes over all the keys, the
+// rest over ever fewer.
+func medianHist(keys, tmp []uint32, hist *[2048]uint32) float32 {
 	n := len(keys)
 	if n == 0 {
 		return float32(math.NaN())
 	}
-	k := n / 2
-	hi, ok := radixSelect(keys, k, tmp)
-	if !ok {
-		return float32(math.NaN())
-	}
-	if n%2 == 1 {
-		return keyFloat(hi)
-	}
-	// The lower middle value is hi too when fewer than k values are
-	// below it, else the largest of those below.
-	below, maxBelow := 0, uint32(0)
-	for _, x := range keys {
-		if x < hi {
-			below++
-			maxBelow = max(maxBelow, x)
+	// Buckets 0-3 hold -Inf and the negative NaNs, 0x7fc-0x7ff +Inf and
+	// the positive ones: only then look at the keys themselves.
+	if hist[0]|hist[1]|hist[2]|hist[3]|hist[0x7fc]|hist[0x7fd]|hist[0x7fe]|hist[0x7ff] != 0 {
+		for _, x := range keys {
+			if x < keyNegInf || x > keyPosInf {
+				return float32(math.NaN())
+			}
 		}
 	}
-	lo := hi
-	if below >= k {
-		lo = maxBelow
-	}
-	sum := float32(keyFloat(lo) + keyFloat(hi)) // explicit conversions: no fused or wider arithmetic
-	return float32(sum / 2)
-}
+	b1, r1 := bucketOf(hist[:], n/2)
+	cand, below1 := narrowBelow(keys, tmp, 21, 0x7ff, b1)
 
-// radixSelect returns the k-th smallest of keys (0-based) by three
-// histogram passes over 11, 11 and 10 bits, each narrowing the candidates
-// to one bucket, copied into tmp. ok is false when a key is a NaN's.
-func radixSelect(keys []uint32, k int, tmp []uint32) (key uint32, ok bool) {
-	var hist [2048]uint32
-	lo, hi := ^uint32(0), uint32(0)
-	for _, x := range keys {
-		hist[x>>21]++
-		lo, hi = min(lo, x), max(hi, x)
-	}
-	if lo < keyNegInf || hi > keyPosInf {
-		return 0, false
-	}
-	b1, k := bucketOf(hist[:], k)
-	cand := narrow(keys, tmp, func(x uint32) bool { return x>>21 == b1 })
-
-	hist = [2048]uint32{}
+	*hist = [2048]uint32{}
 	for _, x := range cand {
 		hist[x>>10&0x7ff]++
 	}
-	b2, k := bucketOf(hist[:], k)
-	cand = narrow(cand, cand, func(x uint32) bool { return x>>10&0x7ff == b2 })
+	b2, r2 := bucketOf(hist[:], r1)
+	cand, below2 := narrowBelow(cand, cand, 10, 0x7ff, b2)
 
 	var last [1024]uint32
 	for _, x := range cand {
 		last[x&0x3ff]++
 	}
-	b3, _ := bucketOf(last[:], k)
-	return b1<<21 | b2<<10 | b3, true
+	b3, r3 := bucketOf(last[:], r2)
+	hi := b1<<21 | b2<<10 | b3
+	if n%2 == 1 {
+		return keyFloat(hi)
+	}
+	// The lower middle value: hi again, or the largest key below hi's
+	// bucket at the deepest level that has keys below it.
+	lo := hi
+	switch {
+	case r3 > 0:
+	case r2 > 0:
+		j := b3 - 1
+		for last[j] == 0 {
+			j--
+		}
+		lo = b1<<21 | b2<<10 | j
+	case r1 > 0:
+		lo = below2
+	default:
+		lo = below1
+	}
+	sum := float32(keyFloat(lo) + keyFloat(hi)) // explicit conversions: no fused or wider arithmetic
+	return float32(sum / 2)
 }
 
 // bucketOf finds the bucket of hist holding the k-th value and k's rank
@@ -808,17 +827,27 @@ func bucketOf(hist []uint32, k int) (uint32, int) {
 	panic("ingest: radix select past the last bucket")
 }
 
-// narrow copies the keys of src that keep accepts to the front of dst (which
-// may be src itself) and returns them.
-func narrow(src, dst []uint32, keep func(uint32) bool) []uint32 {
+// narrowBelow copies the keys of src whose bucket (x>>shift&mask) is b to
+// the front of dst (which may be src itself) and returns them, with the
+// largest key of a lower bucket (0 if none). Without branches: which
+// bucket a key falls in is as good as random.
+func narrowBelow(src, dst []uint32, shift, mask, b uint32) (kept []uint32, below uint32) {
 	m := 0
 	for _, x := range src {
 		dst[m] = x
-		if keep(x) {
-			m++
+		bucket := x >> shift & mask
+		in := 0
+		if bucket == b {
+			in = 1
 		}
+		m += in
+		lower := uint32(0)
+		if bucket < b {
+			lower = x
+		}
+		below = max(below, lower)
 	}
-	return dst[:m]
+	return dst[:m], below
 }
 
 // clip shortens a value for error messages.

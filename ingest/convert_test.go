@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand"
 	"slices"
@@ -421,4 +422,40 @@ func FuzzMedianFloat32(f *testing.F) {
 			t.Fatalf("median(%v) = %v, want %v", v, got, sortedMedian(v))
 		}
 	})
+}
+
+// TestMedianMiddlesApart: the two middle values of an even count found at
+// every depth of the radix selection: equal, apart in the last 10 bits
+// only, in the middle 11, in the top 11 (or across zero), with the other
+// values on either side, and from MedianFloat32 and from raw bytes alike.
+func TestMedianMiddlesApart(t *testing.T) {
+	one := math.Float32bits(1)
+	pairs := [][2]float32{
+		{1, 1},
+		{1, math.Float32frombits(one + 1)},         // last bits
+		{1, math.Float32frombits(one + 1<<10)},     // middle bits
+		{1, math.Float32frombits(one + 1<<10 + 5)}, // both
+		{1, 2}, // top bits
+		{-1, 1},
+		{float32(math.Copysign(0, -1)), 0},
+	}
+	for _, p := range pairs {
+		for _, extra := range []int{0, 1, 3} {
+			v := []float32{p[1], p[0]}
+			for i := range extra {
+				v = append(v, -1e30-float32(i), 1e30+float32(i))
+			}
+			want := sortedMedian(v)
+			if got := MedianFloat32(v); got != want {
+				t.Errorf("MedianFloat32(%v) = %v, want %v", v, got, want)
+			}
+			b := make([]byte, 4*len(v))
+			for i, x := range v {
+				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+			}
+			if got := medianLE(b, make([]uint32, len(v)), make([]uint32, len(v))); got != want {
+				t.Errorf("medianLE(%v) = %v, want %v", v, got, want)
+			}
+		}
+	}
 }
