@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,6 +107,7 @@ func BenchmarkIngestFullSite(b *testing.B) {
 	type sample struct{ pass, write, autos, other, server, self time.Duration }
 	measure := func(perRow, beside bool) (sample, int64) {
 		truncateAll(b, db)
+		runtime.GC() // not the garbage of the run before
 		srv0, self0 := backendCPU(db), processCPU()
 		start := time.Now()
 		rep, err := Run(ctx, rc, db, Options{Now: fixedNow, Hostname: "bench", perRowInserts: perRow, perRowBeside: beside})
