@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -42,11 +43,39 @@ func runAutos(g *gctx) error {
 		return nil
 	}
 	t := int64(math.Floor(gf))
+	if !g.opts.perRowInserts {
+		return g.streamAutos(t)
+	}
 
+	// The baseline: read everything, then the original's statements and
+	// session settings.
+	list, err := g.autoKeys()
+	if err != nil {
+		return err
+	}
+	specs, err := g.readAutos(list)
+	if err != nil {
+		return err
+	}
+	medians := parallelMedians(specs)
+	autos := newRows(table, "time", "antenna_number", "antenna_feed_pol", "measurement_type", "value")
+	spectra := newRows("hera_auto_spectrum", "time", "antenna_number", "antenna_feed_pol", "spectrum")
+	for i, a := range list {
+		if specs[i] != nil {
+			autos.add(t, a.ant, a.pol, "median", float64(medians[i]))
+			spectra.add(t, a.ant, a.pol, specs[i])
+		}
+	}
+	return g.writeAll(autos, spectra)
+}
+
+// autoKeys lists the autos keys, one per (antenna, pol), in antenna then
+// pol order, reporting the ones whose antenna number does not parse.
+func (g *gctx) autoKeys() ([]autoKey, error) {
 	// The original uses KEYS; SCAN gives the same keys without blocking Redis.
 	keys, err := g.scan("auto*")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var list []autoKey
@@ -60,7 +89,7 @@ func runAutos(g *gctx) error {
 		}
 		ant, err := ParsePyInt32(m[1])
 		if err != nil {
-			g.skip(table, k, "", "antenna number: "+err.Error())
+			g.skip("hera_autos", k, "", "antenna number: "+err.Error())
 			continue
 		}
 		nk := fmt.Sprintf("auto:%d%s", ant, m[2])
@@ -76,25 +105,7 @@ func runAutos(g *gctx) error {
 		}
 		return list[i].pol < list[j].pol
 	})
-	if g.opts.perRowInserts {
-		// The baseline: read everything, then the original's statements
-		// and session settings.
-		specs, err := g.readAutos(list)
-		if err != nil {
-			return err
-		}
-		medians := parallelMedians(specs)
-		autos := newRows(table, "time", "antenna_number", "antenna_feed_pol", "measurement_type", "value")
-		spectra := newRows("hera_auto_spectrum", "time", "antenna_number", "antenna_feed_pol", "spectrum")
-		for i, a := range list {
-			if specs[i] != nil {
-				autos.add(t, a.ant, a.pol, "median", float64(medians[i]))
-				spectra.add(t, a.ant, a.pol, specs[i])
-			}
-		}
-		return g.writeAll(autos, spectra)
-	}
-	return g.streamAutos(list, t)
+	return list, nil
 }
 
 // autoKey is one autocorrelation key to read.
@@ -215,79 +226,111 @@ const autosChunk = 50
 // (antenna, pol) pairs they already hold for this time are left out: the
 // same result as INSERT ... ON CONFLICT DO NOTHING, without a staging
 // table.
-func (g *gctx) streamAutos(list []autoKey, t int64) error {
+func (g *gctx) streamAutos(t int64) error {
 	if writeHook != nil {
-		// One value of each column's Go type: the hera_autos rows built
-		// below, and the spectrum rows putSpectrumRow encodes (int8, int4,
-		// text, float4[] from an int64, an int32, a string and float32s).
+		// One value of each column's Go type: the rows putMedianRow and
+		// putSpectrumRow encode (int8, int4, text, text, float8; int8,
+		// int4, text, float4[] from float32s).
 		var a autoKey
 		hookRow("hera_autos", []string{"time", "antenna_number", "antenna_feed_pol", "measurement_type", "value"},
 			t, a.ant, a.pol, "median", float64(0))
 		hookRow("hera_auto_spectrum", []string{"time", "antenna_number", "antenna_feed_pol", "spectrum"},
 			t, a.ant, a.pol, []float32(nil))
 	}
-	if len(list) == 0 {
-		return nil
-	}
 	ctx, cancel := context.WithCancel(g.ctx)
-	defer cancel()
-	// The Redis reads, a chunk or two ahead of the COPY. Only this
-	// goroutine reports skips until it is done.
-	raw := make([][]byte, len(list))
-	valid := make([]bool, len(list))
-	fetched := make(chan int, 2) // the end of each chunk read
-	var readErr error
+	reads := make(chan *autosRead, 1)
 	readDone := make(chan struct{})
 	defer func() {
 		cancel() // a failed transaction stops the reads
 		<-readDone
 	}()
+	// The Redis reads: the keys (while the transaction is set up), then
+	// their values a chunk or two ahead of the COPY. Only this goroutine
+	// reports skips until it is done.
 	go func() {
 		defer close(readDone)
-		defer close(fetched)
-		for lo := 0; lo < len(list); lo += autosChunk {
-			hi := min(lo+autosChunk, len(list))
+		rd := &autosRead{fetched: make(chan int, 2)}
+		defer close(rd.fetched)
+		rd.list, rd.err = g.autoKeys()
+		rd.raw = make([][]byte, len(rd.list))
+		rd.valid = make([]bool, len(rd.list))
+		reads <- rd
+		if rd.err != nil {
+			return
+		}
+		for lo := 0; lo < len(rd.list); lo += autosChunk {
+			hi := min(lo+autosChunk, len(rd.list))
 			pipe := g.rdb.Pipeline()
 			cmds := make([]*redis.StringCmd, 0, hi-lo)
-			for _, a := range list[lo:hi] {
+			for _, a := range rd.list[lo:hi] {
 				cmds = append(cmds, pipe.Get(ctx, a.key))
 			}
 			pipe.Exec(ctx) // per-command errors are looked at below
 			for i, cmd := range cmds {
-				b, ok, err := g.autoValue(list[lo+i], cmd)
+				b, ok, err := g.autoValue(rd.list[lo+i], cmd)
 				if err != nil {
-					readErr = err
+					rd.mu.Lock()
+					rd.err = err
+					rd.mu.Unlock()
 					return
 				}
-				raw[lo+i], valid[lo+i] = b, ok
+				rd.raw[lo+i], rd.valid[lo+i] = b, ok
 			}
 			select {
-			case fetched <- hi:
+			case rd.fetched <- hi:
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
-
-	return g.tx(func(tx pgx.Tx) error {
-		return g.copyAutos(tx, list, t, raw, valid, fetched, func() error { return readErr })
-	})
+	return g.tx(func(tx pgx.Tx) error { return g.copyAutos(tx, t, reads) })
 }
 
-// copyAutos is streamAutos' transaction: it locks the two tables, learns
-// the pairs they already hold, COPYs the spectra as fetched reports them
-// read into raw and valid (readErr tells why the reads stopped early),
-// then the medians.
-func (g *gctx) copyAutos(tx pgx.Tx, list []autoKey, t int64, raw [][]byte, valid []bool, fetched <-chan int, readErr func() error) error {
+// autosRead is what streamAutos' reads hand its transaction: the keys,
+// then their values into raw and valid, fetched giving the end of each
+// chunk read and closing when the reads stop; err is why they stopped
+// early.
+type autosRead struct {
+	list    []autoKey
+	raw     [][]byte
+	valid   []bool
+	fetched chan int
+	mu      sync.Mutex
+	err     error
+}
+
+func (rd *autosRead) failed() error {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	return rd.err
+}
+
+// copyAutos is streamAutos' transaction: it locks the two tables and
+// learns the pairs they already hold (while the keys are listed), COPYs
+// the spectra as they are read, then their medians.
+func (g *gctx) copyAutos(tx pgx.Tx, t int64, reads <-chan *autosRead) error {
 	haveAuto, haveSpec, err := g.lockAutos(tx, t)
 	if err != nil {
 		return err
 	}
+	var rd *autosRead
+	select {
+	case rd = <-reads:
+	case <-g.ctx.Done():
+		return g.ctx.Err()
+	}
+	if err := rd.failed(); err != nil {
+		return err
+	}
+	list, raw, valid := rd.list, rd.raw, rd.valid
+	if len(list) == 0 {
+		return nil
+	}
 	ctx, cancel := context.WithCancel(g.ctx)
 	defer cancel()
 	sent := make(chan struct{})
-	sr := &spectraReader{list: list, raw: raw, valid: valid, have: haveSpec, t: t, fetched: fetched,
-		sent: sent, failed: readErr}
+	sr := &spectraReader{list: list, raw: raw, valid: valid, have: haveSpec, t: t, fetched: rd.fetched,
+		sent: sent, failed: rd.failed}
 	// The medians, once every spectrum is on its way to the server.
 	medians := make([]float32, len(list))
 	mediansDone := make(chan struct{})
@@ -301,10 +344,11 @@ func (g *gctx) copyAutos(tx pgx.Tx, list []autoKey, t int64, raw [][]byte, valid
 		rawMedians(raw, valid, medians)
 	}()
 
-	restore := deepSendBuffer(tx.Conn().PgConn().Conn())
-	tag, copyErr := tx.Conn().PgConn().CopyFrom(g.ctx, sr,
+	pc := tx.Conn().PgConn()
+	restore := deepSendBuffer(pc.Conn())
+	tag, copyErr := pc.CopyFrom(g.ctx, sr,
 		"COPY hera_auto_spectrum (time, antenna_number, antenna_feed_pol, spectrum) FROM STDIN (FORMAT binary)"+
-			rowByRow(tx.Conn().PgConn().ParameterStatus("server_version")))
+			rowByRow(pc.ParameterStatus("server_version")))
 	restore()
 	cancel() // a failed COPY stops the medians
 	<-mediansDone
@@ -319,22 +363,43 @@ func (g *gctx) copyAutos(tx pgx.Tx, list []autoKey, t int64, raw [][]byte, valid
 	}
 	g.pending["hera_auto_spectrum"] += tag.RowsAffected()
 
-	var rows [][]any
+	data := copyHeader()
+	n := 0
 	for i, a := range list {
 		if valid[i] && !haveAuto[antPol{a.ant, a.pol}] {
-			rows = append(rows, []any{t, a.ant, a.pol, "median", float64(medians[i])})
+			data = appendMedianRow(data, t, a.ant, a.pol, medians[i])
+			n++
 		}
 	}
-	if len(rows) == 0 {
+	if n == 0 {
 		return nil
 	}
-	n, err := tx.CopyFrom(g.ctx, pgx.Identifier{"hera_autos"},
-		[]string{"time", "antenna_number", "antenna_feed_pol", "measurement_type", "value"}, pgx.CopyFromRows(rows))
+	data = append(data, 0xff, 0xff)
+	tag, err = pc.CopyFrom(g.ctx, bytes.NewReader(data),
+		"COPY hera_autos (time, antenna_number, antenna_feed_pol, measurement_type, value) FROM STDIN (FORMAT binary)")
 	if err != nil {
 		return fmt.Errorf("hera_autos: copy: %w", err)
 	}
-	g.pending["hera_autos"] += n
+	g.pending["hera_autos"] += tag.RowsAffected()
 	return nil
+}
+
+// appendMedianRow appends one hera_autos row (time, antenna, pol,
+// "median", the median as float8) in the binary COPY format: encoded here
+// rather than by pgx, which first asks the server for the columns' types.
+func appendMedianRow(b []byte, t int64, ant int32, pol string, median float32) []byte {
+	be := binary.BigEndian
+	b = be.AppendUint16(b, 5)
+	b = be.AppendUint32(b, 8)
+	b = be.AppendUint64(b, uint64(t))
+	b = be.AppendUint32(b, 4)
+	b = be.AppendUint32(b, uint32(ant))
+	b = be.AppendUint32(b, uint32(len(pol)))
+	b = append(b, pol...)
+	b = be.AppendUint32(b, uint32(len("median")))
+	b = append(b, "median"...)
+	b = be.AppendUint32(b, 8)
+	return be.AppendUint64(b, math.Float64bits(float64(median)))
 }
 
 // lockAutos sets the transaction's TOAST compression (fastToast), locks
