@@ -84,23 +84,21 @@ func truncateAll(b *testing.B, db *pgxpool.Pool) {
 //	                           decoding and encoding cost nothing
 //
 // Where the time goes (2-core machine): the pass is CPU-bound, about 110 ms
-// of server CPU, nearly all of it storing the 700 spectra, and 80-100 ms
-// here (COPY encoding, medians, the miniredis server, conversions). A
-// binary COPY of the same 700 rows, already encoded, with nothing else
-// running, takes 90-105 ms: array_recv of 4.3 M float4 is about 45% of it
-// (a COPY of the same bytes as bytea skips it), TOAST, lz4 and WAL most of
-// the rest; neither wal_buffers nor STORAGE EXTERNAL changes it much. The
-// baseline must do the same storing, plus parsing 4.3 M text floats, pglz
-// attempts on every spectrum and one round trip per row: about 680 ms of
-// server CPU and 420 ms here. With one transaction per group the spectra
-// go through one backend; running the other groups beside it hides them,
-// but their CPU then competes with that backend on 2 cores: the same COPY
-// with a pass of the other groups beside it takes 120-135 ms, 8-9x under
-// the baseline, with nothing spent on reading or encoding the autos. That
-// floor is why the pass is about 7x, not 10x, faster than a faithful
-// baseline.
+// of server CPU, nearly all of it one backend storing the 700 spectra, and
+// 60-70 ms here (the miniredis server, conversions, COPY encoding,
+// medians). A binary COPY of the same 700 rows, already encoded, with
+// nothing else running, takes 85-95 ms: array_recv of 4.3 M float4 is
+// about 45% of it, TOAST, relation extension and WAL most of the rest. The
+// pass keeps that backend busy from its start (streamAutos: a deep socket
+// buffer, rows stored as they arrive, medians taken while it stores), so
+// it ends within a few ms of that COPY run beside a pass of the other
+// groups (floor-beside-others). The baseline must do the same storing,
+// plus parsing 4.3 M text floats, pglz attempts on every spectrum and one
+// round trip per row: about 680 ms of server CPU and 430 ms here. On a
+// shared 2-core machine a pass varies by about 10% from one run to the
+// next, hence benchPairs rounds.
 func BenchmarkIngestFullSite(b *testing.B) {
-	const benchPairs = 5
+	const benchPairs = 9
 	rc := fullSite(b)
 	db := pgfixture.DB(b)
 	ctx := context.Background()
