@@ -6,11 +6,12 @@ import (
 )
 
 // copySendBuffer is the send buffer asked for a COPY of the spectra on a
-// Unix socket (the kernel doubles it, up to net.core.wmem_max). The
-// default, about 200 KB, is a third of a millisecond of the server's work:
-// whenever this process is busy elsewhere, the backend storing the spectra
-// sits idle. Measured on the 2-core bench: about 140 ms a pass with the
-// default, about 118 ms with this.
+// Unix socket. The default, about 200 KB, is half a millisecond of the
+// server's work: whenever this process is busy elsewhere, the backend
+// storing the spectra sits idle. Measured on the 2-core bench site, 40
+// alternated passes each: 512 KB 119 ms, 1 MB 114, 2 MB 105, 4 MB 101.
+// The kernel doubles the value and caps it at net.core.wmem_max (4 MB on
+// the dev box, 208 KB by default: raise it to get the whole benefit).
 const copySendBuffer = 4 << 20
 
 // deepSendBuffer gives conn, when it is a Unix socket, a send buffer of
