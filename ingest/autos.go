@@ -352,8 +352,14 @@ func (g *gctx) copyAutos(tx pgx.Tx, t int64, reads <-chan *autosRead) error {
 	restore()
 	cancel() // a failed COPY stops the medians
 	<-mediansDone
-	if copyErr != nil && sr.readFailed != nil {
-		return sr.readFailed // why the reader failed the COPY
+	if copyErr != nil {
+		// Why the reader failed the COPY, if it did. Asked of the reads,
+		// not of sr: when pgconn gives up on a connection (a cancelled
+		// pass, a lost server) it returns without waiting for its
+		// goroutine, which may still be in sr.Read.
+		if err := rd.failed(); err != nil {
+			return err
+		}
 	}
 	if err := g.ctx.Err(); err != nil {
 		return err
@@ -503,12 +509,11 @@ type spectraReader struct {
 	failed  func() error
 	sent    chan struct{}
 
-	readFailed error // what failed returned, when it failed the COPY
-	started    bool
-	ended      bool   // the trailer was handed over
-	next, end  int    // next row to encode; rows before end have been read
-	row        []byte // a row that did not fit in one Read, being handed over
-	scratch    []byte
+	started   bool
+	ended     bool   // the trailer was handed over
+	next, end int    // next row to encode; rows before end have been read
+	row       []byte // a row that did not fit in one Read, being handed over
+	scratch   []byte
 }
 
 func (r *spectraReader) Read(p []byte) (int, error) {
@@ -557,7 +562,6 @@ func (r *spectraReader) Read(p []byte) (int, error) {
 		r.end = end
 	}
 	if err := r.failed(); err != nil {
-		r.readFailed = err
 		return 0, err
 	}
 	if r.end < len(r.list) {
