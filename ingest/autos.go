@@ -350,7 +350,12 @@ func (g *gctx) copyAutos(tx pgx.Tx, t int64, reads <-chan *autosRead) error {
 		"COPY hera_auto_spectrum (time, antenna_number, antenna_feed_pol, spectrum) FROM STDIN (FORMAT binary)"+
 			rowByRow(pc.ParameterStatus("server_version")))
 	restore()
-	cancel() // a failed COPY stops the medians
+	if copyErr != nil {
+		cancel() // a failed COPY stops the medians
+	}
+	// After a COPY that ended well sent is closed: the medians are taken.
+	// (Cancelling then could let their goroutine, if it had not run yet,
+	// see both channels ready and pick ctx: medians of 0 stored.)
 	<-mediansDone
 	if copyErr != nil {
 		// Why the reader failed the COPY, if it did. Asked of the reads,
