@@ -517,21 +517,21 @@ type spectraReader struct {
 	started   bool
 	ended     bool   // the trailer was handed over
 	next, end int    // next row to encode; rows before end have been read
-	row       []byte // a row that did not fit in one Read, being handed over
+	row       []byte // bytes that did not fit in one Read, being handed over
 	scratch   []byte
 }
 
 func (r *spectraReader) Read(p []byte) (int, error) {
-	n := 0
 	if !r.started {
 		r.started = true
-		n = copy(p, copyHeader())
+		r.row = copyHeader() // on its own, before waiting for the spectra
 	}
 	if len(r.row) > 0 {
-		c := copy(p[n:], r.row)
+		c := copy(p, r.row)
 		r.row = r.row[c:]
-		return n + c, nil
+		return c, nil
 	}
+	n := 0
 	for {
 		for ; r.next < r.end; r.next++ {
 			i := r.next
@@ -576,7 +576,9 @@ func (r *spectraReader) Read(p []byte) (int, error) {
 		r.ended = true
 		close(r.sent)
 		trailer := []byte{0xff, 0xff} // -1 fields: the end
-		return copy(p, trailer), nil
+		c := copy(p, trailer)
+		r.row = trailer[c:]
+		return c, nil
 	}
 	return 0, io.EOF
 }
