@@ -502,8 +502,8 @@ func rawMedians(raw [][]byte, valid []bool, medians []float32) {
 // straight into the caller's buffer, whole rows per Read where they fit.
 // The spectra arrive by chunk: fetched gives the end of each chunk read
 // into raw and valid; when it closes, failed tells whether the reads
-// stopped on an error, which fails the COPY. sent is closed when the last
-// byte has been handed over.
+// stopped on an error, which fails the COPY. sent is closed when the
+// trailer is handed over: every row has been.
 type spectraReader struct {
 	list    []autoKey
 	raw     [][]byte
