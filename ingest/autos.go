@@ -193,16 +193,10 @@ func parallelMedians(specs [][]float32) []float32 {
 	return out
 }
 
-// fastToast compresses this transaction's large values (the spectra) with
-// lz4 when the server has it: about half the cost of the default pglz, and
-// read back transparently by every client.
-func (g *gctx) fastToast(tx pgx.Tx) error {
-	_, err := tx.Exec(g.ctx, lz4ToastSQL)
-	return err
-}
-
 // lz4ToastSQL is SET LOCAL default_toast_compression = lz4 where the
-// server was built with lz4, in one statement (a batch can carry it).
+// server was built with lz4, in one statement (a batch can carry it): the
+// spectra's TOAST compression attempts cost about half the default pglz's,
+// and every client reads lz4 values transparently.
 const lz4ToastSQL = `SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings
 	WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)`
 
@@ -413,7 +407,7 @@ func appendMedianRow(b []byte, t int64, ant int32, pol string, median float32) [
 	return be.AppendUint64(b, math.Float64bits(float64(median)))
 }
 
-// lockAutos sets the transaction's TOAST compression (fastToast), locks
+// lockAutos sets the transaction's TOAST compression (lz4ToastSQL), locks
 // hera_autos and hera_auto_spectrum against concurrent writers (readers go
 // on) and returns the (antenna, pol) pairs each holds for time t: one
 // round trip, as the spectra wait behind it.

@@ -234,7 +234,7 @@ func spectraCopyFloor(b *testing.B, rc *redis.Client, db *pgxpool.Pool) (alone, 
 	}
 	copyOnce := func() error {
 		return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-			if err := (&gctx{pass: &pass{ctx: ctx}}).fastToast(tx); err != nil {
+			if _, err := tx.Exec(ctx, lz4ToastSQL); err != nil {
 				return err
 			}
 			defer deepSendBuffer(tx.Conn().PgConn().Conn())()
