@@ -29,6 +29,8 @@ var (
 	ErrCorrupt = errors.New("corrupt data")
 	// ErrClosed: Next after Reader.Close.
 	ErrClosed = errors.New("reader closed")
+	// ErrAborted: a Writer call after Writer.Abort.
+	ErrAborted = errors.New("rdb: write after Abort")
 )
 
 // Error is the error type of the Reader (and of callers that wrap value

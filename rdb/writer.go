@@ -263,7 +263,7 @@ func appendLen(p []byte, v uint64) []byte {
 
 func (w *Writer) begin() error {
 	if w.closed {
-		return errWriterClosed
+		return w.closedErr()
 	}
 	if w.err != nil {
 		return w.err
@@ -322,7 +322,7 @@ func (w *Writer) Write(rec Record) error {
 	switch x := rec.(type) {
 	case *Header:
 		if w.closed {
-			return errWriterClosed
+			return w.closedErr()
 		}
 		if w.headerDone {
 			return errors.New("rdb: header written twice")
@@ -594,6 +594,43 @@ func (w *Writer) putEntryPrefix(e *Entry) error {
 func rawKeyMatches(raw, key []byte) bool {
 	s, n, err := rdrString(raw)
 	return err == nil && n == len(raw) && bytes.Equal(s, key)
+}
+
+// Abort abandons the file: nothing more is written (not the buffered
+// output, not the trailer Close would add, which would make a cut-short
+// output look complete), and every later call fails with ErrAborted. The
+// background writer, if one started, has stopped when Abort returns (after
+// the write it may be in), so the destination is the caller's again. Use
+// it instead of Close when the caller gives up midway (a read error, a
+// refused entry). It does not close the destination. After Close, it does
+// nothing.
+func (w *Writer) Abort() {
+	if w.closed {
+		return
+	}
+	w.closed = true
+	if w.err == nil {
+		w.err = ErrAborted
+	}
+	w.buf = w.buf[:0]
+	if s := w.sink; s != nil {
+		s.mu.Lock()
+		if s.err == nil {
+			s.err = ErrAborted // the loop writes nothing more
+		}
+		s.mu.Unlock()
+		s.closeIn()
+		<-s.done
+		w.sink = nil
+	}
+}
+
+// closedErr is what a call after Close or Abort returns.
+func (w *Writer) closedErr() error {
+	if w.err == ErrAborted {
+		return ErrAborted
+	}
+	return errWriterClosed
 }
 
 // Close writes the end-of-file opcode and (version >= 5) the CRC-64, and
