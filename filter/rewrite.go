@@ -80,6 +80,15 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	// "rdbchecksum no" (zero checksum) stays byte-identical.
 	tail := &tailWriter{w: out}
 	var w *rdb.Writer
+	finished := false
+	defer func() {
+		if w != nil && !finished {
+			// an early return: the output is cut short, so no trailer
+			// that would make it look whole, and the Writer's
+			// background writer stops now
+			w.Abort()
+		}
+	}()
 	var conv *rdb.Conversion // the target version's rules, when converting
 	for {
 		skippedForF = false
@@ -150,6 +159,7 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 		return st, fmt.Errorf("%w: %d keys cannot be written as RDB version %d (use --skip-unconvertible to drop them)",
 			ErrUnconvertible, len(st.Unconvertible), st.OutVersion)
 	}
+	finished = true
 	if err := w.Close(); err != nil {
 		return st, fmt.Errorf("writing output: %w", err)
 	}
