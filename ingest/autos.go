@@ -222,7 +222,7 @@ const autosChunk = 50
 // table.
 func (g *gctx) streamAutos(t int64) error {
 	if writeHook != nil {
-		// One value of each column's Go type: the rows putMedianRow and
+		// One value of each column's Go type: the rows appendMedianRow and
 		// putSpectrumRow encode (int8, int4, text, text, float8; int8,
 		// int4, text, float4[] from float32s).
 		var a autoKey
