@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -18,6 +19,9 @@ func sinks() int {
 // After Abort nothing more is written, the background writer ends, and
 // every call fails with ErrAborted.
 func TestWriterAbort(t *testing.T) {
+	// No garbage collection: another test's dropped Writer, its
+	// background writer stopped by a cleanup, would change the count.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	var out bytes.Buffer
 	before := sinks()
 	w := NewWriter(&out, 11)
