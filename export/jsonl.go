@@ -440,11 +440,10 @@ type ImportStats struct {
 // ImportStats.Unconvertible lists them all; the output is then incomplete.
 func ImportWith(r io.Reader, w io.Writer, opt ImportOptions) (*ImportStats, error) {
 	im := &importer{w: w, version: opt.Version, requested: opt.Version > 0, st: &ImportStats{ConversionReport: filter.ConversionReport{MaxWarnings: opt.MaxWarnings}}}
-	finished := false
 	defer func() {
 		im.seen.release()
-		if im.wr != nil && !finished {
-			im.wr.Abort() // cut short: no trailer, and its background writer stops now
+		if im.wr != nil {
+			im.wr.Abort() // cut short: no trailer, and its background writer stops now (after Close: nothing)
 		}
 	}()
 	br := bufio.NewReaderSize(r, 256<<10)
@@ -476,7 +475,6 @@ func ImportWith(r io.Reader, w io.Writer, opt ImportOptions) (*ImportStats, erro
 		return im.st, fmt.Errorf("%w: %d keys cannot be written as RDB version %d (use --skip-unconvertible to leave them out)",
 			rdb.ErrUnconvertible, n, im.version)
 	}
-	finished = true
 	return im.st, im.wr.Close()
 }
 

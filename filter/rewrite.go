@@ -80,12 +80,11 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 	// "rdbchecksum no" (zero checksum) stays byte-identical.
 	tail := &tailWriter{w: out}
 	var w *rdb.Writer
-	finished := false
 	defer func() {
-		if w != nil && !finished {
-			// an early return: the output is cut short, so no trailer
-			// that would make it look whole, and the Writer's
-			// background writer stops now
+		if w != nil {
+			// after an early return the output is cut short: no trailer
+			// that would make it look whole, and the Writer's background
+			// writer stops now (after Close, Abort does nothing)
 			w.Abort()
 		}
 	}()
@@ -159,7 +158,6 @@ func Rewrite(in io.Reader, out io.Writer, f Filter, opt RewriteOptions) (*Rewrit
 		return st, fmt.Errorf("%w: %d keys cannot be written as RDB version %d (use --skip-unconvertible to drop them)",
 			ErrUnconvertible, len(st.Unconvertible), st.OutVersion)
 	}
-	finished = true
 	if err := w.Close(); err != nil {
 		return st, fmt.Errorf("writing output: %w", err)
 	}

@@ -300,11 +300,9 @@ func restoreCommand(m *miniredis.Miniredis, p *server.Peer, args []string) (ok b
 	var buf bytes.Buffer
 	w := rdb.NewWriter(&buf, version)
 	e.DB = db
-	err = w.WriteEntry(e)
-	if err == nil {
+	defer w.Abort() // a large value it could not write started the Writer's background writer (after Close: nothing)
+	if err = w.WriteEntry(e); err == nil {
 		err = w.Close()
-	} else {
-		w.Abort() // a large value started the Writer's background writer
 	}
 	var rep *fixture.LoadReport
 	if err == nil {
